@@ -1,0 +1,5 @@
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    return new Response("ok");
+  },
+} satisfies ExportedHandler<Env>;
