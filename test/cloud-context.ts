@@ -1,0 +1,26 @@
+/**
+ * What the test setup hands to the tests (`inject("cloud")`): the local cloud's endpoints and the database URLs of
+ * the fresh test database, one per role.
+ */
+export interface CloudContext {
+  neonHttpEndpoint: string;
+  neonWsProxy: string;
+  upstashUrl: string;
+  upstashToken: string;
+  statsUrl: string;
+  /** The Worker's role (NOBYPASSRLS, owns nothing). */
+  appDatabaseUrl: string;
+  /** The role that owns the schema. */
+  ownerDatabaseUrl: string;
+  /** The superuser the migrations ran as. */
+  adminDatabaseUrl: string;
+  /** Pepper of API-key hashes in the test Worker. */
+  apiKeyPepper: string;
+  engines: { postgres: string; redis: string };
+}
+
+declare module "vitest" {
+  interface ProvidedContext {
+    cloud: CloudContext;
+  }
+}
