@@ -6,6 +6,8 @@ process.env.WRANGLER_SEND_METRICS ??= "false";
 
 export default defineConfig({
   test: {
+    // Request log lines are noise when a test passes, and the first clue when it fails.
+    silent: "passed-only",
     projects: [
       {
         // Tests inside workerd, against the local cloud over real PostgreSQL and Redis.
@@ -30,8 +32,6 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
-          // Request log lines are noise when a test passes, and the first clue when it fails.
-          silent: "passed-only",
           globalSetup: ["./test/global-setup.ts"],
           include: ["test/worker/**/*.test.ts"],
         },

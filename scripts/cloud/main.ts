@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { startCloud, type Cloud } from "./start.ts";
-import { writeDevVars } from "./dev-vars.ts";
+import { readDotenv, writeDevVars } from "./dev-vars.ts";
 import { migrate } from "../migrate.ts";
 import { dropDatabase, flushRedis } from "./fresh.ts";
 
@@ -80,7 +80,9 @@ export type CloudArgs = ReturnType<typeof parseCloudArgs>;
 /** Starts the cloud, migrates (and seeds) the database, writes .dev.vars. Shared by `cloud` and `dev`. */
 export async function bringUpCloud(args: CloudArgs, log: (m: string) => void): Promise<Cloud> {
   if (args.fresh) await dropDatabase(args.databaseUrl);
-  const cloud = await startCloud({ ...args, log });
+  // Keep the token a running `wrangler dev` already has, so restarting the cloud does not lock the Worker out.
+  const previous = args.devVars ? await readDotenv(args.devVars) : {};
+  const cloud = await startCloud({ ...args, upstashToken: previous.UPSTASH_REDIS_REST_TOKEN || undefined, log });
   try {
     if (args.fresh) await flushRedis(cloud.upstashUrl, cloud.upstashToken);
     if (args.migrate || args.seed) {

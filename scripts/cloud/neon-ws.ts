@@ -69,7 +69,7 @@ function bridge(ws: WebSocket, tcp: Socket): void {
       return;
     }
     const bytes = toBuffer(data);
-    if (pending) return;
+    if (pending) pending.push(bytes);
     else if (!tcp.write(bytes)) ws.pause();
   });
   tcp.on("drain", () => ws.resume());

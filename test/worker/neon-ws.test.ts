@@ -46,7 +46,8 @@ describe("Neon WebSocket /v1", () => {
     expect(rows).toEqual([{ t: "héllo ✓ 😀", n: 42, a: [1, null, 3], j: { k: [true, null] } }]);
   });
 
-  it("logs in as the role in the connection string", async () => {
+  // PGlite logs every connection in as its superuser, and the bridge only copies bytes (documented limitation).
+  it.skipIf(cloud.engines.postgres !== "server")("logs in as the role in the connection string", async () => {
     const user = await withPool(cloud.appDatabaseUrl, async (pool) => (await pool.query("select current_user as u")).rows[0]);
     expect(user).toEqual({ u: "tenant_mcp_app" });
   });

@@ -1,3 +1,6 @@
+import type { AddressInfo } from "node:net";
+import { startTerminateProxy } from "./terminate-proxy.ts";
+
 /** A running embedded PGlite behind a Postgres wire-protocol socket. */
 export interface PgliteEngine {
   host: string;
@@ -13,7 +16,8 @@ export interface PgliteEngine {
  * PGlite has one backend session that all socket connections share (the socket server queues their messages and
  * keeps a connection's transaction together). Several connections are allowed, because the HTTP adapter pools
  * connections and the WebSocket bridge opens one per client; the packages are imported lazily so a machine with a
- * real server never loads the WASM build.
+ * real server never loads the WASM build. Clients reach it through a proxy that closes a connection after
+ * `Terminate`, as a server does.
  */
 export async function startPglite(): Promise<PgliteEngine> {
   const { PGlite } = await import("@electric-sql/pglite");
@@ -28,11 +32,13 @@ export async function startPglite(): Promise<PgliteEngine> {
     await db.close();
     throw new Error(`PGlite socket server reported no port: ${server.getServerConn()}`);
   }
+  const proxy = await startTerminateProxy({ host, port }, host);
   return {
     host,
-    port,
+    port: (proxy.address() as AddressInfo).port,
     superuser: "postgres",
     close: async () => {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
       await server.stop();
       await db.close();
     },
