@@ -1,0 +1,53 @@
+/** The Worker's configuration, parsed and validated from its env vars. */
+export interface Config {
+  /** Origins allowed to call `/mcp` from a browser; a request without `Origin` is not affected. */
+  allowedOrigins: ReadonlySet<string>;
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  maxBodyBytes: number;
+  /** Idle lifetime of a session; every use refreshes it (default 3600). */
+  sessionTtlSeconds: number;
+  /** Rate limiter policy when Redis fails or is slow (default "open"). */
+  rateLimitOnError: "open" | "closed";
+  /** How long the rate limiter may take before the policy applies (default 300). */
+  rateLimitTimeoutMs: number;
+  /** How long a verified API-key lookup is cached in Redis (default 30). Revocation invalidates it at once. */
+  apiKeyCacheTtlSeconds: number;
+}
+
+type ConfigEnv = Pick<
+  Env,
+  "ALLOWED_ORIGINS" | "MAX_BODY_BYTES" | "SESSION_TTL_SECONDS" | "RATE_LIMIT_ON_ERROR" | "RATE_LIMIT_TIMEOUT_MS" | "API_KEY_CACHE_TTL_SECONDS"
+>;
+
+// The env object is the same for every request of an isolate: parse it once.
+const cache = new WeakMap<object, Config>();
+
+/** Parses the env vars; throws on an invalid value, so a misconfiguration fails loudly on the first request. */
+export function loadConfig(env: ConfigEnv): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const onError = env.RATE_LIMIT_ON_ERROR || "open";
+  if (onError !== "open" && onError !== "closed") throw new Error(`RATE_LIMIT_ON_ERROR must be "open" or "closed", got "${onError}"`);
+  const config: Config = Object.freeze({
+    allowedOrigins: new Set(
+      (env.ALLOWED_ORIGINS ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+    maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, 1_048_576, "MAX_BODY_BYTES"),
+    sessionTtlSeconds: positiveInt(env.SESSION_TTL_SECONDS, 3600, "SESSION_TTL_SECONDS"),
+    rateLimitOnError: onError,
+    rateLimitTimeoutMs: positiveInt(env.RATE_LIMIT_TIMEOUT_MS, 300, "RATE_LIMIT_TIMEOUT_MS"),
+    apiKeyCacheTtlSeconds: positiveInt(env.API_KEY_CACHE_TTL_SECONDS, 30, "API_KEY_CACHE_TTL_SECONDS"),
+  });
+  cache.set(env, config);
+  return config;
+}
+
+function positiveInt(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
