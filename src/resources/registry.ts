@@ -1,0 +1,60 @@
+import type { Feature } from "../tenancy/tenant.ts";
+import { publicFailure } from "../tools/failure.ts";
+import type { ToolContext } from "../tools/types.ts";
+import { documentResource } from "./documents.ts";
+import type { ReadResourceOutcome, ResourceListing, ResourceTemplate, ResourceTemplateListing } from "./types.ts";
+
+/** Every resource template the server knows. */
+export const ALL_RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([documentResource]);
+
+const memo = new Map<string, readonly ResourceTemplate[]>();
+
+function templatesFor(features: ReadonlySet<Feature>): readonly ResourceTemplate[] {
+  const key = [...features].sort().join(",");
+  let templates = memo.get(key);
+  if (!templates) {
+    templates = Object.freeze(ALL_RESOURCE_TEMPLATES.filter((t) => features.has(t.feature)));
+    memo.set(key, templates);
+  }
+  return templates;
+}
+
+/** The `resources/templates/list` entries a feature set allows (memoised, frozen). */
+export function resourceTemplatesFor(features: ReadonlySet<Feature>): ResourceTemplateListing[] {
+  return templatesFor(features).map((t) => t.listing);
+}
+
+/** Outcome of `resources/list`: `message` is safe to send (JSON-RPC -32603). */
+export type ListResourcesOutcome = { ok: true; resources: ResourceListing[] } | { ok: false; message: string };
+
+/** The concrete resources `resources/list` offers the tenant (e.g. its most recently updated documents). */
+export async function listResources(ctx: ToolContext): Promise<ListResourcesOutcome> {
+  try {
+    const lists = await Promise.all(templatesFor(ctx.tenant.features).map((t) => t.list?.(ctx) ?? []));
+    return { ok: true, resources: lists.flat() };
+  } catch (err) {
+    return { ok: false, message: publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: "resources/list" }) };
+  }
+}
+
+/**
+ * Reads a resource URI for the tenant. A URI that no allowed template matches, whose variables do not validate, or
+ * that names another tenant's object is uniformly `not_found`.
+ */
+export async function readResource(uri: string, ctx: ToolContext): Promise<ReadResourceOutcome> {
+  for (const template of templatesFor(ctx.tenant.features)) {
+    const params = template.match(uri);
+    if (params === null) continue;
+    try {
+      const result = await template.read(params, uri, ctx);
+      return result ? { ok: true, result } : notFound();
+    } catch (err) {
+      return { ok: false, error: "failed", message: publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: "resources/read" }) };
+    }
+  }
+  return notFound();
+}
+
+function notFound(): ReadResourceOutcome {
+  return { ok: false, error: "not_found", message: "Resource not found" };
+}

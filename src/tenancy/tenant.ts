@@ -1,0 +1,48 @@
+/** Plans a tenant can be on. */
+export const PLANS = ["free", "pro", "enterprise"] as const;
+export type Plan = (typeof PLANS)[number];
+
+/**
+ * Feature flags that gate tools, resources and prompts. `core` is every tenant's; the others come with a plan or are
+ * added per tenant. `conformance_fixtures` is never part of a plan: only a dedicated test tenant gets it.
+ */
+export const FEATURES = ["core", "advanced_analytics", "bulk_export", "conformance_fixtures"] as const;
+export type Feature = (typeof FEATURES)[number];
+
+const PLAN_FEATURES: Record<Plan, readonly Feature[]> = {
+  free: ["core"],
+  pro: ["core", "advanced_analytics"],
+  enterprise: ["core", "advanced_analytics", "bulk_export"],
+};
+
+/** Everything the Worker knows about the tenant behind a request. Immutable for the request's lifetime. */
+export interface TenantContext {
+  id: string;
+  slug: string;
+  name: string;
+  plan: Plan;
+  /** The effective feature set: the plan's features, plus the tenant's additions, minus its removals. */
+  features: ReadonlySet<Feature>;
+  /** Requests per minute (sliding window). */
+  rateLimitPerMinute: number;
+  status: "active" | "suspended";
+  config: Readonly<Record<string, unknown>>;
+}
+
+/** Computes a tenant's effective features. Unknown feature names are ignored, so a typo cannot enable anything. */
+export function effectiveFeatures(plan: Plan, add: readonly string[], remove: readonly string[]): ReadonlySet<Feature> {
+  const features = new Set<Feature>(PLAN_FEATURES[plan]);
+  for (const f of add) if (isFeature(f)) features.add(f);
+  for (const f of remove) if (isFeature(f)) features.delete(f);
+  return features;
+}
+
+/** Whether `value` names a known feature. */
+export function isFeature(value: string): value is Feature {
+  return (FEATURES as readonly string[]).includes(value);
+}
+
+/** Whether `value` names a known plan. */
+export function isPlan(value: string): value is Plan {
+  return (PLANS as readonly string[]).includes(value);
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { TenantDbError } from "../../db/tenant-db.ts";
+import { defineTool } from "../define.ts";
+import { dataResult, errorResult, Messages } from "../result.ts";
+import { BODY_MAX, DocumentSummary, Id, SUMMARY_COLUMNS, TITLE_MAX, toSummary } from "./documents.ts";
+
+const Output = z.object({ document: DocumentSummary });
+
+/** Creates a document in one of the tenant's workspaces. */
+export const createDocument = defineTool({
+  name: "create_document",
+  title: "Create document",
+  description: "Creates a document in a workspace and returns its id and metadata.",
+  feature: "core",
+  input: z.object({
+    workspace_id: Id.describe("Workspace to create the document in"),
+    title: z.string().min(1).max(TITLE_MAX),
+    body: z.string().max(BODY_MAX).describe("Markdown or plain text"),
+  }),
+  output: Output,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  async handler(args, ctx) {
+    let rows: Record<string, unknown>[];
+    try {
+      // Inserting from a select of the workspace: a workspace the tenant cannot see (RLS) yields no row and nothing
+      // is written, exactly as for an id that exists nowhere. tenant_id comes from the column default.
+      rows = await ctx.db.query(
+        `insert into documents as d (workspace_id, title, body)
+         select w.id, $2, $3 from workspaces w where w.id = $1
+         returning ${SUMMARY_COLUMNS}`,
+        [args.workspace_id, args.title, args.body],
+        { signal: ctx.signal },
+      );
+    } catch (err) {
+      // foreign_key_violation: the workspace was deleted between the select and the insert.
+      if (err instanceof TenantDbError && err.code === "23503") return errorResult(Messages.workspaceNotFound);
+      throw err;
+    }
+    const [row] = rows;
+    if (!row) return errorResult(Messages.workspaceNotFound);
+    const out: z.output<typeof Output> = { document: toSummary(row) };
+    return dataResult(out);
+  },
+});

@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+/** Longest title a client may write, in characters. */
+export const TITLE_MAX = 500;
+/** Longest body a client may write, in characters (the HTTP body cap bounds it first). */
+export const BODY_MAX = 500_000;
+
+/**
+ * Ids in tool input. `z.guid()` accepts any 8-4-4-4-12 hex string, exactly what Postgres' `uuid` accepts in canonical
+ * form; anything else is refused here and never reaches a `::uuid` cast (whose error would otherwise surface).
+ */
+export const Id = z.guid();
+
+const Timestamp = z.iso.datetime().describe("ISO 8601, UTC");
+
+/** A document without its body, as lists return it. */
+export const DocumentSummary = z.object({
+  id: Id,
+  workspace_id: Id,
+  title: z.string(),
+  size_bytes: z.number().int().describe("UTF-8 size of the body in bytes"),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type DocumentSummary = z.output<typeof DocumentSummary>;
+
+/** A whole document. */
+export const Document = DocumentSummary.extend({ body: z.string() });
+export type Document = z.output<typeof Document>;
+
+/** The select list matching {@link DocumentSummary} for a `documents d` row. */
+export const SUMMARY_COLUMNS = "d.id, d.workspace_id, d.title, octet_length(d.body) as size_bytes, d.created_at, d.updated_at";
+/** The select list matching {@link Document}. */
+export const DOCUMENT_COLUMNS = `${SUMMARY_COLUMNS}, d.body`;
+
+/** Maps a row selected with {@link SUMMARY_COLUMNS}. */
+export function toSummary(row: Record<string, unknown>): DocumentSummary {
+  return {
+    id: String(row.id),
+    workspace_id: String(row.workspace_id),
+    title: String(row.title),
+    size_bytes: Number(row.size_bytes),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
+
+/** Maps a row selected with {@link DOCUMENT_COLUMNS}. */
+export function toDocument(row: Record<string, unknown>): Document {
+  return { ...toSummary(row), body: String(row.body) };
+}
+
+/** A timestamptz as the driver returns it (a Date) in ISO 8601 UTC. */
+export function iso(value: unknown): string {
+  return (value instanceof Date ? value : new Date(String(value))).toISOString();
+}

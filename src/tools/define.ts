@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { publicFailure } from "./failure.ts";
+import { errorResult } from "./result.ts";
+import type { Lane, Tool, ToolListing, ToolSpec } from "./types.ts";
+
+const BOTH_LANES: readonly Lane[] = Object.freeze(["legacy", "modern"]);
+
+/**
+ * Turns a tool spec into a servable {@link Tool}. Everything expensive happens here, once, at module scope: the JSON
+ * Schemas of input and output and the frozen `tools/list` entry, so listing tools costs no schema work per request.
+ *
+ * `handler` expects arguments that went through `parse`. It never throws for infrastructure faults: they are logged
+ * with the request id and turned into an `isError` result with a short, safe message.
+ */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefined = undefined>(
+  spec: ToolSpec<I, O>,
+): Tool {
+  // The listing is frozen but its JSON Schemas are not: @cfworker/json-schema (the validator the SDK uses in
+  // Workers) annotates schema objects in place when it compiles them.
+  const listing: ToolListing = Object.freeze({
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    inputSchema: toJsonSchema(spec.input),
+    ...(spec.output ? { outputSchema: toJsonSchema(spec.output) } : {}),
+    annotations: Object.freeze({ title: spec.title, ...spec.annotations }),
+  });
+  return Object.freeze({
+    name: spec.name,
+    feature: spec.feature,
+    lanes: spec.lanes ? Object.freeze([...spec.lanes]) : BOTH_LANES,
+    listing,
+    parse(args: unknown) {
+      // A call without `arguments` means "no arguments" (MCP: `arguments` is optional).
+      const result = spec.input.safeParse(args ?? {});
+      return result.success ? { success: true, data: result.data } : { success: false, error: formatIssues(result.error) };
+    },
+    async handler(args, ctx) {
+      try {
+        return await spec.handler(args as z.output<I>, ctx);
+      } catch (err) {
+        return errorResult(publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `tool ${spec.name}` }));
+      }
+    },
+  } satisfies Tool);
+}
+
+/**
+ * JSON Schema (2020-12, MCP's default dialect) of a zod schema as a client sees it (`io: "input"`: fields with
+ * defaults are optional). The `$schema` key is dropped: every schema we publish is 2020-12, and some clients choke
+ * on the key.
+ */
+export function toJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
+  return rest;
+}
+
+const MAX_ISSUES = 3;
+
+/** A short, readable summary of validation issues, e.g. `workspace_id: Invalid GUID; limit: Too big: ...`. */
+export function formatIssues(error: z.ZodError): string {
+  const parts = error.issues.slice(0, MAX_ISSUES).map((issue) => {
+    const path = issue.path.map(String).join(".");
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const more = error.issues.length - MAX_ISSUES;
+  return `Invalid arguments: ${parts.join("; ")}${more > 0 ? ` (and ${more} more)` : ""}`;
+}
