@@ -1,5 +1,57 @@
+import { createRequestContext, type RequestContext } from "./context.ts";
+import { errorResponse, HttpError } from "./http/errors.ts";
+import { healthz } from "./http/healthz.ts";
+import { handleMcp, type ResponseHeaders } from "./mcp/endpoint.ts";
+
+/**
+ * The Worker. One request context per request, one error boundary: every failure becomes an HttpError response
+ * with a short public message, and its detail goes to the request's log line.
+ */
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    return new Response("ok");
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const started = Date.now();
+    const rc = createRequestContext(request, env, ctx);
+    const headers: ResponseHeaders = {};
+    let response: Response;
+    let failure: HttpError | undefined;
+    try {
+      response = await route(request, rc, headers);
+    } catch (err) {
+      failure = err instanceof HttpError ? err : new HttpError(500, "Internal error", { cause: err });
+      response = errorResponse(failure);
+    }
+    response = withHeaders(response, { ...headers, "x-request-id": rc.requestId });
+    logRequest(rc, request, response.status, Date.now() - started, failure);
+    return response;
   },
 } satisfies ExportedHandler<Env>;
+
+async function route(request: Request, rc: RequestContext, headers: ResponseHeaders): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  if (pathname === "/mcp") return handleMcp(request, rc, headers);
+  if (pathname === "/healthz" && request.method === "GET") {
+    return healthz({ sql: rc.sql, redis: rc.redis }, (msg, err) => rc.log.error(msg, { error: err instanceof Error ? err : String(err) }));
+  }
+  throw new HttpError(404, "Not found");
+}
+
+/** Adds headers to a response; responses built by the SDK may have immutable headers, so copy when needed. */
+function withHeaders(response: Response, extra: Record<string, string>): Response {
+  const copy = new Response(response.body, response);
+  for (const [k, v] of Object.entries(extra)) copy.headers.set(k, v);
+  return copy;
+}
+
+/** The one log line per request. Internal detail of a failure goes here and only here. */
+function logRequest(rc: RequestContext, request: Request, status: number, ms: number, failure: HttpError | undefined): void {
+  const fields = {
+    ...rc.fields,
+    http_method: request.method,
+    path: new URL(request.url).pathname,
+    status,
+    ms,
+    ...(failure ? { error: failure.internal ?? failure.publicMessage, ...(failure.cause ? { cause: String(failure.cause) } : {}) } : {}),
+  };
+  if (status >= 500) rc.log.error("request", { ...fields, stack: failure?.cause instanceof Error ? failure.cause.stack : undefined });
+  else rc.log.info("request", fields);
+}

@@ -1,0 +1,100 @@
+/**
+ * `npm run dev`: the whole local stack in one command. Starts the local cloud (real PostgreSQL and Redis, or the
+ * embedded fallbacks), migrates and seeds the database, makes sure each demo tenant has a working API key (printed
+ * and written to .dev-keys.json), writes .dev.vars, then runs `wrangler dev` on http://127.0.0.1:8787.
+ */
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import pg from "pg";
+import { bringUpCloud, closeOnSignal, describeCloud, parseCloudArgs } from "./cloud/main.ts";
+import { readDotenv } from "./cloud/dev-vars.ts";
+import { createApiKey } from "./lib/tenant-keys.ts";
+import { parseApiKey, verifySecret } from "../src/auth/api-key.ts";
+
+const HELP = `Usage: npm run dev -- [options]
+
+Starts the local cloud, migrates and seeds the database (demo tenants acme, globex, initech), prints one API key
+per demo tenant (also written to .dev-keys.json), and serves the Worker with wrangler dev on http://127.0.0.1:8787.
+
+Options: those of \`npm run cloud\` (see \`npm run cloud -- --help\`), plus
+  --port N     port of wrangler dev (default 8787)`;
+
+const DEMO_TENANTS = ["acme", "globex", "initech"] as const;
+const KEYS_FILE = ".dev-keys.json";
+const DEV_KEY_NAME = "dev key (npm run dev)";
+
+const log = (m: string): void => void process.stderr.write(`[dev] ${m}\n`);
+
+const argv = process.argv.slice(2);
+const portAt = argv.indexOf("--port");
+const port = portAt >= 0 ? argv.splice(portAt, 2)[1] ?? "" : "8787";
+if (!/^\d+$/.test(port)) {
+  process.stderr.write(`error: --port must be a number\n`);
+  process.exit(2);
+}
+const args = parseCloudArgs(argv, HELP);
+const cloud = await bringUpCloud({ ...args, migrate: true, seed: true, devVars: args.devVars ?? ".dev.vars" }, log);
+describeCloud(cloud, log);
+
+const vars = await readDotenv(args.devVars ?? ".dev.vars");
+const keys = await ensureDevKeys(cloud.pg.adminUrl, vars.API_KEY_PEPPER ?? "");
+await writeFile(KEYS_FILE, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+log(`API keys (also in ${KEYS_FILE}):`);
+for (const [slug, key] of Object.entries(keys)) log(`  ${slug.padEnd(8)} ${key}`);
+
+const devVars = args.devVars ?? ".dev.vars";
+// wrangler reads .dev.vars by itself; another file must be named (and .dev.vars, if present, would win).
+const envFile = devVars === ".dev.vars" ? [] : ["--env-file", devVars];
+const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, ...envFile], {
+  stdio: "inherit",
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+});
+wrangler.on("exit", (code) => {
+  void cloud.close().then(() => process.exit(code ?? 0));
+});
+closeOnSignal(async () => {
+  wrangler.kill("SIGTERM");
+  await cloud.close();
+});
+log(`MCP endpoint: http://127.0.0.1:${port}/mcp  (Authorization: Bearer <key>)`);
+
+/**
+ * Reuses the keys in .dev-keys.json while they still verify (same pepper, not revoked), so a client configured
+ * yesterday keeps working; mints a new one for any tenant whose key does not.
+ */
+async function ensureDevKeys(adminUrl: string, pepper: string): Promise<Record<string, string>> {
+  const previous = await readFile(KEYS_FILE, "utf8")
+    .then((t) => JSON.parse(t) as Record<string, string>)
+    .catch(() => ({}) as Record<string, string>);
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const out: Record<string, string> = {};
+    for (const slug of DEMO_TENANTS) {
+      const tenant = await client.query<{ id: string }>("select id from public.tenants where slug = $1", [slug]);
+      const tenantId = tenant.rows[0]?.id;
+      if (!tenantId) throw new Error(`demo tenant ${slug} is missing after seeding`);
+      const existing = previous[slug];
+      if (existing && (await stillValid(client, existing, tenantId, pepper))) {
+        out[slug] = existing;
+        continue;
+      }
+      out[slug] = (await createApiKey(client, { tenantId, name: DEV_KEY_NAME, pepper })).apiKey;
+    }
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+async function stillValid(client: pg.Client, key: string, tenantId: string, pepper: string): Promise<boolean> {
+  const parsed = parseApiKey(key);
+  if (!parsed) return false;
+  const row = await client.query<{ secret_hash: string }>(
+    `select secret_hash from public.api_keys
+      where id = $1 and tenant_id = $2 and revoked_at is null and (expires_at is null or expires_at > now())`,
+    [parsed.keyId, tenantId],
+  );
+  const hash = row.rows[0]?.secret_hash;
+  return hash !== undefined && (await verifySecret(pepper, parsed.secret, hash));
+}

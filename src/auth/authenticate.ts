@@ -1,0 +1,80 @@
+import type { RequestContext } from "../context.ts";
+import { HttpError, unavailable } from "../http/errors.ts";
+import { effectiveFeatures, type TenantContext } from "../tenancy/tenant.ts";
+import { parseApiKey, verifySecret } from "./api-key.ts";
+import { loadKeyRecord, type KeyRecord } from "./key-store.ts";
+
+/** Who is calling: the tenant and the key it used. */
+export interface Principal {
+  tenant: TenantContext;
+  keyId: string;
+}
+
+// Verified against when the key id is unknown, so a miss costs the same HMAC as a wrong secret.
+const DUMMY_HASH = "0".repeat(64);
+
+/**
+ * Authenticates the request's bearer API key. Runs on every request (a session is never a credential). Missing,
+ * malformed, unknown, wrong-secret, expired and revoked keys all get the same 401 (RFC 6750 `WWW-Authenticate`);
+ * the reason goes to the log only. A suspended tenant gets 403. Redis or Postgres down gets 503.
+ */
+export async function authenticate(request: Request, rc: RequestContext): Promise<Principal> {
+  const presented = bearerToken(request);
+  const parsed = presented === null ? null : parseApiKey(presented);
+  if (!parsed) throw unauthorized(presented === null ? "no bearer token" : "malformed key");
+  rc.fields.key_id = parsed.keyId;
+
+  let record: KeyRecord | null;
+  try {
+    record = await loadKeyRecord(
+      {
+        redis: rc.redis,
+        sql: rc.sql,
+        cacheTtlSeconds: rc.config.apiKeyCacheTtlSeconds,
+        waitUntil: rc.waitUntil,
+        onCacheWriteError: (err) => rc.log.warn("api key cache write failed", { error: err }),
+      },
+      parsed.keyId,
+    );
+  } catch (err) {
+    throw unavailable("api key store", err);
+  }
+
+  const secretOk = await verifySecret(rc.env.API_KEY_PEPPER, parsed.secret, record?.secretHash ?? DUMMY_HASH);
+  if (!record) throw unauthorized("unknown key id");
+  if (!secretOk) throw unauthorized("wrong secret");
+  if (record.revokedAt !== null && record.revokedAt <= rc.now()) throw unauthorized("revoked key");
+  if (record.expiresAt !== null && record.expiresAt <= rc.now()) throw unauthorized("expired key");
+
+  rc.fields.tenant_id = record.tenantId;
+  if (record.tenant.status !== "active") {
+    throw new HttpError(403, "Tenant suspended", { internal: `tenant ${record.tenant.slug} is ${record.tenant.status}` });
+  }
+  const t = record.tenant;
+  return {
+    keyId: record.keyId,
+    tenant: {
+      id: record.tenantId,
+      slug: t.slug,
+      name: t.name,
+      plan: t.plan,
+      features: effectiveFeatures(t.plan, t.featuresAdd, t.featuresRemove),
+      rateLimitPerMinute: t.rateLimitPerMinute,
+      status: t.status,
+      config: t.config,
+    },
+  };
+}
+
+function bearerToken(request: Request): string | null {
+  const header = request.headers.get("authorization");
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return m ? (m[1] as string) : null;
+}
+
+function unauthorized(reason: string): HttpError {
+  return new HttpError(401, "Unauthorized", {
+    internal: reason,
+    headers: { "www-authenticate": 'Bearer realm="tenant-mcp", error="invalid_token"' },
+  });
+}

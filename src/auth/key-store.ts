@@ -1,0 +1,98 @@
+import type { NeonQueryFunction } from "@neondatabase/serverless";
+import type { Redis } from "@upstash/redis/cloudflare";
+import { isPlan, type Plan } from "../tenancy/tenant.ts";
+
+/** An API key row and its tenant, as `lookup_api_key` returns them. Times are epoch milliseconds. */
+export interface KeyRecord {
+  keyId: string;
+  tenantId: string;
+  secretHash: string;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  tenant: {
+    slug: string;
+    name: string;
+    plan: Plan;
+    featuresAdd: string[];
+    featuresRemove: string[];
+    rateLimitPerMinute: number;
+    status: "active" | "suspended";
+    config: Record<string, unknown>;
+  };
+}
+
+/** Cache entry: a record, or a remembered miss (so junk key ids do not reach Postgres every time). */
+type CacheEntry = { record: KeyRecord } | { missing: true };
+
+/** Redis key of a key id's cache entry. The admin CLI deletes it on every change to the key or its tenant. */
+export function keyCacheKey(keyId: string): string {
+  return `tmcp:key:${keyId}`;
+}
+
+/** What {@link loadKeyRecord} needs. */
+export interface KeyStoreDeps {
+  redis: Pick<Redis, "get" | "set">;
+  sql: Pick<NeonQueryFunction<false, false>, "query">;
+  cacheTtlSeconds: number;
+  /** Writes the cache after the response, so a cache miss costs no extra round trip on the request path. */
+  waitUntil(promise: Promise<unknown>): void;
+  onCacheWriteError(err: unknown): void;
+}
+
+/**
+ * The key record for `keyId`: from the Redis cache, else from Postgres through the SECURITY DEFINER function
+ * `lookup_api_key` (the Worker's role cannot read api_keys itself). Redis or Postgres failures throw; the caller
+ * answers 503. A cached record is at most `cacheTtlSeconds` old; changes made through the admin CLI delete it.
+ */
+export async function loadKeyRecord(deps: KeyStoreDeps, keyId: string): Promise<KeyRecord | null> {
+  const cached = await deps.redis.get<CacheEntry>(keyCacheKey(keyId));
+  if (cached) return "missing" in cached ? null : cached.record;
+  const rows = (await deps.sql.query("select * from public.lookup_api_key($1)", [keyId])) as LookupRow[];
+  const record = rows[0] ? toRecord(rows[0]) : null;
+  const entry: CacheEntry = record ? { record } : { missing: true };
+  deps.waitUntil(
+    deps.redis.set(keyCacheKey(keyId), entry, { ex: deps.cacheTtlSeconds }).catch((err: unknown) => deps.onCacheWriteError(err)),
+  );
+  return record;
+}
+
+interface LookupRow {
+  key_id: string;
+  tenant_id: string;
+  secret_hash: string;
+  expires_at: Date | string | null;
+  revoked_at: Date | string | null;
+  slug: string;
+  name: string;
+  plan: string;
+  features_add: string[] | null;
+  features_remove: string[] | null;
+  rate_limit_per_minute: number;
+  status: string;
+  config: Record<string, unknown> | null;
+}
+
+function toRecord(row: LookupRow): KeyRecord {
+  if (!isPlan(row.plan)) throw new Error(`tenant ${row.tenant_id} has unknown plan ${row.plan}`);
+  return {
+    keyId: row.key_id,
+    tenantId: row.tenant_id,
+    secretHash: row.secret_hash,
+    expiresAt: time(row.expires_at),
+    revokedAt: time(row.revoked_at),
+    tenant: {
+      slug: row.slug,
+      name: row.name,
+      plan: row.plan,
+      featuresAdd: row.features_add ?? [],
+      featuresRemove: row.features_remove ?? [],
+      rateLimitPerMinute: row.rate_limit_per_minute,
+      status: row.status === "suspended" ? "suspended" : "active",
+      config: row.config ?? {},
+    },
+  };
+}
+
+function time(value: Date | string | null): number | null {
+  return value === null ? null : new Date(value).getTime();
+}

@@ -1,0 +1,89 @@
+import { JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Config } from "../config.ts";
+import { HttpError, RpcCode } from "./errors.ts";
+
+/**
+ * Rejects a browser request from an origin that is not allowed (DNS-rebinding protection, MCP 2025-11-25
+ * "Security Warning": servers MUST validate Origin). A request without Origin is a non-browser client and passes.
+ */
+export function checkOrigin(request: Request, config: Config): void {
+  const origin = request.headers.get("origin");
+  if (origin !== null && !config.allowedOrigins.has(origin)) {
+    throw new HttpError(403, "Origin not allowed", { internal: `origin ${origin} not in ALLOWED_ORIGINS` });
+  }
+}
+
+/** Checks the media types a POST to `/mcp` must carry (Streamable HTTP: JSON body, JSON or SSE reply). */
+export function checkMediaTypes(request: Request): void {
+  const contentType = request.headers.get("content-type");
+  if (!contentType || contentType.split(";")[0]?.trim().toLowerCase() !== "application/json") {
+    throw new HttpError(415, "Content-Type must be application/json");
+  }
+  const accept = request.headers.get("accept") ?? "";
+  if (!accept.includes("application/json") || !accept.includes("text/event-stream")) {
+    throw new HttpError(406, "Accept must include application/json and text/event-stream");
+  }
+}
+
+/**
+ * Reads the body up to `maxBytes`. A declared length over the cap fails before reading; a chunked body is counted
+ * as it streams and the read stops at the first byte past the cap, so a huge body costs no more than the cap.
+ */
+export async function readBodyCapped(request: Request, maxBytes: number): Promise<string> {
+  const tooLarge = (): HttpError => new HttpError(413, `Request body exceeds ${maxBytes} bytes`);
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge();
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * Parses one JSON-RPC message. Batches are refused: MCP 2025-06-18 removed JSON-RPC batching, and one message per
+ * request keeps auth, rate limiting and logging one-to-one with work done.
+ */
+export function parseMessage(text: string): JSONRPCMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "Parse error: invalid JSON", { code: RpcCode.ParseError });
+  }
+  if (Array.isArray(raw)) {
+    throw new HttpError(400, "Invalid Request: batch requests are not supported", { code: RpcCode.InvalidRequest });
+  }
+  const parsed = JSONRPCMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new HttpError(400, "Invalid Request: not a JSON-RPC 2.0 message", { code: RpcCode.InvalidRequest });
+  }
+  return parsed.data;
+}
+
+/** MCP 2025-06-18+: an `MCP-Protocol-Version` header the server does not support MUST get 400. */
+export function checkProtocolVersionHeader(request: Request): void {
+  const version = request.headers.get("mcp-protocol-version");
+  if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    throw new HttpError(400, `Unsupported protocol version: ${version.slice(0, 32)}`, {
+      code: RpcCode.InvalidRequest,
+      internal: `supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
+    });
+  }
+}

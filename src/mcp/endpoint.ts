@@ -1,0 +1,40 @@
+import { authenticate } from "../auth/authenticate.ts";
+import type { RequestContext } from "../context.ts";
+import { HttpError } from "../http/errors.ts";
+import { checkMediaTypes, checkOrigin, checkProtocolVersionHeader, parseMessage, readBodyCapped } from "../http/guard.ts";
+import { enforceRateLimit } from "../ratelimit/limiter.ts";
+import { deleteLegacySession, serveLegacyPost } from "./legacy-lane.ts";
+
+/** Headers a stage wants on the final response, whatever it is (rate-limit counters). */
+export type ResponseHeaders = Record<string, string>;
+
+/**
+ * `/mcp`: guards (no I/O) -> API key (every request) -> per-tenant rate limit -> the protocol lane. Every stage
+ * throws HttpError; the boundary in index.ts turns it into a response. `headers` collects headers the final response
+ * must carry, error or not.
+ */
+export async function handleMcp(request: Request, rc: RequestContext, headers: ResponseHeaders): Promise<Response> {
+  checkOrigin(request, rc.config);
+  if (request.method === "GET" || (request.method !== "POST" && request.method !== "DELETE")) {
+    // No standalone SSE stream: a per-request server has nothing to push later.
+    throw new HttpError(405, "Method not allowed", { headers: { allow: "POST, DELETE" } });
+  }
+
+  if (request.method === "DELETE") {
+    const principal = await authenticate(request, rc);
+    Object.assign(headers, (await enforceRateLimit(principal.tenant, rc)).headers);
+    return deleteLegacySession(request, principal, rc);
+  }
+
+  checkMediaTypes(request);
+  const message = parseMessage(await readBodyCapped(request, rc.config.maxBodyBytes));
+  if ("method" in message) rc.fields.method = message.method;
+  checkProtocolVersionHeader(request);
+
+  const principal = await authenticate(request, rc);
+  const gate = async (): Promise<void> => {
+    Object.assign(headers, (await enforceRateLimit(principal.tenant, rc)).headers);
+  };
+  rc.fields.lane = "legacy";
+  return serveLegacyPost(request, message, principal, rc, gate);
+}

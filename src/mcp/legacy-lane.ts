@@ -1,0 +1,94 @@
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import {
+  InitializeRequestSchema,
+  isJSONRPCRequest,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { Principal } from "../auth/authenticate.ts";
+import type { RequestContext } from "../context.ts";
+import { HttpError, RpcCode, unavailable } from "../http/errors.ts";
+import { mintSessionId, SessionStore } from "../session/store.ts";
+import { buildLegacyServer } from "./legacy-server.ts";
+
+/** The stage before the lane that must pass before any MCP work: the rate limit. */
+export type Gate = () => Promise<void>;
+
+/**
+ * Serves one POSTed message of the legacy era (MCP 2025-11-25 and earlier) over Streamable HTTP with sessions kept
+ * in Redis. `initialize` mints a session; every other message must name a live session of the caller's tenant.
+ * Nothing about the session lives in the Worker: each request gets a fresh Server and transport (see
+ * notes/mcp-protocol.md for why a stateless transport with `sessionId` set is the public-API way to resume).
+ */
+export async function serveLegacyPost(
+  request: Request,
+  message: JSONRPCMessage,
+  principal: Principal,
+  rc: RequestContext,
+  gate: Gate,
+): Promise<Response> {
+  const store = new SessionStore(rc.redis, rc.config.sessionTtlSeconds);
+  // By method, not by a full schema match: a malformed initialize must get -32602, not "session required".
+  const initialize = isJSONRPCRequest(message) && message.method === "initialize";
+  let sessionId: string;
+
+  if (initialize) {
+    const parsed = InitializeRequestSchema.safeParse(message);
+    if (!parsed.success) throw new HttpError(400, "Invalid initialize parameters", { code: RpcCode.InvalidParams });
+    const params = parsed.data.params;
+    await gate();
+    sessionId = mintSessionId();
+    await store
+      .create(sessionId, {
+        tenantId: principal.tenant.id,
+        keyId: principal.keyId,
+        // The SDK's Server negotiates exactly this way: the client's version if supported, else the latest.
+        protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion) ? params.protocolVersion : LATEST_PROTOCOL_VERSION,
+        clientInfo: params.clientInfo,
+        clientCapabilities: params.capabilities as Record<string, unknown>,
+        createdAt: rc.now(),
+      })
+      .catch((err: unknown) => {
+        throw unavailable("session store", err);
+      });
+  } else {
+    const presented = request.headers.get("mcp-session-id");
+    if (!presented) {
+      throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required", { code: RpcCode.ServerError });
+    }
+    // The limiter and the session lookup are independent: run them side by side, then report the limiter first.
+    const [limited, session] = await Promise.allSettled([gate(), store.touch(principal.tenant.id, presented)]);
+    if (limited.status === "rejected") throw limited.reason;
+    if (session.status === "rejected") throw unavailable("session store", session.reason);
+    // Unknown, expired and another tenant's session: one answer (MCP: 404, the client must initialize again).
+    if (!session.value) throw new HttpError(404, "Session not found", { code: RpcCode.SessionNotFound });
+    sessionId = presented;
+  }
+  rc.fields.session_id = sessionId;
+
+  const server = buildLegacyServer(principal.tenant, rc);
+  // JSON replies unless the client asked for progress: notifications reach the client only over SSE.
+  const wantsProgress = isJSONRPCRequest(message) && message.params?._meta?.progressToken !== undefined;
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: initialize ? () => sessionId : undefined,
+    enableJsonResponse: !wantsProgress,
+  });
+  if (!initialize) transport.sessionId = sessionId;
+  transport.onerror = (err) => rc.log.warn("transport error", { error: err });
+  await server.connect(transport);
+  return transport.handleRequest(request, { parsedBody: message });
+}
+
+/** `DELETE /mcp`: ends the caller's session (404 when it is not a live session of this tenant). */
+export async function deleteLegacySession(request: Request, principal: Principal, rc: RequestContext): Promise<Response> {
+  const presented = request.headers.get("mcp-session-id");
+  if (!presented) throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required");
+  rc.fields.session_id = presented;
+  const store = new SessionStore(rc.redis, rc.config.sessionTtlSeconds);
+  const deleted = await store.delete(principal.tenant.id, presented).catch((err: unknown) => {
+    throw unavailable("session store", err);
+  });
+  if (!deleted) throw new HttpError(404, "Session not found", { code: RpcCode.SessionNotFound });
+  return new Response(null, { status: 204 });
+}

@@ -1,0 +1,111 @@
+/**
+ * Test fixtures for the endpoint: tenants with real API keys in the migrated test database (made as the admin, as
+ * an operator would), Redis access for inspecting sessions, and a v1 SDK client that talks to the Worker under
+ * test through `SELF.fetch`.
+ */
+import { SELF } from "cloudflare:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { Redis } from "@upstash/redis/cloudflare";
+import { inject } from "vitest";
+import { mintApiKey } from "../../../src/auth/api-key.ts";
+import { keyCacheKey } from "../../../src/auth/key-store.ts";
+import type { Plan } from "../../../src/tenancy/tenant.ts";
+
+export const cloud = inject("cloud");
+neonConfig.fetchEndpoint = cloud.neonHttpEndpoint;
+/** Superuser connection: bypasses RLS, like an operator's maintenance connection. */
+export const admin = neon(cloud.adminDatabaseUrl);
+export const redis = new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false });
+
+export const MCP_URL = "http://tenant-mcp.test/mcp";
+
+/** A tenant made for one test file. */
+export interface TestTenant {
+  id: string;
+  slug: string;
+  plan: Plan;
+  apiKey: string;
+  keyId: string;
+  workspaceId: string;
+  documentIds: string[];
+}
+
+function randomSuffix(): string {
+  return [...crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Creates a tenant with one workspace, a few documents and an API key. */
+export async function createTenant(
+  plan: Plan,
+  o: { rateLimitPerMinute?: number; featuresAdd?: string[]; featuresRemove?: string[]; documents?: string[] } = {},
+): Promise<TestTenant> {
+  const slug = `t-${plan}-${randomSuffix()}`;
+  const id = crypto.randomUUID();
+  const workspaceId = crypto.randomUUID();
+  const titles = o.documents ?? ["Quarterly report", "Onboarding checklist", "Incident review"];
+  const documentIds = titles.map(() => crypto.randomUUID());
+  const key = await mintApiKey(cloud.apiKeyPepper);
+  await admin.transaction([
+    admin`insert into public.tenants (id, slug, name, plan, rate_limit_per_minute, features_add, features_remove)
+          values (${id}, ${slug}, ${`Tenant ${slug}`}, ${plan}, ${o.rateLimitPerMinute ?? 1000},
+                  ${o.featuresAdd ?? []}, ${o.featuresRemove ?? []})`,
+    admin`insert into public.workspaces (tenant_id, id, name) values (${id}, ${workspaceId}, 'Main')`,
+    ...titles.map(
+      (title, i) => admin`insert into public.documents (tenant_id, id, workspace_id, title, body)
+                          values (${id}, ${documentIds[i]}, ${workspaceId}, ${title}, ${`Body of ${title}.`})`,
+    ),
+    admin`insert into public.api_keys (id, tenant_id, name, secret_hash) values (${key.keyId}, ${id}, 'test', ${key.secretHash})`,
+  ]);
+  return { id, slug, plan, apiKey: key.apiKey, keyId: key.keyId, workspaceId, documentIds };
+}
+
+/** Revokes a key the way the admin CLI does: in the database, then the Worker's cache entry. */
+export async function revokeKey(keyId: string): Promise<void> {
+  await admin`update public.api_keys set revoked_at = now() where id = ${keyId}`;
+  await redis.del(keyCacheKey(keyId));
+}
+
+/** A connected v1 SDK client for `apiKey`, speaking to the Worker under test. */
+export async function connectClient(apiKey: string, name = "test-client"): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(new URL(MCP_URL), {
+    fetch: (url, init) => SELF.fetch(url as string, init as RequestInit),
+    requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
+  });
+  const client = new Client({ name, version: "1.0.0" });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+/** Raw POST of one JSON-RPC message (or any body) to /mcp with the usual headers, overridable. */
+export function post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return SELF.fetch(MCP_URL, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...headers,
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** An initialize request body. */
+export function initializeMessage(id: number | string = 1, protocolVersion = "2025-11-25"): Record<string, unknown> {
+  return {
+    jsonrpc: "2.0",
+    id,
+    method: "initialize",
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+  };
+}
+
+/** Opens a session with raw HTTP and returns its id. */
+export async function openSession(apiKey: string): Promise<string> {
+  const res = await post(initializeMessage(), { authorization: `Bearer ${apiKey}` });
+  if (res.status !== 200) throw new Error(`initialize failed: ${res.status} ${await res.text()}`);
+  const id = res.headers.get("mcp-session-id");
+  if (!id) throw new Error("initialize returned no session id");
+  return id;
+}
