@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type pg from "pg";
+import pg from "pg";
 import type { PgBackend } from "./postgres.ts";
 import type { Stats } from "./stats.ts";
 import { parseHeaders, parsePayload, RequestError, type Payload, type RequestOptions } from "./neon/http-request.ts";
@@ -32,6 +32,7 @@ export function createNeonHttpHandler(o: NeonHttpOptions): (req: IncomingMessage
   backend.onClose(() => pools.close());
   const maxRequest = o.maxRequestBytes ?? 10 * MiB;
   const maxResponse = o.maxResponseBytes ?? 10 * MiB;
+  const servedDatabase = decodeURIComponent(new URL(backend.adminUrl).pathname.slice(1));
 
   return async (req, res) => {
     let opts: RequestOptions;
@@ -49,6 +50,8 @@ export function createNeonHttpHandler(o: NeonHttpOptions): (req: IncomingMessage
 
     let client: pg.PoolClient;
     try {
+      // PGlite serves one database whatever the login names; a real server refuses an unknown one, and so do we.
+      if (backend.impersonates && opts.conn.database !== servedDatabase) throw unknownDatabase(opts.conn.database);
       client = await pools.connect(opts.conn);
     } catch (err) {
       return sendError(res, err);
@@ -90,6 +93,12 @@ function sendError(res: ServerResponse, err: unknown): void {
   if (isPostgresError(err)) return send(res, 400, JSON.stringify(errorBody(err.message, err)));
   const message = err instanceof Error ? err.message || String(err) : String(err);
   send(res, 500, JSON.stringify(errorBody(`could not run the query: ${message}`)));
+}
+
+/** The error a PostgreSQL server gives for a login to a database it does not have (SQLSTATE 3D000). */
+function unknownDatabase(name: string): pg.DatabaseError {
+  const message = `database "${name}" does not exist`;
+  return Object.assign(new pg.DatabaseError(message, message.length, "error"), { code: "3D000", severity: "FATAL" });
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

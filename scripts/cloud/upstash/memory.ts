@@ -59,7 +59,7 @@ export async function createMemoryBackend(): Promise<RedisBackend> {
       }
       const fn = method(name);
       if (!fn) return new RedisError(`ERR unknown command '${name}', with args beginning with: ${args.slice(0, 3).join(" ")}`);
-      return fromMock(await fn(...args));
+      return fromMock(await fn(...normaliseOptions(name, args)));
     } catch (error) {
       return toRedisError(error);
     }
@@ -150,4 +150,16 @@ function toRedisError(error: unknown): RedisError {
   if (/^Unsupported command/.test(message)) return new RedisError(`ERR unknown command (not in the in-process store): ${message}`);
   // Redis errors start with an upper-case code (ERR, NOSCRIPT, WRONGTYPE...); give one to the mock's plain texts.
   return new RedisError(/^[A-Z]+ /.test(message) ? message : `ERR ${message}`);
+}
+
+// Redis takes option keywords in any case; ioredis-mock only in upper case (it ignores `set k v ex 10`, which
+// @upstash/redis sends). Upper-case the keywords in the option positions of the commands that have them, and only
+// there, so keys and values are never touched.
+const OPTIONS_FROM: Record<string, number> = { SET: 2, GETEX: 1, EXPIRE: 2, PEXPIRE: 2, EXPIREAT: 2, PEXPIREAT: 2, ZRANGE: 3 };
+const KEYWORDS = new Set(["EX", "PX", "EXAT", "PXAT", "NX", "XX", "GT", "LT", "KEEPTTL", "GET", "PERSIST", "WITHSCORES", "LIMIT", "REV", "BYSCORE", "BYLEX"]);
+
+function normaliseOptions(name: string, args: string[]): string[] {
+  const from = OPTIONS_FROM[name.toUpperCase()];
+  if (from === undefined) return args;
+  return args.map((a, i) => (i >= from && KEYWORDS.has(a.toUpperCase()) ? a.toUpperCase() : a));
 }
