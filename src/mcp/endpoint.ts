@@ -4,17 +4,23 @@ import { HttpError } from "../http/errors.ts";
 import { checkMediaTypes, checkOrigin, checkProtocolVersionHeader, parseMessage, readBodyCapped } from "../http/guard.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
 import { deleteLegacySession, serveLegacyPost } from "./legacy-lane.ts";
+import { isModernBodilessRequest, isModernPost, modernMethodNotAllowed, serveModernPost } from "./modern-lane.ts";
 
 /** Headers a stage wants on the final response, whatever it is (rate-limit counters). */
 export type ResponseHeaders = Record<string, string>;
 
 /**
- * `/mcp`: guards (no I/O) -> API key (every request) -> per-tenant rate limit -> the protocol lane. Every stage
- * throws HttpError; the boundary in index.ts turns it into a response. `headers` collects headers the final response
- * must carry, error or not.
+ * `/mcp`, dual-era: guards (no I/O) -> API key (every request) -> per-tenant rate limit -> the protocol lane. A POST
+ * whose message carries the MCP 2026-07-28 per-request `_meta` goes to the stateless modern lane; `initialize` and
+ * everything else without it to the legacy session lane. Every stage throws HttpError; the boundary in index.ts turns
+ * it into a response. `headers` collects headers the final response must carry, error or not.
  */
 export async function handleMcp(request: Request, rc: RequestContext, headers: ResponseHeaders): Promise<Response> {
   checkOrigin(request, rc.config);
+  if ((request.method === "GET" || request.method === "DELETE") && isModernBodilessRequest(request)) {
+    rc.fields.lane = "modern";
+    throw modernMethodNotAllowed();
+  }
   if (request.method === "GET" || (request.method !== "POST" && request.method !== "DELETE")) {
     // No standalone SSE stream: a per-request server has nothing to push later.
     throw new HttpError(405, "Method not allowed", { headers: { allow: "POST, DELETE" } });
@@ -29,12 +35,15 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   checkMediaTypes(request);
   const message = parseMessage(await readBodyCapped(request, rc.config.maxBodyBytes));
   if ("method" in message) rc.fields.method = message.method;
-  checkProtocolVersionHeader(request);
+  const modern = await isModernPost(request, message);
+  // The modern lane answers a bad MCP-Protocol-Version itself (-32022 / -32020, as the 2026-07-28 revision says).
+  if (!modern) checkProtocolVersionHeader(request);
 
   const principal = await authenticate(request, rc);
   const gate = async (): Promise<void> => {
     Object.assign(headers, (await enforceRateLimit(principal.tenant, rc)).headers);
   };
-  rc.fields.lane = "legacy";
+  rc.fields.lane = modern ? "modern" : "legacy";
+  if (modern) return serveModernPost(request, message, principal, rc, gate);
   return serveLegacyPost(request, message, principal, rc, gate);
 }

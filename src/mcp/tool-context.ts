@@ -1,17 +1,22 @@
+import { createAuditSink } from "../audit/sink.ts";
 import type { RequestContext } from "../context.ts";
 import { createTenantDb } from "../db/tenant-db.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
-import type { ToolContext } from "../tools/types.ts";
+import type { ToolContext, ToolInput } from "../tools/types.ts";
 
 /** How a lane delivers progress for the current request; `undefined` when the client asked for none. */
 export type ProgressSink = ((progress: number, total?: number, message?: string) => Promise<void>) | undefined;
 
-/** The context a tool, resource or prompt handler runs with. Both protocol lanes build it the same way. */
+/**
+ * The context a tool, resource or prompt handler runs with. Both protocol lanes build it the same way; only a lane
+ * that can ask the user for input mid-call (the 2026-07-28 one) passes `input`.
+ */
 export function createToolContext(
   rc: RequestContext,
   tenant: TenantContext,
   signal: AbortSignal,
   progress: ProgressSink,
+  input?: ToolInput,
 ): ToolContext {
   return {
     tenant,
@@ -20,5 +25,7 @@ export function createToolContext(
     requestId: rc.requestId,
     signal,
     progress: progress ?? (async () => {}),
+    audit: createAuditSink(rc, tenant.id),
+    ...(input ? { input } : {}),
   };
 }

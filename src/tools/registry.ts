@@ -1,6 +1,8 @@
 import type { Feature } from "../tenancy/tenant.ts";
 import { workspaceStats } from "./analytics/workspace-stats.ts";
+import { CONFORMANCE_TOOLS } from "./conformance/tools.ts";
 import { createDocument } from "./core/create-document.ts";
+import { deleteDocument } from "./core/delete-document.ts";
 import { getDocument } from "./core/get-document.ts";
 import { listDocuments } from "./core/list-documents.ts";
 import { listWorkspaces } from "./core/list-workspaces.ts";
@@ -17,8 +19,11 @@ export const ALL_TOOLS: readonly Tool[] = Object.freeze([
   searchDocuments,
   createDocument,
   updateDocument,
+  deleteDocument,
   workspaceStats,
   exportWorkspace,
+  // Only tenants with the `conformance_fixtures` feature (never a plan's) see these.
+  ...CONFORMANCE_TOOLS,
 ]);
 
 const BY_NAME: ReadonlyMap<string, Tool> = new Map(ALL_TOOLS.map((t) => [t.name, t]));

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Feature, TenantContext } from "../tenancy/tenant.ts";
 import type { Logger } from "../log/logger.ts";
 import type { TenantDb } from "../db/tenant-db.ts";
+import type { AuditSink } from "../audit/types.ts";
 
 /** Tool behaviour hints (MCP `ToolAnnotations`); clients must treat them as hints only. */
 export interface ToolAnnotations {
@@ -26,6 +27,41 @@ export interface ToolResult {
   structuredContent?: Record<string, unknown>;
   /** A domain failure the model should see (bad id, nothing found...), not a protocol error. */
   isError?: boolean;
+  /**
+   * Set when the tool cannot finish without input from the user: the 2026-07-28 lane answers with an
+   * `InputRequiredResult` carrying these requests (multi round-trip) and calls the tool again with the answers in
+   * `ToolContext.input`. `content` then explains what is needed, for a lane that has no such vocabulary.
+   */
+  inputRequired?: InputRequired;
+}
+
+/** A form the client shows its user (MCP `elicitation/create`, form mode: flat primitive properties only). */
+export interface ElicitationRequest {
+  method: "elicitation/create";
+  params: {
+    mode: "form";
+    message: string;
+    requestedSchema: { type: "object"; properties: Record<string, Record<string, unknown>>; required?: string[] };
+  };
+}
+
+/** What a tool needs before it can finish (see {@link ToolResult.inputRequired}). */
+export interface InputRequired {
+  /** Requests for the client to fulfil, by key; the answers come back under the same keys. */
+  requests: Record<string, ElicitationRequest>;
+  /**
+   * JSON the tool wants back with the answers. The lane seals it (HMAC, bound to the tenant, expiring), so the next
+   * call sees it intact or not at all.
+   */
+  state?: unknown;
+}
+
+/** The client's answers to a tool's earlier {@link InputRequired}, as the next call of the same tool receives them. */
+export interface ToolInput {
+  /** Answers by request key; client input, so validate before use. `undefined` on a first call. */
+  responses: Readonly<Record<string, unknown>> | undefined;
+  /** The state sealed into the earlier `InputRequired`, verified; `undefined` when there was none. */
+  state: unknown;
 }
 
 /** Everything a tool handler may use. Built once per request; nothing tenant-specific lives anywhere else. */
@@ -39,7 +75,26 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Sends a progress notification when the client asked for them; a no-op otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
+  /**
+   * Present only in a lane that can ask the user for input mid-call (2026-07-28 multi round-trip); a tool that needs
+   * input must check it. Carries the answers when this call is the retry of an `inputRequired` result.
+   */
+  input?: ToolInput;
+  /**
+   * Sends a log message to the client (MCP `notifications/message`). Present only when the client asked for log
+   * messages and the lane can deliver them during the call; messages below the client's level are dropped.
+   */
+  clientLog?: ClientLog;
+  /** Where `callTool` reports each finished call (the audit log). Absent: nothing is recorded (unit tests). */
+  audit?: AuditSink;
 }
+
+/** Severity of a client-facing log message (MCP `LoggingLevel`, RFC 5424 order). */
+export const CLIENT_LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;
+export type ClientLogLevel = (typeof CLIENT_LOG_LEVELS)[number];
+
+/** Delivers one client-facing log message; `data` is any JSON value. */
+export type ClientLog = (level: ClientLogLevel, data: unknown) => Promise<void>;
 
 /** A tool as written in `src/tools/<feature>/<name>.ts`. */
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject | undefined = undefined> {

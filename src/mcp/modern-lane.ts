@@ -1,0 +1,67 @@
+import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Principal } from "../auth/authenticate.ts";
+import type { RequestContext } from "../context.ts";
+import { HttpError } from "../http/errors.ts";
+import type { Gate } from "./legacy-lane.ts";
+import { buildModernServer } from "./modern-server.ts";
+
+/** The first revision of the stateless era; revision names are ISO dates, so they order as strings. */
+const FIRST_MODERN_REVISION = "2026-07-28";
+
+/**
+ * Whether a parsed POST belongs to the 2026-07-28 lane. The SDK's own classifier decides (the one
+ * `createMcpHandler` runs), so the routing cannot disagree with the handler: a request carrying the per-request
+ * `_meta` envelope claim is modern, and so is one that only names a modern revision in `MCP-Protocol-Version` (the
+ * modern lane answers it with the right error). `initialize` and every other claim-less message are legacy.
+ */
+export async function isModernPost(request: Request, message: JSONRPCMessage): Promise<boolean> {
+  return !(await isLegacyRequest(request, message));
+}
+
+/**
+ * A GET or DELETE of the modern era: it names a 2026-07-28+ revision and carries no session. Such a request gets 405
+ * (the revision has no standalone stream and no session to end); a DELETE with `Mcp-Session-Id` stays a legacy
+ * session termination whatever else it carries.
+ */
+export function isModernBodilessRequest(request: Request): boolean {
+  const version = request.headers.get("mcp-protocol-version")?.trim();
+  return (
+    !request.headers.has("mcp-session-id") &&
+    version !== undefined &&
+    /^\d{4}-\d{2}-\d{2}$/.test(version) &&
+    version >= FIRST_MODERN_REVISION
+  );
+}
+
+/** The answer to a modern GET or DELETE: 405 as the SDK gives it (`Allow: POST`), in the legacy lane's body. */
+export function modernMethodNotAllowed(): HttpError {
+  return new HttpError(405, "Method not allowed", { headers: { allow: "POST" }, internal: "GET/DELETE on the stateless revision" });
+}
+
+/**
+ * Serves one POSTed message of MCP 2026-07-28 statelessly: the rate limit, then `createMcpHandler` in strict mode
+ * (`legacy: 'reject'`) over a Server built for this request's tenant. The SDK does the revision's protocol work:
+ * per-request version (-32022 listing the versions served), `Mcp-Method`/`Mcp-Name` header checks (-32020),
+ * `server/discover`, `resultType`, server info and cache fields in results. `Mcp-Session-Id` is ignored.
+ *
+ * The handler is built per request, not once per isolate: it keeps in-flight servers and subscription streams in
+ * memory, which must not outlive the request of the tenant they belong to. Building it costs a few small objects.
+ */
+export async function serveModernPost(
+  request: Request,
+  message: JSONRPCMessage,
+  principal: Principal,
+  rc: RequestContext,
+  gate: Gate,
+): Promise<Response> {
+  await gate();
+  const handler = createMcpHandler(() => buildModernServer(principal.tenant, rc), {
+    legacy: "reject",
+    maxRequestBodySize: rc.config.maxBodyBytes,
+    // Reporting only: rejected requests (a client's mistake) and failures; the response is already decided.
+    onerror: (err) => rc.log.warn("modern lane", { error: err }),
+  });
+  // The body was read and parsed by the guard; the handler classifies the same value and reads nothing.
+  return handler.fetch(request, { parsedBody: message });
+}

@@ -1,0 +1,34 @@
+import { createRequestStateCodec, type RequestStateCodec } from "@modelcontextprotocol/server";
+
+/** How long a tool's question stays answerable: the sealed state expires after this. */
+export const REQUEST_STATE_TTL_SECONDS = 600;
+
+/** What travels in `requestState`: the asking tool's name with its state, so one tool's state cannot drive another. */
+export interface SealedToolState {
+  tool: string;
+  state: unknown;
+}
+
+// Domain separation: the pepper keys API-key hashes; request state gets its own key derived from it.
+const KEY_LABEL = new TextEncoder().encode("tenant-mcp/request-state/v1");
+
+/**
+ * The codec that seals and verifies the multi round-trip `requestState` of one tenant's requests (MCP 2026-07-28:
+ * the state round-trips through the client, so the server MUST protect its integrity). HMAC-SHA-256 under a key
+ * derived from `API_KEY_PEPPER`, with an expiry, and bound to the tenant: state minted for one tenant fails
+ * verification with another tenant's key. The client can read the state (signed, not encrypted): put no secrets in it.
+ *
+ * Returned lazily: the key is derived only by the requests that mint or verify state.
+ */
+export function requestStateCodec(pepper: string, tenantId: string): () => Promise<RequestStateCodec<SealedToolState>> {
+  let codec: Promise<RequestStateCodec<SealedToolState>> | undefined;
+  return () =>
+    (codec ??= deriveKey(pepper).then((key) =>
+      createRequestStateCodec<SealedToolState>({ key, ttlSeconds: REQUEST_STATE_TTL_SECONDS, bind: () => tenantId }),
+    ));
+}
+
+async function deriveKey(pepper: string): Promise<Uint8Array> {
+  const hmac = await crypto.subtle.importKey("raw", new TextEncoder().encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", hmac, KEY_LABEL));
+}

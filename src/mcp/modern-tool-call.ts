@@ -1,0 +1,74 @@
+import {
+  LOG_LEVEL_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  type RequestStateCodec,
+  type ServerContext,
+} from "@modelcontextprotocol/server";
+import type { RequestContext } from "../context.ts";
+import type { TenantContext } from "../tenancy/tenant.ts";
+import type { ClientLog, Tool, ToolInput } from "../tools/types.ts";
+import { callTool } from "./call-tool.ts";
+import type { SealedToolState } from "./modern-request-state.ts";
+import { SERVER_INFO } from "./server-info.ts";
+import { createToolContext, type ProgressSink } from "./tool-context.ts";
+
+/** What a 2026-07-28 tool call needs besides the call itself. */
+export interface ModernCallDeps {
+  rc: RequestContext;
+  tenant: TenantContext;
+  codec: () => Promise<RequestStateCodec<SealedToolState>>;
+}
+
+/**
+ * Runs one `tools/call` of the 2026-07-28 lane through the shared {@link callTool}. A tool that needs the user's input
+ * returns `inputRequired`; this turns it into the wire `InputRequiredResult` (multi round-trip) with the tool's state
+ * sealed into `requestState`. On the retry the SDK has already verified that state (see `requestState.verify`), and
+ * the tool gets it back with the client's answers in `ToolContext.input`.
+ */
+export async function callModernTool(
+  tool: Tool,
+  rawArgs: unknown,
+  ctx: ServerContext,
+  deps: ModernCallDeps,
+): Promise<Record<string, unknown>> {
+  const sealed = ctx.mcpReq.requestState<SealedToolState>();
+  // Integrity is proven, but the state may be another tool's: refuse it with the SDK's own answer for bad state.
+  if (sealed !== undefined && sealed.tool !== tool.name) {
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, "Invalid or expired requestState", { reason: "invalid_request_state" });
+  }
+  const input: ToolInput = { responses: ctx.mcpReq.inputResponses, state: sealed?.state };
+  const log = clientLog(ctx);
+  const toolCtx = { ...createToolContext(deps.rc, deps.tenant, ctx.mcpReq.signal, progressSink(ctx), input), ...(log ? { clientLog: log } : {}) };
+
+  const { inputRequired, ...result } = await callTool(tool, rawArgs, toolCtx);
+  if (!inputRequired) return { ...result };
+  return {
+    resultType: "input_required",
+    inputRequests: inputRequired.requests,
+    ...(inputRequired.state === undefined
+      ? {}
+      : { requestState: await (await deps.codec()).mint({ tool: tool.name, state: inputRequired.state }, ctx) }),
+  };
+}
+
+/** Progress notifications ride the request's response (the SDK upgrades it to SSE), when the client asked for them. */
+function progressSink(ctx: ServerContext): ProgressSink {
+  const token = ctx.mcpReq._meta?.progressToken;
+  if (token === undefined) return undefined;
+  return (progress, total, message) =>
+    ctx.mcpReq.notify({
+      method: "notifications/progress",
+      params: { progressToken: token, progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) },
+    });
+}
+
+/**
+ * Log messages for the client, when its request's `_meta` names a level (2026-07-28: per request, no setLevel). The
+ * SDK drops messages below that level and sends the rest on the call's response stream.
+ */
+function clientLog(ctx: ServerContext): ClientLog | undefined {
+  // The SDK reads the level from the same place (the envelope type does not declare the key).
+  if ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] === undefined) return undefined;
+  return (level, data) => ctx.mcpReq.log(level, data, SERVER_INFO.name);
+}
