@@ -1,6 +1,7 @@
 import { createRequestContext, type RequestContext } from "./context.ts";
 import { errorResponse, HttpError } from "./http/errors.ts";
 import { healthz } from "./http/healthz.ts";
+import { healthzTenant } from "./http/healthz-tenant.ts";
 import { handleMcp, type ResponseHeaders } from "./mcp/endpoint.ts";
 
 /**
@@ -32,6 +33,7 @@ async function route(request: Request, rc: RequestContext, headers: ResponseHead
   if (pathname === "/healthz" && request.method === "GET") {
     return healthz({ sql: rc.sql, redis: rc.redis }, (msg, err) => rc.log.error(msg, { error: err instanceof Error ? err : String(err) }));
   }
+  if (pathname === "/healthz/tenant" && request.method === "GET") return healthzTenant(request, rc);
   throw new HttpError(404, "Not found");
 }
 

@@ -11,6 +11,16 @@ export interface CreateKeyOptions {
 }
 
 /**
+ * Stores a minted key (`$1` id, `$2` label, `$3` secret hash, `$4` expiry or null) for the tenant in app.tenant_id.
+ * The tenant id comes from the one tenant row the owner can see, so under row-level security the key can only land
+ * in the tenant in scope, and nothing is written when the scope names no tenant. Shared by every script that mints
+ * keys (dev keys, the admin CLI).
+ */
+export const INSERT_KEY_SQL = `insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at)
+  select $1, t.id, $2, $3, $4::timestamptz from public.tenants as t
+  returning id, expires_at`;
+
+/**
  * Mints a key for a tenant and stores only its hash. Runs as the schema owner with the tenant set, so the insert goes
  * through the same row-level policies as everything else (FORCE RLS applies to the owner too). Returns the full key,
  * which is never stored and cannot be shown again.
@@ -18,10 +28,8 @@ export interface CreateKeyOptions {
 export async function createApiKey(client: pg.ClientBase, o: CreateKeyOptions): Promise<{ keyId: string; apiKey: string }> {
   const { apiKey, keyId, secretHash } = await mintApiKey(o.pepper);
   await inTenant(client, o.tenantId, async () => {
-    await client.query(
-      "insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at) values ($1, $2, $3, $4, $5)",
-      [keyId, o.tenantId, o.name, secretHash, o.expiresAt ? new Date(o.expiresAt) : null],
-    );
+    const inserted = await client.query(INSERT_KEY_SQL, [keyId, o.name, secretHash, o.expiresAt ? new Date(o.expiresAt) : null]);
+    if (inserted.rowCount !== 1) throw new Error(`tenant ${o.tenantId} does not exist`);
   });
   return { keyId, apiKey };
 }

@@ -15,8 +15,8 @@ const DUMMY_HASH = "0".repeat(64);
 
 /**
  * Authenticates the request's bearer API key. Runs on every request (a session is never a credential). Missing,
- * malformed, unknown, wrong-secret, expired and revoked keys all get the same 401 (RFC 6750 `WWW-Authenticate`);
- * the reason goes to the log only. A suspended tenant gets 403. Redis or Postgres down gets 503.
+ * malformed, unknown, wrong-secret, expired and revoked keys, and a key used on another tenant's host name (when
+ * TENANT_HOST_SUFFIX is set), all get the same 401 (RFC 6750 `WWW-Authenticate`); the reason goes to the log only. A suspended tenant gets 403. Redis or Postgres down gets 503.
  */
 export async function authenticate(request: Request, rc: RequestContext): Promise<Principal> {
   const presented = bearerToken(request);
@@ -45,6 +45,10 @@ export async function authenticate(request: Request, rc: RequestContext): Promis
   if (!secretOk) throw unauthorized("wrong secret");
   if (record.revokedAt !== null && record.revokedAt <= rc.now()) throw unauthorized("revoked key");
   if (record.expiresAt !== null && record.expiresAt <= rc.now()) throw unauthorized("expired key");
+  const hostSlug = tenantSlugFromHost(request.url, rc.env.TENANT_HOST_SUFFIX);
+  if (hostSlug !== null && hostSlug !== record.tenant.slug) {
+    throw unauthorized(`key of tenant ${record.tenant.slug} presented on the host of "${hostSlug}"`);
+  }
 
   rc.fields.tenant_id = record.tenantId;
   if (record.tenant.status !== "active") {
@@ -64,6 +68,19 @@ export async function authenticate(request: Request, rc: RequestContext): Promis
       config: t.config,
     },
   };
+}
+
+/**
+ * The tenant a host name belongs to, when `suffix` (TENANT_HOST_SUFFIX, e.g. `mcp.example.com`) is set and the host is
+ * `<slug>.<suffix>`; `null` when the feature is off or the host is not under the suffix. A deeper host (`a.b.<suffix>`)
+ * yields `a.b`, which no slug can equal, so it only ever rejects.
+ */
+export function tenantSlugFromHost(url: string, suffix: string | undefined): string | null {
+  const base = (suffix ?? "").trim().replace(/^\.+|\.+$/g, "").toLowerCase();
+  if (!base) return null;
+  const host = new URL(url).hostname.toLowerCase().replace(/\.$/, "");
+  if (!host.endsWith(`.${base}`)) return null;
+  return host.slice(0, -(base.length + 1));
 }
 
 function bearerToken(request: Request): string | null {

@@ -21,12 +21,31 @@ export interface KeyRecord {
   };
 }
 
-/** Cache entry: a record, or a remembered miss (so junk key ids do not reach Postgres every time). */
-type CacheEntry = { record: KeyRecord } | { missing: true };
+/**
+ * Cache entry: a record, a remembered miss (so junk key ids do not reach Postgres every time), or an invalidation
+ * marker left by the admin CLI (read as a miss, and never overwritten by a lookup; see {@link invalidateCachedKeys}).
+ */
+type CacheEntry = { record: KeyRecord } | { missing: true } | { invalidated: true };
 
-/** Redis key of a key id's cache entry. The admin CLI deletes it on every change to the key or its tenant. */
+/** Redis key of a key id's cache entry. The admin CLI invalidates it on every change to the key or its tenant. */
 export function keyCacheKey(keyId: string): string {
   return `tmcp:key:${keyId}`;
+}
+
+/**
+ * How long an invalidation marker lives. While it does, lookups of that key go to Postgres and cache nothing; it
+ * only has to outlive a lookup that was already in flight when the change committed.
+ */
+export const INVALIDATION_TTL_SECONDS = 60;
+
+/**
+ * Makes the next request with any of these keys read Postgres again. Deleting the entries would not be enough: a
+ * lookup that read the old row just before the change could write it back just after the delete, and the stale
+ * record would live for the whole cache TTL. A marker closes that race, because lookups write with NX.
+ */
+export async function invalidateCachedKeys(redis: Pick<Redis, "set">, keyIds: readonly string[]): Promise<void> {
+  const marker: CacheEntry = { invalidated: true };
+  await Promise.all(keyIds.map((id) => redis.set(keyCacheKey(id), marker, { ex: INVALIDATION_TTL_SECONDS })));
 }
 
 /** What {@link loadKeyRecord} needs. */
@@ -42,16 +61,20 @@ export interface KeyStoreDeps {
 /**
  * The key record for `keyId`: from the Redis cache, else from Postgres through the SECURITY DEFINER function
  * `lookup_api_key` (the Worker's role cannot read api_keys itself). Redis or Postgres failures throw; the caller
- * answers 503. A cached record is at most `cacheTtlSeconds` old; changes made through the admin CLI delete it.
+ * answers 503. A cached record is at most `cacheTtlSeconds` old; changes made through the admin CLI invalidate it.
  */
 export async function loadKeyRecord(deps: KeyStoreDeps, keyId: string): Promise<KeyRecord | null> {
   const cached = await deps.redis.get<CacheEntry>(keyCacheKey(keyId));
-  if (cached) return "missing" in cached ? null : cached.record;
+  if (cached && "record" in cached) return cached.record;
+  if (cached && "missing" in cached) return null;
   const rows = (await deps.sql.query("select * from public.lookup_api_key($1)", [keyId])) as LookupRow[];
   const record = rows[0] ? toRecord(rows[0]) : null;
   const entry: CacheEntry = record ? { record } : { missing: true };
+  // NX: never replace what is there, above all an invalidation marker written after this lookup read Postgres.
   deps.waitUntil(
-    deps.redis.set(keyCacheKey(keyId), entry, { ex: deps.cacheTtlSeconds }).catch((err: unknown) => deps.onCacheWriteError(err)),
+    deps.redis
+      .set(keyCacheKey(keyId), entry, { ex: deps.cacheTtlSeconds, nx: true })
+      .catch((err: unknown) => deps.onCacheWriteError(err)),
   );
   return record;
 }

@@ -1,0 +1,72 @@
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { Redis } from "@upstash/redis";
+import { readDotenv } from "../cloud/dev-vars.ts";
+import { AdminError } from "../lib/admin-error.ts";
+import type { AdminDeps } from "../lib/admin-types.ts";
+
+/** The role every admin transaction runs as (see scripts/lib/owner-sql.ts); locally also the login. */
+const OWNER_ROLE = "tenant_mcp_owner";
+
+/** Where the CLI connects, and where that came from (for messages). */
+export interface Connection {
+  databaseUrl: string;
+  redisUrl: string;
+  redisToken: string;
+  /** Empty when the CLI only reads. */
+  pepper: string;
+  /** The local cloud's Neon HTTP endpoint; absent in production, where the driver derives it from the URL. */
+  neonHttpEndpoint: string | undefined;
+  source: string;
+}
+
+/**
+ * Production (or any explicit target): `DATABASE_URL` in the environment, an owner or admin login, with
+ * `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN` and `API_KEY_PEPPER` as the Worker has them, plus
+ * `LOCAL_NEON_HTTP_ENDPOINT` when the database is behind a local cloud. Otherwise the local dev stack: the
+ * `.dev.vars` that `npm run dev` / `npm run cloud` wrote, whose DATABASE_URL names the Worker's role; the CLI logs
+ * in as the owner role instead.
+ */
+export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: string): Promise<Connection> {
+  if (env.DATABASE_URL) {
+    const missing = ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"].filter((name) => !env[name]);
+    if (missing.length) throw new AdminError(`DATABASE_URL is set, so ${missing.join(" and ")} must be set too`);
+    return {
+      databaseUrl: env.DATABASE_URL,
+      redisUrl: env.UPSTASH_REDIS_REST_URL as string,
+      redisToken: env.UPSTASH_REDIS_REST_TOKEN as string,
+      pepper: env.API_KEY_PEPPER ?? "",
+      neonHttpEndpoint: env.LOCAL_NEON_HTTP_ENDPOINT || undefined,
+      source: "environment",
+    };
+  }
+  const vars = await readDotenv(devVarsPath);
+  if (!vars.DATABASE_URL || !vars.UPSTASH_REDIS_REST_URL || !vars.UPSTASH_REDIS_REST_TOKEN) {
+    throw new AdminError(
+      `no DATABASE_URL in the environment and no local stack in ${devVarsPath}: start it with \`npm run dev\` ` +
+        "(or `npm run cloud`), or set DATABASE_URL, UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN and API_KEY_PEPPER",
+    );
+  }
+  const owner = new URL(vars.DATABASE_URL);
+  owner.username = OWNER_ROLE;
+  owner.password = "";
+  return {
+    databaseUrl: owner.toString(),
+    redisUrl: vars.UPSTASH_REDIS_REST_URL,
+    redisToken: vars.UPSTASH_REDIS_REST_TOKEN,
+    pepper: vars.API_KEY_PEPPER ?? "",
+    neonHttpEndpoint: vars.LOCAL_NEON_HTTP_ENDPOINT || undefined,
+    source: devVarsPath,
+  };
+}
+
+/** The Worker's own client libraries, pointed at `c`. Nothing is contacted until a command runs. */
+export function connect(c: Connection): AdminDeps {
+  // The driver reads its endpoint from a global; this process talks to one database only.
+  if (c.neonHttpEndpoint) neonConfig.fetchEndpoint = c.neonHttpEndpoint;
+  return {
+    sql: neon(c.databaseUrl),
+    // One quick retry, as in the Worker: an operator should hear about a down Redis in a second, not after five.
+    redis: new Redis({ url: c.redisUrl, token: c.redisToken, retry: { retries: 1, backoff: () => 100 }, enableTelemetry: false }),
+    pepper: c.pepper,
+  };
+}

@@ -1,0 +1,133 @@
+import { parseDuration } from "../lib/duration.ts";
+import { createKey, listKeys, revokeKey, rotateKey } from "../lib/keys.ts";
+import { usage } from "../lib/usage.ts";
+import type { KeyView } from "../lib/admin-types.ts";
+import { optional, type Command } from "./command.ts";
+import { fields, table, when, type Output } from "./output.ts";
+
+/** When a key stops working: its expiry, or the end of its rotation grace period, whichever is first. */
+function validUntil(k: KeyView): string | null {
+  const ends = [k.expiresAt, k.status === "rotating" ? k.revokedAt : null].filter((t): t is string => t !== null).sort();
+  return ends[0] ?? null;
+}
+
+function keyOutput(k: KeyView): Output {
+  return {
+    json: { key: k },
+    human: fields([
+      ["key id", k.id],
+      ["name", k.name ?? "-"],
+      ["status", k.status],
+      ["created", when(k.createdAt)],
+      ["last used", when(k.lastUsedAt)],
+      ["expires", when(k.expiresAt)],
+      ["revoked", when(k.revokedAt)],
+    ]),
+  };
+}
+
+/** The `key ...` commands and `usage`. */
+export const KEY_COMMANDS: Command[] = [
+  {
+    words: ["key", "create"],
+    args: ["slug"],
+    options: { name: { type: "string" }, "expires-in": { type: "string" } },
+    summary: "create an API key for a tenant",
+    synopsis: "<slug> [--name <label>] [--expires-in <90d|12h|...>]",
+    details: `Prints the key once: it is not stored and cannot be shown again.
+
+  --name <label>        a label to tell keys apart
+  --expires-in <time>   lifetime: s, m, h, d or w units, e.g. 90d, 12h, 1h30m (default: never expires)
+JSON: {"keyId": "...", "apiKey": "tmcp_..."}`,
+    async run(deps, [slug], values) {
+      const expires = optional(values, "expires-in");
+      const key = await createKey(deps, slug as string, {
+        name: optional(values, "name"),
+        expiresInSeconds: expires === undefined ? undefined : parseDuration(expires, "--expires-in"),
+      });
+      return {
+        json: { keyId: key.keyId, apiKey: key.apiKey },
+        human: `${fields([["key id", key.keyId], ["api key", key.apiKey], ["expires", when(key.expiresAt)]])}\n\nThe API key is shown only now: store it.`,
+      };
+    },
+  },
+  {
+    words: ["key", "list"],
+    args: ["slug"],
+    options: {},
+    summary: "list a tenant's keys (never the secrets)",
+    synopsis: "<slug>",
+    details: `Status: active, rotating (replaced; works until the end of its grace period), revoked or expired.
+"last used" is the last tool call, to the minute.
+JSON: {"keys": [{"id", "name", "status", "createdAt", "lastUsedAt", "expiresAt", "revokedAt"}]}`,
+    async run(deps, [slug]) {
+      const keys = await listKeys(deps, slug as string);
+      const rows = keys.map((k) => [k.id, k.name ?? "-", k.status, when(k.createdAt), when(k.lastUsedAt), when(validUntil(k))]);
+      return { json: { keys }, human: keys.length ? table(["id", "name", "status", "created", "last used", "expires"], rows) : "no keys" };
+    },
+  },
+  {
+    words: ["key", "revoke"],
+    args: ["key id"],
+    options: {},
+    summary: "revoke a key now",
+    synopsis: "<key id>",
+    details: `The key's next request gets 401, also inside an open session. The key id is the part between "tmcp_" and
+the second "_" of the key, as \`key list\` shows it.
+JSON: {"key": {...}}`,
+    async run(deps, [keyId]) {
+      return keyOutput(await revokeKey(deps, keyId as string));
+    },
+  },
+  {
+    words: ["key", "rotate"],
+    args: ["key id"],
+    options: { grace: { type: "string" }, "expires-in": { type: "string" } },
+    summary: "replace a key; the old one works until the grace period ends",
+    synopsis: "<key id> [--grace <24h>] [--expires-in <90d>]",
+    details: `Makes a new key with the same label and prints it once. The old key keeps working for the grace period, then
+gets 401.
+
+  --grace <time>        how long the old key keeps working (default 24h; 0 ends it now)
+  --expires-in <time>   lifetime of the new key (default: the old key's lifetime, or never if it had none)
+JSON: {"keyId": "...", "apiKey": "tmcp_...", "previous": {...}}`,
+    async run(deps, [keyId], values) {
+      const expires = optional(values, "expires-in");
+      const rotated = await rotateKey(deps, keyId as string, {
+        graceSeconds: parseDuration(optional(values, "grace") ?? "24h", "--grace", { allowZero: true }),
+        expiresInSeconds: expires === undefined ? undefined : parseDuration(expires, "--expires-in"),
+      });
+      return {
+        json: { keyId: rotated.keyId, apiKey: rotated.apiKey, previous: rotated.previous },
+        human:
+          fields([
+            ["key id", rotated.keyId],
+            ["api key", rotated.apiKey],
+            ["expires", when(rotated.expiresAt)],
+            ["old key", rotated.previous.id],
+            ["old key works until", when(rotated.previous.revokedAt)],
+          ]) + "\n\nThe API key is shown only now: store it.",
+      };
+    },
+  },
+  {
+    words: ["usage"],
+    args: ["slug"],
+    options: { since: { type: "string" } },
+    summary: "tool calls per tool: errors, p50 and p95 duration",
+    synopsis: "<slug> [--since <7d>]",
+    details: `Reads the audit log (one row per tools/call).
+
+  --since <time>        how far back, e.g. 7d, 24h (default 7d)
+JSON: {"tenant", "since", "tools": [{"tool", "calls", "errors", "p50Ms", "p95Ms"}], "total": {...}}`,
+    async run(deps, [slug], values) {
+      const report = await usage(deps, slug as string, parseDuration(optional(values, "since") ?? "7d", "--since"));
+      const ms = (v: number | null): string => (v === null ? "-" : String(v));
+      const row = (u: (typeof report.tools)[number]): string[] => [u.tool, String(u.calls), String(u.errors), ms(u.p50Ms), ms(u.p95Ms)];
+      const body = report.tools.length
+        ? table(["tool", "calls", "errors", "p50 ms", "p95 ms"], [...report.tools.map(row), row({ ...report.total, tool: "(all)" })])
+        : "no tool calls";
+      return { json: report, human: `tool calls of ${report.tenant} since ${when(report.since)}\n\n${body}` };
+    },
+  },
+];

@@ -1,0 +1,28 @@
+/** What a command prints: one JSON document with `--json`, else text for a person. */
+export interface Output {
+  json: unknown;
+  human: string;
+}
+
+/** An aligned table: a header row in capitals, then one line per row; columns two spaces apart. */
+export function table(headers: string[], rows: string[][]): string {
+  const all = [headers.map((h) => h.toUpperCase()), ...rows];
+  const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number))).join("  ").trimEnd()).join("\n");
+}
+
+/** Label/value lines with the values aligned. */
+export function fields(pairs: [string, string][]): string {
+  const width = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${k.padEnd(width)}  ${v}`.trimEnd()).join("\n");
+}
+
+/** A timestamp for people: `2026-11-26 13:59:00Z`; `-` for none. */
+export function when(isoTime: string | null): string {
+  return isoTime === null ? "-" : `${isoTime.slice(0, 10)} ${isoTime.slice(11, 19)}Z`;
+}
+
+/** A list for a table cell; `-` for empty. */
+export function list(items: readonly string[]): string {
+  return items.length ? items.join(",") : "-";
+}

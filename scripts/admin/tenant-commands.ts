@@ -1,0 +1,168 @@
+import type { TenantView } from "../lib/admin-types.ts";
+import { parseFeatureChanges } from "../lib/features.ts";
+import { createTenant, deleteTenant, getTenant, listTenants, setTenantStatus, updateTenant } from "../lib/tenants.ts";
+import { usageError } from "../lib/admin-error.ts";
+import { optional, positiveInt, required, type Command, type Values } from "./command.ts";
+import { fields, list, table, when, type Output } from "./output.ts";
+
+const FEATURES_HELP = `  --features <list>     feature overrides on top of the plan: +name adds, -name removes (comma-separated);
+                        features: core, advanced_analytics, bulk_export, conformance_fixtures`;
+
+function features(values: Values): ReturnType<typeof parseFeatureChanges> | undefined {
+  const spec = optional(values, "features");
+  return spec === undefined ? undefined : parseFeatureChanges(spec);
+}
+
+/** A tenant's detail lines. */
+function describe(t: TenantView): [string, string][] {
+  const overrides = [...t.featuresAdd.map((f) => `+${f}`), ...t.featuresRemove.map((f) => `-${f}`)];
+  return [
+    ["slug", t.slug],
+    ["id", t.id],
+    ["name", t.name],
+    ["plan", t.plan],
+    ["features", list(t.features)],
+    ["overrides", list(overrides)],
+    ["rate limit", `${t.rateLimitPerMinute}/min`],
+    ["status", t.status],
+    ["active keys", String(t.activeKeys)],
+    ["created", when(t.createdAt)],
+    ["updated", when(t.updatedAt)],
+  ];
+}
+
+function tenantOutput(t: TenantView): Output {
+  return { json: { tenant: t }, human: fields(describe(t)) };
+}
+
+/** The `tenant ...` commands. */
+export const TENANT_COMMANDS: Command[] = [
+  {
+    words: ["tenant", "create"],
+    args: [],
+    options: {
+      slug: { type: "string" },
+      name: { type: "string" },
+      plan: { type: "string" },
+      features: { type: "string" },
+      "rate-limit": { type: "string" },
+      "key-name": { type: "string" },
+    },
+    summary: "create a tenant and its first API key",
+    synopsis: "--slug <slug> --name <name> --plan <free|pro|enterprise> [--features +a,-b] [--rate-limit <n>]",
+    details: `Creates the tenant and a first API key, and prints the key once: it is not stored and cannot be shown again.
+
+  --slug <slug>         2-63 characters of a-z, 0-9 and "-" (also the host name label with TENANT_HOST_SUFFIX)
+  --name <name>         display name
+  --plan <plan>         free (core tools), pro (+ advanced_analytics), enterprise (+ bulk_export)
+${FEATURES_HELP}
+  --rate-limit <n>      requests per minute (default 60)
+  --key-name <label>    label of the first key (default "default")
+JSON: {"tenant": {...}, "apiKey": "tmcp_..."}`,
+    async run(deps, _args, values) {
+      const { tenant, keyId, apiKey } = await createTenant(deps, {
+        slug: required(values, "slug"),
+        name: required(values, "name"),
+        plan: required(values, "plan"),
+        features: features(values),
+        rateLimitPerMinute: positiveInt(values, "rate-limit"),
+        keyName: optional(values, "key-name"),
+      });
+      return {
+        json: { tenant, apiKey },
+        human: `${fields([...describe(tenant), ["key id", keyId], ["api key", apiKey]])}\n\nThe API key is shown only now: store it.`,
+      };
+    },
+  },
+  {
+    words: ["tenant", "list"],
+    args: [],
+    options: {},
+    summary: "list every tenant",
+    synopsis: "",
+    details: `JSON: {"tenants": [...]}`,
+    async run(deps) {
+      const tenants = await listTenants(deps);
+      const rows = tenants.map((t) => [t.slug, t.name, t.plan, t.status, String(t.rateLimitPerMinute), String(t.activeKeys), list(t.features), when(t.createdAt)]);
+      return {
+        json: { tenants },
+        human: tenants.length ? table(["slug", "name", "plan", "status", "rate/min", "keys", "features", "created"], rows) : "no tenants",
+      };
+    },
+  },
+  {
+    words: ["tenant", "show"],
+    args: ["slug"],
+    options: {},
+    summary: "show one tenant",
+    synopsis: "<slug>",
+    details: `JSON: {"tenant": {...}}`,
+    async run(deps, [slug]) {
+      return tenantOutput(await getTenant(deps, slug as string));
+    },
+  },
+  {
+    words: ["tenant", "update"],
+    args: ["slug"],
+    options: { plan: { type: "string" }, features: { type: "string" }, "rate-limit": { type: "string" }, name: { type: "string" } },
+    summary: "change plan, features, rate limit or name",
+    synopsis: "<slug> [--plan <plan>] [--features +a,-b] [--rate-limit <n>] [--name <name>]",
+    details: `Takes effect on the tenant's next request, also inside open sessions.
+
+  --plan <plan>         free, pro or enterprise
+${FEATURES_HELP}
+  --rate-limit <n>      requests per minute
+  --name <name>         display name
+JSON: {"tenant": {...}}`,
+    async run(deps, [slug], values) {
+      return tenantOutput(
+        await updateTenant(deps, slug as string, {
+          name: optional(values, "name"),
+          plan: optional(values, "plan"),
+          features: features(values),
+          rateLimitPerMinute: positiveInt(values, "rate-limit"),
+        }),
+      );
+    },
+  },
+  {
+    words: ["tenant", "suspend"],
+    args: ["slug"],
+    options: {},
+    summary: "suspend a tenant (every request gets 403)",
+    synopsis: "<slug>",
+    details: `Takes effect on the tenant's next request. Nothing is deleted; \`tenant resume\` undoes it.
+JSON: {"tenant": {...}}`,
+    async run(deps, [slug]) {
+      return tenantOutput(await setTenantStatus(deps, slug as string, "suspended"));
+    },
+  },
+  {
+    words: ["tenant", "resume"],
+    args: ["slug"],
+    options: {},
+    summary: "resume a suspended tenant",
+    synopsis: "<slug>",
+    details: `JSON: {"tenant": {...}}`,
+    async run(deps, [slug]) {
+      return tenantOutput(await setTenantStatus(deps, slug as string, "active"));
+    },
+  },
+  {
+    words: ["tenant", "delete"],
+    args: ["slug"],
+    options: { yes: { type: "boolean" } },
+    summary: "delete a tenant and all of its data",
+    synopsis: "<slug> --yes",
+    details: `Deletes the tenant, its keys, workspaces, documents and audit log, and its sessions and counters in Redis.
+There is no undo.
+
+  --yes                 required: confirms the deletion
+JSON: {"deleted": {"id": "...", "slug": "..."}}`,
+    async run(deps, [slug], values) {
+      if (values.yes !== true) throw usageError(`deleting "${slug}" removes all of its data; add --yes to confirm`);
+      const deleted = await deleteTenant(deps, slug as string);
+      return { json: { deleted }, human: `deleted tenant ${deleted.slug} (${deleted.id}) and all of its data` };
+    },
+  },
+];

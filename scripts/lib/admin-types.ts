@@ -1,0 +1,44 @@
+import type { Redis } from "@upstash/redis/cloudflare";
+import type { Sql } from "./owner-sql.ts";
+
+/** What the admin operations need: the database (owner or admin login), Redis, and the API-key pepper. */
+export interface AdminDeps {
+  sql: Sql;
+  /** Used to invalidate the Worker's cached key lookups and to clear a deleted tenant's sessions and counters. */
+  redis: Pick<Redis, "set" | "del" | "scan">;
+  /** The Worker's API_KEY_PEPPER: keys minted with another pepper would never verify. */
+  pepper: string;
+}
+
+/** A tenant as the CLI shows it. Times are ISO 8601. */
+export interface TenantView {
+  id: string;
+  slug: string;
+  name: string;
+  plan: string;
+  /** Effective features: the plan's, plus `featuresAdd`, minus `featuresRemove`. */
+  features: string[];
+  featuresAdd: string[];
+  featuresRemove: string[];
+  rateLimitPerMinute: number;
+  status: string;
+  config: Record<string, unknown>;
+  /** Keys that work now (not revoked, not expired; keys in a rotation grace period count). */
+  activeKeys: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Where a key stands. `rotating`: replaced, and still valid until its grace period ends (`revokedAt`). */
+export type KeyStatus = "active" | "rotating" | "revoked" | "expired";
+
+/** An API key as the CLI shows it: never the secret nor its hash. Times are ISO 8601 or null. */
+export interface KeyView {
+  id: string;
+  name: string | null;
+  status: KeyStatus;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}

@@ -1,0 +1,98 @@
+import { mintApiKey } from "../../src/auth/api-key.ts";
+import { AdminError } from "./admin-error.ts";
+import type { AdminDeps, KeyView } from "./admin-types.ts";
+import { ownerTransaction, type Row } from "./owner-sql.ts";
+import { KEY_SELECT, toKeyView } from "./rows.ts";
+import { INSERT_KEY_SQL } from "./tenant-keys.ts";
+import { invalidateWorkerCache } from "./worker-cache.ts";
+
+/** A key as it is shown once, at creation. */
+export interface NewKey {
+  keyId: string;
+  apiKey: string;
+  expiresAt: string | null;
+}
+
+/** Creates a key for a tenant. `expiresInSeconds`: default never. */
+export async function createKey(deps: AdminDeps, slug: string, o: { name?: string; expiresInSeconds?: number } = {}): Promise<NewKey> {
+  const key = await mintApiKey(deps.pepper);
+  // Expiry by this machine's clock: at the scale of an expiry (hours to months) clock skew does not matter.
+  const expiresAt = o.expiresInSeconds ? new Date(Date.now() + o.expiresInSeconds * 1000).toISOString() : null;
+  const { results } = await ownerTransaction(deps.sql, { slug }, [
+    { text: INSERT_KEY_SQL, params: [key.keyId, o.name ?? null, key.secretHash, expiresAt] },
+  ]);
+  if (!results[0]?.length) throw new AdminError(`no tenant with slug "${slug}"`);
+  return { keyId: key.keyId, apiKey: key.apiKey, expiresAt };
+}
+
+/** A tenant's keys, oldest first. Secrets are never stored, and hashes never leave the database. */
+export async function listKeys(deps: AdminDeps, slug: string): Promise<KeyView[]> {
+  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [{ text: `${KEY_SELECT} order by created_at, id` }]);
+  if (tenantId === null) throw new AdminError(`no tenant with slug "${slug}"`);
+  return (results[0] ?? []).map(toKeyView);
+}
+
+/**
+ * Revokes a key now (a key in a rotation grace period too), then invalidates its cached lookup, so its next request
+ * gets 401, also inside an open session. Revoking a revoked key changes nothing and succeeds.
+ */
+export async function revokeKey(deps: AdminDeps, keyId: string): Promise<KeyView> {
+  const { results } = await ownerTransaction(deps.sql, { keyId }, [
+    { text: "update public.api_keys set revoked_at = now() where id = $1 and (revoked_at is null or revoked_at > now())", params: [keyId] },
+    { text: `${KEY_SELECT} where id = $1`, params: [keyId] },
+  ]);
+  const key = toKeyView(oneKey(results[1], keyId));
+  await invalidateWorkerCache(deps.redis, [keyId]);
+  return key;
+}
+
+/** What `key rotate` returns: the new key (shown once) and the old one, valid until `previous.revokedAt`. */
+export interface RotatedKey extends NewKey {
+  previous: KeyView;
+}
+
+/**
+ * Replaces a key: a new key with the same label (and the same lifetime, when the old one had an expiry and
+ * `expiresInSeconds` is not given), and the old key's revoked_at set to now + `graceSeconds` by the database's clock.
+ * The Worker treats a revoked_at in the future as still valid, so clients can switch over during the grace period.
+ * Only an active key can be rotated.
+ */
+export async function rotateKey(
+  deps: AdminDeps,
+  keyId: string,
+  o: { graceSeconds: number; expiresInSeconds?: number },
+): Promise<RotatedKey> {
+  const key = await mintApiKey(deps.pepper);
+  const { tenantId, results } = await ownerTransaction(deps.sql, { keyId }, [
+    {
+      // One statement: the new key exists if and only if the old one was active and is now on its way out.
+      text: `with old as (
+               update public.api_keys
+                  set revoked_at = now() + make_interval(secs => $2::float8)
+                where id = $1 and revoked_at is null and (expires_at is null or expires_at > now())
+               returning tenant_id, name, created_at, expires_at
+             )
+             insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at)
+             select $3, old.tenant_id, old.name, $4,
+                    case when $5::float8 is not null then now() + make_interval(secs => $5::float8)
+                         when old.expires_at is not null then now() + (old.expires_at - old.created_at)
+                    end
+               from old
+             returning id, expires_at`,
+      params: [keyId, o.graceSeconds, key.keyId, key.secretHash, o.expiresInSeconds ?? null],
+    },
+    { text: `${KEY_SELECT} where id = $1`, params: [keyId] },
+  ]);
+  if (tenantId === null) throw new AdminError(`no key with id "${keyId}"`);
+  const inserted = results[0]?.[0];
+  const previous = toKeyView(oneKey(results[1], keyId));
+  if (!inserted) throw new AdminError(`key "${keyId}" is ${previous.status}; only an active key can be rotated (make a new one with \`key create\`)`);
+  await invalidateWorkerCache(deps.redis, [keyId]);
+  return { keyId: key.keyId, apiKey: key.apiKey, expiresAt: inserted.expires_at ? new Date(inserted.expires_at as string).toISOString() : null, previous };
+}
+
+function oneKey(rows: Row[] | undefined, keyId: string): Row {
+  const row = rows?.[0];
+  if (!row) throw new AdminError(`no key with id "${keyId}"`);
+  return row;
+}

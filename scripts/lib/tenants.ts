@@ -1,0 +1,146 @@
+import { mintApiKey } from "../../src/auth/api-key.ts";
+import { isPlan, PLANS } from "../../src/tenancy/tenant.ts";
+import { AdminError, usageError } from "./admin-error.ts";
+import type { AdminDeps, TenantView } from "./admin-types.ts";
+import type { FeatureChanges } from "./features.ts";
+import { ownerTransaction, type Row } from "./owner-sql.ts";
+import { TENANT_SELECT, toTenantView } from "./rows.ts";
+import { INSERT_KEY_SQL } from "./tenant-keys.ts";
+import { invalidateWorkerCache, purgeTenantState } from "./worker-cache.ts";
+
+/** Same rule as the `tenants.slug` check constraint, so a bad slug is a usage error rather than a database error. */
+const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+/** What `tenant create` takes. */
+export interface CreateTenantInput {
+  slug: string;
+  name: string;
+  plan: string;
+  features?: FeatureChanges;
+  /** Requests per minute. Default: the column default (60). */
+  rateLimitPerMinute?: number;
+  /** Label of the first API key. Default "default". */
+  keyName?: string;
+}
+
+/** What `tenant update` may change; absent fields stay as they are. */
+export interface UpdateTenantInput {
+  name?: string;
+  plan?: string;
+  features?: FeatureChanges;
+  rateLimitPerMinute?: number;
+}
+
+/** Creates a tenant and its first API key in one transaction. The key is returned once and never stored. */
+export async function createTenant(deps: AdminDeps, input: CreateTenantInput): Promise<{ tenant: TenantView; keyId: string; apiKey: string }> {
+  checkSlug(input.slug);
+  checkPlan(input.plan);
+  if (!input.name.trim()) throw usageError("--name must not be empty");
+  const id = crypto.randomUUID();
+  const key = await mintApiKey(deps.pepper);
+  try {
+    const { results } = await ownerTransaction(deps.sql, { tenantId: id }, [
+      {
+        text: `insert into public.tenants (id, slug, name, plan, features_add, features_remove, rate_limit_per_minute)
+               values ($1, $2, $3, $4, $5, $6, coalesce($7::int, 60))`,
+        params: [id, input.slug, input.name, input.plan, input.features?.add ?? [], input.features?.remove ?? [], input.rateLimitPerMinute ?? null],
+      },
+      { text: INSERT_KEY_SQL, params: [key.keyId, input.keyName ?? "default", key.secretHash, null] },
+      { text: TENANT_SELECT },
+    ]);
+    return { tenant: toTenantView(one(results[2], input.slug)), keyId: key.keyId, apiKey: key.apiKey };
+  } catch (err) {
+    if ((err as { code?: string }).code === "23505") throw new AdminError(`a tenant with slug "${input.slug}" already exists`, { cause: err });
+    throw err;
+  }
+}
+
+/** Every tenant, by slug, through the operator directory. */
+export async function listTenants(deps: AdminDeps): Promise<TenantView[]> {
+  const { results } = await ownerTransaction(deps.sql, { directory: true }, [{ text: "select * from public.directory_tenants()" }]);
+  return (results[0] ?? []).map(toTenantView);
+}
+
+/** One tenant by slug. */
+export async function getTenant(deps: AdminDeps, slug: string): Promise<TenantView> {
+  const { results } = await ownerTransaction(deps.sql, { slug }, [{ text: TENANT_SELECT }]);
+  return toTenantView(one(results[0], slug));
+}
+
+/**
+ * Changes name, plan, feature overrides and/or rate limit, then invalidates the Worker's cached lookups of every key
+ * of the tenant, so the next request (also inside an open session) sees the new tools and limit.
+ */
+export async function updateTenant(deps: AdminDeps, slug: string, input: UpdateTenantInput): Promise<TenantView> {
+  if (input.plan !== undefined) checkPlan(input.plan);
+  if (input.name !== undefined && !input.name.trim()) throw usageError("--name must not be empty");
+  if (Object.values(input).every((v) => v === undefined)) {
+    throw usageError("nothing to change: give --name, --plan, --features or --rate-limit");
+  }
+  const add = input.features?.add ?? [];
+  const remove = input.features?.remove ?? [];
+  // An added feature leaves the removals and a removed one leaves the additions, so the latest word wins.
+  return changeTenant(deps, slug, {
+    text: `update public.tenants set
+             name = coalesce($1, name),
+             plan = coalesce($2, plan),
+             rate_limit_per_minute = coalesce($3::int, rate_limit_per_minute),
+             features_add = array(select distinct f from unnest(features_add || $4::text[]) as f
+                                   where f <> all($5::text[]) order by f),
+             features_remove = array(select distinct f from unnest(features_remove || $5::text[]) as f
+                                      where f <> all($4::text[]) order by f)`,
+    params: [input.name ?? null, input.plan ?? null, input.rateLimitPerMinute ?? null, add, remove],
+  });
+}
+
+/** Suspends (every request gets 403 from the next one on) or resumes a tenant. Idempotent. */
+export async function setTenantStatus(deps: AdminDeps, slug: string, status: "active" | "suspended"): Promise<TenantView> {
+  return changeTenant(deps, slug, { text: "update public.tenants set status = $1", params: [status] });
+}
+
+/**
+ * Deletes a tenant and all of its data: every tenant table references `tenants` (directly or through its parent)
+ * with ON DELETE CASCADE, and the delete runs under the tenant's own scope. Then clears its state in Redis.
+ */
+export async function deleteTenant(deps: AdminDeps, slug: string): Promise<{ id: string; slug: string }> {
+  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
+    { text: "select id from public.api_keys" },
+    { text: "delete from public.tenants returning id, slug" },
+  ]);
+  const deleted = one(results[1], slug);
+  await purgeTenantState(deps.redis, tenantId as string, keyIds(results[0]));
+  return { id: String(deleted.id), slug: String(deleted.slug) };
+}
+
+/** Runs one UPDATE of the tenant in scope, reads it back and its key ids, then invalidates those keys' lookups. */
+async function changeTenant(deps: AdminDeps, slug: string, update: { text: string; params: unknown[] }): Promise<TenantView> {
+  const { results } = await ownerTransaction(deps.sql, { slug }, [
+    update,
+    { text: TENANT_SELECT },
+    { text: "select id from public.api_keys" },
+  ]);
+  const tenant = toTenantView(one(results[1], slug));
+  await invalidateWorkerCache(deps.redis, keyIds(results[2]));
+  return tenant;
+}
+
+function keyIds(rows: Row[] | undefined): string[] {
+  return (rows ?? []).map((r) => String(r.id));
+}
+
+/** The single row of a tenant-scoped read; none means the slug names no tenant. */
+function one(rows: Row[] | undefined, slug: string): Row {
+  const row = rows?.[0];
+  if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
+  return row;
+}
+
+function checkSlug(slug: string): void {
+  if (!SLUG.test(slug)) {
+    throw usageError(`--slug must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit, got "${slug}"`);
+  }
+}
+
+function checkPlan(plan: string): void {
+  if (!isPlan(plan)) throw usageError(`--plan must be one of ${PLANS.join(", ")}, got "${plan}"`);
+}

@@ -1,0 +1,53 @@
+import { invalidateCachedKeys } from "../../src/auth/key-store.ts";
+import { sessionKey } from "../../src/session/store.ts";
+import { AdminError, reasonOf } from "./admin-error.ts";
+import type { AdminDeps } from "./admin-types.ts";
+
+/**
+ * Makes the Worker's next request with any of these keys read Postgres again, so a change to a key or its tenant
+ * (plan, features, rate limit, status, revocation, rotation) applies on the very next request. Runs after the
+ * database change committed; when Redis cannot be reached the change still stands, and the error says when it will
+ * show (cached lookups expire on their own after API_KEY_CACHE_TTL_SECONDS).
+ */
+export async function invalidateWorkerCache(redis: AdminDeps["redis"], keyIds: readonly string[]): Promise<void> {
+  try {
+    await invalidateCachedKeys(redis, keyIds);
+  } catch (err) {
+    throw new AdminError(
+      `the change is saved, but the Worker's key cache could not be invalidated (${reasonOf(err)}); ` +
+        "it takes effect when cached lookups expire (API_KEY_CACHE_TTL_SECONDS, 30 s by default)",
+      { cause: err, unreachable: true },
+    );
+  }
+}
+
+/** Rate-limit counters of a tenant, as @upstash/ratelimit names them (`<prefix>:<identifier>:<window>`). */
+function rateLimitPattern(tenantId: string): string {
+  return `tmcp:rl:${tenantId}:*`;
+}
+
+/**
+ * Removes everything the Worker keeps in Redis for a deleted tenant: its keys' cached lookups (replaced by
+ * invalidation markers, so no in-flight lookup can bring one back), its sessions and its rate-limit counters.
+ */
+export async function purgeTenantState(redis: AdminDeps["redis"], tenantId: string, keyIds: readonly string[]): Promise<void> {
+  await invalidateWorkerCache(redis, keyIds);
+  try {
+    for (const pattern of [sessionKey(tenantId, "*"), rateLimitPattern(tenantId)]) await deleteMatching(redis, pattern);
+  } catch (err) {
+    throw new AdminError(
+      `the tenant is deleted, but its sessions and counters could not be removed from Redis (${reasonOf(err)}); ` +
+        "they expire on their own",
+      { cause: err, unreachable: true },
+    );
+  }
+}
+
+async function deleteMatching(redis: AdminDeps["redis"], pattern: string): Promise<void> {
+  let cursor: string | number = "0";
+  do {
+    const [next, keys]: [string | number, string[]] = await redis.scan(cursor, { match: pattern, count: 500 });
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (String(cursor) !== "0");
+}

@@ -1,0 +1,46 @@
+import type { RequestContext } from "../context.ts";
+import { createTenantDb } from "../db/tenant-db.ts";
+import type { AuditSink, ToolCallAudit } from "./types.ts";
+
+// tenant_id comes from app.tenant_id (the column default), and the policy's WITH CHECK holds the row to it.
+const INSERT = `insert into public.audit_log (called_at, request_id, key_id, session_id, tool, status, duration_ms)
+                values ($1, $2, $3, $4, $5, $6, $7)`;
+// In the same transaction, so keeping last_used_at costs no round trip; the function writes at most once a minute.
+const TOUCH_KEY = "select public.touch_api_key($1)";
+
+/** What the audit sink takes from the request context. */
+export type AuditContext = Pick<RequestContext, "sql" | "requestId" | "fields" | "waitUntil" | "log">;
+
+/**
+ * The audit sink of one request of one tenant. Who called (key id, session id) is read from the request's log fields
+ * when a call is recorded, since the lanes fill them in as they learn them. Each call is one Neon HTTP transaction
+ * scoped to the tenant, started under `waitUntil`, so the response never waits for it.
+ */
+export function createAuditSink(rc: AuditContext, tenantId: string): AuditSink {
+  return (call: ToolCallAudit): void => {
+    const row = {
+      tool: call.tool,
+      status: call.status,
+      duration_ms: Math.max(0, Math.round(call.durationMs)),
+      key_id: rc.fields.key_id,
+      session_id: rc.fields.session_id ?? null,
+    };
+    const keyId = rc.fields.key_id;
+    if (keyId === undefined) {
+      // Unreachable behind authentication; logged with the row so the call is not lost without a trace.
+      rc.log.error("audit log write skipped: no key id", { audit: row });
+      return;
+    }
+    const write = async (): Promise<void> => {
+      await createTenantDb(rc.sql, tenantId).batch([
+        {
+          text: INSERT,
+          params: [new Date(call.startedAt).toISOString(), rc.requestId, keyId, row.session_id, row.tool, row.status, row.duration_ms],
+        },
+        { text: TOUCH_KEY, params: [keyId] },
+      ]);
+    };
+    // The log line carries the row, so a call whose row was lost can still be accounted for.
+    rc.waitUntil(write().catch((err: unknown) => rc.log.error("audit log write failed", { error: err, audit: row })));
+  };
+}

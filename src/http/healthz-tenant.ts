@@ -1,0 +1,85 @@
+import { authenticate, type Principal } from "../auth/authenticate.ts";
+import type { RequestContext } from "../context.ts";
+import { createTenantDb } from "../db/tenant-db.ts";
+import { enforceRateLimit } from "../ratelimit/limiter.ts";
+import { HttpError } from "./errors.ts";
+
+/** How long the data-path check may take before it counts as a database failure. */
+const PROBE_TIMEOUT_MS = 2000;
+
+/** What `GET /healthz/tenant` reports; `status` names the first thing that is wrong. */
+export interface TenantHealth {
+  status: "ok" | "suspended" | "database" | "rate_limited" | "unavailable";
+  /** The tenant's slug, once the key has been verified. */
+  tenant?: string;
+  checks: {
+    tenant: "active" | "suspended";
+    database?: "ok" | "unavailable";
+    rate_limit?: "ok" | "exceeded" | "unavailable";
+  };
+}
+
+/**
+ * `GET /healthz/tenant` with one tenant's API key, for an uptime probe per tenant. 200 when the tenant is active, a
+ * query through its row-level-security path answers with exactly its own tenant row, and it is under its rate limit.
+ * Otherwise: 403 `suspended`, 503 `database`, 429 `rate_limited` (with Retry-After), 503 `unavailable` when the rate
+ * limiter fails closed. A bad key gets the usual 401. The probe counts as one request against the tenant's limit,
+ * so it sees exactly what the tenant's next request would.
+ */
+export async function healthzTenant(request: Request, rc: RequestContext): Promise<Response> {
+  let principal: Principal;
+  try {
+    principal = await authenticate(request, rc);
+  } catch (err) {
+    // authenticate answers 403 for exactly one reason: the key is fine and its tenant is suspended.
+    if (err instanceof HttpError && err.status === 403) {
+      return report(403, { status: "suspended", checks: { tenant: "suspended" } });
+    }
+    throw err;
+  }
+  const { tenant } = principal;
+  const [database, limited] = await Promise.allSettled([checkDataPath(rc, tenant.id), enforceRateLimit(tenant, rc)]);
+
+  const dbOk = database.status === "fulfilled";
+  if (!dbOk) rc.log.error("healthz/tenant: database check failed", { error: database.reason as Error });
+  let rateLimit: NonNullable<TenantHealth["checks"]["rate_limit"]> = "ok";
+  let retryAfter: string | undefined;
+  if (limited.status === "rejected") {
+    const e = limited.reason as unknown;
+    if (e instanceof HttpError && e.status === 429) {
+      rateLimit = "exceeded";
+      retryAfter = e.headers["retry-after"];
+    } else {
+      rateLimit = "unavailable";
+      rc.log.error("healthz/tenant: rate limiter failed", { error: e instanceof Error ? e : String(e) });
+    }
+  }
+
+  const body: TenantHealth = {
+    status: !dbOk ? "database" : rateLimit === "exceeded" ? "rate_limited" : rateLimit === "unavailable" ? "unavailable" : "ok",
+    tenant: tenant.slug,
+    checks: { tenant: "active", database: dbOk ? "ok" : "unavailable", rate_limit: rateLimit },
+  };
+  const status = { ok: 200, database: 503, rate_limited: 429, unavailable: 503, suspended: 403 }[body.status];
+  const headers: Record<string, string> =
+    body.status === "rate_limited" ? { "retry-after": retryAfter ?? "1" } : status === 503 ? { "retry-after": "2" } : {};
+  return report(status, body, headers);
+}
+
+/**
+ * The tenant's data path end to end: a Neon HTTP transaction that sets app.tenant_id, as the Worker's role, must see
+ * its own tenant row and nothing else. Any other answer means the database or its policies are not what we expect.
+ */
+async function checkDataPath(rc: RequestContext, tenantId: string): Promise<void> {
+  const rows = await createTenantDb(rc.sql, tenantId).query<{ id: string }>("select id from public.tenants", [], {
+    readOnly: true,
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+  });
+  if (rows.length !== 1 || rows[0]?.id !== tenantId) {
+    throw new Error(`expected exactly the tenant's own row through RLS, got ${rows.length} row(s)`);
+  }
+}
+
+function report(status: number, body: TenantHealth, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
+}

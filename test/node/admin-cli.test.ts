@@ -1,0 +1,322 @@
+// The admin CLI as operators run it: `node scripts/admin.ts ...` in a child process, against the test cloud (the
+// same local cloud the worker project uses; see the root globalSetup in vitest.config.ts).
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "@upstash/redis";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { COMMANDS, runAdmin } from "../../scripts/admin/cli.ts";
+import { keyCacheKey } from "../../src/auth/key-store.ts";
+
+const cloud = inject("cloud");
+const redis = new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false });
+/** The superuser, to look behind the CLI's back (it bypasses row-level security). */
+const admin = new pg.Client({ connectionString: cloud.adminDatabaseUrl });
+let tempDir: string;
+
+beforeAll(async () => {
+  await admin.connect();
+  tempDir = await mkdtemp(join(tmpdir(), "tmcp-admin-"));
+});
+afterAll(async () => {
+  await admin.end();
+  await rm(tempDir, { recursive: true, force: true });
+});
+
+/** The environment of a production run: an owner login and the Worker's Redis and pepper. */
+const PROD_ENV = {
+  DATABASE_URL: cloud.ownerDatabaseUrl,
+  UPSTASH_REDIS_REST_URL: cloud.upstashUrl,
+  UPSTASH_REDIS_REST_TOKEN: cloud.upstashToken,
+  API_KEY_PEPPER: cloud.apiKeyPepper,
+  LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint,
+};
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command line through the CLI's entry point in this process (the code path of `scripts/admin.ts` minus the
+ * process itself, which the "program" tests below cover), with only the given environment.
+ */
+async function cli(args: string[], env: Record<string, string> = PROD_ENV): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runAdmin(args, { env, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+/** Runs `command` as a child process with only the given environment (and PATH, HOME). */
+function spawned(command: string[], env: Record<string, string> = PROD_ENV): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const [file, ...args] = command as [string, ...string[]];
+    const child = spawn(file, args, { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Runs a command that must succeed with `--json`, and parses its one JSON document. */
+async function json<T = Record<string, unknown>>(args: string[], env?: Record<string, string>): Promise<T> {
+  const run = await cli([...args, "--json"], env);
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** A command that must fail: exactly one line on stderr, nothing on stdout, and this exit code. */
+async function fails(args: string[], code: 1 | 2, message: RegExp, env?: Record<string, string>): Promise<void> {
+  const run = await cli(args, env);
+  expect(run.stdout).toBe("");
+  expect(run.stderr).toMatch(/^error: [^\n]+\n$/);
+  expect(run.stderr).toMatch(message);
+  expect(run.code).toBe(code);
+}
+
+/** A port nothing listens on (from this test suite's own range); fetch refuses well-known ones like 9. */
+const CLOSED_PORT = 9209;
+
+const slug = (p: string): string => `${p}-${crypto.randomUUID().slice(0, 8)}`;
+
+const TENANT_KEYS = ["activeKeys", "config", "createdAt", "features", "featuresAdd", "featuresRemove", "id", "name", "plan", "rateLimitPerMinute", "slug", "status", "updatedAt"];
+const KEY_KEYS = ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "revokedAt", "status"];
+
+describe("help", { timeout: 30_000 }, () => {
+  it("every command, group and the CLI itself answer --help with usage on stdout and exit 0", async () => {
+    const top = await cli(["--help"], {});
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/^Usage: npm run admin -- <command>/);
+    for (const c of COMMANDS) expect(top.stdout).toContain(c.words.join(" "));
+    for (const group of ["tenant", "key"]) {
+      const run = await cli([group, "--help"], {});
+      expect([run.code, run.stdout.split("\n")[0]]).toEqual([0, `Usage: npm run admin -- ${group} <command> [options]`]);
+    }
+    for (const c of COMMANDS) {
+      const run = await cli([...c.words, "--help"], {}); // no connection needed for help
+      expect(run.code).toBe(0);
+      expect(run.stdout.startsWith(`Usage: npm run admin -- ${c.words.join(" ")}`)).toBe(true);
+      expect(run.stdout).toContain("--json");
+    }
+  });
+});
+
+describe("tenants", { timeout: 30_000 }, () => {
+  it("create, list, show, update, suspend, resume: JSON shapes and aligned tables", async () => {
+    const s = slug("cli");
+    const created = await json<{ tenant: Record<string, unknown>; apiKey: string }>([
+      "tenant", "create", "--slug", s, "--name", "CLI Test", "--plan", "pro", "--features", "+bulk_export", "--rate-limit", "120",
+    ]);
+    expect(Object.keys(created).sort()).toEqual(["apiKey", "tenant"]);
+    expect(Object.keys(created.tenant).sort()).toEqual(TENANT_KEYS);
+    expect(created.apiKey).toMatch(/^tmcp_[a-z2-7]{16}_[a-z2-7]{40}$/);
+    expect(created.tenant).toMatchObject({
+      slug: s, name: "CLI Test", plan: "pro", status: "active", rateLimitPerMinute: 120, activeKeys: 1,
+      features: ["core", "advanced_analytics", "bulk_export"], featuresAdd: ["bulk_export"], featuresRemove: [],
+    });
+    await fails(["tenant", "create", "--slug", s, "--name", "Again", "--plan", "free"], 1, /a tenant with slug ".*" already exists/);
+
+    const { tenants } = await json<{ tenants: { slug: string }[] }>(["tenant", "list"]);
+    expect(tenants.find((t) => t.slug === s)).toEqual(created.tenant);
+    const table = (await cli(["tenant", "list"])).stdout.trimEnd().split("\n");
+    const header = table[0] as string;
+    const row = table.find((l) => l.startsWith(`${s} `)) as string;
+    for (const [column, value] of [["PLAN", "pro"], ["STATUS", "active"], ["RATE/MIN", "120"], ["KEYS", "1"]] as const) {
+      expect(row.indexOf(` ${value} `) + 1, column).toBe(header.indexOf(column));
+    }
+
+    expect(await json(["tenant", "show", s])).toEqual({ tenant: created.tenant });
+    expect((await cli(["tenant", "show", s])).stdout).toMatch(new RegExp(`^slug\\s+${s}$`, "m"));
+
+    const keyId = created.apiKey.split("_")[1] as string;
+    const updated = await json<{ tenant: Record<string, unknown> }>([
+      "tenant", "update", s, "--plan", "enterprise", "--features", "-bulk_export", "--rate-limit", "5", "--name", "Renamed",
+    ]);
+    expect(updated.tenant).toMatchObject({
+      plan: "enterprise", name: "Renamed", rateLimitPerMinute: 5, features: ["core", "advanced_analytics"], featuresAdd: [], featuresRemove: ["bulk_export"],
+    });
+    // The Worker's cached lookup of the tenant's key was invalidated.
+    expect(await redis.get(keyCacheKey(keyId))).toEqual({ invalidated: true });
+
+    expect((await json<{ tenant: { status: string } }>(["tenant", "suspend", s])).tenant.status).toBe("suspended");
+    expect((await json<{ tenant: { status: string } }>(["tenant", "resume", s])).tenant.status).toBe("active");
+  });
+
+  it("delete needs --yes, then removes the tenant's rows from every table and its state in Redis", async () => {
+    const s = slug("del");
+    const { tenant, apiKey } = await json<{ tenant: { id: string }; apiKey: string }>(["tenant", "create", "--slug", s, "--name", "Doomed", "--plan", "free"]);
+    const workspace = crypto.randomUUID();
+    await admin.query("insert into public.workspaces (tenant_id, id, name) values ($1, $2, 'w')", [tenant.id, workspace]);
+    await admin.query("insert into public.documents (tenant_id, workspace_id, title) values ($1, $2, 'd')", [tenant.id, workspace]);
+    await admin.query("insert into public.audit_log (tenant_id, request_id, key_id, tool, status, duration_ms) values ($1, 'r-1', 'k', 't', 'ok', 1)", [tenant.id]);
+    await redis.set(`tmcp:sess:${tenant.id}:session-a`, "{}");
+    await redis.set(`tmcp:rl:${tenant.id}:12345`, "1");
+    const other = await json<{ tenant: { id: string } }>(["tenant", "create", "--slug", slug("keep"), "--name", "Keep", "--plan", "free"]);
+    await redis.set(`tmcp:sess:${other.tenant.id}:session-b`, "{}");
+
+    await fails(["tenant", "delete", s], 2, /removes all of its data; add --yes/);
+    expect(await json(["tenant", "delete", s, "--yes"])).toEqual({ deleted: { id: tenant.id, slug: s } });
+    await fails(["tenant", "show", s], 1, /no tenant with slug/);
+
+    const tables = await admin.query<{ table_name: string }>(
+      "select table_name from information_schema.columns where table_schema = 'public' and column_name = 'tenant_id'",
+    );
+    expect(tables.rows.length).toBeGreaterThanOrEqual(4);
+    for (const { table_name } of tables.rows) {
+      const left = await admin.query(`select count(*)::int as n from public."${table_name}" where tenant_id = $1`, [tenant.id]);
+      expect(left.rows[0].n, table_name).toBe(0);
+    }
+    expect(await redis.keys(`tmcp:*:${tenant.id}:*`)).toEqual([]);
+    expect(await redis.get(keyCacheKey(apiKey.split("_")[1] as string))).toEqual({ invalidated: true });
+    expect(await redis.exists(`tmcp:sess:${other.tenant.id}:session-b`)).toBe(1);
+  });
+});
+
+describe("keys", { timeout: 30_000 }, () => {
+  it("create, list (never a secret), rotate, revoke: JSON shapes", async () => {
+    const s = slug("keys");
+    const first = await json<{ apiKey: string }>(["tenant", "create", "--slug", s, "--name", "Keys", "--plan", "free"]);
+    const made = await json<{ keyId: string; apiKey: string }>(["key", "create", s, "--name", "ci", "--expires-in", "90d"]);
+    expect(Object.keys(made).sort()).toEqual(["apiKey", "keyId"]);
+    expect(made.apiKey.startsWith(`tmcp_${made.keyId}_`)).toBe(true);
+
+    const listed = await json<{ keys: Record<string, unknown>[] }>(["key", "list", s]);
+    expect(listed.keys.map((k) => Object.keys(k).sort())).toEqual([KEY_KEYS, KEY_KEYS]);
+    const ci = listed.keys.find((k) => k.id === made.keyId);
+    expect(ci).toMatchObject({ name: "ci", status: "active", revokedAt: null, lastUsedAt: null });
+    expect(Math.abs(Date.parse(ci?.expiresAt as string) - Date.now() - 90 * 86_400_000)).toBeLessThan(60_000);
+    const human = await cli(["key", "list", s]);
+    for (const output of [JSON.stringify(listed), human.stdout]) {
+      for (const key of [first.apiKey, made.apiKey]) expect(output).not.toContain(key.split("_")[2]);
+      expect(output).not.toMatch(/[0-9a-f]{64}/);
+    }
+    expect(human.stdout.split("\n")[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CREATED\s+LAST USED\s+EXPIRES$/);
+
+    const rotated = await json<{ keyId: string; apiKey: string; previous: Record<string, unknown> }>(["key", "rotate", made.keyId, "--grace", "1h"]);
+    expect(Object.keys(rotated).sort()).toEqual(["apiKey", "keyId", "previous"]);
+    expect(rotated.previous).toMatchObject({ id: made.keyId, status: "rotating" });
+    expect(Date.parse(rotated.previous.revokedAt as string) - Date.now()).toBeGreaterThan(3500_000);
+    await fails(["key", "rotate", made.keyId], 1, /is rotating; only an active key can be rotated/);
+
+    const revoked = await json<{ key: Record<string, unknown> }>(["key", "revoke", made.keyId]);
+    expect(revoked.key).toMatchObject({ id: made.keyId, status: "revoked" });
+    expect(await redis.get(keyCacheKey(made.keyId))).toEqual({ invalidated: true });
+    await fails(["key", "revoke", "nosuchkeyatall00"], 1, /no key with id "nosuchkeyatall00"/);
+    await fails(["key", "list", "no-such-tenant"], 1, /no tenant with slug "no-such-tenant"/);
+  });
+});
+
+describe("usage", { timeout: 30_000 }, () => {
+  it("reports calls, errors, p50 and p95 per tool from the audit log", async () => {
+    const s = slug("use");
+    const { tenant } = await json<{ tenant: { id: string } }>(["tenant", "create", "--slug", s, "--name", "Usage", "--plan", "free"]);
+    for (let ms = 10; ms <= 100; ms += 10) {
+      await admin.query(
+        "insert into public.audit_log (tenant_id, request_id, key_id, tool, status, duration_ms) values ($1, $2, 'k', 'search_documents', $3, $4)",
+        [tenant.id, `r-${ms}`, ms === 100 ? "error" : "ok", ms],
+      );
+    }
+    await admin.query(
+      "insert into public.audit_log (tenant_id, request_id, key_id, tool, status, duration_ms, called_at) values ($1, 'r-old', 'k', 'get_document', 'ok', 5, now() - interval '8 days')",
+      [tenant.id],
+    );
+
+    const report = await json<Record<string, unknown>>(["usage", s]);
+    expect(report).toMatchObject({
+      tenant: s,
+      tools: [{ tool: "search_documents", calls: 10, errors: 1, p50Ms: 50, p95Ms: 100 }],
+      total: { tool: "all", calls: 10, errors: 1, p50Ms: 50, p95Ms: 100 },
+    });
+    expect(Math.abs(Date.parse(report.since as string) - (Date.now() - 7 * 86_400_000))).toBeLessThan(60_000);
+    const wider = await json<{ tools: { tool: string }[] }>(["usage", s, "--since", "9d"]);
+    expect(wider.tools.map((t) => t.tool)).toEqual(["search_documents", "get_document"]);
+
+    const human = (await cli(["usage", s])).stdout;
+    expect(human).toMatch(/^TOOL\s+CALLS\s+ERRORS\s+P50 MS\s+P95 MS$/m);
+    expect(human).toMatch(/^search_documents\s+10\s+1\s+50\s+100$/m);
+  });
+});
+
+describe("errors", { timeout: 30_000 }, () => {
+  it("a wrong command line is one line on stderr and exit code 2", async () => {
+    await fails([], 2, /missing command/, {});
+    await fails(["frobnicate"], 2, /unknown command "frobnicate"/, {});
+    await fails(["tenant"], 2, /missing tenant command \(create, list/, {});
+    await fails(["tenant", "show"], 2, /missing <slug>/, {});
+    await fails(["tenant", "show", "a", "b"], 2, /unexpected argument "b"/, {});
+    await fails(["tenant", "list", "--bogus"], 2, /Unknown option '--bogus'/, {});
+    await fails(["tenant", "create", "--slug", "x-y", "--name", "n", "--plan", "gold"], 2, /--plan must be one of free, pro, enterprise/, {});
+    await fails(["tenant", "create", "--slug", "Bad Slug", "--name", "n", "--plan", "free"], 2, /--slug must be/, {});
+    await fails(["tenant", "create", "--name", "n", "--plan", "free"], 2, /--slug is required/, {});
+    await fails(["tenant", "update", "acme", "--rate-limit", "0"], 2, /--rate-limit must be a positive whole number/, {});
+    await fails(["tenant", "update", "acme", "--features", "+teleport"], 2, /unknown feature "teleport"/, {});
+    await fails(["tenant", "update", "acme"], 2, /nothing to change/, {});
+    await fails(["key", "create", "acme", "--expires-in", "soon"], 2, /--expires-in must be a duration/, {});
+  });
+
+  it("a missing or unreachable service is one line on stderr and exit code 1", async () => {
+    await fails(["tenant", "list", "--dev-vars", join(tempDir, "missing.vars")], 1, /no DATABASE_URL in the environment and no local stack/, {});
+    await fails(["tenant", "list"], 1, /UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set/, { DATABASE_URL: cloud.ownerDatabaseUrl });
+    await fails(["tenant", "list"], 1, /cannot reach the database: .*ECONNREFUSED.*\(using DATABASE_URL/, {
+      ...PROD_ENV,
+      LOCAL_NEON_HTTP_ENDPOINT: `http://127.0.0.1:${CLOSED_PORT}/sql`,
+    });
+    // Postgres saved the change; Redis is down, so the Worker's cache could not be told: the operator must know.
+    const s = slug("redis");
+    await json(["tenant", "create", "--slug", s, "--name", "Redis down", "--plan", "free"]);
+    await fails(["tenant", "suspend", s], 1, /the change is saved, but the Worker's key cache could not be invalidated/, {
+      ...PROD_ENV,
+      UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${CLOSED_PORT}`,
+    });
+    expect((await json<{ tenant: { status: string } }>(["tenant", "show", s])).tenant.status).toBe("suspended");
+  });
+});
+
+describe("local stack", { timeout: 30_000 }, () => {
+  it("without DATABASE_URL, reads .dev.vars and logs in as the owner instead of the Worker's role", async () => {
+    const vars = join(tempDir, "dev.vars");
+    await writeFile(
+      vars,
+      [
+        `DATABASE_URL=${JSON.stringify(cloud.appDatabaseUrl)}`,
+        `UPSTASH_REDIS_REST_URL=${JSON.stringify(cloud.upstashUrl)}`,
+        `UPSTASH_REDIS_REST_TOKEN=${JSON.stringify(cloud.upstashToken)}`,
+        `API_KEY_PEPPER=${JSON.stringify(cloud.apiKeyPepper)}`,
+        `LOCAL_NEON_HTTP_ENDPOINT=${JSON.stringify(cloud.neonHttpEndpoint)}`,
+      ].join("\n"),
+    );
+    const s = slug("local");
+    const created = await json<{ tenant: { slug: string } }>(["tenant", "create", "--slug", s, "--name", "Local", "--plan", "free", "--dev-vars", vars], {});
+    expect(created.tenant.slug).toBe(s);
+    const { tenants } = await json<{ tenants: { slug: string }[] }>(["tenant", "list", "--dev-vars", vars], {});
+    expect(tenants.map((t) => t.slug)).toContain(s);
+  });
+});
+
+describe("the program", { timeout: 60_000 }, () => {
+  it("`npm run -s admin` prints one JSON document on stdout, and exits non-zero with one line on stderr", async () => {
+    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+    const s = slug("prog");
+    const created = await spawned([npm, "run", "-s", "admin", "--", "tenant", "create", "--slug", s, "--name", "Program", "--plan", "free", "--json"]);
+    expect([created.code, created.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(created.stdout)).toMatchObject({ tenant: { slug: s }, apiKey: expect.stringMatching(/^tmcp_/) });
+
+    const shown = await spawned([process.execPath, "scripts/admin.ts", "tenant", "show", s]);
+    expect([shown.code, shown.stderr]).toEqual([0, ""]);
+    expect(shown.stdout).toMatch(new RegExp(`^slug\\s+${s}$`, "m"));
+
+    const usage = await spawned([process.execPath, "scripts/admin.ts", "tenant", "show"], {});
+    expect([usage.code, usage.stdout]).toEqual([2, ""]);
+    expect(usage.stderr).toMatch(/^error: missing <slug> \(see `npm run admin -- tenant show --help`\)\n$/);
+    const failed = await spawned([process.execPath, "scripts/admin.ts", "tenant", "show", "no-such-tenant"]);
+    expect([failed.code, failed.stdout, failed.stderr]).toEqual([1, "", 'error: no tenant with slug "no-such-tenant"\n']);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Support for the administration tests: the admin CLI's operations (scripts/lib) wired to the test cloud exactly as
+ * the CLI wires them (the owner login over Neon HTTP, Upstash REST, the Worker's pepper), and a way to call the
+ * Worker that waits for its after-response work (audit rows, cache writes) so tests never wait for time.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { neon } from "@neondatabase/serverless";
+import worker from "../../src/index.ts";
+import type { AdminDeps } from "../../scripts/lib/admin-types.ts";
+import { createTenant } from "../../scripts/lib/tenants.ts";
+import { cloud, MCP_URL, redis } from "./support/fixtures.ts";
+
+/** The CLI's dependencies against the test cloud. */
+export const deps: AdminDeps = { sql: neon(cloud.ownerDatabaseUrl), redis, pepper: cloud.apiKeyPepper };
+
+/** A slug no other test uses. */
+export function uniqueSlug(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** A tenant made through the CLI's own operation, with its first key. */
+export async function adminTenant(
+  plan: "free" | "pro" | "enterprise",
+  o: { rateLimitPerMinute?: number } = {},
+): Promise<{ id: string; slug: string; apiKey: string; keyId: string }> {
+  const slug = uniqueSlug(`adm-${plan}`);
+  const { tenant, apiKey, keyId } = await createTenant(deps, { slug, name: `Admin test ${slug}`, plan, rateLimitPerMinute: o.rateLimitPerMinute ?? 1000 });
+  return { id: tenant.id, slug, apiKey, keyId };
+}
+
+/**
+ * One request through the Worker's fetch handler, returning only after everything it left to `waitUntil` is done.
+ * `vars` override bindings for this request (e.g. TENANT_HOST_SUFFIX, or a DATABASE_URL that does not work).
+ */
+export async function fetchSettled(input: string | URL | Request, init?: RequestInit, vars: Partial<Env> = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(input, init), { ...env, ...vars }, ctx);
+  // Buffer the body first: an SSE body is produced by the same request's work.
+  const body = await response.arrayBuffer();
+  await waitOnExecutionContext(ctx);
+  return new Response(response.status === 204 || response.status === 304 ? null : body, response);
+}
+
+/** An SDK client whose every request goes through {@link fetchSettled}. */
+export async function settledClient(apiKey: string): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL(MCP_URL), {
+    fetch: (url, init) => fetchSettled(url as string, init as RequestInit),
+    requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
+  });
+  const client = new Client({ name: "admin-test", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
