@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import type { Reporter } from "vitest/node";
 import type { CloudContext } from "./test/cloud-context.ts";
 
 process.env.WRANGLER_SEND_METRICS ??= "false";
@@ -8,6 +9,10 @@ export default defineConfig({
   test: {
     // Request log lines are noise when a test passes, and the first clue when it fails.
     silent: "passed-only",
+    reporters: ["default", printSummaries()],
+    // At the root, so it runs once and the worker and node projects share one cloud (`inject("cloud")`): the admin
+    // CLI's tests run it from Node against the same services. A project with its own setup overrides what it provides.
+    globalSetup: ["./test/global-setup.ts"],
     projects: [
       {
         // Tests inside workerd, against the local cloud over real PostgreSQL and Redis.
@@ -15,25 +20,49 @@ export default defineConfig({
           // The Worker under test gets the local cloud's endpoints as its bindings, exactly as `npm run dev` would.
           cloudflareTest(({ inject }) => {
             const cloud = inject("cloud") as CloudContext;
-            return {
-              wrangler: { configPath: "./wrangler.toml" },
-              miniflare: {
-                bindings: {
-                  DATABASE_URL: cloud.appDatabaseUrl,
-                  UPSTASH_REDIS_REST_URL: cloud.upstashUrl,
-                  UPSTASH_REDIS_REST_TOKEN: cloud.upstashToken,
-                  API_KEY_PEPPER: cloud.apiKeyPepper,
-                  LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint,
-                  LOCAL_NEON_WS_PROXY: cloud.neonWsProxy,
-                },
-              },
-            };
+            return { wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: cloudBindings(cloud) } };
           }),
         ],
         test: {
           name: "worker",
-          globalSetup: ["./test/global-setup.ts"],
           include: ["test/worker/**/*.test.ts"],
+        },
+      },
+      {
+        // Fault injection, load and fuzz, inside workerd against a local cloud of their own: an injected fault hits
+        // every client of a cloud, so these files run one at a time (vitest runs them after the parallel ones).
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            // Timeouts (defaults in wrangler.toml: limiter 300 ms, Redis 1 s, Postgres 10 s): the fault tests measure
+            // against whatever is set; the load run counts exactly only while no limiter call times out, which the
+            // defaults do not ensure on a busy 2-core machine; and a dead database should not cost 10 s per test.
+            miniflare: {
+              bindings: {
+                ...cloudBindings(inject("cloud") as CloudContext),
+                RATE_LIMIT_TIMEOUT_MS: "1000",
+                REDIS_TIMEOUT_MS: "3000",
+                DB_TIMEOUT_MS: "3000",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "resilience",
+          globalSetup: ["./test/faults/global-setup.ts"],
+          include: ["test/faults/**/*.test.ts", "test/load/**/*.test.ts", "test/fuzz/**/*.test.ts"],
+          fileParallelism: false,
+        },
+      },
+      {
+        // Real MCP clients (SDK v1 and v2, the Inspector's CLI) over real HTTP against the Worker under `wrangler dev`,
+        // which the setup starts with a local cloud and database of its own.
+        test: {
+          name: "e2e",
+          environment: "node",
+          globalSetup: ["./test/e2e/global-setup.ts"],
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 60_000,
         },
       },
       {
@@ -47,3 +76,27 @@ export default defineConfig({
     ],
   },
 });
+
+/** The Worker's bindings for a local cloud, exactly as `npm run dev` would set them. */
+function cloudBindings(cloud: CloudContext): Record<string, string> {
+  return {
+    DATABASE_URL: cloud.appDatabaseUrl,
+    UPSTASH_REDIS_REST_URL: cloud.upstashUrl,
+    UPSTASH_REDIS_REST_TOKEN: cloud.upstashToken,
+    API_KEY_PEPPER: cloud.apiKeyPepper,
+    LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint,
+    LOCAL_NEON_WS_PROXY: cloud.neonWsProxy,
+  };
+}
+
+/**
+ * Prints the one-line counts that load and fuzz runs attach to their test (`annotate(line, "summary")`), which the
+ * default reporter shows only when the test fails: their request logs stay silent, their numbers do not.
+ */
+function printSummaries(): Reporter {
+  return {
+    onTestCaseAnnotate(_test, annotation) {
+      if (annotation.type === "summary") process.stdout.write(`${annotation.message}\n`);
+    },
+  };
+}

@@ -12,11 +12,16 @@ export interface Config {
   rateLimitTimeoutMs: number;
   /** How long a verified API-key lookup is cached in Redis (default 30). Revocation invalidates it at once. */
   apiKeyCacheTtlSeconds: number;
+  /** Longest wait for one Redis request, in ms, before it fails as unavailable (default 1000). */
+  redisTimeoutMs: number;
+  /** Longest wait for one Postgres request, in ms, before it fails as unavailable (default 10000). */
+  dbTimeoutMs: number;
 }
 
 type ConfigEnv = Pick<
   Env,
   "ALLOWED_ORIGINS" | "MAX_BODY_BYTES" | "SESSION_TTL_SECONDS" | "RATE_LIMIT_ON_ERROR" | "RATE_LIMIT_TIMEOUT_MS" | "API_KEY_CACHE_TTL_SECONDS"
+  | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -40,6 +45,8 @@ export function loadConfig(env: ConfigEnv): Config {
     rateLimitOnError: onError,
     rateLimitTimeoutMs: positiveInt(env.RATE_LIMIT_TIMEOUT_MS, 300, "RATE_LIMIT_TIMEOUT_MS"),
     apiKeyCacheTtlSeconds: positiveInt(env.API_KEY_CACHE_TTL_SECONDS, 30, "API_KEY_CACHE_TTL_SECONDS"),
+    redisTimeoutMs: positiveInt(env.REDIS_TIMEOUT_MS, 1000, "REDIS_TIMEOUT_MS"),
+    dbTimeoutMs: positiveInt(env.DB_TIMEOUT_MS, 10_000, "DB_TIMEOUT_MS"),
   });
   cache.set(env, config);
   return config;

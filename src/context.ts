@@ -37,13 +37,14 @@ export function createRequestContext(request: Request, env: Env, ctx: Pick<Execu
   // Honour an incoming id (from a proxy) only when it is short and plain, so it cannot inject into logs.
   const incoming = request.headers.get("x-request-id");
   const requestId = incoming && /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
+  const config = loadConfig(env);
   return {
     env,
-    config: loadConfig(env),
+    config,
     requestId,
     log: createLogger({ request_id: requestId }),
-    sql: createSql(env),
-    redis: createRedis(env),
+    sql: createSql(env, config.dbTimeoutMs),
+    redis: createRedis(env, config.redisTimeoutMs),
     waitUntil: (p) => ctx.waitUntil(p),
     now: () => Date.now(),
     fields: {},

@@ -8,6 +8,8 @@ export interface CloudContext {
   upstashUrl: string;
   upstashToken: string;
   statsUrl: string;
+  /** Control endpoint of injected faults (`POST` a rule, `DELETE` to clear). */
+  faultsUrl: string;
   /** The Worker's role (NOBYPASSRLS, owns nothing). */
   appDatabaseUrl: string;
   /** The role that owns the schema. */

@@ -1,34 +1,39 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import type { TestProject } from "vitest/node";
-import type { ReadyInfo } from "../scripts/cloud/main.ts";
+import { spawnCloud } from "../scripts/cloud/child.ts";
 import type { CloudContext } from "./cloud-context.ts";
 
-const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/tenant_mcp_test";
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/15";
-const START_TIMEOUT_MS = 60_000;
+/** Admin URL of the worker project's test database (dropped and re-created at every run). */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/tenant_mcp_test";
+/** Redis URL (with db number) of the worker project's tests (emptied at every run). */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/15";
+
+/** Where a test cloud keeps its data. */
+export interface TestCloudTarget {
+  databaseUrl: string;
+  redisUrl: string;
+}
+
+/** Global setup of the worker project: a cloud over {@link TEST_DATABASE_URL} and {@link TEST_REDIS_URL}. */
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return startTestCloud(project, { databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL });
+}
 
 /**
  * Starts the local cloud (`scripts/cloud/main.ts`, the same program as `npm run cloud`) over a fresh, migrated test
- * database and an emptied Redis db, then provides its endpoints to the tests inside workerd as `inject("cloud")`.
- * It runs as a child process: plain Node, outside Vite's module graph, exactly as developers run it.
+ * database and an emptied Redis db, then provides its endpoints to the project's tests inside workerd as
+ * `inject("cloud")`. It runs as a child process: plain Node, outside Vite's module graph, exactly as developers run
+ * it. Resolves to the teardown that stops it.
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const child = spawn(
-    process.execPath,
-    [
-      "scripts/cloud/main.ts",
-      "--database-url", TEST_DATABASE_URL,
-      "--redis-url", TEST_REDIS_URL,
-      "--neon-port", "0",
-      "--upstash-port", "0",
-      "--fresh",
-      "--dev-vars", "-",
-      "--ready-json",
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const ready = await waitForReady(child);
+export async function startTestCloud(project: TestProject, target: TestCloudTarget): Promise<() => Promise<void>> {
+  const cloud = await spawnCloud([
+    "--database-url", target.databaseUrl,
+    "--redis-url", target.redisUrl,
+    "--neon-port", "0",
+    "--upstash-port", "0",
+    "--fresh",
+    "--dev-vars", "-",
+  ]);
+  const ready = cloud.ready;
   const as = (user: string): string => {
     const u = new URL(ready.adminDatabaseUrl);
     u.username = user;
@@ -41,6 +46,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     upstashUrl: ready.upstashUrl,
     upstashToken: ready.upstashToken,
     statsUrl: ready.statsUrl,
+    faultsUrl: ready.faultsUrl,
     appDatabaseUrl: as("tenant_mcp_app"),
     ownerDatabaseUrl: as("tenant_mcp_owner"),
     adminDatabaseUrl: ready.adminDatabaseUrl,
@@ -48,34 +54,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
     engines: ready.engines,
   };
   project.provide("cloud", context);
-  return () => stop(child);
-}
-
-function waitForReady(child: ChildProcess): Promise<ReadyInfo> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`local cloud not ready after ${START_TIMEOUT_MS} ms`));
-    }, START_TIMEOUT_MS);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`local cloud exited with code ${code} before it was ready (its stderr is above)`));
-    });
-    createInterface({ input: child.stdout! }).once("line", (line) => {
-      clearTimeout(timer);
-      resolve(JSON.parse(line) as ReadyInfo);
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
+  return () => cloud.stop();
 }

@@ -22,7 +22,8 @@ Options:
   --ready-json          when ready, print one JSON line with the endpoints to stdout (for programs that start it)
   -h, --help            show this help
 
-Counters: GET http://127.0.0.1:<port>/__stats, reset with POST /__stats/reset.`;
+Counters: GET http://127.0.0.1:<port>/__stats, reset with POST /__stats/reset.
+Faults (tests): POST /__faults {"redis"|"postgres": "refuse"|"drop"|"delay"|"error", "delayMs": N}, DELETE to clear.`;
 
 /** Defaults shared by `npm run cloud` and `npm run dev`. */
 export const CLOUD_DEFAULTS = {
@@ -116,6 +117,7 @@ export function readyInfo(cloud: Cloud) {
     upstashUrl: cloud.upstashUrl,
     upstashToken: cloud.upstashToken,
     statsUrl: cloud.statsUrl,
+    faultsUrl: cloud.faultsUrl,
     adminDatabaseUrl: cloud.pg.adminUrl,
     engines: cloud.engines,
   };

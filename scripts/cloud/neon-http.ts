@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import pg from "pg";
+import type { FaultHook } from "./faults.ts";
 import type { PgBackend } from "./postgres.ts";
 import type { Stats } from "./stats.ts";
 import { parseHeaders, parsePayload, RequestError, type Payload, type RequestOptions } from "./neon/http-request.ts";
@@ -15,6 +16,8 @@ export interface NeonHttpOptions {
   maxRequestBytes?: number;
   /** Largest response body sent, in bytes; larger answers are a 507 as on Neon. Default 10 MiB. */
   maxResponseBytes?: number;
+  /** Injected faults (tests); none by default. */
+  faults?: FaultHook;
 }
 
 const MiB = 1024 * 1024;
@@ -36,14 +39,18 @@ export function createNeonHttpHandler(o: NeonHttpOptions): (req: IncomingMessage
 
   return async (req, res) => {
     let opts: RequestOptions;
+    let text: string;
     let payload: Payload;
     try {
       if (req.method !== "POST") throw new RequestError(`method ${req.method} not allowed, use POST`, 405);
       opts = parseHeaders(req.headers);
-      payload = parsePayload(await readBody(req, maxRequest));
+      text = await readBody(req, maxRequest);
+      payload = parsePayload(text);
     } catch (err) {
       return sendError(res, err);
     }
+    const fault = o.faults?.pick(text);
+    if (fault && !(await fault.apply("request", res))) return;
     if (payload.kind === "single") stats.count("neon_http_query");
     else stats.count("neon_http_transaction");
     stats.count("neon_http_statement", payload.kind === "single" ? 1 : payload.queries.length);
@@ -79,6 +86,8 @@ export function createNeonHttpHandler(o: NeonHttpOptions): (req: IncomingMessage
       if (opts.deferrable) headers["Neon-Batch-Deferrable"] = "true";
       if (opts.isolationHeader) headers["Neon-Batch-Isolation-Level"] = opts.isolationHeader;
     }
+    // The transaction is committed: a fault here loses only the answer.
+    if (fault && !(await fault.apply("response", res))) return;
     send(res, 200, body, headers);
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { FaultHook } from "./faults.ts";
 import type { PgBackend } from "./postgres.ts";
 import type { Stats } from "./stats.ts";
 
@@ -9,6 +10,8 @@ import type { Stats } from "./stats.ts";
 export interface NeonWsOptions {
   backend: PgBackend;
   stats: Pick<Stats, "count">;
+  /** Injected faults (tests), applied at the upgrade; none by default. */
+  faults?: FaultHook;
 }
 
 /** Pause reading from Postgres while this many bytes wait to go out on the WebSocket. */
@@ -33,11 +36,17 @@ export function attachNeonWsBridge(server: Server, o: NeonWsOptions): void {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      open.add(ws);
-      ws.once("close", () => open.delete(ws));
-      o.stats.count("neon_ws_connection");
-      bridge(ws, connect({ host: o.backend.host, port: o.backend.port }));
+    const upgrade = (): void =>
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        open.add(ws);
+        ws.once("close", () => open.delete(ws));
+        o.stats.count("neon_ws_connection");
+        bridge(ws, connect({ host: o.backend.host, port: o.backend.port }));
+      });
+    const fault = o.faults?.pick("");
+    if (!fault) return upgrade();
+    void fault.apply("request", socket).then((go) => {
+      if (go && !socket.destroyed) upgrade();
     });
   });
 

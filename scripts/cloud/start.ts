@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
+import { Faults } from "./faults.ts";
 import { Stats } from "./stats.ts";
 import { startPgBackend, type PgBackend } from "./postgres.ts";
 import { createNeonHttpHandler } from "./neon-http.ts";
@@ -40,11 +41,14 @@ export interface Cloud {
   upstashToken: string;
   /** `GET` for counters, `POST <statsUrl>/reset` to zero them (served on both ports). */
   statsUrl: string;
+  /** Control endpoint of injected faults (served on both ports); see {@link Faults}. */
+  faultsUrl: string;
   /** Which engines back the adapters: real servers, or the embedded fallbacks. */
   engines: { postgres: PgBackend["kind"]; redis: RedisBackend["kind"] };
   pg: PgBackend;
   redis: RedisBackend;
   stats: Stats;
+  faults: Faults;
   options: Required<Omit<CloudOptions, "log">>;
   close(): Promise<void>;
 }
@@ -67,15 +71,19 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     latencyMs: opts.latencyMs ?? 0,
   };
   const stats = new Stats();
+  const faults = new Faults(stats);
   const [pg, redis] = await Promise.all([
     startPgBackend(options.databaseUrl, log),
     startRedisBackend(options.redisUrl, log),
   ]);
 
-  const neon = createServer(route(createNeonHttpHandler({ backend: pg, stats }), "/sql", stats, options.latencyMs));
-  attachNeonWsBridge(neon, { backend: pg, stats });
+  const postgresFaults = faults.hook("postgres");
+  const neon = createServer(
+    route(createNeonHttpHandler({ backend: pg, stats, faults: postgresFaults }), "/sql", stats, faults, options.latencyMs),
+  );
+  attachNeonWsBridge(neon, { backend: pg, stats, faults: postgresFaults });
   const upstash = createServer(
-    route(createUpstashHandler({ backend: redis, token: options.upstashToken, stats }), undefined, stats, options.latencyMs),
+    route(createUpstashHandler({ backend: redis, token: options.upstashToken, stats, faults: faults.hook("redis") }), undefined, stats, faults, options.latencyMs),
   );
   const neonPort = await listen(neon, options.neonPort, options.host);
   const upstashPort = await listen(upstash, options.upstashPort, options.host);
@@ -87,12 +95,15 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     upstashUrl: `http://${options.host}:${upstashPort}`,
     upstashToken: options.upstashToken,
     statsUrl: `http://${neonBase}/__stats`,
+    faultsUrl: `http://${neonBase}/__faults`,
     engines: { postgres: pg.kind, redis: redis.kind },
     pg,
     redis,
     stats,
+    faults,
     options: { ...options, neonPort, upstashPort },
     async close() {
+      faults.clear();
       neon.closeAllConnections();
       upstash.closeAllConnections();
       await Promise.all([closeServer(neon), closeServer(upstash)]);
@@ -102,10 +113,10 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
 }
 
 /**
- * Wraps an adapter with the endpoints every port serves (`/__stats`), the optional delay, and a last-resort 500 so
- * an adapter bug answers instead of hanging the client.
+ * Wraps an adapter with the endpoints every port serves (`/__stats`, `/__faults`), the optional delay, and a
+ * last-resort 500 so an adapter bug answers instead of hanging the client.
  */
-function route(handler: Handler, path: string | undefined, stats: Stats, latencyMs: number) {
+function route(handler: Handler, path: string | undefined, stats: Stats, faults: Faults, latencyMs: number) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://local");
     if (url.pathname === "/__stats" && req.method === "GET") return json(res, 200, stats.snapshot());
@@ -113,6 +124,7 @@ function route(handler: Handler, path: string | undefined, stats: Stats, latency
       stats.reset();
       return json(res, 200, { reset: true });
     }
+    if (await faults.serve(req, res)) return;
     if (path !== undefined && url.pathname !== path) return json(res, 404, { message: `no route ${url.pathname}` });
     if (latencyMs > 0) await delay(latencyMs);
     try {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FaultHook } from "./faults.ts";
 import type { RedisBackend } from "./redis.ts";
 import { BadCommand, commandFromJson, commandsFromJson, replyToJson } from "./upstash/json.ts";
 import { applyPolicy } from "./upstash/policy.ts";
@@ -17,6 +18,8 @@ export interface UpstashHandlerOptions {
   /** The REST token clients must send as `Authorization: Bearer <token>`. */
   token: string;
   stats: UpstashStats;
+  /** Injected faults (tests); none by default. */
+  faults?: FaultHook;
 }
 
 /** Largest request body accepted; Upstash's own limits are of this order. */
@@ -36,7 +39,8 @@ export function createUpstashHandler(o: UpstashHandlerOptions): (req: IncomingMe
   // replicas). One local primary is always consistent; a growing counter keeps the header meaningful.
   let syncToken = 0;
 
-  async function answer(req: IncomingMessage): Promise<Answer> {
+  /** The answer to send, or undefined when an injected fault took the connection over. */
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<Answer | undefined> {
     if (req.method !== "POST") return { status: 405, body: { error: "ERR only POST is supported" } };
     // Constant-time comparison of fixed-length digests: the token is a credential.
     if (!timingSafeEqual(digest(req.headers.authorization ?? ""), expectedToken)) {
@@ -48,11 +52,19 @@ export function createUpstashHandler(o: UpstashHandlerOptions): (req: IncomingMe
     }
     const body = await readJson(req);
     if (!body.ok) return { status: body.status, body: { error: body.error } };
-    const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
+    const fault = o.faults?.pick(body.text);
+    if (fault && !(await fault.apply("request", res))) return undefined;
+    const result = await execute(path, body.value, String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64");
+    // The commands ran: a fault here loses only the answer.
+    if (fault && !(await fault.apply("response", res))) return undefined;
+    return result;
+  }
+
+  async function execute(path: string, value: unknown, base64: boolean): Promise<Answer> {
     try {
-      if (path === "/") return await single(commandFromJson(body.value), base64);
-      if (path === "/pipeline") return await pipeline(commandsFromJson(body.value), base64);
-      return await multiExec(commandsFromJson(body.value), base64);
+      if (path === "/") return await single(commandFromJson(value), base64);
+      if (path === "/pipeline") return await pipeline(commandsFromJson(value), base64);
+      return await multiExec(commandsFromJson(value), base64);
     } catch (error) {
       if (error instanceof BadCommand) return { status: 400, body: { error: error.message } };
       throw error;
@@ -100,9 +112,10 @@ export function createUpstashHandler(o: UpstashHandlerOptions): (req: IncomingMe
 
   return async (req, res) => {
     o.stats.count("upstash_request");
-    let result: Answer;
+    let result: Answer | undefined;
     try {
-      result = await answer(req);
+      result = await answer(req, res);
+      if (!result) return;
     } catch (error) {
       // The backend itself failed (Redis went away): the client turns any non-2xx JSON body into an UpstashError.
       result = { status: 503, body: { error: `ERR local Redis backend failed: ${error instanceof Error ? error.message : String(error)}` } };
@@ -121,7 +134,7 @@ function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
 
-type Body = { ok: true; value: unknown } | { ok: false; status: number; error: string };
+type Body = { ok: true; value: unknown; text: string } | { ok: false; status: number; error: string };
 
 /** Reads and parses the JSON body, refusing bodies over the size cap. */
 async function readJson(req: IncomingMessage): Promise<Body> {
@@ -132,8 +145,9 @@ async function readJson(req: IncomingMessage): Promise<Body> {
     if (size > MAX_BODY_BYTES) return { ok: false, status: 413, error: `ERR request body over ${MAX_BODY_BYTES} bytes` };
     chunks.push(chunk as Buffer);
   }
+  const text = Buffer.concat(chunks).toString("utf8");
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
+    return { ok: true, value: JSON.parse(text), text };
   } catch {
     return { ok: false, status: 400, error: "ERR request body is not valid JSON" };
   }

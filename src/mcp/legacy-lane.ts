@@ -9,8 +9,8 @@ import {
 import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, RpcCode, unavailable } from "../http/errors.ts";
-import { mintSessionId, SessionStore } from "../session/store.ts";
-import { buildLegacyServer } from "./legacy-server.ts";
+import { mintSessionId, SessionStore, type SessionRecord } from "../session/store.ts";
+import { buildLegacyServer, type LegacySession } from "./legacy-server.ts";
 
 /** The stage before the lane that must pass before any MCP work: the rate limit. */
 export type Gate = () => Promise<void>;
@@ -32,6 +32,7 @@ export async function serveLegacyPost(
   // By method, not by a full schema match: a malformed initialize must get -32602, not "session required".
   const initialize = isJSONRPCRequest(message) && message.method === "initialize";
   let sessionId: string;
+  let record: SessionRecord;
 
   if (initialize) {
     const parsed = InitializeRequestSchema.safeParse(message);
@@ -39,19 +40,18 @@ export async function serveLegacyPost(
     const params = parsed.data.params;
     await gate();
     sessionId = mintSessionId();
-    await store
-      .create(sessionId, {
-        tenantId: principal.tenant.id,
-        keyId: principal.keyId,
-        // The SDK's Server negotiates exactly this way: the client's version if supported, else the latest.
-        protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion) ? params.protocolVersion : LATEST_PROTOCOL_VERSION,
-        clientInfo: params.clientInfo,
-        clientCapabilities: params.capabilities as Record<string, unknown>,
-        createdAt: rc.now(),
-      })
-      .catch((err: unknown) => {
-        throw unavailable("session store", err);
-      });
+    record = {
+      tenantId: principal.tenant.id,
+      keyId: principal.keyId,
+      // The SDK's Server negotiates exactly this way: the client's version if supported, else the latest.
+      protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion) ? params.protocolVersion : LATEST_PROTOCOL_VERSION,
+      clientInfo: params.clientInfo,
+      clientCapabilities: params.capabilities as Record<string, unknown>,
+      createdAt: rc.now(),
+    };
+    await store.create(sessionId, record).catch((err: unknown) => {
+      throw unavailable("session store", err);
+    });
   } else {
     const presented = request.headers.get("mcp-session-id");
     if (!presented) {
@@ -64,15 +64,25 @@ export async function serveLegacyPost(
     // Unknown, expired and another tenant's session: one answer (MCP: 404, the client must initialize again).
     if (!session.value) throw new HttpError(404, "Session not found", { code: RpcCode.SessionNotFound });
     sessionId = presented;
+    record = session.value;
   }
   rc.fields.session_id = sessionId;
 
-  const server = buildLegacyServer(principal.tenant, rc);
-  // JSON replies unless the client asked for progress: notifications reach the client only over SSE.
-  const wantsProgress = isJSONRPCRequest(message) && message.params?._meta?.progressToken !== undefined;
+  const live: LegacySession = {
+    logLevel: record.logLevel,
+    setLogLevel: async (level) => {
+      await store.update(sessionId, { ...record, logLevel: level });
+    },
+  };
+  const server = buildLegacyServer(principal.tenant, rc, live);
+  // JSON replies unless the call may notify the client on the way (progress it asked for, or log messages after
+  // logging/setLevel): notifications reach the client only over SSE.
+  const notifies =
+    isJSONRPCRequest(message) &&
+    (message.params?._meta?.progressToken !== undefined || (message.method === "tools/call" && record.logLevel !== undefined));
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: initialize ? () => sessionId : undefined,
-    enableJsonResponse: !wantsProgress,
+    enableJsonResponse: !notifies,
   });
   if (!initialize) transport.sessionId = sessionId;
   transport.onerror = (err) => rc.log.warn("transport error", { error: err });

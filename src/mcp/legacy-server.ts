@@ -2,6 +2,7 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import {
   CallToolRequestSchema,
+  CompleteRequestSchema,
   ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
@@ -10,13 +11,15 @@ import {
   ListToolsRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  SetLevelRequestSchema,
   type ServerNotification,
 } from "@modelcontextprotocol/sdk/types.js";
-import { getPrompt, promptsFor } from "../prompts/registry.ts";
-import { listResources, readResource, resourceTemplatesFor } from "../resources/registry.ts";
+import { completePromptArgument, getPrompt, promptsComplete, promptsFor } from "../prompts/registry.ts";
+import { hasResources, listResources, readResource, resourceTemplatesFor } from "../resources/registry.ts";
 import type { RequestContext } from "../context.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { toolsFor } from "../tools/registry.ts";
+import { CLIENT_LOG_LEVELS, type ClientLog, type ClientLogLevel } from "../tools/types.ts";
 import { callTool } from "./call-tool.ts";
 import { handle } from "./handlers.ts";
 import { outcomeError } from "./outcomes.ts";
@@ -27,21 +30,35 @@ import { SERVER_INFO, SERVER_INSTRUCTIONS } from "./server-info.ts";
 // Ajv compiles with `new Function`, which Workers forbid.
 const VALIDATOR = new CfWorkerJsonSchemaValidator();
 
+/** What the server of one request knows of, and may change in, the caller's session. */
+export interface LegacySession {
+  /** The least severe log level the client asked for with `logging/setLevel`; `undefined` until it asks. */
+  logLevel: ClientLogLevel | undefined;
+  /** Keeps a new log level for the rest of the session. Throws when the session store fails. */
+  setLogLevel(level: ClientLogLevel): Promise<void>;
+}
+
 /**
  * The v1 SDK Server for one request of one tenant (legacy era, 2025-11-25 and earlier). Only what the tenant's
  * features allow is registered; the lists come precomputed from the registries, so building this costs no schema
  * work. The low-level Server (not McpServer) is used because McpServer converts zod to JSON Schema on every
  * tools/list and answers unknown tools with an `isError` result, where MCP 2025-11-25 wants error -32602.
  */
-export function buildLegacyServer(tenant: TenantContext, rc: RequestContext): Server {
+export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, session: LegacySession): Server {
   const tools = toolsFor(tenant.features, "legacy");
+  const resources = hasResources(tenant.features);
   const templates = resourceTemplatesFor(tenant.features);
   const prompts = promptsFor(tenant.features);
+  const completions = promptsComplete(tenant.features);
   const server = new Server(SERVER_INFO, {
     capabilities: {
       tools: { listChanged: false },
-      ...(templates.length ? { resources: { listChanged: false, subscribe: false } } : {}),
+      // Log messages travel on the SSE response of the call that logs; the level the client sets is kept in the
+      // session. Resource subscriptions are not offered: updates would need a standalone stream (GET /mcp is 405).
+      logging: {},
+      ...(resources ? { resources: { listChanged: false, subscribe: false } } : {}),
       ...(prompts.length ? { prompts: { listChanged: false } } : {}),
+      ...(completions ? { completions: {} } : {}),
     },
     instructions: SERVER_INSTRUCTIONS,
     jsonSchemaValidator: VALIDATOR,
@@ -62,11 +79,23 @@ export function buildLegacyServer(tenant: TenantContext, rc: RequestContext): Se
               method: "notifications/progress",
               params: { progressToken: token, progress: value, total, message },
             } as ServerNotification);
-    const ctx = createToolContext(rc, tenant, extra.signal, progress);
+    const clientLog = clientLogFor(session.logLevel, extra.sendNotification);
+    const ctx = { ...createToolContext(rc, tenant, extra.signal, progress), ...(clientLog ? { clientLog } : {}) };
     return (await callTool(tool, request.params.arguments, ctx)) as never;
   });
 
-  if (templates.length) {
+  // Replaces the SDK's own handler, which keeps the level in the memory of a Server that lives for one request.
+  handle(server, SetLevelRequestSchema, async (request) => {
+    try {
+      await session.setLogLevel(request.params.level);
+    } catch (err) {
+      rc.log.error("could not store the log level", { error: err instanceof Error ? err : String(err) });
+      throw new McpError(ErrorCode.InternalError, "Service temporarily unavailable");
+    }
+    return {};
+  });
+
+  if (resources) {
     handle(server, ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [...templates] }));
     handle(server, ListResourcesRequestSchema, async (_request, extra) => {
       const outcome = await listResources(createToolContext(rc, tenant, extra.signal, undefined));
@@ -89,7 +118,34 @@ export function buildLegacyServer(tenant: TenantContext, rc: RequestContext): Se
       return outcome.result as never;
     });
   }
+  if (completions) {
+    handle(server, CompleteRequestSchema, async (request, extra) => {
+      const { ref, argument } = request.params;
+      // No resource template completes its variables: an empty answer, as MCP allows.
+      if (ref.type !== "ref/prompt") return { completion: { values: [], total: 0, hasMore: false } };
+      const ctx = createToolContext(rc, tenant, extra.signal, undefined);
+      const outcome = await completePromptArgument(ref.name, argument.name, argument.value, ctx);
+      if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
+      return { completion: { values: outcome.values, total: outcome.total, hasMore: outcome.hasMore } };
+    });
+  }
   return server;
+}
+
+/**
+ * The client-facing log of one tool call: `notifications/message` on the call's response stream, for messages at or
+ * above the level the client set. No level set means the client asked for nothing: no log at all.
+ */
+function clientLogFor(
+  threshold: ClientLogLevel | undefined,
+  send: (notification: ServerNotification) => Promise<void>,
+): ClientLog | undefined {
+  if (threshold === undefined) return undefined;
+  const min = CLIENT_LOG_LEVELS.indexOf(threshold);
+  return async (level, data) => {
+    if (CLIENT_LOG_LEVELS.indexOf(level) < min) return;
+    await send({ method: "notifications/message", params: { level, logger: SERVER_INFO.name, data } });
+  };
 }
 
 function rpcError(e: { code: number; message: string }): McpError {

@@ -21,5 +21,6 @@ export function definePrompt<A extends z.ZodObject>(spec: PromptSpec<A>): Prompt
       return result.success ? { success: true, data: result.data } : { success: false, error: formatIssues(result.error) };
     },
     handler: (parsed, ctx) => spec.handler(parsed as z.output<A>, ctx),
+    ...(spec.complete ? { complete: spec.complete } : {}),
   } satisfies Prompt);
 }

@@ -1,15 +1,23 @@
 import type { Feature } from "../tenancy/tenant.ts";
 import { publicFailure } from "../tools/failure.ts";
 import type { ToolContext } from "../tools/types.ts";
+import { CONFORMANCE_PROMPTS } from "../tools/conformance/prompts.ts";
 import { summarizeWorkspace } from "./summarize-workspace.ts";
 import type { GetPromptOutcome, Prompt, PromptListing } from "./types.ts";
 
 /** Every prompt the server knows. */
-export const ALL_PROMPTS: readonly Prompt[] = Object.freeze([summarizeWorkspace]);
+export const ALL_PROMPTS: readonly Prompt[] = Object.freeze([summarizeWorkspace, ...CONFORMANCE_PROMPTS]);
 
-const memo = new Map<string, { list: PromptListing[]; byName: ReadonlyMap<string, Prompt> }>();
+interface PromptSet {
+  list: PromptListing[];
+  byName: ReadonlyMap<string, Prompt>;
+  /** Whether any of these prompts completes arguments (the `completions` capability). */
+  completes: boolean;
+}
 
-function promptSet(features: ReadonlySet<Feature>): { list: PromptListing[]; byName: ReadonlyMap<string, Prompt> } {
+const memo = new Map<string, PromptSet>();
+
+function promptSet(features: ReadonlySet<Feature>): PromptSet {
   const key = [...features].sort().join(",");
   let set = memo.get(key);
   if (!set) {
@@ -17,6 +25,7 @@ function promptSet(features: ReadonlySet<Feature>): { list: PromptListing[]; byN
     set = Object.freeze({
       list: Object.freeze(prompts.map((p) => p.listing)) as PromptListing[],
       byName: new Map(prompts.map((p) => [p.name, p])),
+      completes: prompts.some((p) => p.complete !== undefined),
     });
     memo.set(key, set);
   }
@@ -42,5 +51,38 @@ export async function getPrompt(name: string, args: unknown, ctx: ToolContext): 
     return "notFound" in result ? { ok: false, error: "not_found", message: result.notFound } : { ok: true, result };
   } catch (err) {
     return { ok: false, error: "failed", message: publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `prompt ${name}` }) };
+  }
+}
+
+/** Whether a feature set has prompts that complete arguments, i.e. whether to declare `completions`. */
+export function promptsComplete(features: ReadonlySet<Feature>): boolean {
+  return promptSet(features).completes;
+}
+
+/** The most values one `completion/complete` result may carry (MCP 2025-11-25 "Completion"). */
+export const MAX_COMPLETIONS = 100;
+
+/** Outcome of `completion/complete` for a prompt argument. */
+export type CompletePromptOutcome =
+  | { ok: true; values: string[]; total: number; hasMore: boolean }
+  | Extract<GetPromptOutcome, { ok: false }>;
+
+/**
+ * Suggestions for an argument of a prompt the tenant has. A prompt that completes nothing answers with no values; a
+ * prompt the tenant lacks is `unknown_prompt`, exactly as in {@link getPrompt}.
+ */
+export async function completePromptArgument(
+  name: string,
+  argument: string,
+  value: string,
+  ctx: ToolContext,
+): Promise<CompletePromptOutcome> {
+  const prompt = promptSet(ctx.tenant.features).byName.get(name);
+  if (!prompt) return { ok: false, error: "unknown_prompt", message: `Unknown prompt: ${name.slice(0, 100)}` };
+  try {
+    const values = prompt.complete ? await prompt.complete(argument, value, ctx) : [];
+    return { ok: true, values: values.slice(0, MAX_COMPLETIONS), total: values.length, hasMore: values.length > MAX_COMPLETIONS };
+  } catch (err) {
+    return { ok: false, error: "failed", message: publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `complete ${name}` }) };
   }
 }

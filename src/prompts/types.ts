@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Feature } from "../tenancy/tenant.ts";
-import type { ToolContext } from "../tools/types.ts";
+import type { ContentBlock, ToolContext } from "../tools/types.ts";
 
 /** One declared argument of a prompt (MCP `PromptArgument`). */
 export interface PromptArgument {
@@ -17,10 +17,10 @@ export interface PromptListing {
   arguments: PromptArgument[];
 }
 
-/** One message of a prompt (text only: all our prompts are text). */
+/** One message of a prompt: text, an image, audio, or an embedded resource (MCP `PromptMessage`). */
 export interface PromptMessage {
   role: "user" | "assistant";
-  content: { type: "text"; text: string };
+  content: ContentBlock;
 }
 
 /** An MCP `GetPromptResult`, SDK-neutral. */
@@ -46,7 +46,12 @@ export interface PromptSpec<A extends z.ZodObject> {
   args: A;
   /** The messages, or `{ notFound }` with a safe message when an argument names nothing (for this tenant). */
   handler(args: z.output<A>, ctx: ToolContext): Promise<GetPromptResult | { notFound: string }>;
+  /** Suggestions for a partially typed argument (`completion/complete`); without it, the prompt offers none. */
+  complete?: PromptCompleter;
 }
+
+/** Suggested values for `argument` given what the user typed so far, best first. */
+export type PromptCompleter = (argument: string, value: string, ctx: ToolContext) => Promise<string[]>;
 
 /** A prompt ready to serve. */
 export interface Prompt {
@@ -55,4 +60,5 @@ export interface Prompt {
   listing: PromptListing;
   parse(args: unknown): { success: true; data: unknown } | { success: false; error: string };
   handler(args: unknown, ctx: ToolContext): Promise<GetPromptResult | { notFound: string }>;
+  complete?: PromptCompleter;
 }

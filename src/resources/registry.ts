@@ -1,11 +1,12 @@
 import type { Feature } from "../tenancy/tenant.ts";
 import { publicFailure } from "../tools/failure.ts";
 import type { ToolContext } from "../tools/types.ts";
+import { CONFORMANCE_RESOURCES } from "../tools/conformance/resources.ts";
 import { documentResource } from "./documents.ts";
 import type { ReadResourceOutcome, ResourceListing, ResourceTemplate, ResourceTemplateListing } from "./types.ts";
 
 /** Every resource template the server knows. */
-export const ALL_RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([documentResource]);
+export const ALL_RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([documentResource, ...CONFORMANCE_RESOURCES]);
 
 const memo = new Map<string, readonly ResourceTemplate[]>();
 
@@ -19,9 +20,19 @@ function templatesFor(features: ReadonlySet<Feature>): readonly ResourceTemplate
   return templates;
 }
 
-/** The `resources/templates/list` entries a feature set allows (memoised, frozen). */
+/** Whether a feature set allows any resource at all (the `resources` capability). */
+export function hasResources(features: ReadonlySet<Feature>): boolean {
+  return templatesFor(features).length > 0;
+}
+
+/**
+ * The `resources/templates/list` entries a feature set allows. A "template" without variables is one fixed resource:
+ * `resources/list` offers it, `resources/templates/list` does not.
+ */
 export function resourceTemplatesFor(features: ReadonlySet<Feature>): ResourceTemplateListing[] {
-  return templatesFor(features).map((t) => t.listing);
+  return templatesFor(features)
+    .filter((t) => t.listing.uriTemplate.includes("{"))
+    .map((t) => t.listing);
 }
 
 /** Outcome of `resources/list`: `message` is safe to send (JSON-RPC -32603). */

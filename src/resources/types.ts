@@ -22,16 +22,23 @@ export interface ResourceListing {
   size?: number;
 }
 
-/** One item of a `resources/read` result (text only: all our resources are text). */
+/** One item of a `resources/read` result with text contents. */
 export interface TextResourceContents {
   uri: string;
   mimeType: string;
   text: string;
 }
 
+/** One item of a `resources/read` result with binary contents, base64-encoded. */
+export interface BlobResourceContents {
+  uri: string;
+  mimeType: string;
+  blob: string;
+}
+
 /** An MCP `ReadResourceResult`, SDK-neutral. */
 export interface ReadResourceResult {
-  contents: TextResourceContents[];
+  contents: (TextResourceContents | BlobResourceContents)[];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { ClientLogLevel } from "../tools/types.ts";
 
 /** What the server remembers of a legacy-era session. Nothing else about a session exists anywhere. */
 export interface SessionRecord {
@@ -10,6 +11,8 @@ export interface SessionRecord {
   clientCapabilities: Record<string, unknown>;
   /** Epoch milliseconds. */
   createdAt: number;
+  /** The least severe log level the client asked to receive (`logging/setLevel`); absent until it asks. */
+  logLevel?: ClientLogLevel;
 }
 
 /** Session ids: 24 random bytes as base64url, 32 visible ASCII characters (MCP: cryptographically secure). */
@@ -48,6 +51,14 @@ export class SessionStore {
   /** Stores a new session with the idle TTL. */
   async create(sessionId: string, record: SessionRecord): Promise<void> {
     await this.redis.set(sessionKey(record.tenantId, sessionId), record, { ex: this.ttlSeconds });
+  }
+
+  /**
+   * Replaces a live session's record (e.g. a new log level) and refreshes its TTL. `false` when the session ended
+   * meanwhile: SET XX never brings a deleted session back.
+   */
+  async update(sessionId: string, record: SessionRecord): Promise<boolean> {
+    return (await this.redis.set(sessionKey(record.tenantId, sessionId), record, { ex: this.ttlSeconds, xx: true })) !== null;
   }
 
   /** Reads a session and refreshes its TTL in the same command (GETEX); `null` when unknown or expired. */

@@ -1,0 +1,84 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bringUpCloud, parseCloudArgs } from "../cloud/main.ts";
+import { readDotenv } from "../cloud/dev-vars.ts";
+import { dropDatabase } from "../cloud/fresh.ts";
+import type { Cloud } from "../cloud/start.ts";
+import { startWranglerDev } from "./wrangler-dev.ts";
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** Admin URL of the database (created and migrated if needed). */
+  databaseUrl: string;
+  /** Redis URL with its db number. It is never flushed: every key the Worker writes names its tenant. */
+  redisUrl: string;
+  /** Drop the database first. Default false. */
+  freshDatabase?: boolean;
+  /** Port of `wrangler dev`. Default: a free port. */
+  port?: number;
+  /** Worker variables on top of the local cloud's (e.g. `ALLOWED_ORIGINS`). */
+  vars?: Record<string, string>;
+  /** Print wrangler's output as it comes. Default false. */
+  verbose?: boolean;
+  log?: (message: string) => void;
+}
+
+/** The whole local stack, running: local cloud + migrated database + the Worker under `wrangler dev`. */
+export interface LocalStack {
+  /** Base URL of the Worker, e.g. `http://127.0.0.1:8790`. */
+  url: string;
+  /** `<url>/mcp` */
+  mcpUrl: string;
+  cloud: Cloud;
+  /** Superuser URL of the database (the migrations' role): for creating tenants and keys as an operator would. */
+  adminDatabaseUrl: string;
+  /** The Worker's API-key pepper: keys must be minted with it. */
+  pepper: string;
+  /** The last lines of wrangler's output, for error reports. */
+  workerOutput(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts what `npm run dev` starts, on ports of its own and without touching the developer's files: the local cloud
+ * in-process (free ports, migrations applied, variables written to a temporary file instead of .dev.vars) and
+ * `wrangler dev` reading only that file. Used by `npm run conformance` and the e2e tests.
+ */
+export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const log = o.log ?? ((m: string) => process.stderr.write(`[stack] ${m}\n`));
+  const dir = await mkdtemp(join(tmpdir(), "tmcp-stack-"));
+  const cloudVars = join(dir, "cloud.vars");
+  if (o.freshDatabase) await dropDatabase(o.databaseUrl);
+  // The same options `npm run cloud` parses, so defaults stay in one place.
+  const args = parseCloudArgs(
+    ["--database-url", o.databaseUrl, "--redis-url", o.redisUrl, "--neon-port", "0", "--upstash-port", "0", "--dev-vars", cloudVars],
+    "",
+  );
+  const cloud = await bringUpCloud(args, log);
+  const closeCloud = async (): Promise<void> => {
+    await cloud.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const pepper = (await readDotenv(cloudVars)).API_KEY_PEPPER ?? "";
+    const extraVars = join(dir, "extra.vars");
+    await writeFile(extraVars, Object.entries(o.vars ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}\n`).join(""), { mode: 0o600 });
+    const worker = await startWranglerDev({ port: o.port, envFiles: [cloudVars, extraVars], verbose: o.verbose, log });
+    return {
+      url: worker.url,
+      mcpUrl: `${worker.url}/mcp`,
+      cloud,
+      adminDatabaseUrl: cloud.pg.adminUrl,
+      pepper,
+      workerOutput: worker.tail,
+      async close() {
+        await worker.stop();
+        await closeCloud();
+      },
+    };
+  } catch (err) {
+    await closeCloud();
+    throw err;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Tools the MCP conformance suite (`@modelcontextprotocol/conformance`) calls by name, with the behaviour its server
+ * scenarios expect (the same as `@modelcontextprotocol/server-everything`). They exist only for tenants with the
+ * `conformance_fixtures` feature, which no plan includes: `npm run conformance` creates such a tenant.
+ *
+ * Not here: the tools that ask the client for something mid-call (`test_sampling`, `test_elicitation`, ...). A
+ * per-request server cannot wait for the client's answer in the legacy lane (notes/mcp-protocol.md);
+ * conformance/expected-failures.yml lists those scenarios.
+ */
+import { z } from "zod";
+import { defineTool } from "../define.ts";
+import { errorResult } from "../result.ts";
+import type { Tool, ToolAnnotations } from "../types.ts";
+import { RED_PIXEL_PNG, SILENT_WAV } from "./media.ts";
+
+const NO_ARGS = z.object({});
+const HARMLESS: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+const FEATURE = "conformance_fixtures";
+
+const simpleText = defineTool({
+  name: "test_simple_text",
+  title: "Simple text",
+  description: "Returns a fixed text block (conformance: tools-call-simple-text).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: HARMLESS,
+  handler: async () => ({ content: [{ type: "text", text: "This is a simple text response for testing." }] }),
+});
+
+const imageContent = defineTool({
+  name: "test_image_content",
+  title: "Image content",
+  description: "Returns a 1x1 PNG (conformance: tools-call-image).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: HARMLESS,
+  handler: async () => ({ content: [{ type: "image", data: RED_PIXEL_PNG, mimeType: "image/png" }] }),
+});
+
+const audioContent = defineTool({
+  name: "test_audio_content",
+  title: "Audio content",
+  description: "Returns a tiny WAV file (conformance: tools-call-audio).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: HARMLESS,
+  handler: async () => ({ content: [{ type: "audio", data: SILENT_WAV, mimeType: "audio/wav" }] }),
+});
+
+const embeddedResource = defineTool({
+  name: "test_embedded_resource",
+  title: "Embedded resource",
+  description: "Returns an embedded text resource (conformance: tools-call-embedded-resource).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: HARMLESS,
+  handler: async () => ({
+    content: [
+      {
+        type: "resource",
+        resource: { uri: "test://embedded-resource", mimeType: "text/plain", text: "This is an embedded resource content." },
+      },
+    ],
+  }),
+});
+
+const multipleContentTypes = defineTool({
+  name: "test_multiple_content_types",
+  title: "Mixed content",
+  description: "Returns text, an image and an embedded resource (conformance: tools-call-mixed-content).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: HARMLESS,
+  handler: async () => ({
+    content: [
+      { type: "text", text: "Multiple content types test:" },
+      { type: "image", data: RED_PIXEL_PNG, mimeType: "image/png" },
+      {
+        type: "resource",
+        resource: { uri: "test://mixed-content-resource", mimeType: "application/json", text: '{"test":"data","value":123}' },
+      },
+    ],
+  }),
+});
+
+const withLogging = defineTool({
+  name: "test_tool_with_logging",
+  title: "Logging",
+  description: "Sends three info log messages while it runs (conformance: tools-call-with-logging).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: HARMLESS,
+  async handler(_args, ctx) {
+    for (const message of ["Tool execution started", "Tool processing data", "Tool execution completed"]) {
+      await ctx.clientLog?.("info", message);
+    }
+    return { content: [{ type: "text", text: "Tool with logging executed successfully." }] };
+  },
+});
+
+// The 2026-07-28 stateless scenario's probe: a server MUST NOT log to a client whose request set no log level.
+const loggingProbe = defineTool({
+  name: "test_logging_tool",
+  title: "Logging probe",
+  description: "Logs one info message if, and only if, the client asked for log messages (conformance: server-stateless).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: HARMLESS,
+  async handler(_args, ctx) {
+    await ctx.clientLog?.("info", "Logging probe ran");
+    return { content: [{ type: "text", text: "Logging probe executed." }] };
+  },
+});
+
+const withProgress = defineTool({
+  name: "test_tool_with_progress",
+  title: "Progress",
+  description: "Reports progress 0, 50 and 100 of 100 (conformance: tools-call-with-progress).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: HARMLESS,
+  async handler(_args, ctx) {
+    for (const done of [0, 50, 100]) await ctx.progress(done, 100);
+    return { content: [{ type: "text", text: "Tool with progress executed successfully." }] };
+  },
+});
+
+const errorHandling = defineTool({
+  name: "test_error_handling",
+  title: "Error result",
+  description: "Always fails with an isError result (conformance: tools-call-error).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: HARMLESS,
+  // A domain failure the model sees, not a thrown fault: a throw would be logged as an internal error.
+  handler: async () => errorResult("This tool intentionally returns an error for testing"),
+});
+
+/** The conformance fixture tools, in `tools/list` order. */
+export const CONFORMANCE_TOOLS: readonly Tool[] = Object.freeze([
+  simpleText,
+  imageContent,
+  audioContent,
+  embeddedResource,
+  multipleContentTypes,
+  withLogging,
+  loggingProbe,
+  withProgress,
+  errorHandling,
+]);

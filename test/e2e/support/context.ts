@@ -1,0 +1,15 @@
+/** What the e2e setup hands to the tests (`inject("e2e")`): where the running Worker is, and how to add tenants. */
+export interface E2eContext {
+  /** The Worker's MCP endpoint under `wrangler dev`, e.g. `http://127.0.0.1:8790/mcp`. */
+  mcpUrl: string;
+  /** Superuser URL of the e2e database, for creating tenants as an operator would. */
+  adminDatabaseUrl: string;
+  /** The Worker's API-key pepper. */
+  pepper: string;
+}
+
+declare module "vitest" {
+  interface ProvidedContext {
+    e2e: E2eContext;
+  }
+}
