@@ -1,0 +1,135 @@
+import { summarize } from "./counters.ts";
+import { depthAt, type BenchReport, type ScenarioResult, type TargetResult } from "./results.ts";
+import { checkTargets, DEPTH_TOLERANCE, kib } from "./targets.ts";
+
+/** The whole report as Markdown: readable in a terminal, and pasted as is into BENCHMARKS.md. */
+export function formatReport(r: BenchReport): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`## Run of ${r.startedAt}`, "");
+  out.push(`Command: \`${r.command}\``, "");
+  out.push(
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB.toFixed(1)} GiB memory; Node ${m.node}; workerd ${m.workerd} ` +
+      `(wrangler ${m.wrangler}); ${m.postgres}; Redis ${m.redis}.`,
+    "",
+  );
+  const s = r.settings;
+  out.push(
+    `Load: ${s.concurrency} concurrent clients, ${s.requests} measured requests per scenario and Worker after ${s.warmup} ` +
+      `warm-up requests. Depth: ${s.depthConcurrency} client(s), ${s.depthRequests} requests per delay (${s.latencies.join(", ")} ms) ` +
+      `in ${s.depthRounds} alternating rounds. ` +
+      `Bench tenant: enterprise plan, ${s.documents} documents.`,
+    "",
+  );
+  out.push(`Modern (2026-07-28) lane: ${r.modern.available ? "served" : "not served"} (${r.modern.detail}).`, "");
+
+  out.push("### Scenarios", "");
+  out.push(
+    "Latencies in ms. Upstream columns count requests the local cloud served per MCP request: Redis = Upstash REST " +
+      "requests (commands), Neon = HTTP queries or transactions (statements). Depth = (p50 with delay - p50 without) / " +
+      "delay, from separate sequential runs with the cloud restarted per delay (seq p50 columns).",
+    "",
+  );
+  for (const sc of r.scenarios) out.push(...scenarioTable(sc, s.latencies), "");
+
+  if (r.micro) {
+    out.push("### CPU: per-request server build + tools/list (plain Node)", "");
+    out.push("| lane | ours µs CPU | naive µs CPU | ours ÷ naive | ours µs wall | naive µs wall | tools (ours/naive) |", "|---|---|---|---|---|---|---|");
+    for (const lane of ["legacy", "modern"] as const) {
+      const ours = r.micro.results.find((x) => x.lane === lane && x.impl === "ours");
+      const naive = r.micro.results.find((x) => x.lane === lane && x.impl === "naive");
+      if (!ours || !naive) continue;
+      out.push(
+        `| ${lane} | ${ours.cpuUs.toFixed(0)} | ${naive.cpuUs.toFixed(0)} | ${ratio(ours.cpuUs, naive.cpuUs)} | ${ours.wallUs.toFixed(0)} | ` +
+          `${naive.wallUs.toFixed(0)} | ${ours.tools}/${naive.tools} |`,
+      );
+    }
+    out.push("", `Median of 5 alternating rounds, ${r.micro.iterations} operations per variant.${r.micro.notes.length ? ` Notes: ${r.micro.notes.join("; ")}.` : ""}`, "");
+  }
+
+  if (r.bundle) {
+    out.push("### Bundle and start-up", "");
+    out.push("| Worker | bundle | gzip | start-up CPU (ms) | profiled window (ms) |", "|---|---|---|---|---|");
+    for (const [name, b] of Object.entries(r.bundle)) {
+      if (b) out.push(`| ${name} | ${kib(b.bytes)} | ${kib(b.gzipBytes)} | ${b.startupActiveMs.toFixed(1)} | ${b.startupWindowMs.toFixed(1)} |`);
+    }
+    out.push("", "`wrangler deploy --dry-run --outdir` (gzip per module) and `wrangler check startup` (local workerd profile).", "");
+  }
+
+  out.push("### Targets (issue 7)", "");
+  out.push("| target | met | figures |", "|---|---|---|");
+  for (const t of checkTargets(r)) out.push(`| ${t.target} | ${t.met === undefined ? "n/a" : t.met ? "yes" : "**no**"} | ${t.figures} |`);
+  out.push("", `Depth targets allow ${DEPTH_TOLERANCE} for noise.`);
+  return out.join("\n");
+}
+
+function scenarioTable(sc: ScenarioResult, latencies: number[]): string[] {
+  const delays = latencies.filter((l) => l > 0);
+  const head = [
+    "",
+    "req/s",
+    "p50",
+    "p95",
+    "p99",
+    "errors",
+    "Redis/req",
+    "Neon/req",
+    ...latencies.map((l) => `seq p50 @${l}ms`),
+    ...delays.map((l) => `depth @${l}ms`),
+  ];
+  const rows = [
+    row("ours", sc.ours, latencies, delays),
+    ...(sc.naive ? [row("naive", sc.naive, latencies, delays)] : []),
+  ];
+  const lines = [`#### ${sc.label}`, "", `| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+  if (sc.naive) {
+    const o = sc.ours.load;
+    const n = sc.naive.load;
+    lines.push(
+      `| ours ÷ naive | ${ratio(o.rps, n.rps)} | ${ratio(o.p50, n.p50)} | ${ratio(o.p95, n.p95)} | ${ratio(o.p99, n.p99)} | | | | ` +
+        `${latencies.map((l) => ratio(p50At(sc.ours, l), p50At(sc.naive!, l))).join(" | ")} |${delays.map(() => " |").join("")}`,
+    );
+  }
+  lines.push("", `ours per request: ${kinds(sc.ours)}`);
+  if (sc.naive) lines.push("", `naive per request: ${kinds(sc.naive)}`);
+  const error = sc.ours.load.firstError ?? sc.naive?.load.firstError;
+  if (error) lines.push("", `First error: ${error}`);
+  return lines;
+}
+
+function row(name: string, t: TargetResult, latencies: number[], delays: number[]): string[] {
+  const l = t.load;
+  const u = summarize(l.upstream);
+  return [
+    name,
+    l.rps.toFixed(0),
+    ms(l.p50),
+    ms(l.p95),
+    ms(l.p99),
+    `${l.errors}/${l.sent}`,
+    `${u.redisHttp.toFixed(2)} (${u.redisCommands.toFixed(2)})`,
+    `${u.neonHttp.toFixed(2)} (${u.neonStatements.toFixed(2)})`,
+    ...latencies.map((lat) => ms(p50At(t, lat))),
+    ...delays.map((d) => {
+      const depth = depthAt(t.depth, d);
+      return depth === undefined ? "n/a" : depth.toFixed(2);
+    }),
+  ];
+}
+
+function p50At(t: TargetResult, latencyMs: number): number {
+  return t.depth.find((d) => d.latencyMs === latencyMs)?.p50 ?? Number.NaN;
+}
+
+function kinds(t: TargetResult): string {
+  const entries = Object.entries(t.load.upstream).filter(([, v]) => v > 0);
+  return entries.length ? entries.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ") : "no upstream requests";
+}
+
+function ms(n: number): string {
+  return Number.isFinite(n) ? n.toFixed(1) : "n/a";
+}
+
+function ratio(a: number, b: number): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : "n/a";
+}

@@ -1,0 +1,146 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { startupTimes } from "../../scripts/bench/bundle.ts";
+import { summarize } from "../../scripts/bench/counters.ts";
+import { percentile } from "../../scripts/bench/load.ts";
+import { parseBenchArgs, UsageError } from "../../scripts/bench/options.ts";
+import { depthAt, type BenchReport } from "../../scripts/bench/results.ts";
+
+// A database and Redis db of its own: the worker projects' names plus "_bench" (the bench drops its database at
+// start and refuses names without "bench"); Redis is never emptied by the bench, so sharing a db is safe.
+const workerDb = new URL(process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/tenant_mcp_test");
+workerDb.pathname = `${workerDb.pathname}_bench`;
+const DATABASE_URL = process.env.TEST_BENCH_DATABASE_URL ?? workerDb.toString();
+const REDIS_URL = process.env.TEST_BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/15";
+const BASE_PORT = process.env.TEST_BENCH_BASE_PORT ?? "0";
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+function runBenchCli(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["scripts/bench.ts", ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("npm run bench", () => {
+  it(
+    "runs every stage on a tiny size and reports figures that fit what each Worker does",
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), "tmcp-bench-test-"));
+      dirs.push(dir);
+      const json = join(dir, "report.json");
+      const { code, stdout, stderr } = await runBenchCli(
+        [
+          "--database-url", DATABASE_URL,
+          "--redis-url", REDIS_URL,
+          "--base-port", BASE_PORT,
+          "--scenario", "tools/list,get_document",
+          "--concurrency", "2",
+          "--requests", "10",
+          "--warmup", "2",
+          "--latency", "0,10",
+          "--depth-requests", "3",
+          "--micro-iterations", "20",
+          "--documents", "10",
+          "--no-bundle",
+          "--json", json,
+        ],
+        100_000,
+      );
+      expect(code, stderr).toBe(0);
+      const report = JSON.parse(await readFile(json, "utf8")) as BenchReport;
+
+      const lanes = report.modern.available ? ["legacy", "modern"] : ["legacy"];
+      expect(report.scenarios.map((s) => `${s.scenario.lane} ${s.scenario.name}`)).toEqual(
+        lanes.flatMap((lane) => [`${lane} tools/list`, `${lane} get_document`]),
+      );
+      for (const s of report.scenarios) {
+        for (const t of [s.ours, s.naive!]) {
+          expect(t.load.sent).toBe(10);
+          expect(t.load.errors, t.load.firstError).toBe(0);
+          expect(t.load.p50).toBeGreaterThan(0);
+          expect(t.depth.map((d) => d.latencyMs)).toEqual([0, 10]);
+          expect(depthAt(t.depth, 10)).toEqual(expect.any(Number));
+        }
+        // Counters land on the right Worker: ours authenticates every request against Redis; the naive one has no
+        // Redis at all and runs exactly the tool's one query.
+        expect(summarize(s.ours.load.upstream).redisHttp).toBeGreaterThanOrEqual(1);
+        const naive = summarize(s.naive!.load.upstream);
+        expect(naive.redisHttp).toBe(0);
+        expect(naive.neonHttp).toBe(s.scenario.name === "get_document" ? 1 : 0);
+        if (s.scenario.name === "get_document") expect(summarize(s.ours.load.upstream).neonHttp).toBeGreaterThanOrEqual(1);
+      }
+
+      const micro = report.micro!.results;
+      for (const impl of ["ours", "naive"]) {
+        const r = micro.find((m) => m.lane === "legacy" && m.impl === impl);
+        expect(r?.tools, impl).toBe(8);
+        expect(r!.cpuUs).toBeGreaterThan(0);
+      }
+      expect(stdout).toContain("#### legacy tools/list");
+      expect(stdout).toContain("### Targets (issue 7)");
+    },
+    120_000,
+  );
+
+  it("prints its help", async () => {
+    const { code, stdout } = await runBenchCli(["--help"], 20_000);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Usage: npm run bench");
+  });
+});
+
+describe("bench options", () => {
+  it("refuses a database whose name does not say bench, since it is dropped", () => {
+    expect(() => parseBenchArgs(["--database-url", "postgres://postgres@127.0.0.1:5432/tenant_mcp"], {})).toThrow(UsageError);
+  });
+
+  it("takes lists and bounds, and insists on a 0 ms reference delay", () => {
+    const o = parseBenchArgs(["--scenario", "tools/list", "--lane", "modern", "--latency", "0,50"], {});
+    expect(o).toMatchObject({ scenarios: ["tools/list"], lanes: ["modern"], latencies: [0, 50] });
+    expect(() => parseBenchArgs(["--latency", "20"], {})).toThrow(/reference/);
+    expect(() => parseBenchArgs(["--scenario", "tools/cal"], {})).toThrow(/unknown/);
+    expect(() => parseBenchArgs(["--concurrency", "0"], {})).toThrow(/>= 1/);
+  });
+});
+
+describe("bench arithmetic", () => {
+  it("takes nearest-rank percentiles", () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect([percentile(sorted, 50), percentile(sorted, 95), percentile(sorted, 99)]).toEqual([50, 95, 99]);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it("computes depth as extra median latency per unit of delay", () => {
+    const samples = [
+      { latencyMs: 0, p50: 12, errors: 0 },
+      { latencyMs: 20, p50: 72, errors: 0 },
+    ];
+    expect(depthAt(samples, 20)).toBe(3);
+    expect(depthAt(samples, 50)).toBeUndefined();
+  });
+
+  it("counts only non-idle samples as start-up CPU", () => {
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: { functionName: "(root)" } },
+        { id: 2, callFrame: { functionName: "(idle)" } },
+        { id: 3, callFrame: { functionName: "main" } },
+      ],
+      startTime: 0,
+      endTime: 10_000,
+      samples: [2, 3, 3, 2],
+      timeDeltas: [4000, 1000, 2000, 3000],
+    };
+    expect(startupTimes(profile)).toEqual({ startupActiveMs: 3, startupWindowMs: 10 });
+  });
+});
