@@ -83,7 +83,9 @@ const NASTY_NUMBERS: Array<number | { raw: string }> = [
   { raw: "0e99999" },
 ];
 
-const HEADER_GARBAGE = "abcXYZ019 -_.,;:=/+*!#$%&'()~\t\u00e9\u00ff";
+// ASCII only: a non-ASCII header value cannot be sent by a conforming HTTP client (workerd encodes it as UTF-8 and
+// prints a multi-kilobyte warning for each one, which buried CI's output). Unicode is fuzzed in bodies instead.
+const HEADER_GARBAGE = "abcXYZ019 -_.,;:=/+*!#$%&'()~\t";
 
 /** Generates one case for `own` (with `other` as the foreign tenant). */
 export function generateCase(rng: Rng, own: FuzzTenant, other: FuzzTenant): FuzzCase {
