@@ -83,7 +83,8 @@ export function tenantSlugFromHost(url: string, suffix: string | undefined): str
   return host.slice(0, -(base.length + 1));
 }
 
-function bearerToken(request: Request): string | null {
+/** The bearer token of the Authorization header (RFC 6750 section 2.1), or `null`. */
+export function bearerToken(request: Request): string | null {
   const header = request.headers.get("authorization");
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return m ? (m[1] as string) : null;

@@ -1,13 +1,11 @@
-import { authenticate } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
 import { checkMediaTypes, checkOrigin, checkProtocolVersionHeader, parseMessage, readBodyCapped } from "../http/guard.ts";
-import { enforceRateLimit } from "../ratelimit/limiter.ts";
+import { admit, type ResponseHeaders } from "./admission.ts";
 import { deleteLegacySession, serveLegacyPost } from "./legacy-lane.ts";
 import { isModernBodilessRequest, isModernPost, modernMethodNotAllowed, serveModernPost } from "./modern-lane.ts";
 
-/** Headers a stage wants on the final response, whatever it is (rate-limit counters). */
-export type ResponseHeaders = Record<string, string>;
+export type { ResponseHeaders } from "./admission.ts";
 
 /**
  * `/mcp`, dual-era: guards (no I/O) -> API key (every request) -> per-tenant rate limit -> the protocol lane. A POST
@@ -27,8 +25,8 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   }
 
   if (request.method === "DELETE") {
-    const principal = await authenticate(request, rc);
-    Object.assign(headers, (await enforceRateLimit(principal.tenant, rc)).headers);
+    const { principal, gate } = await admit(request, rc, headers, null);
+    await gate();
     return deleteLegacySession(request, principal, rc);
   }
 
@@ -39,11 +37,11 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   // The modern lane answers a bad MCP-Protocol-Version itself (-32022 / -32020, as the 2026-07-28 revision says).
   if (!modern) checkProtocolVersionHeader(request);
 
-  const principal = await authenticate(request, rc);
-  const gate = async (): Promise<void> => {
-    Object.assign(headers, (await enforceRateLimit(principal.tenant, rc)).headers);
-  };
+  // A session lookup can start with the key lookup only for a legacy message that names a session.
+  const initialize = "method" in message && message.method === "initialize";
+  const sessionId = modern || initialize ? null : request.headers.get("mcp-session-id");
+  const { principal, gate, session } = await admit(request, rc, headers, sessionId);
   rc.fields.lane = modern ? "modern" : "legacy";
   if (modern) return serveModernPost(request, message, principal, rc, gate);
-  return serveLegacyPost(request, message, principal, rc, gate);
+  return serveLegacyPost(request, message, principal, rc, gate, session);
 }

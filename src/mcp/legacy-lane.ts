@@ -10,10 +10,9 @@ import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, RpcCode, unavailable } from "../http/errors.ts";
 import { mintSessionId, SessionStore, type SessionRecord } from "../session/store.ts";
+import type { Gate } from "./admission.ts";
 import { buildLegacyServer, type LegacySession } from "./legacy-server.ts";
 
-/** The stage before the lane that must pass before any MCP work: the rate limit. */
-export type Gate = () => Promise<void>;
 
 /**
  * Serves one POSTed message of the legacy era (MCP 2025-11-25 and earlier) over Streamable HTTP with sessions kept
@@ -27,6 +26,8 @@ export async function serveLegacyPost(
   principal: Principal,
   rc: RequestContext,
   gate: Gate,
+  /** The lookup of this request's `Mcp-Session-Id` when admission already started it (same Redis round trip). */
+  prefetchedSession?: Promise<SessionRecord | null>,
 ): Promise<Response> {
   const store = new SessionStore(rc.redis, rc.config.sessionTtlSeconds);
   // By method, not by a full schema match: a malformed initialize must get -32602, not "session required".
@@ -58,7 +59,8 @@ export async function serveLegacyPost(
       throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required", { code: RpcCode.ServerError });
     }
     // The limiter and the session lookup are independent: run them side by side, then report the limiter first.
-    const [limited, session] = await Promise.allSettled([gate(), store.touch(principal.tenant.id, presented)]);
+    const lookup = prefetchedSession ?? store.touch(principal.tenant.id, presented);
+    const [limited, session] = await Promise.allSettled([gate(), lookup]);
     if (limited.status === "rejected") throw limited.reason;
     if (session.status === "rejected") throw unavailable("session store", session.reason);
     // Unknown, expired and another tenant's session: one answer (MCP: 404, the client must initialize again).

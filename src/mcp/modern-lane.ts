@@ -3,7 +3,7 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
-import type { Gate } from "./legacy-lane.ts";
+import type { Gate } from "./admission.ts";
 import { buildModernServer } from "./modern-server.ts";
 
 /** The first revision of the stateless era; revision names are ISO dates, so they order as strings. */

@@ -24,7 +24,10 @@ export interface RateLimitDeps {
  * counter. When Redis errors or takes longer than `rateLimitTimeoutMs`, `rateLimitOnError` decides: "open" lets the
  * request through with a warning, "closed" answers 503.
  */
-export async function enforceRateLimit(tenant: TenantContext, deps: RateLimitDeps): Promise<RateLimitOutcome> {
+export async function enforceRateLimit(
+  tenant: Pick<TenantContext, "id" | "rateLimitPerMinute">,
+  deps: RateLimitDeps,
+): Promise<RateLimitOutcome> {
   const limit = tenant.rateLimitPerMinute;
   // Built per request because the limit is per tenant; construction does no I/O. The ephemeral cache is off: it
   // would keep tenant state in isolate memory, and it makes counts differ between isolates.
@@ -53,7 +56,7 @@ export async function enforceRateLimit(tenant: TenantContext, deps: RateLimitDep
   if (!result.success) {
     throw new HttpError(429, "Rate limit exceeded", {
       headers: { ...headers, "retry-after": String(Math.max(1, resetSeconds)) },
-      internal: `tenant ${tenant.slug} over ${limit}/min`,
+      internal: `tenant ${tenant.id} over ${limit}/min`,
     });
   }
   return { headers };
