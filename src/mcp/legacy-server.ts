@@ -14,14 +14,14 @@ import {
   SetLevelRequestSchema,
   type ServerNotification,
 } from "@modelcontextprotocol/sdk/types.js";
-import { completePromptArgument, getPrompt, promptsComplete, promptsFor } from "../prompts/registry.ts";
-import { hasResources, listResources, readResource, resourceTemplatesFor } from "../resources/registry.ts";
+import { completePromptArgument, getPrompt } from "../prompts/registry.ts";
+import { listResources, readResource } from "../resources/registry.ts";
 import type { RequestContext } from "../context.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
-import { toolsFor } from "../tools/registry.ts";
 import { CLIENT_LOG_LEVELS, type ClientLog, type ClientLogLevel } from "../tools/types.ts";
 import { callTool } from "./call-tool.ts";
 import { handle } from "./handlers.ts";
+import { offeringFor } from "./offering.ts";
 import { outcomeError } from "./outcomes.ts";
 import { createToolContext, type ProgressSink } from "./tool-context.ts";
 import { SERVER_INFO, SERVER_INSTRUCTIONS } from "./server-info.ts";
@@ -45,21 +45,9 @@ export interface LegacySession {
  * tools/list and answers unknown tools with an `isError` result, where MCP 2025-11-25 wants error -32602.
  */
 export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, session: LegacySession): Server {
-  const tools = toolsFor(tenant.features, "legacy");
-  const resources = hasResources(tenant.features);
-  const templates = resourceTemplatesFor(tenant.features);
-  const prompts = promptsFor(tenant.features);
-  const completions = promptsComplete(tenant.features);
+  const { tools, resources, templates, prompts, completions, capabilities } = offeringFor(tenant.features, "legacy");
   const server = new Server(SERVER_INFO, {
-    capabilities: {
-      tools: { listChanged: false },
-      // Log messages travel on the SSE response of the call that logs; the level the client sets is kept in the
-      // session. Resource subscriptions are not offered: updates would need a standalone stream (GET /mcp is 405).
-      logging: {},
-      ...(resources ? { resources: { listChanged: false, subscribe: false } } : {}),
-      ...(prompts.length ? { prompts: { listChanged: false } } : {}),
-      ...(completions ? { completions: {} } : {}),
-    },
+    capabilities: capabilities as never,
     instructions: SERVER_INSTRUCTIONS,
     jsonSchemaValidator: VALIDATOR,
   });

@@ -9,11 +9,11 @@ import {
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { z } from "zod";
 import type { RequestContext } from "../context.ts";
-import { completePromptArgument, getPrompt, promptsComplete, promptsFor } from "../prompts/registry.ts";
-import { hasResources, listResources, readResource, resourceTemplatesFor } from "../resources/registry.ts";
+import { completePromptArgument, getPrompt } from "../prompts/registry.ts";
+import { listResources, readResource } from "../resources/registry.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
-import { toolsFor } from "../tools/registry.ts";
 import { callModernTool } from "./modern-tool-call.ts";
+import { offeringFor } from "./offering.ts";
 import { requestStateCodec } from "./modern-request-state.ts";
 import { outcomeError } from "./outcomes.ts";
 import { SERVER_INFO, SERVER_INSTRUCTIONS } from "./server-info.ts";
@@ -60,22 +60,10 @@ const CompleteParams = z.looseObject({
  * arguments a second time, and answers unknown tools with an `isError` result instead of -32602.
  */
 export function buildModernServer(tenant: TenantContext, rc: RequestContext): Server {
-  const tools = toolsFor(tenant.features, "modern");
-  const resources = hasResources(tenant.features);
-  const templates = resourceTemplatesFor(tenant.features);
-  const prompts = promptsFor(tenant.features);
-  const completions = promptsComplete(tenant.features);
+  const { tools, resources, templates, prompts, completions, capabilities } = offeringFor(tenant.features, "modern");
   const codec = requestStateCodec(rc.env.API_KEY_PEPPER, tenant.id);
   const server = new Server(SERVER_INFO, {
-    capabilities: {
-      tools: { listChanged: false },
-      // Log messages go out only to a request whose `_meta` names a log level (2026-07-28 has no logging/setLevel).
-      logging: {},
-      // No list-changed or resource-update notifications: `subscriptions/listen` then acknowledges and closes at once.
-      ...(resources ? { resources: { listChanged: false, subscribe: false } } : {}),
-      ...(prompts.length ? { prompts: { listChanged: false } } : {}),
-      ...(completions ? { completions: {} } : {}),
-    },
+    capabilities: capabilities as never,
     instructions: SERVER_INSTRUCTIONS,
     jsonSchemaValidator: VALIDATOR,
     cacheHints: CACHE_HINTS,
