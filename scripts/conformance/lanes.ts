@@ -55,4 +55,4 @@ export const LANES: Record<LaneName, Lane> = {
 };
 
 /** Lanes `npm run conformance` runs when none is named. */
-export const DEFAULT_LANES: readonly LaneName[] = ["legacy"];
+export const DEFAULT_LANES: readonly LaneName[] = ["legacy", "modern"];

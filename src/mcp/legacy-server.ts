@@ -22,7 +22,7 @@ import { CLIENT_LOG_LEVELS, type ClientLog, type ClientLogLevel } from "../tools
 import { callTool } from "./call-tool.ts";
 import { handle } from "./handlers.ts";
 import { offeringFor } from "./offering.ts";
-import { outcomeError } from "./outcomes.ts";
+import { outcomeError, type RpcErrorShape } from "./outcomes.ts";
 import { createToolContext, type ProgressSink } from "./tool-context.ts";
 import { SERVER_INFO, SERVER_INSTRUCTIONS } from "./server-info.ts";
 
@@ -92,7 +92,7 @@ export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, ses
     });
     handle(server, ReadResourceRequestSchema, async (request, extra) => {
       const outcome = await readResource(request.params.uri, createToolContext(rc, tenant, extra.signal, undefined));
-      if (!outcome.ok) throw rpcError(outcomeError(outcome, "resource"));
+      if (!outcome.ok) throw rpcError(outcomeError(outcome, "resource", request.params.uri));
       return outcome.result as never;
     });
   }
@@ -101,7 +101,7 @@ export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, ses
     handle(server, GetPromptRequestSchema, async (request, extra) => {
       rc.fields.tool = `prompt:${request.params.name}`;
       const ctx = createToolContext(rc, tenant, extra.signal, undefined);
-      const outcome = await getPrompt(request.params.name, request.params.arguments ?? {}, ctx);
+      const outcome = await getPrompt(request.params.name, request.params.arguments ?? {}, ctx, "legacy");
       if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
       return outcome.result as never;
     });
@@ -112,7 +112,7 @@ export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, ses
       // No resource template completes its variables: an empty answer, as MCP allows.
       if (ref.type !== "ref/prompt") return { completion: { values: [], total: 0, hasMore: false } };
       const ctx = createToolContext(rc, tenant, extra.signal, undefined);
-      const outcome = await completePromptArgument(ref.name, argument.name, argument.value, ctx);
+      const outcome = await completePromptArgument(ref.name, argument.name, argument.value, ctx, "legacy");
       if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
       return { completion: { values: outcome.values, total: outcome.total, hasMore: outcome.hasMore } };
     });
@@ -136,6 +136,6 @@ function clientLogFor(
   };
 }
 
-function rpcError(e: { code: number; message: string }): McpError {
-  return new McpError(e.code, e.message);
+function rpcError(e: RpcErrorShape): McpError {
+  return new McpError(e.code, e.message, e.data);
 }

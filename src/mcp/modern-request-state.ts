@@ -3,7 +3,10 @@ import { createRequestStateCodec, type RequestStateCodec } from "@modelcontextpr
 /** How long a tool's question stays answerable: the sealed state expires after this. */
 export const REQUEST_STATE_TTL_SECONDS = 600;
 
-/** What travels in `requestState`: the asking tool's name with its state, so one tool's state cannot drive another. */
+/**
+ * What travels in `requestState`: the asker (a tool's name, `prompt:<name>` for a prompt) with its state, so one
+ * tool's or prompt's state cannot drive another.
+ */
 export interface SealedToolState {
   tool: string;
   state: unknown;

@@ -12,10 +12,11 @@ import type { RequestContext } from "../context.ts";
 import { completePromptArgument, getPrompt } from "../prompts/registry.ts";
 import { listResources, readResource } from "../resources/registry.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
+import { inputRequiredResult, modernInput } from "./modern-input.ts";
 import { callModernTool } from "./modern-tool-call.ts";
 import { offeringFor } from "./offering.ts";
 import { requestStateCodec } from "./modern-request-state.ts";
-import { outcomeError } from "./outcomes.ts";
+import { outcomeError, type RpcErrorShape } from "./outcomes.ts";
 import { SERVER_INFO, SERVER_INSTRUCTIONS } from "./server-info.ts";
 import { createToolContext } from "./tool-context.ts";
 
@@ -91,17 +92,20 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext): Se
     server.setRequestHandler("resources/read", { params: ReadResourceParams }, async (params, ctx) => {
       const outcome = await readResource(params.uri, createToolContext(rc, tenant, ctx.mcpReq.signal, undefined));
       // -32002 "Resource not found" of 2025-11-25 goes out as -32602 on 2026-07-28: the SDK's wire codec maps it.
-      if (!outcome.ok) throw rpcError(outcomeError(outcome, "resource"));
+      if (!outcome.ok) throw rpcError(outcomeError(outcome, "resource", params.uri));
       return { ...outcome.result };
     });
   }
   if (prompts.length) {
     server.setRequestHandler("prompts/list", { params: ListParams }, () => ({ prompts }));
     server.setRequestHandler("prompts/get", { params: GetPromptParams }, async (params, ctx) => {
-      rc.fields.tool = `prompt:${params.name}`;
-      const outcome = await getPrompt(params.name, params.arguments ?? {}, createToolContext(rc, tenant, ctx.mcpReq.signal, undefined));
+      const owner = `prompt:${params.name}`;
+      rc.fields.tool = owner;
+      const promptCtx = createToolContext(rc, tenant, ctx.mcpReq.signal, undefined, modernInput(ctx, owner));
+      const outcome = await getPrompt(params.name, params.arguments ?? {}, promptCtx, "modern");
       if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
-      return { ...outcome.result };
+      const { inputRequired, ...result } = outcome.result;
+      return inputRequired ? inputRequiredResult(owner, inputRequired, ctx, codec) : { ...result };
     });
   }
   if (completions) {
@@ -109,7 +113,7 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext): Se
       // No resource template completes its variables: an empty answer, as MCP allows.
       if (ref.type !== "ref/prompt") return { completion: { values: [], total: 0, hasMore: false } };
       const toolCtx = createToolContext(rc, tenant, ctx.mcpReq.signal, undefined);
-      const outcome = await completePromptArgument(ref.name, argument.name, argument.value, toolCtx);
+      const outcome = await completePromptArgument(ref.name, argument.name, argument.value, toolCtx, "modern");
       if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
       return { completion: { values: outcome.values, total: outcome.total, hasMore: outcome.hasMore } };
     });
@@ -117,6 +121,6 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext): Se
   return server;
 }
 
-function rpcError(e: { code: number; message: string }): ProtocolError {
-  return new ProtocolError(e.code, e.message);
+function rpcError(e: RpcErrorShape): ProtocolError {
+  return new ProtocolError(e.code, e.message, e.data);
 }

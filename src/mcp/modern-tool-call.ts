@@ -1,14 +1,9 @@
-import {
-  LOG_LEVEL_META_KEY,
-  ProtocolError,
-  ProtocolErrorCode,
-  type RequestStateCodec,
-  type ServerContext,
-} from "@modelcontextprotocol/server";
+import { LOG_LEVEL_META_KEY, type RequestStateCodec, type ServerContext } from "@modelcontextprotocol/server";
 import type { RequestContext } from "../context.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
-import type { ClientLog, Tool, ToolInput } from "../tools/types.ts";
+import type { ClientLog, Tool } from "../tools/types.ts";
 import { callTool } from "./call-tool.ts";
+import { inputRequiredResult, modernInput } from "./modern-input.ts";
 import type { SealedToolState } from "./modern-request-state.ts";
 import { SERVER_INFO } from "./server-info.ts";
 import { createToolContext, type ProgressSink } from "./tool-context.ts";
@@ -32,24 +27,12 @@ export async function callModernTool(
   ctx: ServerContext,
   deps: ModernCallDeps,
 ): Promise<Record<string, unknown>> {
-  const sealed = ctx.mcpReq.requestState<SealedToolState>();
-  // Integrity is proven, but the state may be another tool's: refuse it with the SDK's own answer for bad state.
-  if (sealed !== undefined && sealed.tool !== tool.name) {
-    throw new ProtocolError(ProtocolErrorCode.InvalidParams, "Invalid or expired requestState", { reason: "invalid_request_state" });
-  }
-  const input: ToolInput = { responses: ctx.mcpReq.inputResponses, state: sealed?.state };
+  const input = modernInput(ctx, tool.name);
   const log = clientLog(ctx);
   const toolCtx = { ...createToolContext(deps.rc, deps.tenant, ctx.mcpReq.signal, progressSink(ctx), input), ...(log ? { clientLog: log } : {}) };
 
   const { inputRequired, ...result } = await callTool(tool, rawArgs, toolCtx);
-  if (!inputRequired) return { ...result };
-  return {
-    resultType: "input_required",
-    inputRequests: inputRequired.requests,
-    ...(inputRequired.state === undefined
-      ? {}
-      : { requestState: await (await deps.codec()).mint({ tool: tool.name, state: inputRequired.state }, ctx) }),
-  };
+  return inputRequired ? inputRequiredResult(tool.name, inputRequired, ctx, deps.codec) : { ...result };
 }
 
 /** Progress notifications ride the request's response (the SDK upgrades it to SSE), when the client asked for them. */

@@ -28,8 +28,8 @@ export function offeringFor(features: ReadonlySet<Feature>, lane: Lane): Offerin
   let offering = memo.get(key);
   if (!offering) {
     const resources = hasResources(features);
-    const prompts = promptsFor(features);
-    const completions = promptsComplete(features);
+    const prompts = promptsFor(features, lane);
+    const completions = promptsComplete(features, lane);
     offering = Object.freeze({
       tools: toolsFor(features, lane),
       resources,

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { formatIssues, toJsonSchema } from "../tools/define.ts";
+import { BOTH_LANES, formatIssues, toJsonSchema } from "../tools/define.ts";
 import type { Prompt, PromptArgument, PromptSpec } from "./types.ts";
 
 /** Compiles a prompt spec once, at module scope: its argument list comes from the zod schema's JSON Schema. */
@@ -15,6 +15,7 @@ export function definePrompt<A extends z.ZodObject>(spec: PromptSpec<A>): Prompt
   return Object.freeze({
     name: spec.name,
     feature: spec.feature,
+    lanes: spec.lanes ? Object.freeze([...spec.lanes]) : BOTH_LANES,
     listing: Object.freeze({ name: spec.name, title: spec.title, description: spec.description, arguments: args }),
     parse(raw: unknown) {
       const result = spec.args.safeParse(raw ?? {});

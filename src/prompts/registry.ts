@@ -1,6 +1,6 @@
 import type { Feature } from "../tenancy/tenant.ts";
 import { publicFailure } from "../tools/failure.ts";
-import type { ToolContext } from "../tools/types.ts";
+import type { Lane, ToolContext } from "../tools/types.ts";
 import { CONFORMANCE_PROMPTS } from "../tools/conformance/prompts.ts";
 import { summarizeWorkspace } from "./summarize-workspace.ts";
 import type { GetPromptOutcome, Prompt, PromptListing } from "./types.ts";
@@ -17,11 +17,11 @@ interface PromptSet {
 
 const memo = new Map<string, PromptSet>();
 
-function promptSet(features: ReadonlySet<Feature>): PromptSet {
-  const key = [...features].sort().join(",");
+function promptSet(features: ReadonlySet<Feature>, lane: Lane): PromptSet {
+  const key = `${lane}:${[...features].sort().join(",")}`;
   let set = memo.get(key);
   if (!set) {
-    const prompts = ALL_PROMPTS.filter((p) => features.has(p.feature));
+    const prompts = ALL_PROMPTS.filter((p) => features.has(p.feature) && p.lanes.includes(lane));
     set = Object.freeze({
       list: Object.freeze(prompts.map((p) => p.listing)) as PromptListing[],
       byName: new Map(prompts.map((p) => [p.name, p])),
@@ -32,17 +32,17 @@ function promptSet(features: ReadonlySet<Feature>): PromptSet {
   return set;
 }
 
-/** The `prompts/list` entries a feature set allows (memoised, frozen). */
-export function promptsFor(features: ReadonlySet<Feature>): PromptListing[] {
-  return promptSet(features).list;
+/** The `prompts/list` entries a feature set allows in a lane (memoised, frozen). */
+export function promptsFor(features: ReadonlySet<Feature>, lane: Lane): PromptListing[] {
+  return promptSet(features, lane).list;
 }
 
 /**
- * Runs `prompts/get` for the tenant. A prompt the tenant's features do not allow is `unknown_prompt`, exactly like a
- * name that exists nowhere.
+ * Runs `prompts/get` for the tenant in a lane. A prompt the tenant's features (or the lane) do not allow is
+ * `unknown_prompt`, exactly like a name that exists nowhere.
  */
-export async function getPrompt(name: string, args: unknown, ctx: ToolContext): Promise<GetPromptOutcome> {
-  const prompt = promptSet(ctx.tenant.features).byName.get(name);
+export async function getPrompt(name: string, args: unknown, ctx: ToolContext, lane: Lane): Promise<GetPromptOutcome> {
+  const prompt = promptSet(ctx.tenant.features, lane).byName.get(name);
   if (!prompt) return { ok: false, error: "unknown_prompt", message: `Unknown prompt: ${name.slice(0, 100)}` };
   const parsed = prompt.parse(args);
   if (!parsed.success) return { ok: false, error: "invalid_arguments", message: parsed.error };
@@ -54,9 +54,9 @@ export async function getPrompt(name: string, args: unknown, ctx: ToolContext): 
   }
 }
 
-/** Whether a feature set has prompts that complete arguments, i.e. whether to declare `completions`. */
-export function promptsComplete(features: ReadonlySet<Feature>): boolean {
-  return promptSet(features).completes;
+/** Whether a feature set has prompts that complete arguments in a lane, i.e. whether to declare `completions`. */
+export function promptsComplete(features: ReadonlySet<Feature>, lane: Lane): boolean {
+  return promptSet(features, lane).completes;
 }
 
 /** The most values one `completion/complete` result may carry (MCP 2025-11-25 "Completion"). */
@@ -76,8 +76,9 @@ export async function completePromptArgument(
   argument: string,
   value: string,
   ctx: ToolContext,
+  lane: Lane,
 ): Promise<CompletePromptOutcome> {
-  const prompt = promptSet(ctx.tenant.features).byName.get(name);
+  const prompt = promptSet(ctx.tenant.features, lane).byName.get(name);
   if (!prompt) return { ok: false, error: "unknown_prompt", message: `Unknown prompt: ${name.slice(0, 100)}` };
   try {
     const values = prompt.complete ? await prompt.complete(argument, value, ctx) : [];

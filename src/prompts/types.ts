@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Feature } from "../tenancy/tenant.ts";
-import type { ContentBlock, ToolContext } from "../tools/types.ts";
+import type { ContentBlock, InputRequired, Lane, ToolContext } from "../tools/types.ts";
 
 /** One declared argument of a prompt (MCP `PromptArgument`). */
 export interface PromptArgument {
@@ -27,6 +27,8 @@ export interface PromptMessage {
 export interface GetPromptResult {
   description?: string;
   messages: PromptMessage[];
+  /** The prompt needs the user's input first: as {@link ToolResult.inputRequired}, 2026-07-28 lane only. */
+  inputRequired?: InputRequired;
 }
 
 /**
@@ -44,6 +46,8 @@ export interface PromptSpec<A extends z.ZodObject> {
   description: string;
   feature: Feature;
   args: A;
+  /** Protocol lanes that offer this prompt. Default both; one that asks for input exists only in "modern". */
+  lanes?: readonly Lane[];
   /** The messages, or `{ notFound }` with a safe message when an argument names nothing (for this tenant). */
   handler(args: z.output<A>, ctx: ToolContext): Promise<GetPromptResult | { notFound: string }>;
   /** Suggestions for a partially typed argument (`completion/complete`); without it, the prompt offers none. */
@@ -57,6 +61,7 @@ export type PromptCompleter = (argument: string, value: string, ctx: ToolContext
 export interface Prompt {
   name: string;
   feature: Feature;
+  lanes: readonly Lane[];
   listing: PromptListing;
   parse(args: unknown): { success: true; data: unknown } | { success: false; error: string };
   handler(args: unknown, ctx: ToolContext): Promise<GetPromptResult | { notFound: string }>;

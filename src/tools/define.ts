@@ -3,7 +3,8 @@ import { publicFailure } from "./failure.ts";
 import { errorResult } from "./result.ts";
 import type { Lane, Tool, ToolListing, ToolSpec } from "./types.ts";
 
-const BOTH_LANES: readonly Lane[] = Object.freeze(["legacy", "modern"]);
+/** The default `lanes` of a tool or prompt. */
+export const BOTH_LANES: readonly Lane[] = Object.freeze(["legacy", "modern"]);
 
 /**
  * Turns a tool spec into a servable {@link Tool}. Everything expensive happens here, once, at module scope: the JSON

@@ -45,10 +45,33 @@ export interface ElicitationRequest {
   };
 }
 
+/** A completion the client's model writes (MCP `sampling/createMessage`; text messages only). */
+export interface SamplingRequest {
+  method: "sampling/createMessage";
+  params: {
+    messages: { role: "user" | "assistant"; content: { type: "text"; text: string } }[];
+    maxTokens: number;
+    systemPrompt?: string;
+  };
+}
+
+/** The client's filesystem roots (MCP `roots/list`). */
+export interface ListRootsRequest {
+  method: "roots/list";
+  params: Record<string, never>;
+}
+
+/**
+ * One request a tool may put to the client. Each needs the matching client capability (`elicitation`, `sampling`,
+ * `roots`): a tool should ask only for what {@link ToolInput.clientCapabilities} declares, and the lane answers an
+ * undeclared one with a protocol error (-32021).
+ */
+export type InputRequest = ElicitationRequest | SamplingRequest | ListRootsRequest;
+
 /** What a tool needs before it can finish (see {@link ToolResult.inputRequired}). */
 export interface InputRequired {
   /** Requests for the client to fulfil, by key; the answers come back under the same keys. */
-  requests: Record<string, ElicitationRequest>;
+  requests: Record<string, InputRequest>;
   /**
    * JSON the tool wants back with the answers. The lane seals it (HMAC, bound to the tenant, expiring), so the next
    * call sees it intact or not at all.
@@ -62,6 +85,8 @@ export interface ToolInput {
   responses: Readonly<Record<string, unknown>> | undefined;
   /** The state sealed into the earlier `InputRequired`, verified; `undefined` when there was none. */
   state: unknown;
+  /** The capabilities the client declared on this request (`elicitation`, `sampling`, `roots`, ...). */
+  clientCapabilities: Readonly<Record<string, unknown>>;
 }
 
 /** Everything a tool handler may use. Built once per request; nothing tenant-specific lives anywhere else. */

@@ -515,7 +515,7 @@ describe("resources and prompts", () => {
   });
 
   it("summarize_workspace builds its messages from the workspace's titles and snippets", async () => {
-    expect(promptsFor(A.tenant.features)).toEqual([
+    expect(promptsFor(A.tenant.features, "legacy")).toEqual([
       {
         name: "summarize_workspace",
         title: "Summarize a workspace",
@@ -523,7 +523,7 @@ describe("resources and prompts", () => {
         arguments: [{ name: "workspace_id", description: expect.any(String), required: true }],
       },
     ]);
-    const got = await getPrompt("summarize_workspace", { workspace_id: A.misc }, ctxFor(A));
+    const got = await getPrompt("summarize_workspace", { workspace_id: A.misc }, ctxFor(A), "legacy");
     if (!got.ok) throw new Error(got.message);
     const content = got.result.messages[0]?.content;
     const text = content?.type === "text" ? content.text : "";
@@ -532,12 +532,12 @@ describe("resources and prompts", () => {
     expect(text).toContain(`${capitalize(WORD)} migration plan`);
     expect(text).toContain("<documents>");
 
-    const theirs = await getPrompt("summarize_workspace", { workspace_id: A.misc }, ctxFor(B));
-    const nobodys = await getPrompt("summarize_workspace", { workspace_id: crypto.randomUUID() }, ctxFor(B));
+    const theirs = await getPrompt("summarize_workspace", { workspace_id: A.misc }, ctxFor(B), "legacy");
+    const nobodys = await getPrompt("summarize_workspace", { workspace_id: crypto.randomUUID() }, ctxFor(B), "legacy");
     expect(theirs).toEqual({ ok: false, error: "not_found", message: "Workspace not found." });
     expect(JSON.stringify(nobodys)).toBe(JSON.stringify(theirs));
-    expect(await getPrompt("summarize_workspace", { workspace_id: "x" }, ctxFor(A))).toMatchObject({ error: "invalid_arguments" });
-    expect(await getPrompt("nope", {}, ctxFor(A))).toMatchObject({ error: "unknown_prompt" });
+    expect(await getPrompt("summarize_workspace", { workspace_id: "x" }, ctxFor(A), "legacy")).toMatchObject({ error: "invalid_arguments" });
+    expect(await getPrompt("nope", {}, ctxFor(A), "legacy")).toMatchObject({ error: "unknown_prompt" });
   });
 });
 

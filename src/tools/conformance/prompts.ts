@@ -5,6 +5,8 @@
 import { z } from "zod";
 import { definePrompt } from "../../prompts/define.ts";
 import type { Prompt } from "../../prompts/types.ts";
+import type { ElicitationRequest } from "../types.ts";
+import { describe, gather } from "./answers.ts";
 import { RED_PIXEL_PNG } from "./media.ts";
 
 const FEATURE = "conformance_fixtures";
@@ -72,5 +74,36 @@ const withImage = definePrompt({
   }),
 });
 
+const ASK_CONTEXT: ElicitationRequest = {
+  method: "elicitation/create",
+  params: {
+    mode: "form",
+    message: "What context should the prompt use?",
+    requestedSchema: { type: "object", properties: { context: { type: "string" } }, required: ["context"] },
+  },
+};
+
+// prompts/get may answer with InputRequiredResult too (MCP 2026-07-28), so this one exists in the modern lane only.
+const inputRequired = definePrompt({
+  name: "test_input_required_result_prompt",
+  title: "Prompt that asks for input",
+  description: "Asks the user for context by elicitation, then uses it (conformance: input-required-result-non-tool-request).",
+  feature: FEATURE,
+  lanes: ["modern"],
+  args: z.object({}),
+  handler: async (_args, ctx) => {
+    const got = ctx.input ? gather(ctx.input, { user_context: ASK_CONTEXT }) : undefined;
+    if (!got?.done) {
+      return {
+        messages: [{ role: "user", content: { type: "text", text: "The user must give the prompt's context first." } }],
+        ...(got ? { inputRequired: { requests: got.open } } : {}),
+      };
+    }
+    return {
+      messages: [{ role: "user", content: { type: "text", text: `Use this context: ${describe(got.answers.user_context)}` } }],
+    };
+  },
+});
+
 /** The conformance fixture prompts. */
-export const CONFORMANCE_PROMPTS: readonly Prompt[] = Object.freeze([simple, withArguments, withEmbeddedResource, withImage]);
+export const CONFORMANCE_PROMPTS: readonly Prompt[] = Object.freeze([simple, withArguments, withEmbeddedResource, withImage, inputRequired]);

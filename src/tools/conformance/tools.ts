@@ -3,14 +3,16 @@
  * scenarios expect (the same as `@modelcontextprotocol/server-everything`). They exist only for tenants with the
  * `conformance_fixtures` feature, which no plan includes: `npm run conformance` creates such a tenant.
  *
- * Not here: the tools that ask the client for something mid-call (`test_sampling`, `test_elicitation`, ...). A
- * per-request server cannot wait for the client's answer in the legacy lane (notes/mcp-protocol.md);
- * conformance/expected-failures.yml lists those scenarios.
+ * Not here: the legacy lane's tools that ask the client for something mid-call (`test_sampling`, `test_elicitation`,
+ * ...). A per-request server cannot wait for the client's answer in the legacy lane (notes/mcp-protocol.md);
+ * conformance/expected-failures.legacy.yml lists those scenarios. The 2026-07-28 lane asks with InputRequiredResult
+ * instead: its fixtures are in input-required.ts.
  */
 import { z } from "zod";
 import { defineTool } from "../define.ts";
 import { errorResult } from "../result.ts";
 import type { Tool, ToolAnnotations } from "../types.ts";
+import { INPUT_REQUIRED_TOOLS } from "./input-required.ts";
 import { RED_PIXEL_PNG, SILENT_WAV } from "./media.ts";
 
 const NO_ARGS = z.object({});
@@ -147,4 +149,5 @@ export const CONFORMANCE_TOOLS: readonly Tool[] = Object.freeze([
   loggingProbe,
   withProgress,
   errorHandling,
+  ...INPUT_REQUIRED_TOOLS,
 ]);
