@@ -3,12 +3,12 @@
  * embedded fallbacks), migrates and seeds the database, makes sure each demo tenant has a working API key (printed
  * and written to .dev-keys.json), writes .dev.vars, then runs `wrangler dev` on http://127.0.0.1:8787.
  */
-import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import pg from "pg";
 import { bringUpCloud, closeOnSignal, describeCloud, parseCloudArgs } from "./cloud/main.ts";
 import { readDotenv } from "./cloud/dev-vars.ts";
 import { createApiKey } from "./lib/tenant-keys.ts";
+import { startWranglerDev, type WranglerDev } from "./lib/wrangler-dev.ts";
 import { parseApiKey, verifySecret } from "../src/auth/api-key.ts";
 
 const HELP = `Usage: npm run dev -- [options]
@@ -33,30 +33,31 @@ if (!/^\d+$/.test(port)) {
   process.exit(2);
 }
 const args = parseCloudArgs(argv, HELP);
-const cloud = await bringUpCloud({ ...args, migrate: true, seed: true, devVars: args.devVars ?? ".dev.vars" }, log);
+const devVars = args.devVars ?? ".dev.vars";
+const cloud = await bringUpCloud({ ...args, migrate: true, seed: true, devVars }, log);
 describeCloud(cloud, log);
 
-const vars = await readDotenv(args.devVars ?? ".dev.vars");
+const vars = await readDotenv(devVars);
 const keys = await ensureDevKeys(cloud.pg.adminUrl, vars.API_KEY_PEPPER ?? "");
 await writeFile(KEYS_FILE, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
 log(`API keys (also in ${KEYS_FILE}):`);
 for (const [slug, key] of Object.entries(keys)) log(`  ${slug.padEnd(8)} ${key}`);
 
-const devVars = args.devVars ?? ".dev.vars";
-// wrangler reads .dev.vars by itself; another file must be named (and .dev.vars, if present, would win).
-const envFile = devVars === ".dev.vars" ? [] : ["--env-file", devVars];
-const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, ...envFile], {
-  stdio: "inherit",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-});
-wrangler.on("exit", (code) => {
-  void cloud.close().then(() => process.exit(code ?? 0));
-});
+// The Worker's variables come only from the file the cloud wrote: a DATABASE_URL in the shell (the cloud's admin
+// URL) must not reach the Worker, which wrangler would otherwise let win over the file.
+let wrangler: WranglerDev;
+try {
+  wrangler = await startWranglerDev({ port: Number(port), envFiles: [devVars], verbose: true, log: (m) => process.stdout.write(`${m}\n`) });
+} catch (err) {
+  await cloud.close();
+  process.stderr.write(`error: ${(err as Error).message}\n`);
+  process.exit(1);
+}
 closeOnSignal(async () => {
-  wrangler.kill("SIGTERM");
+  await wrangler.stop();
   await cloud.close();
 });
-log(`MCP endpoint: http://127.0.0.1:${port}/mcp  (Authorization: Bearer <key>)`);
+log(`MCP endpoint: ${wrangler.url}/mcp  (Authorization: Bearer <key>)`);
 
 /**
  * Reuses the keys in .dev-keys.json while they still verify (same pepper, not revoked), so a client configured
