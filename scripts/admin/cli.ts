@@ -3,7 +3,7 @@ import { AdminError, usageError } from "../lib/admin-error.ts";
 import type { AdminDeps } from "../lib/admin-types.ts";
 import type { Command, Values } from "./command.ts";
 import { connect, resolveConnection } from "./connect.ts";
-import { describeFailure } from "./errors.ts";
+import { describeFailure, safeLine } from "./errors.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
 import { TENANT_COMMANDS } from "./tenant-commands.ts";
 
@@ -33,7 +33,7 @@ export interface AdminIo {
    * Builds the clients, and says where they point for messages. Default: from the environment or .dev.vars (see
    * scripts/admin/connect.ts).
    */
-  connect?(env: NodeJS.ProcessEnv, devVarsPath: string): Promise<{ deps: AdminDeps; where: string }>;
+  connect?(env: NodeJS.ProcessEnv, devVarsPath: string): Promise<{ deps: AdminDeps; where: string; secrets?: string[] }>;
 }
 
 /**
@@ -43,6 +43,8 @@ export interface AdminIo {
 export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<number> {
   let command: Command | undefined;
   let where: string | undefined;
+  // Values no message may quote: the environment's, and once connected, the connection's (from .dev.vars too).
+  const secrets = [io.env.API_KEY_PEPPER, io.env.UPSTASH_REDIS_REST_TOKEN].filter((v): v is string => !!v);
   try {
     const words = leadingWords(argv);
     command = COMMANDS.find((c) => c.words.length === Math.min(words.length, c.words.length) && c.words.every((w, i) => w === words[i]));
@@ -70,23 +72,35 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
 
     const devVars = typeof values["dev-vars"] === "string" ? values["dev-vars"] : ".dev.vars";
     const connection = await (io.connect ?? defaultConnect)(io.env, devVars).catch((error: unknown) => ({ error }));
-    if ("where" in connection) where = connection.where;
+    if ("where" in connection) {
+      where = connection.where;
+      secrets.push(...(connection.secrets ?? []));
+    }
     const output = await command.run(lazyDeps(connection), positionals, values);
     io.stdout(values.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.human}\n`);
+    for (const warning of output.warnings ?? []) io.stderr(`warning: ${safeLine(warning, secrets)}\n`);
     return 0;
   } catch (err) {
-    const { message, exitCode } = describeFailure(err);
+    const { message, exitCode } = describeFailure(err, secrets);
     let hint = exitCode === 2 ? ` (see \`npm run admin -- ${command ? `${command.words.join(" ")} ` : ""}--help\`)` : "";
     if (err instanceof AdminError && err.unreachable && where) hint = ` (${where})`;
-    io.stderr(`error: ${message}${hint}\n`);
+    io.stderr(`error: ${safeLine(`${message}${hint}`, secrets)}\n`);
     return exitCode;
   }
 }
 
-async function defaultConnect(env: NodeJS.ProcessEnv, devVarsPath: string): Promise<{ deps: AdminDeps; where: string }> {
+async function defaultConnect(env: NodeJS.ProcessEnv, devVarsPath: string): Promise<{ deps: AdminDeps; where: string; secrets: string[] }> {
   const c = await resolveConnection(env, devVarsPath);
   const where = c.source === "environment" ? "using DATABASE_URL and UPSTASH_REDIS_REST_URL from the environment" : `using the local stack in ${c.source}: is \`npm run dev\` running?`;
-  return { deps: connect(c), where };
+  return { deps: connect(c), where, secrets: [c.pepper, c.redisToken, urlPassword(c.databaseUrl)].filter(Boolean) };
+}
+
+function urlPassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return "";
+  }
 }
 
 /**

@@ -35,12 +35,18 @@ export function optional(values: Values, name: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-/** An optional positive integer option (e.g. `--rate-limit 600`). */
-export function positiveInt(values: Values, name: string): number | undefined {
+/** The largest value of a Postgres `integer` column, such as `tenants.rate_limit_per_minute`. */
+export const MAX_INT32 = 2_147_483_647;
+
+/**
+ * An optional whole-number option from 1 to `max` (default {@link MAX_INT32}), e.g. `--rate-limit 600`. Out of range is
+ * a usage error naming the range, never a database error.
+ */
+export function positiveInt(values: Values, name: string, max = MAX_INT32): number | undefined {
   const v = optional(values, name);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) <= 0 || !Number.isSafeInteger(Number(v))) {
-    throw usageError(`--${name} must be a positive whole number, got "${v}"`);
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) {
+    throw usageError(`--${name} must be a positive whole number (1 to ${max}), got "${v}"`);
   }
   return Number(v);
 }

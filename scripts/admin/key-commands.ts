@@ -1,9 +1,9 @@
 import { parseDuration } from "../lib/duration.ts";
-import { createKey, listKeys, revokeKey, rotateKey } from "../lib/keys.ts";
+import { createKey, listKeys, resolveKeyId, revokeKey, rotateKey } from "../lib/keys.ts";
 import { usage } from "../lib/usage.ts";
 import type { KeyView } from "../lib/admin-types.ts";
 import { optional, type Command } from "./command.ts";
-import { fields, table, when, type Output } from "./output.ts";
+import { fields, minute, table, when, type Output } from "./output.ts";
 
 /** When a key stops working: its expiry, or the end of its rotation grace period, whichever is first. */
 function validUntil(k: KeyView): string | null {
@@ -19,7 +19,7 @@ function keyOutput(k: KeyView): Output {
       ["name", k.name ?? "-"],
       ["status", k.status],
       ["created", when(k.createdAt)],
-      ["last used", when(k.lastUsedAt)],
+      ["last used", minute(k.lastUsedAt)],
       ["expires", when(k.expiresAt)],
       ["revoked", when(k.revokedAt)],
     ]),
@@ -36,8 +36,9 @@ export const KEY_COMMANDS: Command[] = [
     synopsis: "<slug> [--name <label>] [--expires-in <90d|12h|...>]",
     details: `Prints the key once: it is not stored and cannot be shown again.
 
-  --name <label>        a label to tell keys apart
-  --expires-in <time>   lifetime: s, m, h, d or w units, e.g. 90d, 12h, 1h30m (default: never expires)
+  --name <label>        a label to tell keys apart (no control characters)
+  --expires-in <time>   lifetime: s, m, h, d or w units, e.g. 90d, 12h, 1h30m, at most 36500d (default: never
+                        expires)
 JSON: {"keyId": "...", "apiKey": "tmcp_..."}`,
     async run(deps, [slug], values) {
       const expires = optional(values, "expires-in");
@@ -58,11 +59,12 @@ JSON: {"keyId": "...", "apiKey": "tmcp_..."}`,
     summary: "list a tenant's keys (never the secrets)",
     synopsis: "<slug>",
     details: `Status: active, rotating (replaced; works until the end of its grace period), revoked or expired.
-"last used" is the last tool call, to the minute.
+"last used" is the last tool call, to the minute: the Worker records it at most once a minute per key, so the
+last call may be up to a minute later; "-" if the key never made one. --json gives the recorded time exactly.
 JSON: {"keys": [{"id", "name", "status", "createdAt", "lastUsedAt", "expiresAt", "revokedAt"}]}`,
     async run(deps, [slug]) {
       const keys = await listKeys(deps, slug as string);
-      const rows = keys.map((k) => [k.id, k.name ?? "-", k.status, when(k.createdAt), when(k.lastUsedAt), when(validUntil(k))]);
+      const rows = keys.map((k) => [k.id, k.name ?? "-", k.status, when(k.createdAt), minute(k.lastUsedAt), when(validUntil(k))]);
       return { json: { keys }, human: keys.length ? table(["id", "name", "status", "created", "last used", "expires"], rows) : "no keys" };
     },
   },
@@ -73,10 +75,11 @@ JSON: {"keys": [{"id", "name", "status", "createdAt", "lastUsedAt", "expiresAt",
     summary: "revoke a key now",
     synopsis: "<key id>",
     details: `The key's next request gets 401, also inside an open session. The key id is the part between "tmcp_" and
-the second "_" of the key, as \`key list\` shows it.
+the second "_" of the key, as \`key list\` shows it; the whole key works too (only its id is used, and the secret is
+never printed).
 JSON: {"key": {...}}`,
     async run(deps, [keyId]) {
-      return keyOutput(await revokeKey(deps, keyId as string));
+      return keyOutput(await revokeKey(deps, resolveKeyId(keyId as string)));
     },
   },
   {
@@ -86,14 +89,15 @@ JSON: {"key": {...}}`,
     summary: "replace a key; the old one works until the grace period ends",
     synopsis: "<key id> [--grace <24h>] [--expires-in <90d>]",
     details: `Makes a new key with the same label and prints it once. The old key keeps working for the grace period, then
-gets 401.
+gets 401. <key id> may also be the whole old key (only its id is used, and the secret is never printed).
 
-  --grace <time>        how long the old key keeps working (default 24h; 0 ends it now)
-  --expires-in <time>   lifetime of the new key (default: the old key's lifetime, or never if it had none)
+  --grace <time>        how long the old key keeps working (default 24h; 0 ends it now; at most 36500d)
+  --expires-in <time>   lifetime of the new key (default: the old key's lifetime, or never if it had none; at most
+                        36500d)
 JSON: {"keyId": "...", "apiKey": "tmcp_...", "previous": {...}}`,
     async run(deps, [keyId], values) {
       const expires = optional(values, "expires-in");
-      const rotated = await rotateKey(deps, keyId as string, {
+      const rotated = await rotateKey(deps, resolveKeyId(keyId as string), {
         graceSeconds: parseDuration(optional(values, "grace") ?? "24h", "--grace", { allowZero: true }),
         expiresInSeconds: expires === undefined ? undefined : parseDuration(expires, "--expires-in"),
       });
@@ -118,7 +122,7 @@ JSON: {"keyId": "...", "apiKey": "tmcp_...", "previous": {...}}`,
     synopsis: "<slug> [--since <7d>]",
     details: `Reads the audit log (one row per tools/call).
 
-  --since <time>        how far back, e.g. 7d, 24h (default 7d)
+  --since <time>        how far back, e.g. 7d, 24h, at most 36500d (default 7d)
 JSON: {"tenant", "since", "tools": [{"tool", "calls", "errors", "p50Ms", "p95Ms"}], "total": {...}}`,
     async run(deps, [slug], values) {
       const report = await usage(deps, slug as string, parseDuration(optional(values, "since") ?? "7d", "--since"));

@@ -1,9 +1,10 @@
-import { mintApiKey } from "../../src/auth/api-key.ts";
-import { AdminError } from "./admin-error.ts";
+import { API_KEY_PREFIX, mintApiKey, parseApiKey } from "../../src/auth/api-key.ts";
+import { AdminError, usageError } from "./admin-error.ts";
 import type { AdminDeps, KeyView } from "./admin-types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { KEY_SELECT, toKeyView } from "./rows.ts";
 import { INSERT_KEY_SQL } from "./tenant-keys.ts";
+import { checkLabel } from "./text.ts";
 import { invalidateWorkerCache } from "./worker-cache.ts";
 
 /** A key as it is shown once, at creation. */
@@ -15,6 +16,7 @@ export interface NewKey {
 
 /** Creates a key for a tenant. `expiresInSeconds`: default never. */
 export async function createKey(deps: AdminDeps, slug: string, o: { name?: string; expiresInSeconds?: number } = {}): Promise<NewKey> {
+  if (o.name !== undefined) checkLabel(o.name, "--name");
   const key = await mintApiKey(deps.pepper);
   // Expiry by this machine's clock: at the scale of an expiry (hours to months) clock skew does not matter.
   const expiresAt = o.expiresInSeconds ? new Date(Date.now() + o.expiresInSeconds * 1000).toISOString() : null;
@@ -23,6 +25,21 @@ export async function createKey(deps: AdminDeps, slug: string, o: { name?: strin
   ]);
   if (!results[0]?.length) throw new AdminError(`no tenant with slug "${slug}"`);
   return { keyId: key.keyId, apiKey: key.apiKey, expiresAt };
+}
+
+/**
+ * The key id in a `<key id>` argument, which may also be a whole key `tmcp_<key id>_<secret>` (operators paste what
+ * they have): only its id is used, and the secret is neither checked nor ever quoted. Anything else that is not
+ * shaped like an id is refused without quoting it, since it may be a mangled key.
+ */
+export function resolveKeyId(arg: string): string {
+  const parsed = parseApiKey(arg.trim());
+  if (parsed) return parsed.keyId;
+  if (arg.startsWith(API_KEY_PREFIX)) {
+    throw usageError(`<key id> looks like an API key but is not a whole one; give the key id (as \`key list\` shows it) or the whole key`);
+  }
+  if (!/^[a-z0-9]{1,64}$/.test(arg)) throw usageError("<key id> must be a key id (lower-case letters and digits, as `key list` shows it) or a whole key");
+  return arg;
 }
 
 /** A tenant's keys, oldest first. Secrets are never stored, and hashes never leave the database. */
