@@ -1,28 +1,44 @@
+import { isPlan } from "../../src/tenancy/tenant.ts";
 import type { TenantView } from "../lib/admin-types.ts";
-import { parseFeatureChanges } from "../lib/features.ts";
+import { parseFeatureChanges, planFeatures, type FeatureChanges } from "../lib/features.ts";
 import { createTenant, deleteTenant, getTenant, listTenants, setTenantStatus, updateTenant } from "../lib/tenants.ts";
 import { usageError } from "../lib/admin-error.ts";
 import { optional, positiveInt, required, type Command, type Values } from "./command.ts";
 import { fields, list, table, when, type Output } from "./output.ts";
 
 const FEATURES_HELP = `  --features <list>     feature overrides on top of the plan: +name adds, -name removes (comma-separated);
-                        features: core, advanced_analytics, bulk_export, conformance_fixtures`;
+                        features: core, advanced_analytics, bulk_export, conformance_fixtures (the last is for the
+                        conformance suite only: adding it needs --allow-test-features)`;
 
-function features(values: Values): ReturnType<typeof parseFeatureChanges> | undefined {
+const CLEAR_HELP = `                        ~name drops that override (the plan decides again), =plan drops every override
+                        first: --features =plan,+bulk_export`;
+
+const TEST_FEATURES_HELP = `  --allow-test-features allow adding conformance_fixtures (the fixtures of the conformance suite only)`;
+
+const TEST_FEATURES_OPTION = { "allow-test-features": { type: "boolean" } } as const;
+
+function features(values: Values, allowClear: boolean): FeatureChanges | undefined {
   const spec = optional(values, "features");
-  return spec === undefined ? undefined : parseFeatureChanges(spec);
+  const allowTestFeatures = values["allow-test-features"] === true;
+  return spec === undefined ? undefined : parseFeatureChanges(spec, { allowClear, allowTestFeatures });
 }
 
-/** A tenant's detail lines. */
+/** Overrides for people: `+bulk_export (added), -advanced_analytics (removed)`, or `none`. */
+function overrides(t: TenantView): string {
+  const all = [...t.featuresAdd.map((f) => `+${f} (added)`), ...t.featuresRemove.map((f) => `-${f} (removed)`)];
+  return all.length ? all.join(", ") : "none";
+}
+
+/** A tenant's detail lines: the plan with its own features, the overrides, then the features in effect. */
 function describe(t: TenantView): [string, string][] {
-  const overrides = [...t.featuresAdd.map((f) => `+${f}`), ...t.featuresRemove.map((f) => `-${f}`)];
+  const fromPlan = isPlan(t.plan) ? ` (features: ${planFeatures(t.plan).join(", ")})` : "";
   return [
     ["slug", t.slug],
     ["id", t.id],
     ["name", t.name],
-    ["plan", t.plan],
-    ["features", list(t.features)],
-    ["overrides", list(overrides)],
+    ["plan", `${t.plan}${fromPlan}`],
+    ["overrides", overrides(t)],
+    ["features", t.features.length ? t.features.join(", ") : "none"],
     ["rate limit", `${t.rateLimitPerMinute}/min`],
     ["status", t.status],
     ["active keys", String(t.activeKeys)],
@@ -47,24 +63,26 @@ export const TENANT_COMMANDS: Command[] = [
       features: { type: "string" },
       "rate-limit": { type: "string" },
       "key-name": { type: "string" },
+      ...TEST_FEATURES_OPTION,
     },
     summary: "create a tenant and its first API key",
     synopsis: "--slug <slug> --name <name> --plan <free|pro|enterprise> [--features +a,-b] [--rate-limit <n>]",
     details: `Creates the tenant and a first API key, and prints the key once: it is not stored and cannot be shown again.
 
   --slug <slug>         2-63 characters of a-z, 0-9 and "-" (also the host name label with TENANT_HOST_SUFFIX)
-  --name <name>         display name
+  --name <name>         display name (no control characters)
   --plan <plan>         free (core tools), pro (+ advanced_analytics), enterprise (+ bulk_export)
 ${FEATURES_HELP}
-  --rate-limit <n>      requests per minute (default 60)
-  --key-name <label>    label of the first key (default "default")
+${TEST_FEATURES_HELP}
+  --rate-limit <n>      requests per minute, 1 to 2147483647 (default 60)
+  --key-name <label>    label of the first key (default "default"; no control characters)
 JSON: {"tenant": {...}, "apiKey": "tmcp_..."}`,
     async run(deps, _args, values) {
       const { tenant, keyId, apiKey } = await createTenant(deps, {
         slug: required(values, "slug"),
         name: required(values, "name"),
         plan: required(values, "plan"),
-        features: features(values),
+        features: features(values, false),
         rateLimitPerMinute: positiveInt(values, "rate-limit"),
         keyName: optional(values, "key-name"),
       });
@@ -104,25 +122,33 @@ JSON: {"tenant": {...}, "apiKey": "tmcp_..."}`,
   {
     words: ["tenant", "update"],
     args: ["slug"],
-    options: { plan: { type: "string" }, features: { type: "string" }, "rate-limit": { type: "string" }, name: { type: "string" } },
+    options: {
+      plan: { type: "string" },
+      features: { type: "string" },
+      "rate-limit": { type: "string" },
+      name: { type: "string" },
+      ...TEST_FEATURES_OPTION,
+    },
     summary: "change plan, features, rate limit or name",
-    synopsis: "<slug> [--plan <plan>] [--features +a,-b] [--rate-limit <n>] [--name <name>]",
-    details: `Takes effect on the tenant's next request, also inside open sessions.
+    synopsis: "<slug> [--plan <plan>] [--features +a,-b,~c,=plan] [--rate-limit <n>] [--name <name>]",
+    details: `Takes effect on the tenant's next request, also inside open sessions. Overrides stay when the plan changes;
+a warning on stderr names each one that hides a feature of the new plan.
 
   --plan <plan>         free, pro or enterprise
 ${FEATURES_HELP}
-  --rate-limit <n>      requests per minute
-  --name <name>         display name
+${CLEAR_HELP}
+${TEST_FEATURES_HELP}
+  --rate-limit <n>      requests per minute, 1 to 2147483647
+  --name <name>         display name (no control characters)
 JSON: {"tenant": {...}}`,
     async run(deps, [slug], values) {
-      return tenantOutput(
-        await updateTenant(deps, slug as string, {
-          name: optional(values, "name"),
-          plan: optional(values, "plan"),
-          features: features(values),
-          rateLimitPerMinute: positiveInt(values, "rate-limit"),
-        }),
-      );
+      const { tenant, warnings } = await updateTenant(deps, slug as string, {
+        name: optional(values, "name"),
+        plan: optional(values, "plan"),
+        features: features(values, true),
+        rateLimitPerMinute: positiveInt(values, "rate-limit"),
+      });
+      return { ...tenantOutput(tenant), warnings };
     },
   },
   {

@@ -1,11 +1,12 @@
 import { mintApiKey } from "../../src/auth/api-key.ts";
-import { isPlan, PLANS } from "../../src/tenancy/tenant.ts";
+import { isPlan, PLANS, type Plan } from "../../src/tenancy/tenant.ts";
 import { AdminError, usageError } from "./admin-error.ts";
 import type { AdminDeps, TenantView } from "./admin-types.ts";
-import type { FeatureChanges } from "./features.ts";
-import { ownerTransaction, type Row } from "./owner-sql.ts";
+import { hiddenPlanFeatures, type FeatureChanges } from "./features.ts";
+import { ownerTransaction, type Row, type Statement } from "./owner-sql.ts";
 import { TENANT_SELECT, toTenantView } from "./rows.ts";
 import { INSERT_KEY_SQL } from "./tenant-keys.ts";
+import { checkLabel } from "./text.ts";
 import { invalidateWorkerCache, purgeTenantState } from "./worker-cache.ts";
 
 /** Same rule as the `tenants.slug` check constraint, so a bad slug is a usage error rather than a database error. */
@@ -23,6 +24,13 @@ export interface CreateTenantInput {
   keyName?: string;
 }
 
+/** What `tenant update` did: the tenant as it is now, and what the operator should know about the result. */
+export interface TenantUpdate {
+  tenant: TenantView;
+  /** One line each, e.g. an override that hides a feature of the tenant's new plan. */
+  warnings: string[];
+}
+
 /** What `tenant update` may change; absent fields stay as they are. */
 export interface UpdateTenantInput {
   name?: string;
@@ -35,7 +43,8 @@ export interface UpdateTenantInput {
 export async function createTenant(deps: AdminDeps, input: CreateTenantInput): Promise<{ tenant: TenantView; keyId: string; apiKey: string }> {
   checkSlug(input.slug);
   checkPlan(input.plan);
-  if (!input.name.trim()) throw usageError("--name must not be empty");
+  checkName(input.name);
+  if (input.keyName !== undefined) checkLabel(input.keyName, "--key-name");
   const id = crypto.randomUUID();
   const key = await mintApiKey(deps.pepper);
   try {
@@ -69,33 +78,54 @@ export async function getTenant(deps: AdminDeps, slug: string): Promise<TenantVi
 
 /**
  * Changes name, plan, feature overrides and/or rate limit, then invalidates the Worker's cached lookups of every key
- * of the tenant, so the next request (also inside an open session) sees the new tools and limit.
+ * of the tenant, so the next request (also inside an open session) sees the new tools and limit. Warns when a plan
+ * change leaves a removal override that hides a feature of the new plan (one the operator did not remove just now).
  */
-export async function updateTenant(deps: AdminDeps, slug: string, input: UpdateTenantInput): Promise<TenantView> {
+export async function updateTenant(deps: AdminDeps, slug: string, input: UpdateTenantInput): Promise<TenantUpdate> {
   if (input.plan !== undefined) checkPlan(input.plan);
-  if (input.name !== undefined && !input.name.trim()) throw usageError("--name must not be empty");
+  if (input.name !== undefined) checkName(input.name);
   if (Object.values(input).every((v) => v === undefined)) {
     throw usageError("nothing to change: give --name, --plan, --features or --rate-limit");
   }
-  const add = input.features?.add ?? [];
-  const remove = input.features?.remove ?? [];
-  // An added feature leaves the removals and a removed one leaves the additions, so the latest word wins.
-  return changeTenant(deps, slug, {
-    text: `update public.tenants set
-             name = coalesce($1, name),
-             plan = coalesce($2, plan),
-             rate_limit_per_minute = coalesce($3::int, rate_limit_per_minute),
-             features_add = array(select distinct f from unnest(features_add || $4::text[]) as f
-                                   where f <> all($5::text[]) order by f),
-             features_remove = array(select distinct f from unnest(features_remove || $5::text[]) as f
-                                      where f <> all($4::text[]) order by f)`,
-    params: [input.name ?? null, input.plan ?? null, input.rateLimitPerMinute ?? null, add, remove],
-  });
+  const f = input.features;
+  const add = f?.add ?? [];
+  const remove = f?.remove ?? [];
+  // `=plan` empties both lists first and `~name` drops a name from both; then an added feature leaves the removals
+  // and a removed one leaves the additions, so the latest word wins. (The parser refuses one name with two signs.)
+  const { tenant, before } = await changeTenant(
+    deps,
+    slug,
+    {
+      text: `update public.tenants set
+               name = coalesce($1, name),
+               plan = coalesce($2, plan),
+               rate_limit_per_minute = coalesce($3::int, rate_limit_per_minute),
+               features_add = array(select distinct f
+                                      from unnest(case when $6::boolean then '{}'::text[] else features_add end || $4::text[]) as f
+                                     where f <> all($5::text[] || $7::text[]) order by f),
+               features_remove = array(select distinct f
+                                         from unnest(case when $6::boolean then '{}'::text[] else features_remove end || $5::text[]) as f
+                                        where f <> all($4::text[] || $7::text[]) order by f)`,
+      params: [input.name ?? null, input.plan ?? null, input.rateLimitPerMinute ?? null, add, remove, f?.reset ?? false, f?.clear ?? []],
+    },
+    { text: "select plan from public.tenants" },
+  );
+  const warnings: string[] = [];
+  if (input.plan !== undefined && before?.plan !== tenant.plan) {
+    const hidden = hiddenPlanFeatures(tenant.plan as Plan, tenant.featuresRemove).filter((x) => !remove.includes(x));
+    for (const x of hidden) {
+      warnings.push(
+        `the override -${x} still hides ${x}, which the ${tenant.plan} plan includes; ` +
+          `drop it with --features ~${x} (or --features =plan to drop every override)`,
+      );
+    }
+  }
+  return { tenant, warnings };
 }
 
 /** Suspends (every request gets 403 from the next one on) or resumes a tenant. Idempotent. */
 export async function setTenantStatus(deps: AdminDeps, slug: string, status: "active" | "suspended"): Promise<TenantView> {
-  return changeTenant(deps, slug, { text: "update public.tenants set status = $1", params: [status] });
+  return (await changeTenant(deps, slug, { text: "update public.tenants set status = $1", params: [status] })).tenant;
 }
 
 /**
@@ -112,16 +142,21 @@ export async function deleteTenant(deps: AdminDeps, slug: string): Promise<{ id:
   return { id: String(deleted.id), slug: String(deleted.slug) };
 }
 
-/** Runs one UPDATE of the tenant in scope, reads it back and its key ids, then invalidates those keys' lookups. */
-async function changeTenant(deps: AdminDeps, slug: string, update: { text: string; params: unknown[] }): Promise<TenantView> {
+/**
+ * Runs one UPDATE of the tenant in scope (after `before`, a read of the row as it was, when given), reads it back and
+ * its key ids, then invalidates those keys' lookups.
+ */
+async function changeTenant(deps: AdminDeps, slug: string, update: Statement, before?: Statement): Promise<{ tenant: TenantView; before?: Row }> {
   const { results } = await ownerTransaction(deps.sql, { slug }, [
+    ...(before ? [before] : []),
     update,
     { text: TENANT_SELECT },
     { text: "select id from public.api_keys" },
   ]);
-  const tenant = toTenantView(one(results[1], slug));
-  await invalidateWorkerCache(deps.redis, keyIds(results[2]));
-  return tenant;
+  const [old, , read, keys] = before ? results : [undefined, ...results];
+  const tenant = toTenantView(one(read, slug));
+  await invalidateWorkerCache(deps.redis, keyIds(keys));
+  return { tenant, before: old?.[0] };
 }
 
 function keyIds(rows: Row[] | undefined): string[] {
@@ -139,6 +174,11 @@ function checkSlug(slug: string): void {
   if (!SLUG.test(slug)) {
     throw usageError(`--slug must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit, got "${slug}"`);
   }
+}
+
+function checkName(name: string): void {
+  if (!name.trim()) throw usageError("--name must not be empty");
+  checkLabel(name, "--name");
 }
 
 function checkPlan(plan: string): void {

@@ -106,6 +106,12 @@ describe("help", { timeout: 30_000 }, () => {
       expect(run.stdout.startsWith(`Usage: npm run admin -- ${c.words.join(" ")}`)).toBe(true);
       expect(run.stdout).toContain("--json");
     }
+    for (const words of [["tenant", "create"], ["tenant", "update"]]) {
+      const help = (await cli([...words, "--help"], {})).stdout;
+      for (const text of ["--allow-test-features", "conformance suite only"]) expect(help).toContain(text);
+    }
+    const update = (await cli(["tenant", "update", "--help"], {})).stdout;
+    for (const text of ["~name", "=plan"]) expect(update).toContain(text);
   });
 });
 
@@ -298,6 +304,198 @@ describe("local stack", { timeout: 30_000 }, () => {
     expect(created.tenant.slug).toBe(s);
     const { tenants } = await json<{ tenants: { slug: string }[] }>(["tenant", "list", "--dev-vars", vars], {});
     expect(tenants.map((t) => t.slug)).toContain(s);
+  });
+});
+
+describe("feature overrides", { timeout: 30_000 }, () => {
+  it("~name drops one override and =plan drops them all, back to the plan's features", async () => {
+    const s = slug("feat");
+    await json(["tenant", "create", "--slug", s, "--name", "Overrides", "--plan", "pro", "--features", "+bulk_export,-advanced_analytics"]);
+    const one = await json<{ tenant: Record<string, unknown> }>(["tenant", "update", s, "--features", "~bulk_export"]);
+    expect(one.tenant).toMatchObject({ features: ["core"], featuresAdd: [], featuresRemove: ["advanced_analytics"] });
+    const all = await json<{ tenant: Record<string, unknown> }>(["tenant", "update", s, "--features", "=plan"]);
+    expect(all.tenant).toMatchObject({ features: ["core", "advanced_analytics"], featuresAdd: [], featuresRemove: [] });
+    // A reset and new overrides in one go: the reset comes first.
+    await json(["tenant", "update", s, "--features", "-advanced_analytics"]);
+    const again = await json<{ tenant: Record<string, unknown> }>(["tenant", "update", s, "--features", "=plan,+bulk_export"]);
+    expect(again.tenant).toMatchObject({ featuresAdd: ["bulk_export"], featuresRemove: [] });
+    // Dropping an override that is not there changes nothing and is no error.
+    const same = await json<{ tenant: Record<string, unknown> }>(["tenant", "update", s, "--features", "~advanced_analytics"]);
+    expect({ ...same.tenant, updatedAt: null }).toEqual({ ...again.tenant, updatedAt: null });
+
+    await fails(["tenant", "update", s, "--features", "~bulk_export,+bulk_export"], 2, /bulk_export/, {});
+    await fails(["tenant", "create", "--slug", slug("x"), "--name", "n", "--plan", "free", "--features", "=plan"], 2, /only .*tenant update/, {});
+    await fails(["tenant", "create", "--slug", slug("x"), "--name", "n", "--plan", "free", "--features", "~bulk_export"], 2, /only .*tenant update/, {});
+  });
+
+  it("tenant show tells the plan's features, the overrides and the effective features apart", async () => {
+    const s = slug("show");
+    await json(["tenant", "create", "--slug", s, "--name", "Show", "--plan", "pro", "--features", "+bulk_export,-advanced_analytics"]);
+    const shown = (await cli(["tenant", "show", s])).stdout;
+    expect(shown).toMatch(/^plan\s+pro \(features: core, advanced_analytics\)$/m);
+    expect(shown).toMatch(/^overrides\s+\+bulk_export \(added\), -advanced_analytics \(removed\)$/m);
+    expect(shown).toMatch(/^features\s+core, bulk_export$/m);
+    await json(["tenant", "update", s, "--features", "=plan"]);
+    expect((await cli(["tenant", "show", s])).stdout).toMatch(/^overrides\s+none$/m);
+  });
+
+  it("a plan change that leaves an override hiding one of the new plan's features warns on stderr", async () => {
+    const s = slug("warn");
+    await json(["tenant", "create", "--slug", s, "--name", "Warn", "--plan", "free", "--features", "-bulk_export"]);
+    const run = await cli(["tenant", "update", s, "--plan", "enterprise", "--json"]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).tenant).toMatchObject({ plan: "enterprise", featuresRemove: ["bulk_export"] });
+    expect(run.stderr).toMatch(/^warning: [^\n]*-bulk_export[^\n]*enterprise[^\n]*~bulk_export[^\n]*\n$/);
+    // No plan change, or the same plan again: no warning.
+    for (const args of [["--rate-limit", "61"], ["--plan", "enterprise"]]) {
+      const quiet = await cli(["tenant", "update", s, ...args]);
+      expect([quiet.code, quiet.stderr]).toEqual([0, ""]);
+    }
+    // Clearing the override in the same command: no warning.
+    await json(["tenant", "update", s, "--plan", "free"]);
+    expect((await json<{ tenant: { features: string[] } }>(["tenant", "update", s, "--plan", "enterprise", "--features", "~bulk_export"])).tenant.features).toContain(
+      "bulk_export",
+    );
+  });
+
+  it("conformance_fixtures is refused in tenant create/update unless --allow-test-features", async () => {
+    const s = slug("fix");
+    await fails(["tenant", "create", "--slug", s, "--name", "n", "--plan", "free", "--features", "+conformance_fixtures"], 2, /conformance_fixtures.*conformance suite only.*--allow-test-features/, {});
+    const made = await json<{ tenant: { features: string[] } }>([
+      "tenant", "create", "--slug", s, "--name", "n", "--plan", "free", "--features", "+conformance_fixtures", "--allow-test-features",
+    ]);
+    expect(made.tenant.features).toContain("conformance_fixtures");
+    // Taking it away needs no flag.
+    expect((await json<{ tenant: { features: string[] } }>(["tenant", "update", s, "--features", "~conformance_fixtures"])).tenant.features).toEqual(["core"]);
+    await fails(["tenant", "update", s, "--features", "conformance_fixtures"], 2, /--allow-test-features/, {});
+    await json(["tenant", "update", s, "--features", "+conformance_fixtures", "--allow-test-features"]);
+  });
+});
+
+describe("secrets given to the CLI", { timeout: 60_000 }, () => {
+  it("no command prints a full key it was given, as an argument or an option value", async () => {
+    const s = slug("sec");
+    await json(["tenant", "create", "--slug", s, "--name", "Secrets", "--plan", "free"]);
+    const victim = await json<{ keyId: string; apiKey: string }>(["key", "create", s, "--name", "victim"]);
+    const secret = victim.apiKey.split("_")[2] as string;
+    // Shaped like a key but not a real one, so no command below changes a real key by accident.
+    const fake = `tmcp_${"a".repeat(16)}_${"b".repeat(40)}`;
+    const spare = await json<{ keyId: string }>(["key", "create", s, "--name", "spare"]);
+    const valid: Record<string, string> = { slug: s, "key id": spare.keyId };
+    const runs: { args: string[]; env?: Record<string, string> }[] = [
+      { args: [fake] },
+      { args: ["tenant", fake] },
+      { args: ["tenant", "list", "--dev-vars", fake], env: {} },
+    ];
+    for (const c of COMMANDS) {
+      const base = c.args.map((a) => valid[a] as string);
+      c.args.forEach((_, i) => runs.push({ args: [...c.words, ...base.map((v, j) => (i === j ? fake : v))] }));
+      runs.push({ args: [...c.words, ...base, fake] });
+      const required: Record<string, string> = c.words.join(" ") === "tenant create" ? { slug: slug("sec"), name: "n", plan: "free" } : {};
+      for (const [name, option] of Object.entries(c.options)) {
+        if (option.type !== "string") continue;
+        const values: Record<string, string> = { ...required, [name]: fake };
+        runs.push({ args: [...c.words, ...base, ...Object.entries(values).flatMap(([k, v]) => [`--${k}`, v])] });
+      }
+    }
+    const fakeSecret = fake.split("_")[2] as string;
+    for (const { args, env } of runs) {
+      for (const json of [[], ["--json"]]) {
+        const run = await cli([...args, ...json], env);
+        expect(run.stdout + run.stderr, args.join(" ")).not.toContain(fakeSecret);
+      }
+    }
+    // The real key, given whole to the commands that take a key: revoke resolves its id and never echoes it.
+    const rotated = await cli(["key", "rotate", victim.apiKey, "--grace", "0"]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout + rotated.stderr).not.toContain(secret);
+    const revoked = await cli(["key", "revoke", victim.apiKey, "--json"]);
+    expect([revoked.code, revoked.stderr]).toEqual([0, ""]);
+    expect(revoked.stdout).not.toContain(secret);
+    expect(JSON.parse(revoked.stdout).key).toMatchObject({ id: victim.keyId, status: "revoked" });
+    // Nothing was stored under the key's text either.
+    const listed = await cli(["key", "list", s, "--json"]);
+    expect(listed.stdout).not.toContain(fakeSecret);
+    expect((await cli(["tenant", "list", "--json"])).stdout).not.toContain(fakeSecret);
+  });
+});
+
+describe("control characters", { timeout: 30_000 }, () => {
+  const EVIL = "Evil\u001b[2J\u001b[H\nforged-row  free  active\r\u0007\u007f\u0085\u009b31m\u202eend";
+  const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
+
+  it("names, labels and tool names are escaped in tables and fields; --json stays exact", async () => {
+    const s = slug("ctl");
+    const { tenant } = await json<{ tenant: { id: string } }>(["tenant", "create", "--slug", s, "--name", "Plain", "--plan", "free"]);
+    // Written behind the CLI's back, as SQL or an older CLI could have.
+    await admin.query("update public.tenants set name = $2 where id = $1", [tenant.id, EVIL]);
+    await admin.query("update public.api_keys set name = $2 where tenant_id = $1", [tenant.id, EVIL]);
+    await admin.query(
+      "insert into public.audit_log (tenant_id, request_id, key_id, tool, status, duration_ms) values ($1, 'r-ctl', 'k', $2, 'ok', 1)",
+      [tenant.id, EVIL],
+    );
+    for (const args of [["tenant", "list"], ["tenant", "show", s], ["key", "list", s], ["usage", s]]) {
+      const run = await cli(args);
+      expect([run.code, run.stderr], args.join(" ")).toEqual([0, ""]);
+      expect(run.stdout, args.join(" ")).not.toMatch(RAW);
+      expect(run.stdout, args.join(" ")).toContain("Evil\\x1b[2J\\x1b[H\\nforged-row  free  active\\r\\x07\\x7f\\x85\\x9b31m\\u202eend");
+      expect(run.stdout.split("\n").some((line) => line.startsWith("forged-row"))).toBe(false);
+    }
+    expect((await json<{ tenant: { name: string } }>(["tenant", "show", s])).tenant.name).toBe(EVIL);
+    expect((await json<{ keys: { name: string }[] }>(["key", "list", s])).keys[0]?.name).toBe(EVIL);
+    expect((await json<{ tools: { tool: string }[] }>(["usage", s])).tools[0]?.tool).toBe(EVIL);
+    // Error messages that quote what they were given are escaped too.
+    const failed = await cli(["tenant", "show", "x\u001b[2Jy"]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/^error: [^\n]+\n$/);
+    expect(failed.stderr.slice(0, -1)).not.toMatch(RAW);
+  });
+
+  it("control characters are refused in tenant names and key labels", async () => {
+    const s = slug("ctl");
+    await fails(["tenant", "create", "--slug", s, "--name", "a\u001bb", "--plan", "free"], 2, /--name must not contain control characters/, {});
+    await fails(["tenant", "create", "--slug", s, "--name", "a", "--plan", "free", "--key-name", "x\ny"], 2, /--key-name must not contain control characters/, {});
+    await fails(["tenant", "update", s, "--name", "a\u0085b"], 2, /--name must not contain control characters/, {});
+    await fails(["key", "create", s, "--name", "a\u0007"], 2, /--name must not contain control characters/, {});
+  });
+});
+
+describe("ranges", { timeout: 30_000 }, () => {
+  it("out-of-range numbers and durations are usage errors naming the option and its range, never database errors", async () => {
+    const s = slug("range");
+    await json(["tenant", "create", "--slug", s, "--name", "Range", "--plan", "free"]);
+    const { keyId } = await json<{ keyId: string }>(["key", "create", s]);
+    const cases: [string[], RegExp][] = [
+      [["tenant", "update", s, "--rate-limit", "2147483648"], /--rate-limit must be a positive whole number \(1 to 2147483647\), got "2147483648"/],
+      [["tenant", "create", "--slug", slug("r"), "--name", "n", "--plan", "free", "--rate-limit", "99999999999999999999"], /--rate-limit must be a positive whole number \(1 to 2147483647\)/],
+      [["usage", s, "--since", "9999999999w"], /--since must be at most 36500d \(100 years\), got "9999999999w"/],
+      [["usage", s, "--since", "99999999999999999999999d"], /--since must be at most 36500d/],
+      [["key", "create", s, "--expires-in", "9999999999w"], /--expires-in must be at most 36500d/],
+      [["key", "rotate", keyId, "--grace", "9999999999w"], /--grace must be at most 36500d/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await cli(args);
+      expect([run.code, run.stdout], args.join(" ")).toEqual([2, ""]);
+      expect(run.stderr, args.join(" ")).toMatch(message);
+      expect(run.stderr).not.toMatch(/database error|out of range|overflow/);
+    }
+    // The largest allowed values work.
+    expect((await json<{ tenant: { rateLimitPerMinute: number } }>(["tenant", "update", s, "--rate-limit", "2147483647"])).tenant.rateLimitPerMinute).toBe(2147483647);
+    await json(["usage", s, "--since", "36500d"]);
+  });
+});
+
+describe("key list", { timeout: 30_000 }, () => {
+  it('"last used" is shown to the minute, as the Worker records it; JSON keeps the exact time', async () => {
+    const s = slug("used");
+    await json(["tenant", "create", "--slug", s, "--name", "Used", "--plan", "free"]);
+    const { tenants } = await json<{ tenants: { slug: string; id: string }[] }>(["tenant", "list"]);
+    const id = tenants.find((t) => t.slug === s)?.id;
+    await admin.query("update public.api_keys set last_used_at = '2026-11-26 13:59:42.5Z' where tenant_id = $1", [id]);
+    const human = (await cli(["key", "list", s])).stdout;
+    expect(human).toMatch(/  2026-11-26 13:59Z  /);
+    expect(human).not.toContain("13:59:42");
+    expect((await json<{ keys: { lastUsedAt: string }[] }>(["key", "list", s])).keys[0]?.lastUsedAt).toBe("2026-11-26T13:59:42.500Z");
   });
 });
 
