@@ -13,12 +13,23 @@ export interface Principal {
 // Verified against when the key id is unknown, so a miss costs the same HMAC as a wrong secret.
 const DUMMY_HASH = "0".repeat(64);
 
+/** A key that verified: who is calling, and the record it verified against. */
+export interface Verified {
+  principal: Principal;
+  record: KeyRecord;
+}
+
+/** {@link verify}, for callers that need only the principal. */
+export async function authenticate(request: Request, rc: RequestContext): Promise<Principal> {
+  return (await verify(request, rc)).principal;
+}
+
 /**
  * Authenticates the request's bearer API key. Runs on every request (a session is never a credential). Missing,
  * malformed, unknown, wrong-secret, expired and revoked keys, and a key used on another tenant's host name (when
  * TENANT_HOST_SUFFIX is set), all get the same 401 (RFC 6750 `WWW-Authenticate`); the reason goes to the log only. A suspended tenant gets 403. Redis or Postgres down gets 503.
  */
-export async function authenticate(request: Request, rc: RequestContext): Promise<Principal> {
+export async function verify(request: Request, rc: RequestContext): Promise<Verified> {
   const presented = bearerToken(request);
   const parsed = presented === null ? null : parseApiKey(presented);
   if (!parsed) throw unauthorized(presented === null ? "no bearer token" : "malformed key");
@@ -55,7 +66,7 @@ export async function authenticate(request: Request, rc: RequestContext): Promis
     throw new HttpError(403, "Tenant suspended", { internal: `tenant ${record.tenant.slug} is ${record.tenant.status}` });
   }
   const t = record.tenant;
-  return {
+  const principal: Principal = {
     keyId: record.keyId,
     tenant: {
       id: record.tenantId,
@@ -68,6 +79,7 @@ export async function authenticate(request: Request, rc: RequestContext): Promis
       config: t.config,
     },
   };
+  return { principal, record };
 }
 
 /**

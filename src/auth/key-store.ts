@@ -48,6 +48,19 @@ export async function invalidateCachedKeys(redis: Pick<Redis, "set">, keyIds: re
   await Promise.all(keyIds.map((id) => redis.set(keyCacheKey(id), marker, { ex: INVALIDATION_TTL_SECONDS })));
 }
 
+/**
+ * The beginning of `record`'s cache entry as {@link loadKeyRecord} writes it: key id, tenant id, secret hash, expiry
+ * and revocation, up to the tenant. While the cached entry still begins with it, the key is the one that verified and
+ * has not been revoked, re-dated or invalidated since; admission's rate-limit script compares it in Redis. It relies
+ * on the property order of {@link toRecord} (JSON.stringify keeps insertion order); a test writes a real entry and
+ * checks the two agree.
+ */
+export function recordFingerprint(record: KeyRecord): string {
+  const { keyId, tenantId, secretHash, expiresAt, revokedAt } = record;
+  const head = JSON.stringify({ record: { keyId, tenantId, secretHash, expiresAt, revokedAt } });
+  return `${head.slice(0, -2)},"tenant":`;
+}
+
 /** What {@link loadKeyRecord} needs. */
 export interface KeyStoreDeps {
   redis: Pick<Redis, "get" | "set">;

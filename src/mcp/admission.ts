@@ -1,7 +1,9 @@
-import { authenticate, bearerToken, type Principal } from "../auth/authenticate.ts";
+import { bearerToken, verify, type Principal } from "../auth/authenticate.ts";
+import { parseApiKey } from "../auth/api-key.ts";
+import { keyCacheKey } from "../auth/key-store.ts";
 import { forget, recall, remember } from "../auth/recall.ts";
 import type { RequestContext } from "../context.ts";
-import { enforceRateLimit, type RateLimitOutcome } from "../ratelimit/limiter.ts";
+import { enforceRateLimit, enforceRateLimitIfKeyLive, type RateLimitOutcome } from "../ratelimit/limiter.ts";
 import { SessionStore, type SessionRecord } from "../session/store.ts";
 
 /** Headers a stage wants on the final response, whatever it is (rate-limit counters). */
@@ -26,10 +28,13 @@ export interface Admission {
  * Cold (first request with this key in this isolate): the key lookup, then the rate limit and session lookup side
  * by side: two round trips. Warm: the isolate remembers which tenant the exact presented key belonged to
  * ({@link recall}), so the rate limit and the session lookup are issued in the same tick as the key lookup and the
- * Upstash client's auto-pipelining sends them together: one round trip. The key is still verified against the
- * record just read; if it fails, the early work is discarded (it spent one unit of the tenant's own budget, which
- * only a holder of that tenant's full key can cause). If the tenant's limit changed since it was remembered, the
- * limiter runs again with the new limit, so the changed limit applies to this very request (counting it twice,
+ * Upstash client's auto-pipelining sends them together: one round trip. The early count runs in one Redis script with
+ * a check of the key's cache entry, so it spends a unit only while the entry still shows the key as it verified: a
+ * key revoked, expired, rotated past its grace or invalidated since costs its tenant nothing, however many requests
+ * with it are in flight (and a key past its own dates is not recalled at all). When the check fails, nothing was
+ * counted, and the limiter runs after verification as on a cold request. The key is still verified against the
+ * record just read; if it fails, the early work is discarded. If the tenant's limit changed since it was remembered,
+ * the limiter runs again with the new limit, so the changed limit applies to this very request (counting it twice,
  * once per change per isolate).
  */
 export async function admit(
@@ -39,14 +44,18 @@ export async function admit(
   sessionId: string | null,
 ): Promise<Admission> {
   const token = bearerToken(request);
-  const guess = token === null ? undefined : recall(token);
-  const authenticating = authenticate(request, rc);
+  const guess = token === null ? undefined : recall(token, rc.now());
+  const keyId = token === null ? null : (parseApiKey(token)?.keyId ?? null);
+  const authenticating = verify(request, rc);
 
-  let early: { limit: Promise<RateLimitOutcome>; session?: Promise<SessionRecord | null> } | undefined;
-  if (guess) {
+  let early: { limit: Promise<RateLimitOutcome | null>; session?: Promise<SessionRecord | null> } | undefined;
+  if (guess && keyId !== null) {
     const store = new SessionStore(rc.redis, rc.config.sessionTtlSeconds);
     early = {
-      limit: enforceRateLimit({ id: guess.tenantId, rateLimitPerMinute: guess.rateLimitPerMinute }, rc),
+      limit: enforceRateLimitIfKeyLive({ id: guess.tenantId, rateLimitPerMinute: guess.rateLimitPerMinute }, rc, {
+        cacheKey: keyCacheKey(keyId),
+        fingerprint: guess.fingerprint,
+      }),
       ...(sessionId ? { session: store.touch(guess.tenantId, sessionId) } : {}),
     };
     // Settled later, or never when authentication fails: never an unhandled rejection.
@@ -56,12 +65,13 @@ export async function admit(
 
   let principal: Principal;
   try {
-    principal = await authenticating;
+    const verified = await authenticating;
+    principal = verified.principal;
+    if (token !== null) remember(token, verified);
   } catch (err) {
     if (token !== null) forget(token);
     throw err;
   }
-  if (token !== null) remember(token, principal);
 
   const sameTenant = early !== undefined && guess?.tenantId === principal.tenant.id;
   const sameLimit = sameTenant && guess?.rateLimitPerMinute === principal.tenant.rateLimitPerMinute;
@@ -69,7 +79,9 @@ export async function admit(
   return {
     principal,
     gate: async () => {
-      Object.assign(headers, (await (limit ?? enforceRateLimit(principal.tenant, rc))).headers);
+      // `null`: the early count found the key's cache entry changed and counted nothing; count now, verified.
+      const counted = (await limit) ?? (await enforceRateLimit(principal.tenant, rc));
+      Object.assign(headers, counted.headers);
     },
     ...(sameTenant && early?.session ? { session: early.session } : {}),
   };

@@ -1,9 +1,15 @@
-import { Ratelimit } from "@upstash/ratelimit";
+import { Ratelimit, type RatelimitConfig } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log/logger.ts";
 import { HttpError } from "../http/errors.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
+import { liveKeyWindow, type LiveKeyCheck } from "./live-key-window.ts";
+
+export type { LiveKeyCheck } from "./live-key-window.ts";
+
+const WINDOW = "60 s";
+const WINDOW_MS = 60_000;
 
 /** The outcome of a rate-limit check, as response headers (IETF draft "RateLimit header fields"). */
 export interface RateLimitOutcome {
@@ -28,12 +34,40 @@ export async function enforceRateLimit(
   tenant: Pick<TenantContext, "id" | "rateLimitPerMinute">,
   deps: RateLimitDeps,
 ): Promise<RateLimitOutcome> {
+  return (await count(tenant, deps, Ratelimit.slidingWindow(tenant.rateLimitPerMinute, WINDOW))) as RateLimitOutcome;
+}
+
+/**
+ * {@link enforceRateLimit} for a key that is not verified yet, in the same Redis script as a check of its cache entry
+ * ({@link LiveKeyCheck}): counts only while the entry still shows the key as it last verified. `null` when it did
+ * not: nothing was counted, and the caller counts with {@link enforceRateLimit} once the key has verified. This lets
+ * admission count before verification without letting a key that stopped being valid spend its tenant's budget.
+ */
+export async function enforceRateLimitIfKeyLive(
+  tenant: Pick<TenantContext, "id" | "rateLimitPerMinute">,
+  deps: RateLimitDeps,
+  key: LiveKeyCheck,
+): Promise<RateLimitOutcome | null> {
+  let live = true;
+  const algorithm = liveKeyWindow(tenant.rateLimitPerMinute, WINDOW_MS, key, () => {
+    live = false;
+  });
+  const outcome = await count(tenant, deps, algorithm, () => live);
+  return live ? outcome : null;
+}
+
+async function count(
+  tenant: Pick<TenantContext, "id" | "rateLimitPerMinute">,
+  deps: RateLimitDeps,
+  algorithm: RatelimitConfig["limiter"],
+  live: () => boolean = () => true,
+): Promise<RateLimitOutcome | null> {
   const limit = tenant.rateLimitPerMinute;
   // Built per request because the limit is per tenant; construction does no I/O. The ephemeral cache is off: it
   // would keep tenant state in isolate memory, and it makes counts differ between isolates.
   const limiter = new Ratelimit({
     redis: deps.redis,
-    limiter: Ratelimit.slidingWindow(limit, "60 s"),
+    limiter: algorithm,
     prefix: "tmcp:rl",
     ephemeralCache: false,
     analytics: false,
@@ -46,6 +80,7 @@ export async function enforceRateLimit(
     return degraded(deps, limit, err);
   }
   if (result.reason === "timeout") return degraded(deps, limit, new Error(`no answer within ${deps.config.rateLimitTimeoutMs} ms`));
+  if (!live()) return null;
 
   const resetSeconds = Math.max(0, Math.ceil((result.reset - deps.now()) / 1000));
   const headers = {
