@@ -2,6 +2,11 @@
 export interface Config {
   /** Origins allowed to call `/mcp` from a browser; a request without `Origin` is not affected. */
   allowedOrigins: ReadonlySet<string>;
+  /**
+   * Also allow browser origins on this machine (`localhost`, `127.0.0.1`, `[::1]`, any port), e.g. the Inspector's
+   * direct mode (default false; the local stack of `npm run dev` sets it).
+   */
+  allowLocalhostOrigins: boolean;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   maxBodyBytes: number;
   /** Idle lifetime of a session; every use refreshes it (default 3600). */
@@ -20,7 +25,7 @@ export interface Config {
 
 type ConfigEnv = Pick<
   Env,
-  "ALLOWED_ORIGINS" | "MAX_BODY_BYTES" | "SESSION_TTL_SECONDS" | "RATE_LIMIT_ON_ERROR" | "RATE_LIMIT_TIMEOUT_MS" | "API_KEY_CACHE_TTL_SECONDS"
+  "ALLOWED_ORIGINS" | "ALLOW_LOCALHOST_ORIGINS" | "MAX_BODY_BYTES" | "SESSION_TTL_SECONDS" | "RATE_LIMIT_ON_ERROR" | "RATE_LIMIT_TIMEOUT_MS" | "API_KEY_CACHE_TTL_SECONDS"
   | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS"
 >;
 
@@ -40,6 +45,7 @@ export function loadConfig(env: ConfigEnv): Config {
         .map((s) => s.trim())
         .filter(Boolean),
     ),
+    allowLocalhostOrigins: flag(env.ALLOW_LOCALHOST_ORIGINS, "ALLOW_LOCALHOST_ORIGINS"),
     maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, 1_048_576, "MAX_BODY_BYTES"),
     sessionTtlSeconds: positiveInt(env.SESSION_TTL_SECONDS, 3600, "SESSION_TTL_SECONDS"),
     rateLimitOnError: onError,
@@ -50,6 +56,12 @@ export function loadConfig(env: ConfigEnv): Config {
   });
   cache.set(env, config);
   return config;
+}
+
+function flag(raw: string | undefined, name: string): boolean {
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  throw new Error(`${name} must be "true" or "false", got "${raw}"`);
 }
 
 function positiveInt(raw: string | undefined, fallback: number, name: string): number {

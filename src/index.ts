@@ -2,6 +2,7 @@ import { createRequestContext, type RequestContext } from "./context.ts";
 import { errorResponse, HttpError } from "./http/errors.ts";
 import { healthz } from "./http/healthz.ts";
 import { healthzTenant } from "./http/healthz-tenant.ts";
+import { GET_ONLY, notFound } from "./http/messages.ts";
 import { handleMcp, type ResponseHeaders } from "./mcp/endpoint.ts";
 
 /**
@@ -30,11 +31,13 @@ export default {
 async function route(request: Request, rc: RequestContext, headers: ResponseHeaders): Promise<Response> {
   const { pathname } = new URL(request.url);
   if (pathname === "/mcp") return handleMcp(request, rc, headers);
-  if (pathname === "/healthz" && request.method === "GET") {
+  if (pathname === "/healthz" || pathname === "/healthz/tenant") {
+    // As on /mcp: a method the route does not serve is 405 with Allow, not 404.
+    if (request.method !== "GET") throw new HttpError(405, GET_ONLY, { headers: { allow: "GET" } });
+    if (pathname === "/healthz/tenant") return healthzTenant(request, rc);
     return healthz({ sql: rc.sql, redis: rc.redis }, (msg, err) => rc.log.error(msg, { error: err instanceof Error ? err : String(err) }));
   }
-  if (pathname === "/healthz/tenant" && request.method === "GET") return healthzTenant(request, rc);
-  throw new HttpError(404, "Not found");
+  throw new HttpError(404, notFound(pathname));
 }
 
 /** Adds headers to a response; responses built by the SDK may have immutable headers, so copy when needed. */

@@ -14,7 +14,8 @@ export function appDatabaseUrl(adminUrl: string): string {
 }
 
 /**
- * Writes the variables `wrangler dev` needs to reach the local cloud (git-ignored `.dev.vars`). The API-key pepper
+ * Writes the variables `wrangler dev` needs to reach the local cloud (git-ignored `.dev.vars`), and marks the Worker as
+ * local (loopback browser origins allowed). The API-key pepper
  * already in the file is kept, so keys minted earlier keep verifying; a new one is generated only on first run.
  * Returns the variables written.
  */
@@ -27,6 +28,9 @@ export async function writeDevVars(path: string, cloud: Cloud): Promise<Record<s
     API_KEY_PEPPER: existing.API_KEY_PEPPER || randomBytes(32).toString("base64url"),
     LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint,
     LOCAL_NEON_WS_PROXY: cloud.neonWsProxy,
+    // Browsers on this machine (the Inspector's direct mode, a local web app) may call the local Worker; a deployed
+    // Worker keeps the wrangler.toml default (off) and serves only the origins ALLOWED_ORIGINS names.
+    ALLOW_LOCALHOST_ORIGINS: "true",
   };
   const body = Object.entries(vars)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)

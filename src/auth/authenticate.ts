@@ -1,5 +1,6 @@
 import type { RequestContext } from "../context.ts";
 import { HttpError, unavailable } from "../http/errors.ts";
+import { bearerChallenge, INVALID_API_KEY, TENANT_SUSPENDED } from "../http/messages.ts";
 import { effectiveFeatures, type TenantContext } from "../tenancy/tenant.ts";
 import { parseApiKey, verifySecret } from "./api-key.ts";
 import { loadKeyRecord, type KeyRecord } from "./key-store.ts";
@@ -32,7 +33,7 @@ export async function authenticate(request: Request, rc: RequestContext): Promis
 export async function verify(request: Request, rc: RequestContext): Promise<Verified> {
   const presented = bearerToken(request);
   const parsed = presented === null ? null : parseApiKey(presented);
-  if (!parsed) throw unauthorized(presented === null ? "no bearer token" : "malformed key");
+  if (!parsed) throw unauthorized(presented === null ? "no bearer token" : "malformed key", presented !== null);
   rc.fields.key_id = parsed.keyId;
 
   let record: KeyRecord | null;
@@ -63,7 +64,7 @@ export async function verify(request: Request, rc: RequestContext): Promise<Veri
 
   rc.fields.tenant_id = record.tenantId;
   if (record.tenant.status !== "active") {
-    throw new HttpError(403, "Tenant suspended", { internal: `tenant ${record.tenant.slug} is ${record.tenant.status}` });
+    throw new TenantSuspendedError(record.tenant.slug, record.tenant.status);
   }
   const t = record.tenant;
   const principal: Principal = {
@@ -102,9 +103,23 @@ export function bearerToken(request: Request): string | null {
   return m ? (m[1] as string) : null;
 }
 
-function unauthorized(reason: string): HttpError {
-  return new HttpError(401, "Unauthorized", {
+/**
+ * 403 for a valid key whose tenant is not active. Only the holder of that tenant's full key can get it, so it may name
+ * the tenant (`GET /healthz/tenant` reports it); the response body does not.
+ */
+export class TenantSuspendedError extends HttpError {
+  readonly tenantSlug: string;
+
+  constructor(slug: string, status: string) {
+    super(403, TENANT_SUSPENDED, { internal: `tenant ${slug} is ${status}` });
+    this.tenantSlug = slug;
+  }
+}
+
+/** The one 401, whatever the reason; only a request that carried no bearer token gets a challenge without an error. */
+function unauthorized(reason: string, tokenPresented = true): HttpError {
+  return new HttpError(401, INVALID_API_KEY, {
     internal: reason,
-    headers: { "www-authenticate": 'Bearer realm="tenant-mcp", error="invalid_token"' },
+    headers: { "www-authenticate": bearerChallenge(tokenPresented) },
   });
 }

@@ -1,16 +1,35 @@
 import { JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.ts";
 import { HttpError, RpcCode } from "./errors.ts";
+import { ORIGIN_NOT_ALLOWED, unsupportedVersion } from "./messages.ts";
 
 /**
  * Rejects a browser request from an origin that is not allowed (DNS-rebinding protection, MCP 2025-11-25
  * "Security Warning": servers MUST validate Origin). A request without Origin is a non-browser client and passes.
+ * Allowed: the origins in ALLOWED_ORIGINS and, on the local stack only (ALLOW_LOCALHOST_ORIGINS), loopback origins.
  */
 export function checkOrigin(request: Request, config: Config): void {
   const origin = request.headers.get("origin");
-  if (origin !== null && !config.allowedOrigins.has(origin)) {
-    throw new HttpError(403, "Origin not allowed", { internal: `origin ${origin} not in ALLOWED_ORIGINS` });
+  if (origin === null || config.allowedOrigins.has(origin)) return;
+  if (config.allowLocalhostOrigins && isLoopbackOrigin(origin)) return;
+  throw new HttpError(403, ORIGIN_NOT_ALLOWED, { internal: `origin ${origin.slice(0, 200)} not in ALLOWED_ORIGINS` });
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Whether `origin` is exactly an http(s) origin on this machine: host `localhost`, `127.0.0.1` or `[::1]`, any port.
+ * It must be a bare origin as browsers send it (no path, no user info), and the host must match whole, so
+ * `localhost.evil.com` and `127.0.0.1.evil.com` (names an attacker controls) do not pass.
+ */
+export function isLoopbackOrigin(origin: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
   }
+  return (url.protocol === "http:" || url.protocol === "https:") && url.origin === origin && LOOPBACK_HOSTS.has(url.hostname);
 }
 
 /** Checks the media types a POST to `/mcp` must carry (Streamable HTTP: JSON body, JSON or SSE reply). */
@@ -77,13 +96,15 @@ export function parseMessage(text: string): JSONRPCMessage {
   return parsed.data;
 }
 
-/** MCP 2025-06-18+: an `MCP-Protocol-Version` header the server does not support MUST get 400. */
-export function checkProtocolVersionHeader(request: Request): void {
+/**
+ * MCP 2025-06-18+: an `MCP-Protocol-Version` header the server does not support MUST get 400. The message lists what
+ * the endpoint serves: the legacy revisions checked here and `alsoServed` (revisions another lane answers).
+ */
+export function checkProtocolVersionHeader(request: Request, alsoServed: readonly string[] = []): void {
   const version = request.headers.get("mcp-protocol-version");
   if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-    throw new HttpError(400, `Unsupported protocol version: ${version.slice(0, 32)}`, {
+    throw new HttpError(400, unsupportedVersion(version, [...alsoServed, ...SUPPORTED_PROTOCOL_VERSIONS]), {
       code: RpcCode.InvalidRequest,
-      internal: `supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { authenticate, type Principal } from "../auth/authenticate.ts";
+import { authenticate, TenantSuspendedError, type Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { createTenantDb } from "../db/tenant-db.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
@@ -7,15 +7,18 @@ import { HttpError } from "./errors.ts";
 /** How long the data-path check may take before it counts as a database failure. */
 const PROBE_TIMEOUT_MS = 2000;
 
-/** What `GET /healthz/tenant` reports; `status` names the first thing that is wrong. */
+/**
+ * What `GET /healthz/tenant` reports, in one shape for every answer past authentication; `status` names the first
+ * thing that is wrong. A check that was not run (a suspended tenant is not probed further) says `skipped`.
+ */
 export interface TenantHealth {
   status: "ok" | "suspended" | "database" | "rate_limited" | "unavailable";
-  /** The tenant's slug, once the key has been verified. */
-  tenant?: string;
+  /** The tenant's slug: the caller holds its key. */
+  tenant: string;
   checks: {
     tenant: "active" | "suspended";
-    database?: "ok" | "unavailable";
-    rate_limit?: "ok" | "exceeded" | "unavailable";
+    database: "ok" | "unavailable" | "skipped";
+    rate_limit: "ok" | "exceeded" | "unavailable" | "skipped";
   };
 }
 
@@ -23,17 +26,21 @@ export interface TenantHealth {
  * `GET /healthz/tenant` with one tenant's API key, for an uptime probe per tenant. 200 when the tenant is active, a
  * query through its row-level-security path answers with exactly its own tenant row, and it is under its rate limit.
  * Otherwise: 403 `suspended`, 503 `database`, 429 `rate_limited` (with Retry-After), 503 `unavailable` when the rate
- * limiter fails closed. A bad key gets the usual 401. The probe counts as one request against the tenant's limit,
- * so it sees exactly what the tenant's next request would.
+ * limiter fails closed. A bad key gets the usual 401, a key store that is down the usual 503. A suspended tenant is not
+ * probed further and not counted. The probe counts as one request against the tenant's limit, so it sees exactly
+ * what the tenant's next request would.
  */
 export async function healthzTenant(request: Request, rc: RequestContext): Promise<Response> {
   let principal: Principal;
   try {
     principal = await authenticate(request, rc);
   } catch (err) {
-    // authenticate answers 403 for exactly one reason: the key is fine and its tenant is suspended.
-    if (err instanceof HttpError && err.status === 403) {
-      return report(403, { status: "suspended", checks: { tenant: "suspended" } });
+    if (err instanceof TenantSuspendedError) {
+      return report(403, {
+        status: "suspended",
+        tenant: err.tenantSlug,
+        checks: { tenant: "suspended", database: "skipped", rate_limit: "skipped" },
+      });
     }
     throw err;
   }
@@ -42,7 +49,7 @@ export async function healthzTenant(request: Request, rc: RequestContext): Promi
 
   const dbOk = database.status === "fulfilled";
   if (!dbOk) rc.log.error("healthz/tenant: database check failed", { error: database.reason as Error });
-  let rateLimit: NonNullable<TenantHealth["checks"]["rate_limit"]> = "ok";
+  let rateLimit: TenantHealth["checks"]["rate_limit"] = "ok";
   let retryAfter: string | undefined;
   if (limited.status === "rejected") {
     const e = limited.reason as unknown;

@@ -1,9 +1,10 @@
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
+import { GET_STREAM_NOT_ALLOWED, MCP_METHOD_NOT_ALLOWED } from "../http/messages.ts";
 import { checkMediaTypes, checkOrigin, checkProtocolVersionHeader, parseMessage, readBodyCapped } from "../http/guard.ts";
 import { admit, type ResponseHeaders } from "./admission.ts";
 import { deleteLegacySession, serveLegacyPost } from "./legacy-lane.ts";
-import { isModernBodilessRequest, isModernPost, modernMethodNotAllowed, serveModernPost } from "./modern-lane.ts";
+import { FIRST_MODERN_REVISION, isModernBodilessRequest, isModernPost, modernMethodNotAllowed, serveModernPost } from "./modern-lane.ts";
 
 export type { ResponseHeaders } from "./admission.ts";
 
@@ -21,7 +22,8 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   }
   if (request.method === "GET" || (request.method !== "POST" && request.method !== "DELETE")) {
     // No standalone SSE stream: a per-request server has nothing to push later.
-    throw new HttpError(405, "Method not allowed", { headers: { allow: "POST, DELETE" } });
+    const message = request.method === "GET" ? GET_STREAM_NOT_ALLOWED : MCP_METHOD_NOT_ALLOWED;
+    throw new HttpError(405, message, { headers: { allow: "POST, DELETE" } });
   }
 
   if (request.method === "DELETE") {
@@ -35,7 +37,7 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   if ("method" in message) rc.fields.method = message.method;
   const modern = await isModernPost(request, message);
   // The modern lane answers a bad MCP-Protocol-Version itself (-32022 / -32020, as the 2026-07-28 revision says).
-  if (!modern) checkProtocolVersionHeader(request);
+  if (!modern) checkProtocolVersionHeader(request, [FIRST_MODERN_REVISION]);
 
   // A session lookup can start with the key lookup only for a legacy message that names a session.
   const initialize = "method" in message && message.method === "initialize";

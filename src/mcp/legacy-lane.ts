@@ -1,6 +1,7 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import {
   InitializeRequestSchema,
+  isJSONRPCErrorResponse,
   isJSONRPCRequest,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -9,6 +10,7 @@ import {
 import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, RpcCode, unavailable } from "../http/errors.ts";
+import { SESSION_NOT_FOUND } from "../http/messages.ts";
 import { mintSessionId, SessionStore, type SessionRecord } from "../session/store.ts";
 import type { Gate } from "./admission.ts";
 import { buildLegacyServer, type LegacySession } from "./legacy-server.ts";
@@ -64,7 +66,7 @@ export async function serveLegacyPost(
     if (limited.status === "rejected") throw limited.reason;
     if (session.status === "rejected") throw unavailable("session store", session.reason);
     // Unknown, expired and another tenant's session: one answer (MCP: 404, the client must initialize again).
-    if (!session.value) throw new HttpError(404, "Session not found", { code: RpcCode.SessionNotFound });
+    if (!session.value) throw new HttpError(404, SESSION_NOT_FOUND, { code: RpcCode.SessionNotFound });
     sessionId = presented;
     record = session.value;
   }
@@ -88,8 +90,26 @@ export async function serveLegacyPost(
   });
   if (!initialize) transport.sessionId = sessionId;
   transport.onerror = (err) => rc.log.warn("transport error", { error: err });
+  sendWithoutCodePrefix(transport);
   await server.connect(transport);
   return transport.handleRequest(request, { parsedBody: message });
+}
+
+/**
+ * The v1 SDK sends a thrown `McpError` with its `message`, which the error's constructor prefixed with
+ * "MCP error <code>: "; a v1 client prefixes the same again, so a person read "MCP error -32602: MCP error -32602: ...".
+ * The code is in the error object already: strip the prefix from every error response, the SDK's own errors (its
+ * `tools/call` request check, capability checks) included, which no handler of ours can catch.
+ */
+function sendWithoutCodePrefix(transport: WebStandardStreamableHTTPServerTransport): void {
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    if (isJSONRPCErrorResponse(message)) {
+      const stripped = message.error.message.replace(/^MCP error -?\d+: /, "");
+      if (stripped !== message.error.message) message = { ...message, error: { ...message.error, message: stripped } };
+    }
+    return send(message, options);
+  };
 }
 
 /** `DELETE /mcp`: ends the caller's session (404 when it is not a live session of this tenant). */
@@ -101,6 +121,6 @@ export async function deleteLegacySession(request: Request, principal: Principal
   const deleted = await store.delete(principal.tenant.id, presented).catch((err: unknown) => {
     throw unavailable("session store", err);
   });
-  if (!deleted) throw new HttpError(404, "Session not found", { code: RpcCode.SessionNotFound });
+  if (!deleted) throw new HttpError(404, SESSION_NOT_FOUND, { code: RpcCode.SessionNotFound });
   return new Response(null, { status: 204 });
 }

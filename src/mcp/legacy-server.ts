@@ -17,6 +17,7 @@ import {
 import { completePromptArgument, getPrompt } from "../prompts/registry.ts";
 import { listResources, readResource } from "../resources/registry.ts";
 import type { RequestContext } from "../context.ts";
+import { toolNotAvailable } from "../http/messages.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { CLIENT_LOG_LEVELS, type ClientLog, type ClientLogLevel } from "../tools/types.ts";
 import { callTool } from "./call-tool.ts";
@@ -57,7 +58,7 @@ export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, ses
     const tool = tools.byName.get(request.params.name);
     rc.fields.tool = request.params.name;
     // A tool this tenant lacks does not exist for it: same answer as a name nobody defined.
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, toolNotAvailable(request.params.name));
     const token = request.params._meta?.progressToken;
     const progress: ProgressSink =
       token === undefined

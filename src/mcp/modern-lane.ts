@@ -3,11 +3,12 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
+import { MODERN_METHOD_NOT_ALLOWED } from "../http/messages.ts";
 import type { Gate } from "./admission.ts";
 import { buildModernServer } from "./modern-server.ts";
 
 /** The first revision of the stateless era; revision names are ISO dates, so they order as strings. */
-const FIRST_MODERN_REVISION = "2026-07-28";
+export const FIRST_MODERN_REVISION = "2026-07-28";
 
 /**
  * Whether a parsed POST belongs to the 2026-07-28 lane. The SDK's own classifier decides (the one
@@ -36,7 +37,7 @@ export function isModernBodilessRequest(request: Request): boolean {
 
 /** The answer to a modern GET or DELETE: 405 as the SDK gives it (`Allow: POST`), in the legacy lane's body. */
 export function modernMethodNotAllowed(): HttpError {
-  return new HttpError(405, "Method not allowed", { headers: { allow: "POST" }, internal: "GET/DELETE on the stateless revision" });
+  return new HttpError(405, MODERN_METHOD_NOT_ALLOWED, { headers: { allow: "POST" }, internal: "GET/DELETE on the stateless revision" });
 }
 
 /**

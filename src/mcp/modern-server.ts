@@ -9,6 +9,7 @@ import {
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { z } from "zod";
 import type { RequestContext } from "../context.ts";
+import { toolNotAvailable } from "../http/messages.ts";
 import { completePromptArgument, getPrompt } from "../prompts/registry.ts";
 import { listResources, readResource } from "../resources/registry.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
@@ -78,7 +79,7 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext): Se
     rc.fields.tool = params.name;
     const tool = tools.byName.get(params.name);
     // A tool this tenant lacks does not exist for it: same answer as a name nobody defined.
-    if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${params.name.slice(0, 100)}`);
+    if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, toolNotAvailable(params.name));
     return callModernTool(tool, params.arguments, ctx, { rc, tenant, codec });
   });
 

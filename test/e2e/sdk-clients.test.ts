@@ -58,7 +58,7 @@ for (const kind of CLIENT_KINDS) {
       const client = await kind.connect(mcpUrl, free.apiKey);
       try {
         const call = client.callTool("workspace_stats", { workspace_id: free.workspaceId });
-        await expect(call).rejects.toThrow(/-32602|Unknown tool/);
+        await expect(call).rejects.toThrow(/Tool not available to this tenant/);
       } finally {
         await client.close();
       }
@@ -71,7 +71,7 @@ for (const kind of CLIENT_KINDS) {
         expect(plainTools.filter((t) => t.startsWith("test_"))).toEqual([]);
         expect(specialTools).toEqual(expect.arrayContaining(["test_simple_text", "test_error_handling", ...planTools("free")]));
         await expect(special.callTool("test_simple_text")).resolves.toMatchObject({ text: "This is a simple text response for testing." });
-        await expect(plain.callTool("test_simple_text")).rejects.toThrow(/-32602|Unknown tool/);
+        await expect(plain.callTool("test_simple_text")).rejects.toThrow(/Tool not available to this tenant/);
       } finally {
         await Promise.all([plain.close(), special.close()]);
       }

@@ -27,7 +27,10 @@ describe("GET /healthz/tenant", () => {
     const none = await probe();
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer /);
-    expect((await probe(`tmcp_${"a".repeat(16)}_${"b".repeat(40)}`)).status).toBe(401);
+    const bad = await probe(`tmcp_${"a".repeat(16)}_${"b".repeat(40)}`);
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get("www-authenticate")).toMatch(/error="invalid_token"/);
+    expect(await bad.json()).toMatchObject({ error: { message: expect.stringContaining("Authorization: Bearer tmcp_") } });
   });
 
   it("says suspended, with 403", async () => {
@@ -35,7 +38,22 @@ describe("GET /healthz/tenant", () => {
     await setTenantStatus(deps, t.slug, "suspended");
     const res = await probe(t.apiKey);
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ status: "suspended", checks: { tenant: "suspended" } });
+    // The same shape as every other answer: the key is the tenant's own, so naming the tenant tells its holder nothing new.
+    expect(await res.json()).toEqual({
+      status: "suspended",
+      tenant: t.slug,
+      checks: { tenant: "suspended", database: "skipped", rate_limit: "skipped" },
+    });
+  });
+
+  it("is GET only: other methods get 405 with Allow, as /mcp does", async () => {
+    const t = await adminTenant("free");
+    for (const method of ["POST", "PUT", "DELETE"]) {
+      const res = await SELF.fetch(URL_, { method, headers: { authorization: `Bearer ${t.apiKey}` } });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get("allow"), method).toBe("GET");
+      expect(await res.json(), method).toMatchObject({ error: { message: expect.stringMatching(/^Method not allowed: .*GET/) } });
+    }
   });
 
   it("says rate_limited, with 429 and Retry-After, when the tenant is at its limit", async () => {

@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { keyCacheKey } from "../../src/auth/key-store.ts";
 import { admin, createTenant, initializeMessage, openSession, post, redis, revokeKey, type TestTenant } from "./support/fixtures.ts";
+import { modernMessage, postModern } from "./support/modern.ts";
 
 let tenant: TestTenant;
 beforeAll(async () => {
@@ -10,35 +11,66 @@ beforeAll(async () => {
 
 const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
 
-async function outcome(res: Response): Promise<string> {
-  return `${res.status} ${res.headers.get("www-authenticate")} ${await res.text()}`;
+// The one public answer to every bad credential, and what RFC 6750 section 3 says the challenge carries.
+const HINT = "Missing or invalid API key: send Authorization: Bearer tmcp_<key id>_<secret>";
+const CHALLENGE = `Bearer realm="tenant-mcp", error="invalid_token", error_description="${HINT}"`;
+
+/** Every way a key can be wrong (made once per file), by the headers that present it (the first two present no bearer token at all). */
+let credentials: Promise<Record<string, Record<string, string>>> | undefined;
+function badCredentials(): Promise<Record<string, Record<string, string>>> {
+  return (credentials ??= makeBadCredentials());
 }
 
-describe("bad credentials", () => {
-  it("missing, malformed, unknown, wrong-secret, expired and revoked keys get one identical 401", async () => {
-    const [keyIdPart, secret] = tenant.apiKey.slice("tmcp_".length).split("_") as [string, string];
-    const flipped = secret.slice(0, -1) + (secret.endsWith("a") ? "b" : "a");
-    const expired = await createTenant("free");
-    await admin`update public.api_keys set expires_at = now() - interval '1 minute' where id = ${expired.keyId}`;
-    await redis.del(keyCacheKey(expired.keyId));
-    const revoked = await createTenant("free");
-    await revokeKey(revoked.keyId);
+async function makeBadCredentials(): Promise<Record<string, Record<string, string>>> {
+  const [keyIdPart, secret] = tenant.apiKey.slice("tmcp_".length).split("_") as [string, string];
+  const flipped = secret.slice(0, -1) + (secret.endsWith("a") ? "b" : "a");
+  const expired = await createTenant("free");
+  await admin`update public.api_keys set expires_at = now() - interval '1 minute' where id = ${expired.keyId}`;
+  await redis.del(keyCacheKey(expired.keyId));
+  const revoked = await createTenant("free");
+  await revokeKey(revoked.keyId);
+  return {
+    missing: {},
+    notBearer: { authorization: `Basic ${btoa("a:b")}` },
+    malformed: { authorization: "Bearer tmcp_nope" },
+    unknownId: { authorization: `Bearer tmcp_${"a".repeat(16)}_${secret}` },
+    wrongSecret: { authorization: `Bearer tmcp_${keyIdPart}_${flipped}` },
+    expired: { authorization: `Bearer ${expired.apiKey}` },
+    revoked: { authorization: `Bearer ${revoked.apiKey}` },
+  };
+}
 
-    const cases: Record<string, Record<string, string>> = {
-      missing: {},
-      notBearer: { authorization: `Basic ${btoa("a:b")}` },
-      malformed: { authorization: "Bearer tmcp_nope" },
-      unknownId: { authorization: `Bearer tmcp_${"a".repeat(16)}_${secret}` },
-      wrongSecret: { authorization: `Bearer tmcp_${keyIdPart}_${flipped}` },
-      expired: { authorization: `Bearer ${expired.apiKey}` },
-      revoked: { authorization: `Bearer ${revoked.apiKey}` },
-    };
-    const results: Record<string, string> = {};
-    for (const [name, headers] of Object.entries(cases)) results[name] = await outcome(await post(initializeMessage(), headers));
-    const distinct = new Set(Object.values(results));
-    expect(distinct.size, JSON.stringify(results, null, 2)).toBe(1);
-    expect(results.missing).toMatch(/^401 Bearer /);
-  });
+const lanes: Record<string, (headers: Record<string, string>) => Promise<Response>> = {
+  legacy: (headers) => post(initializeMessage(), headers),
+  modern: (headers) => postModern(modernMessage("tools/list"), headers),
+};
+
+describe("bad credentials", () => {
+  for (const [lane, send] of Object.entries(lanes)) {
+    it(`${lane} lane: every cause gets one identical 401 body that says how to send the key`, async () => {
+      const results: Record<string, string> = {};
+      for (const [name, headers] of Object.entries(await badCredentials())) {
+        const res = await send(headers);
+        results[name] = `${res.status} ${await res.text()}`;
+      }
+      expect(new Set(Object.values(results)).size, JSON.stringify(results, null, 2)).toBe(1);
+      const [status, body] = [results.missing!.slice(0, 3), JSON.parse(results.missing!.slice(4))];
+      expect(status).toBe("401");
+      expect(body).toEqual({ jsonrpc: "2.0", error: { code: -32000, message: HINT }, id: null });
+    });
+
+    it(`${lane} lane: a presented but bad key gets one identical challenge naming the error; no key gets a bare one`, async () => {
+      const challenges: Record<string, string | null> = {};
+      for (const [name, headers] of Object.entries(await badCredentials())) {
+        challenges[name] = (await send(headers)).headers.get("www-authenticate");
+      }
+      const { missing, notBearer, ...presented } = challenges;
+      // RFC 6750 section 3.1: a request without credentials gets no error code (nor other error information).
+      expect(missing).toBe('Bearer realm="tenant-mcp"');
+      expect(notBearer).toBe('Bearer realm="tenant-mcp"');
+      for (const [name, value] of Object.entries(presented)) expect(value, name).toBe(CHALLENGE);
+    });
+  }
 
   it("a suspended tenant gets 403", async () => {
     const suspended = await createTenant("free");
