@@ -22,10 +22,15 @@ export interface ToolCallRecorder {
   /** Records the outcome from the terminal response `transport` sends for this call. Returns `transport`. */
   watch<T extends Sending>(transport: T): T;
   /**
-   * Links this round trip to a multi-round-trip call (a UUID, else ignored). The lane calls it when the call asks for
-   * input (a new link, sealed into `requestState`) and when a verified `requestState` brings one back.
+   * Links this round trip to the multi-round-trip call whose verified `requestState` it carries (a UUID, else
+   * ignored).
    */
   link(callId: string): void;
+  /**
+   * The link sealed into the question this round trip asks. It counts only when the question reaches the client
+   * (outcome `input_required`): a question the SDK refuses (-32021) ends a call of one round trip, which has no link.
+   */
+  asking(callId: string): void;
   /**
    * The HTTP answer the lane returned. A rejection that never reached the Server (the SDK's own checks before
    * dispatch) is a protocol error; a response already recorded, or still streaming, is left alone.
@@ -49,12 +54,14 @@ export function toolCallRecorder(message: unknown, deps: RecorderDeps): ToolCall
   const name = message.params?.name;
   const tool = typeof name === "string" ? name : NO_TOOL_NAME;
   const startedAt = deps.now();
-  let callId: string | undefined;
+  let linked: string | undefined;
+  let asked: string | undefined;
   let done = false;
 
   const record = (outcome: CallOutcome): void => {
     if (done) return;
     done = true;
+    const callId = linked ?? (outcome === "input_required" ? asked : undefined);
     deps.audit({ tool, outcome, ...(callId ? { callId } : {}), startedAt, durationMs: deps.now() - startedAt });
   };
 
@@ -71,7 +78,10 @@ export function toolCallRecorder(message: unknown, deps: RecorderDeps): ToolCall
       return transport;
     },
     link(value) {
-      if (UUID.test(value)) callId = value;
+      if (UUID.test(value)) linked = value;
+    },
+    asking(value) {
+      if (UUID.test(value)) asked = value;
     },
     settle(response) {
       // 499: the client went away; it saw nothing, and the call may not have finished.

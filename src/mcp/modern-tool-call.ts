@@ -44,7 +44,7 @@ export async function callModernTool(
   const { inputRequired, ...result } = await callTool(tool, rawArgs, toolCtx);
   if (!inputRequired) return { ...result };
   const call = linked ?? crypto.randomUUID();
-  deps.recorder?.link(call);
+  deps.recorder?.asking(call);
   return inputRequiredResult(tool.name, inputRequired, ctx, deps.codec, call);
 }
 

@@ -109,6 +109,12 @@ describe("audit log", () => {
       { authorization: `Bearer ${t.apiKey}`, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
     );
     expect(invalid.body.error).toMatchObject({ code: -32602 });
+    // Asking for progress makes the answer an SSE stream, written after the response started: still recorded.
+    const streamed = await settledPost(
+      { jsonrpc: "2.0", id: 100, method: "tools/call", params: { name: "list_workspaces", arguments: {}, _meta: { progressToken: 1 } } },
+      { authorization: `Bearer ${t.apiKey}`, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
+    );
+    expect(streamed.body.result.isError).toBeFalsy();
     await client.close();
 
     const rows = await auditRows(t.id);
@@ -117,12 +123,13 @@ describe("audit log", () => {
       "get_document protocol_error",
       "get_document tool_error",
       "list_workspaces ok",
+      "list_workspaces ok",
       "no_such_tool protocol_error",
     ]);
     for (const r of rows) expect(r).toMatchObject({ key_id: t.keyId, session_id: session, call_id: null });
 
     const report = await usage(deps, t.slug, 3600);
-    expect(report.total).toMatchObject({ calls: 5, ok: 1, toolErrors: 1, protocolErrors: 3, errors: 4, unanswered: 0 });
+    expect(report.total).toMatchObject({ calls: 6, ok: 2, toolErrors: 1, protocolErrors: 3, errors: 4, unanswered: 0 });
   });
 
   it("2026-07-28 lane: ok, tool_error, and protocol_error for -32602 (unknown tool, invalid params) and -32021", async () => {
@@ -139,6 +146,14 @@ describe("audit log", () => {
                               values (${t.id}, gen_random_uuid(), ${ws!.id}, 'Doc', 'Body') returning id`;
     const missing = await modernCall(t.apiKey, { name: "delete_document", arguments: { id: row!.id } });
     expect([missing.status, missing.body.error?.code]).toEqual([400, -32021]);
+    // Refused by the SDK before dispatch (Mcp-Name must match params.name): the client saw a JSON-RPC error too.
+    const mismatch = await settledPost(modernMessage("tools/call", { name: "list_documents", arguments: {} }), {
+      authorization: `Bearer ${t.apiKey}`,
+      "mcp-protocol-version": MODERN,
+      "mcp-method": "tools/call",
+      "mcp-name": "list_workspaces",
+    });
+    expect(mismatch.body.error).toMatchObject({ code: -32020 });
 
     const rows = await auditRows(t.id);
     expect(outcomes(rows)).toEqual([
@@ -146,12 +161,13 @@ describe("audit log", () => {
       "delete_document tool_error",
       "get_document protocol_error",
       "get_document tool_error",
+      "list_documents protocol_error",
       "list_workspaces ok",
       "no_such_tool protocol_error",
     ]);
-    for (const r of rows) expect(r).toMatchObject({ key_id: t.keyId, session_id: null });
+    for (const r of rows) expect(r).toMatchObject({ key_id: t.keyId, session_id: null, call_id: null });
     const report = await usage(deps, t.slug, 3600);
-    expect(report.total).toMatchObject({ calls: 6, ok: 1, toolErrors: 2, protocolErrors: 3, errors: 5, unanswered: 0 });
+    expect(report.total).toMatchObject({ calls: 7, ok: 1, toolErrors: 2, protocolErrors: 4, errors: 6, unanswered: 0 });
   });
 
   it("a multi-round-trip call counts once, with its final outcome; an unanswered question is not a call", async () => {
@@ -160,10 +176,13 @@ describe("audit log", () => {
     const call = (id: string, retry: Record<string, unknown> = {}) =>
       modernCall(t.apiKey, { name: "delete_document", arguments: { id }, ...retry }, ELICITATION);
 
-    // Asked, confirmed, deleted: two legs, one call, ok.
+    // Asked; edited meanwhile, so the answer is asked again; confirmed, deleted: three legs, one call, ok.
     const ask1 = await call(confirmed);
     expect(ask1.body.result.resultType).toBe("input_required");
-    const done1 = await call(confirmed, { inputResponses: ACCEPT, requestState: ask1.body.result.requestState });
+    await admin`update public.documents set title = 'Confirmed, renamed' where id = ${confirmed}`;
+    const again = await call(confirmed, { inputResponses: ACCEPT, requestState: ask1.body.result.requestState });
+    expect(again.body.result.resultType).toBe("input_required");
+    const done1 = await call(confirmed, { inputResponses: ACCEPT, requestState: again.body.result.requestState });
     expect(done1.body.result.structuredContent).toMatchObject({ deleted: true });
     // Asked, then the document disappears before the answer: one call, whose outcome is the final tool error.
     const ask2 = await call(vanishes);
@@ -174,19 +193,23 @@ describe("audit log", () => {
     expect((await call(unanswered)).body.result.resultType).toBe("input_required");
 
     const rows = await auditRows(t.id);
-    expect(rows).toHaveLength(5);
+    expect(rows).toHaveLength(6);
     const legs = (status: string) => rows.filter((r) => r.status === status);
-    expect(legs("input_required")).toHaveLength(3);
+    expect(legs("input_required")).toHaveLength(4);
     const [okLeg] = legs("ok");
     const [errLeg] = legs("tool_error");
     expect(okLeg?.call_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(errLeg?.call_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(okLeg?.call_id).not.toBe(errLeg?.call_id);
-    // Each final leg shares its link with exactly one question; the unanswered question has a link of its own.
+    // Each final leg shares its link with its questions; the unanswered question has a link of its own.
     const questionLinks = legs("input_required").map((r) => r.call_id);
-    expect(questionLinks.filter((id) => id === okLeg?.call_id)).toHaveLength(1);
+    expect(questionLinks.filter((id) => id === okLeg?.call_id)).toHaveLength(2);
     expect(questionLinks.filter((id) => id === errLeg?.call_id)).toHaveLength(1);
     expect(new Set(questionLinks).size).toBe(3);
+    // The link rides inside the sealed state, and a question asked again keeps it.
+    const sealedCall = (state: string): unknown => JSON.parse(atob(state.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/"))).p.call;
+    expect(sealedCall(ask1.body.result.requestState)).toBe(okLeg?.call_id);
+    expect(sealedCall(again.body.result.requestState)).toBe(okLeg?.call_id);
 
     const report = await usage(deps, t.slug, 3600);
     expect(report.tools).toEqual([
