@@ -4,8 +4,13 @@ import type { AuditSink, CallOutcome } from "./types.ts";
 // value can never turn the audit insert into a cast error.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Shown as the tool of a `tools/call` whose `name` is missing or not a string. */
-export const NO_TOOL_NAME = "(no name)";
+/**
+ * Recorded as the tool of a `tools/call` whose `name` is missing or is no valid tool name. Unknown names are recorded
+ * as sent only when they are plain (the MCP 2025-11-25 tool-name characters, 1-128 of them): the operator reads them
+ * in a terminal, and a client must not be able to put control characters there.
+ */
+export const INVALID_TOOL_NAME = "(invalid name)";
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** Anything a protocol SDK's Server writes its messages to: both SDKs' transports have this method. */
 export interface Sending {
@@ -52,7 +57,7 @@ export function toolCallRecorder(message: unknown, deps: RecorderDeps): ToolCall
   if (!isToolCall(message)) return undefined;
   const { id } = message;
   const name = message.params?.name;
-  const tool = typeof name === "string" ? name : NO_TOOL_NAME;
+  const tool = typeof name === "string" && TOOL_NAME.test(name) ? name : INVALID_TOOL_NAME;
   const startedAt = deps.now();
   let linked: string | undefined;
   let asked: string | undefined;

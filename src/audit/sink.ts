@@ -12,8 +12,9 @@ const TOUCH_KEY = "select public.touch_api_key($1)";
 export type AuditContext = Pick<RequestContext, "sql" | "requestId" | "fields" | "waitUntil" | "log">;
 
 /**
- * The audit sink of one request of one tenant (see sql/007_audit_call_outcomes.sql for what each status means). Who called (key id, session id) is read from the request's log fields
- * when a call is recorded, since the lanes fill them in as they learn them. Each call is one Neon HTTP transaction
+ * The audit sink of one request of one tenant (sql/007_audit_call_outcomes.sql says what each status means). Who
+ * called (key id, session id) is read from the request's log fields when a call is recorded, since the lanes fill
+ * them in as they learn them. Each call is one Neon HTTP transaction
  * scoped to the tenant, started under `waitUntil`, so the response never waits for it.
  */
 export function createAuditSink(rc: AuditContext, tenantId: string): AuditSink {

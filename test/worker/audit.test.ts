@@ -269,6 +269,14 @@ describe("audit log", () => {
       audit: { tool: "get_document", status: "tool_error", call_id: null, key_id: t.keyId, duration_ms: 0 },
     });
     expect(await auditRows(t.id)).toHaveLength(0);
+    // A name that is no valid tool name is not written as sent (the operator reads it in a terminal).
+    const named: string[] = [];
+    const capture = (name: unknown): void => {
+      const r = toolCallRecorder({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name } }, { audit: (c) => void named.push(c.tool), now: Date.now });
+      void r!.watch({ send: async (_m: unknown) => {} }).send({ jsonrpc: "2.0", id: 9, error: { code: -32602, message: "x" } } as never);
+    };
+    for (const name of ["no_such.tool-1", "\u001b[2Jevil", "", "x".repeat(129), 42, undefined]) capture(name);
+    expect(named).toEqual(["no_such.tool-1", ...Array(5).fill("(invalid name)")]);
     // Anything but a tools/call request is not audited at all.
     expect(toolCallRecorder({ jsonrpc: "2.0", id: 8, method: "tools/list" }, { audit, now: Date.now })).toBeUndefined();
     expect(toolCallRecorder({ jsonrpc: "2.0", method: "tools/call", params: { name: "x" } }, { audit, now: Date.now })).toBeUndefined();
