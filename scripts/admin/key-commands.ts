@@ -118,19 +118,28 @@ JSON: {"keyId": "...", "apiKey": "tmcp_...", "previous": {...}}`,
     words: ["usage"],
     args: ["slug"],
     options: { since: { type: "string" } },
-    summary: "tool calls per tool: errors, p50 and p95 duration",
+    summary: "tool calls per tool: outcomes, unanswered questions, p50 and p95 duration",
     synopsis: "<slug> [--since <7d>]",
-    details: `Reads the audit log (one row per tools/call).
+    details: `Reads the audit log (one row per tools/call round trip). A call counts once, with what the client saw:
+ok (a result), tool errors (a result with isError), protocol errors (a JSON-RPC error instead of a result, e.g.
+unknown tool, invalid params, missing client capability). A call that asked the user for input (2026-07-28) counts
+when the answer comes back, with the outcome of that last round trip; one still waiting is "unanswered", not a call.
+Durations are the server's time on the last round trip.
 
   --since <time>        how far back, e.g. 7d, 24h, at most 36500d (default 7d)
-JSON: {"tenant", "since", "tools": [{"tool", "calls", "errors", "p50Ms", "p95Ms"}], "total": {...}}`,
+JSON: {"tenant", "since", "tools": [{"tool", "calls", "ok", "toolErrors", "protocolErrors", "errors", "unanswered",
+"p50Ms", "p95Ms"}], "total": {...}}; calls = ok + toolErrors + protocolErrors, errors = toolErrors + protocolErrors`,
     async run(deps, [slug], values) {
       const report = await usage(deps, slug as string, parseDuration(optional(values, "since") ?? "7d", "--since"));
       const ms = (v: number | null): string => (v === null ? "-" : String(v));
-      const row = (u: (typeof report.tools)[number]): string[] => [u.tool, String(u.calls), String(u.errors), ms(u.p50Ms), ms(u.p95Ms)];
-      const body = report.tools.length
-        ? table(["tool", "calls", "errors", "p50 ms", "p95 ms"], [...report.tools.map(row), row({ ...report.total, tool: "(all)" })])
-        : "no tool calls";
+      const row = (u: (typeof report.tools)[number]): string[] => [
+        u.tool,
+        ...[u.calls, u.ok, u.toolErrors, u.protocolErrors, u.unanswered].map(String),
+        ms(u.p50Ms),
+        ms(u.p95Ms),
+      ];
+      const headers = ["tool", "calls", "ok", "tool errors", "protocol errors", "unanswered", "p50 ms", "p95 ms"];
+      const body = report.tools.length ? table(headers, [...report.tools.map(row), row({ ...report.total, tool: "(all)" })]) : "no tool calls";
       return { json: report, human: `tool calls of ${report.tenant} since ${when(report.since)}\n\n${body}` };
     },
   },

@@ -3,11 +3,25 @@ import type { AdminDeps } from "./admin-types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { iso } from "./rows.ts";
 
-/** Calls of one tool (or of all tools, in `total`) in the period. Durations in milliseconds. */
+/**
+ * Calls of one tool (or of all tools, in `total`) in the period, by what the client saw. A call of several round trips
+ * (MCP 2026-07-28 `InputRequiredResult`, e.g. a confirmed `delete_document`) counts once, with the outcome and duration
+ * of its last round trip. Durations in milliseconds, of the server's work on that round trip.
+ */
 export interface ToolUsage {
   tool: string;
+  /** Finished calls: `ok + toolErrors + protocolErrors`. */
   calls: number;
+  /** Results without `isError`. */
+  ok: number;
+  /** Results with `isError: true` (bad arguments, not found, a failure the tool reported). */
+  toolErrors: number;
+  /** JSON-RPC errors instead of a result (unknown tool, invalid params, missing client capability, ...). */
+  protocolErrors: number;
+  /** `toolErrors + protocolErrors`. */
   errors: number;
+  /** Calls that asked the user for input in the period and got no answer (yet); not in `calls`. */
+  unanswered: number;
   p50Ms: number | null;
   p95Ms: number | null;
 }
@@ -21,31 +35,68 @@ export interface UsageReport {
   total: ToolUsage;
 }
 
-// percentile_disc: an observed duration, not an interpolation between two calls.
+const PERIOD = "called_at >= now() - make_interval(secs => $1::float8)";
+
+// A round trip that ended in a question (input_required) is not a finished call: the round trip that answers it is.
+// 'error' is the status written before sql/007 for what is now tool_error. percentile_disc: an observed duration,
+// not an interpolation between two calls.
 const STATS = `count(*)::int as calls,
-               count(*) filter (where status = 'error')::int as errors,
+               count(*) filter (where status = 'ok')::int as ok,
+               count(*) filter (where status in ('tool_error', 'error'))::int as tool_errors,
+               count(*) filter (where status = 'protocol_error')::int as protocol_errors,
                percentile_disc(0.5) within group (order by duration_ms) as p50,
                percentile_disc(0.95) within group (order by duration_ms) as p95
           from public.audit_log
-         where called_at >= now() - make_interval(secs => $1::float8)`;
+         where ${PERIOD} and status <> 'input_required'`;
 
-/** Tool calls per tool in the last `sinceSeconds`, from the audit log: counts, errors, p50 and p95 duration. */
+// Linked calls whose round trips in the period all asked and none finished. The answer always comes after the
+// question, so a call whose question lies in the period has its answer in the period too.
+const UNANSWERED = `select tool, count(*)::int as unanswered
+                      from (select tool, call_id
+                              from public.audit_log
+                             where ${PERIOD} and call_id is not null
+                             group by tool, call_id
+                            having bool_and(status = 'input_required')) as asked
+                     group by tool`;
+
+/**
+ * Tool calls per tool in the last `sinceSeconds`, from the audit log: finished calls by outcome, unanswered questions,
+ * p50 and p95 duration.
+ */
 export async function usage(deps: AdminDeps, slug: string, sinceSeconds: number): Promise<UsageReport> {
   const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
     { text: "select now() - make_interval(secs => $1::float8) as since", params: [sinceSeconds] },
-    { text: `select tool, ${STATS} group by tool order by calls desc, tool`, params: [sinceSeconds] },
+    { text: `select tool, ${STATS} group by tool`, params: [sinceSeconds] },
+    { text: UNANSWERED, params: [sinceSeconds] },
     { text: `select 'all' as tool, ${STATS}`, params: [sinceSeconds] },
   ]);
   if (tenantId === null) throw new AdminError(`no tenant with slug "${slug}"`);
+  const unanswered = new Map((results[2] ?? []).map((r) => [String(r.tool), Number(r.unanswered)]));
+  const tools = (results[1] ?? []).map((r) => toUsage(r, unanswered.get(String(r.tool)) ?? 0));
+  // A tool whose every call is still waiting for its answer has no finished call, and still shows.
+  for (const [tool, n] of unanswered) if (!tools.some((t) => t.tool === tool)) tools.push(toUsage({ tool, calls: 0 }, n));
+  tools.sort((a, b) => b.calls - a.calls || (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0));
   return {
     tenant: slug,
     since: iso(results[0]?.[0]?.since) as string,
-    tools: (results[1] ?? []).map(toUsage),
-    total: toUsage(results[2]?.[0] ?? { tool: "all", calls: 0, errors: 0, p50: null, p95: null }),
+    tools,
+    total: toUsage(results[3]?.[0] ?? { tool: "all" }, [...unanswered.values()].reduce((a, b) => a + b, 0)),
   };
 }
 
-function toUsage(row: Row): ToolUsage {
+function toUsage(row: Row, unanswered: number): ToolUsage {
   const ms = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-  return { tool: String(row.tool), calls: Number(row.calls), errors: Number(row.errors), p50Ms: ms(row.p50), p95Ms: ms(row.p95) };
+  const toolErrors = Number(row.tool_errors ?? 0);
+  const protocolErrors = Number(row.protocol_errors ?? 0);
+  return {
+    tool: String(row.tool),
+    calls: Number(row.calls ?? 0),
+    ok: Number(row.ok ?? 0),
+    toolErrors,
+    protocolErrors,
+    errors: toolErrors + protocolErrors,
+    unanswered,
+    p50Ms: ms(row.p50),
+    p95Ms: ms(row.p95),
+  };
 }

@@ -3,8 +3,8 @@ import { createTenantDb } from "../db/tenant-db.ts";
 import type { AuditSink, ToolCallAudit } from "./types.ts";
 
 // tenant_id comes from app.tenant_id (the column default), and the policy's WITH CHECK holds the row to it.
-const INSERT = `insert into public.audit_log (called_at, request_id, key_id, session_id, tool, status, duration_ms)
-                values ($1, $2, $3, $4, $5, $6, $7)`;
+const INSERT = `insert into public.audit_log (called_at, request_id, key_id, session_id, tool, status, call_id, duration_ms)
+                values ($1, $2, $3, $4, $5, $6, $7, $8)`;
 // In the same transaction, so keeping last_used_at costs no round trip; the function writes at most once a minute.
 const TOUCH_KEY = "select public.touch_api_key($1)";
 
@@ -12,15 +12,17 @@ const TOUCH_KEY = "select public.touch_api_key($1)";
 export type AuditContext = Pick<RequestContext, "sql" | "requestId" | "fields" | "waitUntil" | "log">;
 
 /**
- * The audit sink of one request of one tenant. Who called (key id, session id) is read from the request's log fields
- * when a call is recorded, since the lanes fill them in as they learn them. Each call is one Neon HTTP transaction
+ * The audit sink of one request of one tenant (sql/007_audit_call_outcomes.sql says what each status means). Who
+ * called (key id, session id) is read from the request's log fields when a call is recorded, since the lanes fill
+ * them in as they learn them. Each call is one Neon HTTP transaction
  * scoped to the tenant, started under `waitUntil`, so the response never waits for it.
  */
 export function createAuditSink(rc: AuditContext, tenantId: string): AuditSink {
   return (call: ToolCallAudit): void => {
     const row = {
-      tool: call.tool,
-      status: call.status,
+      tool: call.tool.slice(0, 128),
+      status: call.outcome,
+      call_id: call.callId ?? null,
       duration_ms: Math.max(0, Math.round(call.durationMs)),
       key_id: rc.fields.key_id,
       session_id: rc.fields.session_id ?? null,
@@ -35,7 +37,7 @@ export function createAuditSink(rc: AuditContext, tenantId: string): AuditSink {
       await createTenantDb(rc.sql, tenantId).batch([
         {
           text: INSERT,
-          params: [new Date(call.startedAt).toISOString(), rc.requestId, keyId, row.session_id, row.tool, row.status, row.duration_ms],
+          params: [new Date(call.startedAt).toISOString(), rc.requestId, keyId, row.session_id, row.tool, row.status, row.call_id, row.duration_ms],
         },
         { text: TOUCH_KEY, params: [keyId] },
       ]);

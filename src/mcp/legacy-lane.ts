@@ -7,6 +7,8 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type JSONRPCMessage,
 } from "@modelcontextprotocol/sdk/types.js";
+import { createAuditSink } from "../audit/sink.ts";
+import { toolCallRecorder } from "../audit/recorder.ts";
 import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, RpcCode, unavailable } from "../http/errors.ts";
@@ -78,6 +80,8 @@ export async function serveLegacyPost(
       await store.update(sessionId, { ...record, logLevel: level });
     },
   };
+  // A tools/call is audited from here on: what the client gets back is what the row says.
+  const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal.tenant.id), now: () => rc.now() });
   const server = buildLegacyServer(principal.tenant, rc, live);
   // JSON replies unless the call may notify the client on the way (progress it asked for, or log messages after
   // logging/setLevel): notifications reach the client only over SSE.
@@ -91,8 +95,10 @@ export async function serveLegacyPost(
   if (!initialize) transport.sessionId = sessionId;
   transport.onerror = (err) => rc.log.warn("transport error", { error: err });
   sendWithoutCodePrefix(transport);
-  await server.connect(transport);
-  return transport.handleRequest(request, { parsedBody: message });
+  await server.connect(recorder ? recorder.watch(transport) : transport);
+  const response = await transport.handleRequest(request, { parsedBody: message });
+  recorder?.settle(response);
+  return response;
 }
 
 /**

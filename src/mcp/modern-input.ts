@@ -29,19 +29,21 @@ export function modernInput(ctx: ServerContext, owner: string): ToolInput {
 }
 
 /**
- * The wire `InputRequiredResult` (multi round-trip) for what `owner` needs, its state sealed into `requestState`.
- * The SDK checks each request against the capabilities the client declared and answers one it cannot serve with
- * -32021 (HTTP 400).
+ * The wire `InputRequiredResult` (multi round-trip) for what `owner` needs, its state sealed into `requestState`
+ * together with `call`, the audit link of a tool call. The SDK checks each request against the capabilities the
+ * client declared and answers one it cannot serve with -32021 (HTTP 400).
  */
 export async function inputRequiredResult(
   owner: string,
   needed: InputRequired,
   ctx: ServerContext,
   codec: () => Promise<RequestStateCodec<SealedToolState>>,
+  call?: string,
 ): Promise<Record<string, unknown>> {
+  const sealed: SealedToolState = { tool: owner, state: needed.state, ...(call === undefined ? {} : { call }) };
   return {
     resultType: "input_required",
     inputRequests: needed.requests,
-    ...(needed.state === undefined ? {} : { requestState: await (await codec()).mint({ tool: owner, state: needed.state }, ctx) }),
+    ...(needed.state === undefined ? {} : { requestState: await (await codec()).mint(sealed, ctx) }),
   };
 }

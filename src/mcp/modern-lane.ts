@@ -1,5 +1,7 @@
 import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { createAuditSink } from "../audit/sink.ts";
+import { toolCallRecorder } from "../audit/recorder.ts";
 import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
@@ -57,12 +59,17 @@ export async function serveModernPost(
   gate: Gate,
 ): Promise<Response> {
   await gate();
-  const handler = createMcpHandler(() => buildModernServer(principal.tenant, rc), {
+  // A tools/call is audited from here on: what the client gets back is what the row says, rejections by the SDK's
+  // own checks before dispatch (headers, envelope) included.
+  const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal.tenant.id), now: () => rc.now() });
+  const handler = createMcpHandler(() => buildModernServer(principal.tenant, rc, recorder), {
     legacy: "reject",
     maxRequestBodySize: rc.config.maxBodyBytes,
     // Reporting only: rejected requests (a client's mistake) and failures; the response is already decided.
     onerror: (err) => rc.log.warn("modern lane", { error: err }),
   });
   // The body was read and parsed by the guard; the handler classifies the same value and reads nothing.
-  return handler.fetch(request, { parsedBody: message });
+  const response = await handler.fetch(request, { parsedBody: message });
+  recorder?.settle(response);
+  return response;
 }

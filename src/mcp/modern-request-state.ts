@@ -5,11 +5,14 @@ export const REQUEST_STATE_TTL_SECONDS = 600;
 
 /**
  * What travels in `requestState`: the asker (a tool's name, `prompt:<name>` for a prompt) with its state, so one
- * tool's or prompt's state cannot drive another.
+ * tool's or prompt's state cannot drive another; for a tool, the id that links the round trips of the call in the
+ * audit log (so `usage` counts the call once, with the outcome of its last round trip).
  */
 export interface SealedToolState {
   tool: string;
   state: unknown;
+  /** The audit link of the call (a UUID); absent in state sealed before the audit log linked round trips. */
+  call?: string;
 }
 
 // Domain separation: the pepper keys API-key hashes; request state gets its own key derived from it.

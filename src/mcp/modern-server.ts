@@ -8,6 +8,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { z } from "zod";
+import type { ToolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
 import { toolNotAvailable } from "../http/messages.ts";
 import { completePromptArgument, getPrompt } from "../prompts/registry.ts";
@@ -60,8 +61,11 @@ const CompleteParams = z.looseObject({
  * "modern" lane, with their precomputed listings returned as they are: `tools/list` does no schema work. The low-level
  * Server (not McpServer) because McpServer takes schemas to convert rather than finished JSON Schemas, validates
  * arguments a second time, and answers unknown tools with an `isError` result instead of -32602.
+ *
+ * `recorder`, for a `tools/call`, watches the transport the SDK connects this Server to (inside `createMcpHandler`),
+ * so the audit row holds the answer as it went out.
  */
-export function buildModernServer(tenant: TenantContext, rc: RequestContext): Server {
+export function buildModernServer(tenant: TenantContext, rc: RequestContext, recorder?: ToolCallRecorder): Server {
   const { tools, resources, templates, prompts, completions, capabilities } = offeringFor(tenant.features, "modern");
   const codec = requestStateCodec(rc.env.API_KEY_PEPPER, tenant.id);
   const server = new Server(SERVER_INFO, {
@@ -73,6 +77,10 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext): Se
     requestState: { verify: async (state, ctx) => (await codec()).verify(state, ctx) },
   });
   server.onerror = (err) => rc.log.warn("modern server error", { error: err });
+  if (recorder) {
+    const connect = server.connect.bind(server);
+    server.connect = (transport) => connect(recorder.watch(transport));
+  }
 
   server.setRequestHandler("tools/list", { params: ListParams }, () => ({ tools: tools.list }));
   server.setRequestHandler("tools/call", { params: CallToolParams }, async (params, ctx) => {
@@ -80,7 +88,7 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext): Se
     const tool = tools.byName.get(params.name);
     // A tool this tenant lacks does not exist for it: same answer as a name nobody defined.
     if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, toolNotAvailable(params.name));
-    return callModernTool(tool, params.arguments, ctx, { rc, tenant, codec });
+    return callModernTool(tool, params.arguments, ctx, { rc, tenant, codec, ...(recorder ? { recorder } : {}) });
   });
 
   if (resources) {

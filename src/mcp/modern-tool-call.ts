@@ -1,4 +1,5 @@
 import { LOG_LEVEL_META_KEY, type RequestStateCodec, type ServerContext } from "@modelcontextprotocol/server";
+import type { ToolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import type { ClientLog, Tool } from "../tools/types.ts";
@@ -13,6 +14,8 @@ export interface ModernCallDeps {
   rc: RequestContext;
   tenant: TenantContext;
   codec: () => Promise<RequestStateCodec<SealedToolState>>;
+  /** The audit record of this round trip; it learns here which multi-round-trip call the round trip belongs to. */
+  recorder?: ToolCallRecorder;
 }
 
 /**
@@ -20,6 +23,10 @@ export interface ModernCallDeps {
  * returns `inputRequired`; this turns it into the wire `InputRequiredResult` (multi round-trip) with the tool's state
  * sealed into `requestState`. On the retry the SDK has already verified that state (see `requestState.verify`), and
  * the tool gets it back with the client's answers in `ToolContext.input`.
+ *
+ * Every round trip of one such call carries the same audit link: minted when the call first asks, sealed with the
+ * state, and taken back from the verified state on the answer. A round trip whose state does not verify never gets
+ * here (the SDK answers -32602), so it stays unlinked: nothing in that state can be trusted.
  */
 export async function callModernTool(
   tool: Tool,
@@ -28,11 +35,17 @@ export async function callModernTool(
   deps: ModernCallDeps,
 ): Promise<Record<string, unknown>> {
   const input = modernInput(ctx, tool.name);
+  // modernInput has checked that this state is this tool's; the SDK had verified its MAC and expiry.
+  const linked = ctx.mcpReq.requestState<SealedToolState>()?.call;
+  if (linked !== undefined) deps.recorder?.link(linked);
   const log = clientLog(ctx);
   const toolCtx = { ...createToolContext(deps.rc, deps.tenant, ctx.mcpReq.signal, progressSink(ctx), input), ...(log ? { clientLog: log } : {}) };
 
   const { inputRequired, ...result } = await callTool(tool, rawArgs, toolCtx);
-  return inputRequired ? inputRequiredResult(tool.name, inputRequired, ctx, deps.codec) : { ...result };
+  if (!inputRequired) return { ...result };
+  const call = linked ?? crypto.randomUUID();
+  deps.recorder?.asking(call);
+  return inputRequiredResult(tool.name, inputRequired, ctx, deps.codec, call);
 }
 
 /** Progress notifications ride the request's response (the SDK upgrades it to SSE), when the client asked for them. */

@@ -1,4 +1,3 @@
-import { createAuditSink } from "../audit/sink.ts";
 import type { RequestContext } from "../context.ts";
 import { createTenantDb } from "../db/tenant-db.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
@@ -25,7 +24,6 @@ export function createToolContext(
     requestId: rc.requestId,
     signal,
     progress: progress ?? (async () => {}),
-    audit: createAuditSink(rc, tenant.id),
     ...(input ? { input } : {}),
   };
 }

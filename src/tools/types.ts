@@ -2,7 +2,6 @@ import type { z } from "zod";
 import type { Feature, TenantContext } from "../tenancy/tenant.ts";
 import type { Logger } from "../log/logger.ts";
 import type { TenantDb } from "../db/tenant-db.ts";
-import type { AuditSink } from "../audit/types.ts";
 
 /** Tool behaviour hints (MCP `ToolAnnotations`); clients must treat them as hints only. */
 export interface ToolAnnotations {
@@ -110,8 +109,6 @@ export interface ToolContext {
    * messages and the lane can deliver them during the call; messages below the client's level are dropped.
    */
   clientLog?: ClientLog;
-  /** Where `callTool` reports each finished call (the audit log). Absent: nothing is recorded (unit tests). */
-  audit?: AuditSink;
 }
 
 /** Severity of a client-facing log message (MCP `LoggingLevel`, RFC 5424 order). */

@@ -221,33 +221,52 @@ describe("keys", { timeout: 30_000 }, () => {
 });
 
 describe("usage", { timeout: 30_000 }, () => {
-  it("reports calls, errors, p50 and p95 per tool from the audit log", async () => {
+  it("reports finished calls by outcome, unanswered questions, p50 and p95 per tool from the audit log", async () => {
     const s = slug("use");
     const { tenant } = await json<{ tenant: { id: string } }>(["tenant", "create", "--slug", s, "--name", "Usage", "--plan", "free"]);
-    for (let ms = 10; ms <= 100; ms += 10) {
-      await admin.query(
-        "insert into public.audit_log (tenant_id, request_id, key_id, tool, status, duration_ms) values ($1, $2, 'k', 'search_documents', $3, $4)",
-        [tenant.id, `r-${ms}`, ms === 100 ? "error" : "ok", ms],
+    const insert = (tool: string, status: string, ms: number, callId: string | null = null) =>
+      admin.query(
+        "insert into public.audit_log (tenant_id, request_id, key_id, tool, status, call_id, duration_ms) values ($1, $2, 'k', $3, $4, $5, $6)",
+        [tenant.id, `r-${tool}-${ms}`, tool, status, callId, ms],
       );
+    // search_documents: 7 ok, 1 tool_error, 1 'error' (written before sql/007: a tool error), 1 protocol_error.
+    for (let ms = 10; ms <= 100; ms += 10) {
+      await insert("search_documents", ms === 100 ? "protocol_error" : ms === 90 ? "tool_error" : ms === 80 ? "error" : "ok", ms);
     }
+    // delete_document: one call asked, asked again, then finished ok (one call); one asked and never answered.
+    const answered = crypto.randomUUID();
+    await insert("delete_document", "input_required", 1, answered);
+    await insert("delete_document", "input_required", 2, answered);
+    await insert("delete_document", "ok", 3, answered);
+    await insert("delete_document", "input_required", 4, crypto.randomUUID());
+    // get_document: only a question nobody answered; and a call outside the period.
+    await insert("get_document", "input_required", 5, crypto.randomUUID());
     await admin.query(
-      "insert into public.audit_log (tenant_id, request_id, key_id, tool, status, duration_ms, called_at) values ($1, 'r-old', 'k', 'get_document', 'ok', 5, now() - interval '8 days')",
+      "insert into public.audit_log (tenant_id, request_id, key_id, tool, status, duration_ms, called_at) values ($1, 'r-old', 'k', 'list_workspaces', 'ok', 5, now() - interval '8 days')",
       [tenant.id],
     );
 
     const report = await json<Record<string, unknown>>(["usage", s]);
-    expect(report).toMatchObject({
+    expect(Object.keys(report)).toEqual(["tenant", "since", "tools", "total"]);
+    expect(report).toEqual({
       tenant: s,
-      tools: [{ tool: "search_documents", calls: 10, errors: 1, p50Ms: 50, p95Ms: 100 }],
-      total: { tool: "all", calls: 10, errors: 1, p50Ms: 50, p95Ms: 100 },
+      since: expect.any(String),
+      tools: [
+        { tool: "search_documents", calls: 10, ok: 7, toolErrors: 2, protocolErrors: 1, errors: 3, unanswered: 0, p50Ms: 50, p95Ms: 100 },
+        { tool: "delete_document", calls: 1, ok: 1, toolErrors: 0, protocolErrors: 0, errors: 0, unanswered: 1, p50Ms: 3, p95Ms: 3 },
+        { tool: "get_document", calls: 0, ok: 0, toolErrors: 0, protocolErrors: 0, errors: 0, unanswered: 1, p50Ms: null, p95Ms: null },
+      ],
+      total: { tool: "all", calls: 11, ok: 8, toolErrors: 2, protocolErrors: 1, errors: 3, unanswered: 2, p50Ms: 50, p95Ms: 100 },
     });
     expect(Math.abs(Date.parse(report.since as string) - (Date.now() - 7 * 86_400_000))).toBeLessThan(60_000);
     const wider = await json<{ tools: { tool: string }[] }>(["usage", s, "--since", "9d"]);
-    expect(wider.tools.map((t) => t.tool)).toEqual(["search_documents", "get_document"]);
+    expect(wider.tools.map((t) => t.tool)).toEqual(["search_documents", "delete_document", "list_workspaces", "get_document"]);
 
     const human = (await cli(["usage", s])).stdout;
-    expect(human).toMatch(/^TOOL\s+CALLS\s+ERRORS\s+P50 MS\s+P95 MS$/m);
-    expect(human).toMatch(/^search_documents\s+10\s+1\s+50\s+100$/m);
+    expect(human).toMatch(/^TOOL\s+CALLS\s+OK\s+TOOL ERRORS\s+PROTOCOL ERRORS\s+UNANSWERED\s+P50 MS\s+P95 MS$/m);
+    expect(human).toMatch(/^search_documents\s+10\s+7\s+2\s+1\s+0\s+50\s+100$/m);
+    expect(human).toMatch(/^get_document\s+0\s+0\s+0\s+0\s+1\s+-\s+-$/m);
+    expect(human).toMatch(/^\(all\)\s+11\s+8\s+2\s+1\s+2\s+50\s+100$/m);
   });
 });
 
