@@ -25,6 +25,7 @@ export function createToolContext(
     requestId: rc.requestId,
     signal,
     progress: progress ?? (async () => {}),
+    limits: rc.config,
     audit: createAuditSink(rc, tenant.id),
     ...(input ? { input } : {}),
   };

@@ -4,6 +4,12 @@ import type { Logger } from "../log/logger.ts";
 import type { TenantDb } from "../db/tenant-db.ts";
 import type { AuditSink } from "../audit/types.ts";
 
+/** The deployment settings tools enforce (from the Worker's Config; see src/config.ts for their defaults). */
+export interface ToolLimits {
+  /** Most workspaces one tenant may have, archived ones included. */
+  maxWorkspacesPerTenant: number;
+}
+
 /** Tool behaviour hints (MCP `ToolAnnotations`); clients must treat them as hints only. */
 export interface ToolAnnotations {
   title?: string;
@@ -110,6 +116,8 @@ export interface ToolContext {
    * messages and the lane can deliver them during the call; messages below the client's level are dropped.
    */
   clientLog?: ClientLog;
+  /** The deployment's limits on what a tenant may create. */
+  limits: ToolLimits;
   /** Where `callTool` reports each finished call (the audit log). Absent: nothing is recorded (unit tests). */
   audit?: AuditSink;
 }

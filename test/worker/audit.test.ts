@@ -103,6 +103,7 @@ describe("audit log", () => {
       requestId: "req-audit-fail",
       signal: new AbortController().signal,
       progress: async () => {},
+      limits: { maxWorkspacesPerTenant: 100 },
       ...(audit
         ? {
             audit: createAuditSink(
