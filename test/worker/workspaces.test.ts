@@ -1,7 +1,7 @@
 // Workspace management (create_workspace, update_workspace, archiving, list_workspaces) from the attacker's side:
 // another tenant's ids and names, malformed names, and bursts against the per-tenant cap. The handlers run with a real
 // TenantDb (the Worker's role, RLS), then through both protocol lanes with real SDK clients.
-import { neon } from "@neondatabase/serverless";
+import { neon, neonConfig } from "@neondatabase/serverless";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTenantDb } from "../../src/db/tenant-db.ts";
 import { createLogger } from "../../src/log/logger.ts";
@@ -13,6 +13,12 @@ import type { Tool, ToolContext, ToolResult } from "../../src/tools/types.ts";
 import { admin, cloud, connectClient, createTenant, type TestTenant } from "./support/fixtures.ts";
 import { connectModernClient } from "./support/modern.ts";
 
+// Counts this isolate's Neon HTTP requests (the fixtures set the endpoint).
+let fetches = 0;
+neonConfig.fetchFunction = (input: RequestInfo | URL, init?: RequestInit) => {
+  fetches++;
+  return fetch(input, init);
+};
 const app = neon(cloud.appDatabaseUrl);
 
 function ctxOf(t: TestTenant, maxWorkspacesPerTenant = 100): ToolContext {
@@ -189,6 +195,24 @@ describe("update_workspace", () => {
 
     expect(ok(await call("update_workspace", { id: ws.id, archived: false }, ctxOf(A))).workspace.archived_at).toBeNull();
     ok<unknown>(await call("create_document", { workspace_id: ws.id, title: "new", body: "" }, ctxOf(A)));
+  });
+});
+
+describe("cost", () => {
+  it("each workspace tool, and create_document with its archived check, is one Neon HTTP request", async () => {
+    const t = await createTenant("free");
+    const ctx = ctxOf(t);
+    const steps: [string, () => unknown][] = [
+      ["create_workspace", () => ({ name: "Counted" })],
+      ["update_workspace", () => ({ id: t.workspaceId, name: "Renamed", archived: false })],
+      ["list_workspaces", () => ({ include_archived: true })],
+      ["create_document", () => ({ workspace_id: t.workspaceId, title: "x", body: "" })],
+    ];
+    for (const [name, args] of steps) {
+      const before = fetches;
+      ok<unknown>(await call(name, args(), ctx));
+      expect(fetches - before, name).toBe(1);
+    }
   });
 });
 
