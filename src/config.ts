@@ -21,12 +21,17 @@ export interface Config {
   redisTimeoutMs: number;
   /** Longest wait for one Postgres request, in ms, before it fails as unavailable (default 10000). */
   dbTimeoutMs: number;
+  /**
+   * Most workspaces one tenant may have, archived ones included (default 100): `create_workspace` refuses beyond it,
+   * so no tenant can fill the shared database with them. The admin CLI is not bound by it.
+   */
+  maxWorkspacesPerTenant: number;
 }
 
 type ConfigEnv = Pick<
   Env,
   "ALLOWED_ORIGINS" | "ALLOW_LOCALHOST_ORIGINS" | "MAX_BODY_BYTES" | "SESSION_TTL_SECONDS" | "RATE_LIMIT_ON_ERROR" | "RATE_LIMIT_TIMEOUT_MS" | "API_KEY_CACHE_TTL_SECONDS"
-  | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS"
+  | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS" | "MAX_WORKSPACES_PER_TENANT"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -53,6 +58,7 @@ export function loadConfig(env: ConfigEnv): Config {
     apiKeyCacheTtlSeconds: positiveInt(env.API_KEY_CACHE_TTL_SECONDS, 30, "API_KEY_CACHE_TTL_SECONDS"),
     redisTimeoutMs: positiveInt(env.REDIS_TIMEOUT_MS, 1000, "REDIS_TIMEOUT_MS"),
     dbTimeoutMs: positiveInt(env.DB_TIMEOUT_MS, 10_000, "DB_TIMEOUT_MS"),
+    maxWorkspacesPerTenant: positiveInt(env.MAX_WORKSPACES_PER_TENANT, 100, "MAX_WORKSPACES_PER_TENANT"),
   });
   cache.set(env, config);
   return config;

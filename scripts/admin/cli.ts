@@ -6,9 +6,10 @@ import { connect, resolveConnection } from "./connect.ts";
 import { describeFailure, safeLine } from "./errors.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
 import { TENANT_COMMANDS } from "./tenant-commands.ts";
+import { WORKSPACE_COMMANDS } from "./workspace-commands.ts";
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [...TENANT_COMMANDS, ...KEY_COMMANDS];
+export const COMMANDS: readonly Command[] = [...TENANT_COMMANDS, ...KEY_COMMANDS, ...WORKSPACE_COMMANDS];
 
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {
   json: { type: "boolean" },
@@ -178,7 +179,7 @@ function overview(): string {
   return [
     "Usage: npm run admin -- <command> [options]",
     "",
-    "Tenant administration: tenants, API keys and usage, without SQL. Changes apply on each tenant's next request.",
+    "Tenant administration: tenants, API keys, workspaces and usage, without SQL. Changes apply on each tenant's next request.",
     "",
     "Commands:",
     ...lines.map(([w, s]) => `  ${w.padEnd(width)}  ${s}`),

@@ -64,10 +64,12 @@ export const TENANT_COMMANDS: Command[] = [
       "rate-limit": { type: "string" },
       "key-name": { type: "string" },
       ...TEST_FEATURES_OPTION,
+      "no-default-workspace": { type: "boolean" },
     },
-    summary: "create a tenant and its first API key",
-    synopsis: "--slug <slug> --name <name> --plan <free|pro|enterprise> [--features +a,-b] [--rate-limit <n>]",
-    details: `Creates the tenant and a first API key, and prints the key once: it is not stored and cannot be shown again.
+    summary: "create a tenant, its first API key and workspace",
+    synopsis: "--slug <slug> --name <name> --plan <free|pro|enterprise> [--features +a,-b] [--rate-limit <n>] [--no-default-workspace]",
+    details: `Creates the tenant, a first API key and a first workspace named "Default", and prints the key once: it is not
+stored and cannot be shown again.
 
   --slug <slug>         2-63 characters of a-z, 0-9 and "-" (also the host name label with TENANT_HOST_SUFFIX)
   --name <name>         display name (no control characters)
@@ -76,19 +78,22 @@ ${FEATURES_HELP}
 ${TEST_FEATURES_HELP}
   --rate-limit <n>      requests per minute, 1 to 2147483647 (default 60)
   --key-name <label>    label of the first key (default "default"; no control characters)
-JSON: {"tenant": {...}, "apiKey": "tmcp_..."}`,
+  --no-default-workspace  no first workspace (the tenant makes its own with create_workspace)
+JSON: {"tenant": {...}, "apiKey": "tmcp_...", "workspace": {...} or null}`,
     async run(deps, _args, values) {
-      const { tenant, keyId, apiKey } = await createTenant(deps, {
+      const { tenant, keyId, apiKey, workspace } = await createTenant(deps, {
         slug: required(values, "slug"),
         name: required(values, "name"),
         plan: required(values, "plan"),
         features: features(values, false),
         rateLimitPerMinute: positiveInt(values, "rate-limit"),
         keyName: optional(values, "key-name"),
+        defaultWorkspace: values["no-default-workspace"] !== true,
       });
+      const first: [string, string] = ["workspace", workspace ? `${workspace.name} (${workspace.id})` : "-"];
       return {
-        json: { tenant, apiKey },
-        human: `${fields([...describe(tenant), ["key id", keyId], ["api key", apiKey]])}\n\nThe API key is shown only now: store it.`,
+        json: { tenant, apiKey, workspace },
+        human: `${fields([...describe(tenant), first, ["key id", keyId], ["api key", apiKey]])}\n\nThe API key is shown only now: store it.`,
       };
     },
   },

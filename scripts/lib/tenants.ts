@@ -8,6 +8,7 @@ import { TENANT_SELECT, toTenantView } from "./rows.ts";
 import { INSERT_KEY_SQL } from "./tenant-keys.ts";
 import { checkLabel } from "./text.ts";
 import { invalidateWorkerCache, purgeTenantState } from "./worker-cache.ts";
+import { DEFAULT_WORKSPACE_NAME, INSERT_WORKSPACE_SQL, toWorkspaceView, type WorkspaceView } from "./workspaces.ts";
 
 /** Same rule as the `tenants.slug` check constraint, so a bad slug is a usage error rather than a database error. */
 const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -22,6 +23,8 @@ export interface CreateTenantInput {
   rateLimitPerMinute?: number;
   /** Label of the first API key. Default "default". */
   keyName?: string;
+  /** Also create the tenant's first workspace ({@link DEFAULT_WORKSPACE_NAME}), so its key is useful at once. Default true. */
+  defaultWorkspace?: boolean;
 }
 
 /** What `tenant update` did: the tenant as it is now, and what the operator should know about the result. */
@@ -39,8 +42,14 @@ export interface UpdateTenantInput {
   rateLimitPerMinute?: number;
 }
 
-/** Creates a tenant and its first API key in one transaction. The key is returned once and never stored. */
-export async function createTenant(deps: AdminDeps, input: CreateTenantInput): Promise<{ tenant: TenantView; keyId: string; apiKey: string }> {
+/**
+ * Creates a tenant, its first API key and (unless `defaultWorkspace` is false) its first workspace in one transaction.
+ * The key is returned once and never stored.
+ */
+export async function createTenant(
+  deps: AdminDeps,
+  input: CreateTenantInput,
+): Promise<{ tenant: TenantView; keyId: string; apiKey: string; workspace: WorkspaceView | null }> {
   checkSlug(input.slug);
   checkPlan(input.plan);
   checkName(input.name);
@@ -56,8 +65,15 @@ export async function createTenant(deps: AdminDeps, input: CreateTenantInput): P
       },
       { text: INSERT_KEY_SQL, params: [key.keyId, input.keyName ?? "default", key.secretHash, null] },
       { text: TENANT_SELECT },
+      ...(input.defaultWorkspace === false ? [] : [{ text: INSERT_WORKSPACE_SQL, params: [DEFAULT_WORKSPACE_NAME] }]),
     ]);
-    return { tenant: toTenantView(one(results[2], input.slug)), keyId: key.keyId, apiKey: key.apiKey };
+    const workspace = results[3]?.[0];
+    return {
+      tenant: toTenantView(one(results[2], input.slug)),
+      keyId: key.keyId,
+      apiKey: key.apiKey,
+      workspace: workspace ? toWorkspaceView(workspace) : null,
+    };
   } catch (err) {
     if ((err as { code?: string }).code === "23505") throw new AdminError(`a tenant with slug "${input.slug}" already exists`, { cause: err });
     throw err;

@@ -24,6 +24,7 @@ export function createToolContext(
     requestId: rc.requestId,
     signal,
     progress: progress ?? (async () => {}),
+    limits: rc.config,
     ...(input ? { input } : {}),
   };
 }

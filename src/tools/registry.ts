@@ -2,18 +2,22 @@ import type { Feature } from "../tenancy/tenant.ts";
 import { workspaceStats } from "./analytics/workspace-stats.ts";
 import { CONFORMANCE_TOOLS } from "./conformance/tools.ts";
 import { createDocument } from "./core/create-document.ts";
+import { createWorkspace } from "./core/create-workspace.ts";
 import { deleteDocument } from "./core/delete-document.ts";
 import { getDocument } from "./core/get-document.ts";
 import { listDocuments } from "./core/list-documents.ts";
 import { listWorkspaces } from "./core/list-workspaces.ts";
 import { searchDocuments } from "./core/search-documents.ts";
 import { updateDocument } from "./core/update-document.ts";
+import { updateWorkspace } from "./core/update-workspace.ts";
 import { exportWorkspace } from "./export/export-workspace.ts";
 import type { Lane, Tool, ToolListing } from "./types.ts";
 
 /** Every tool the server knows, in `tools/list` order. */
 export const ALL_TOOLS: readonly Tool[] = Object.freeze([
   listWorkspaces,
+  createWorkspace,
+  updateWorkspace,
   listDocuments,
   getDocument,
   searchDocuments,

@@ -24,5 +24,7 @@ export function errorResult(message: string): ToolResult {
 export const Messages = {
   documentNotFound: "Document not found.",
   workspaceNotFound: "Workspace not found.",
+  workspaceNameTaken: "A workspace with this name already exists in this account (names ignore case).",
+  workspaceArchived: "The workspace is archived: restore it (update_workspace with archived false) to add documents.",
   invalidCursor: "Invalid cursor: pass a next_cursor value from an earlier call, unchanged.",
 } as const;

@@ -3,6 +3,12 @@ import type { Feature, TenantContext } from "../tenancy/tenant.ts";
 import type { Logger } from "../log/logger.ts";
 import type { TenantDb } from "../db/tenant-db.ts";
 
+/** The deployment settings tools enforce (from the Worker's Config; see src/config.ts for their defaults). */
+export interface ToolLimits {
+  /** Most workspaces one tenant may have, archived ones included. */
+  maxWorkspacesPerTenant: number;
+}
+
 /** Tool behaviour hints (MCP `ToolAnnotations`); clients must treat them as hints only. */
 export interface ToolAnnotations {
   title?: string;
@@ -109,6 +115,8 @@ export interface ToolContext {
    * messages and the lane can deliver them during the call; messages below the client's level are dropped.
    */
   clientLog?: ClientLog;
+  /** The deployment's limits on what a tenant may create. */
+  limits: ToolLimits;
 }
 
 /** Severity of a client-facing log message (MCP `LoggingLevel`, RFC 5424 order). */

@@ -96,7 +96,7 @@ describe("help", { timeout: 30_000 }, () => {
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/^Usage: npm run admin -- <command>/);
     for (const c of COMMANDS) expect(top.stdout).toContain(c.words.join(" "));
-    for (const group of ["tenant", "key"]) {
+    for (const group of ["tenant", "key", "workspace"]) {
       const run = await cli([group, "--help"], {});
       expect([run.code, run.stdout.split("\n")[0]]).toEqual([0, `Usage: npm run admin -- ${group} <command> [options]`]);
     }
@@ -121,7 +121,7 @@ describe("tenants", { timeout: 30_000 }, () => {
     const created = await json<{ tenant: Record<string, unknown>; apiKey: string }>([
       "tenant", "create", "--slug", s, "--name", "CLI Test", "--plan", "pro", "--features", "+bulk_export", "--rate-limit", "120",
     ]);
-    expect(Object.keys(created).sort()).toEqual(["apiKey", "tenant"]);
+    expect(Object.keys(created).sort()).toEqual(["apiKey", "tenant", "workspace"]);
     expect(Object.keys(created.tenant).sort()).toEqual(TENANT_KEYS);
     expect(created.apiKey).toMatch(/^tmcp_[a-z2-7]{16}_[a-z2-7]{40}$/);
     expect(created.tenant).toMatchObject({

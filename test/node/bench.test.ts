@@ -82,7 +82,7 @@ describe("npm run bench", () => {
       const micro = report.micro!.results;
       for (const impl of ["ours", "naive"]) {
         const r = micro.find((m) => m.lane === "legacy" && m.impl === impl);
-        expect(r?.tools, impl).toBe(8);
+        expect(r?.tools, impl).toBe(10);
         expect(r!.cpuUs).toBeGreaterThan(0);
       }
       expect(stdout).toContain("#### legacy tools/list");

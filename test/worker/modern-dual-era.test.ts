@@ -22,7 +22,7 @@ describe("the same key through both SDK generations", () => {
     const { client: v2 } = await connectModernClient(tenant.apiKey);
     const legacyTools = (await v1.listTools()).tools;
     const modernTools = (await v2.listTools()).tools;
-    expect(modernTools.map((t) => t.name)).toEqual([...legacyTools.map((t) => t.name).slice(0, 6), "delete_document", ...legacyTools.map((t) => t.name).slice(6)]);
+    expect(modernTools.map((t) => t.name)).toEqual([...legacyTools.map((t) => t.name).slice(0, 8), "delete_document", ...legacyTools.map((t) => t.name).slice(8)]);
     expect(JSON.parse(JSON.stringify(modernTools.filter((t) => t.name !== "delete_document")))).toEqual(JSON.parse(JSON.stringify(legacyTools)));
     await v1.close();
   });

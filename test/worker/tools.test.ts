@@ -117,6 +117,7 @@ function ctxFor(f: Fixture, db: TenantDb = f.db): TestContext {
     },
     progressCalls,
     logLines,
+    limits: { maxWorkspacesPerTenant: 100 },
   };
 }
 
@@ -163,7 +164,7 @@ beforeAll(async () => {
 describe("registry", () => {
   const names = (plan: Plan, lane: "legacy" | "modern" = "legacy"): string[] =>
     toolsFor(effectiveFeatures(plan, [], []), lane).list.map((t) => t.name);
-  const CORE = ["list_workspaces", "list_documents", "get_document", "search_documents", "create_document", "update_document"];
+  const CORE = ["list_workspaces", "create_workspace", "update_workspace", "list_documents", "get_document", "search_documents", "create_document", "update_document"];
 
   it("gives exactly core / core+analytics / core+analytics+export per plan, in both lanes", () => {
     // delete_document asks the user to confirm (2026-07-28 multi round-trip), so only the modern lane has it.
@@ -186,7 +187,7 @@ describe("registry", () => {
   });
 
   it("publishes precomputed JSON Schemas and honest annotations", () => {
-    const writers = new Set(["create_document", "update_document", "delete_document"]);
+    const writers = new Set(["create_workspace", "update_workspace", "create_document", "update_document", "delete_document"]);
     // The conformance fixtures mirror the suite's reference server, which publishes no output schemas.
     for (const tool of ALL_TOOLS.filter((t) => t.feature !== "conformance_fixtures")) {
       const { listing } = tool;

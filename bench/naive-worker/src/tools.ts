@@ -1,5 +1,5 @@
 /**
- * The baseline's tools: the same eight tools, names and argument schemas as the real Worker's enterprise plan,
+ * The baseline's tools: the same ten tools, names and argument schemas as the real Worker's enterprise plan,
  * written the way a first version would: zod schemas built inline on every registration (so on every request), the
  * SDK converting them to JSON Schema on every `tools/list`, and one plain query per call with no tenant scoping.
  */
@@ -61,6 +61,56 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
            from workspaces w order by w.created_at, w.id limit 1001`,
       );
       return data({ workspaces: rows.slice(0, 1000).map((r) => ({ ...r, created_at: iso(r.created_at) })), truncated: rows.length > 1000 });
+    },
+  );
+
+  const workspace = z.object({
+    id: z.guid(),
+    name: z.string(),
+    created_at: z.iso.datetime(),
+    archived_at: z.iso.datetime().nullable(),
+    document_count: z.number().int(),
+  });
+  const WORKSPACE = "id, name, created_at, archived_at, 0 as document_count";
+  const toWorkspace = (r: Record<string, unknown>): Record<string, unknown> => ({
+    ...r,
+    created_at: iso(r.created_at),
+    archived_at: r.archived_at ? iso(r.archived_at) : null,
+  });
+
+  register(
+    "create_workspace",
+    {
+      title: "Create workspace",
+      description: "Creates a workspace to hold documents and returns it. Names are unique within the account, ignoring case.",
+      inputSchema: z.object({ name: z.string().trim().min(1).max(100) }),
+      outputSchema: z.object({ workspace }),
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async (args) => {
+      const [row] = await sql.query(`insert into workspaces (name) values ($1) returning ${WORKSPACE}`, [args.name]);
+      return data({ workspace: toWorkspace(row as Record<string, unknown>) });
+    },
+  );
+
+  register(
+    "update_workspace",
+    {
+      title: "Update workspace",
+      description: "Renames a workspace and/or archives it (archived: true) or restores it (archived: false).",
+      inputSchema: z.object({ id: z.guid(), name: z.string().trim().min(1).max(100).optional(), archived: z.boolean().optional() }),
+      outputSchema: z.object({ workspace }),
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      const [row] = await sql.query(
+        `update workspaces set name = coalesce($2, name),
+                archived_at = case when $3::boolean then coalesce(archived_at, now()) when not $3::boolean then null else archived_at end
+          where id = $1 returning ${WORKSPACE}`,
+        [args.id, args.name ?? null, args.archived ?? null],
+      );
+      if (!row) return failure("Workspace not found.");
+      return data({ workspace: toWorkspace(row) });
     },
   );
 

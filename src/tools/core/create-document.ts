@@ -10,7 +10,7 @@ const Output = z.object({ document: DocumentSummary });
 export const createDocument = defineTool({
   name: "create_document",
   title: "Create document",
-  description: "Creates a document in a workspace and returns its id and metadata.",
+  description: "Creates a document in a workspace (not an archived one) and returns its id and metadata.",
   feature: "core",
   input: z.object({
     workspace_id: Id.describe("Workspace to create the document in"),
@@ -20,15 +20,22 @@ export const createDocument = defineTool({
   output: Output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async handler(args, ctx) {
-    let rows: Record<string, unknown>[];
+    let target: Record<string, unknown>[] | undefined;
+    let rows: Record<string, unknown>[] | undefined;
     try {
-      // Inserting from a select of the workspace: a workspace the tenant cannot see (RLS) yields no row and nothing
-      // is written, exactly as for an id that exists nowhere. tenant_id comes from the column default.
-      rows = await ctx.db.query(
-        `insert into documents as d (workspace_id, title, body)
-         select w.id, $2, $3 from workspaces w where w.id = $1
-         returning ${SUMMARY_COLUMNS}`,
-        [args.workspace_id, args.title, args.body],
+      // One round trip: whether the workspace is archived, and the insert from a select of the workspace. A workspace
+      // the tenant cannot see (RLS) yields no row in either and nothing is written, exactly as for an id that exists
+      // nowhere. tenant_id comes from the column default.
+      [target, rows] = await ctx.db.batch(
+        [
+          { text: "select w.archived_at is not null as archived from workspaces w where w.id = $1", params: [args.workspace_id] },
+          {
+            text: `insert into documents as d (workspace_id, title, body)
+                   select w.id, $2, $3 from workspaces w where w.id = $1 and w.archived_at is null
+                   returning ${SUMMARY_COLUMNS}`,
+            params: [args.workspace_id, args.title, args.body],
+          },
+        ],
         { signal: ctx.signal },
       );
     } catch (err) {
@@ -36,8 +43,8 @@ export const createDocument = defineTool({
       if (err instanceof TenantDbError && err.code === "23503") return errorResult(Messages.workspaceNotFound);
       throw err;
     }
-    const [row] = rows;
-    if (!row) return errorResult(Messages.workspaceNotFound);
+    const [row] = rows ?? [];
+    if (!row) return errorResult(target?.[0]?.archived === true ? Messages.workspaceArchived : Messages.workspaceNotFound);
     const out: z.output<typeof Output> = { document: toSummary(row) };
     return dataResult(out);
   },

@@ -6,6 +6,8 @@ export interface E2eContext {
   adminDatabaseUrl: string;
   /** The Worker's API-key pepper. */
   pepper: string;
+  /** The environment `npm run admin` needs to manage this stack's tenants as in production (owner login, Redis, pepper). */
+  adminCliEnv: Record<string, string>;
 }
 
 declare module "vitest" {

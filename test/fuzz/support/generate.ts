@@ -119,6 +119,8 @@ type Mutation = readonly [string, (rng: Rng, c: Mutable, ctx: MutationContext) =
 function baseRequest(rng: Rng, t: FuzzTenant): Omit<Mutable, "mutations"> {
   const calls: Array<[string, Record<string, Json>]> = [
     ["list_workspaces", {}],
+    ["create_workspace", { name: "fuzz" }],
+    ["update_workspace", { id: t.workspaceId, name: "Main" }],
     ["list_documents", { workspace_id: t.workspaceId, limit: 5 }],
     ["get_document", { id: rng.pick(t.documentIds) }],
     ["search_documents", { query: "report" }],

@@ -1,0 +1,116 @@
+import { workspaceNameProblem } from "../../src/tools/core/workspaces.ts";
+import { AdminError, usageError } from "./admin-error.ts";
+import type { AdminDeps } from "./admin-types.ts";
+import { ownerTransaction, type Row } from "./owner-sql.ts";
+import { iso } from "./rows.ts";
+
+/** Name of the workspace `tenant create` makes with every new tenant (unless told not to). */
+export const DEFAULT_WORKSPACE_NAME = "Default";
+
+/** A workspace as the CLI shows it. Times are ISO 8601. */
+export interface WorkspaceView {
+  id: string;
+  name: string;
+  documentCount: number;
+  createdAt: string;
+  /** Null while in use; archived workspaces are hidden from `list_workspaces` and take no new documents. */
+  archivedAt: string | null;
+}
+
+const COLUMNS = `w.id, w.name, w.created_at, w.archived_at,
+  (select count(*) from public.documents as d where d.workspace_id = w.id)::int as document_count`;
+
+/**
+ * Inserts a workspace named `$1` for the tenant in app.tenant_id. The row comes from a select of the one tenant row
+ * the owner can see, so under row-level security it lands in the tenant in scope, or nowhere when the scope names no
+ * tenant. Shared with `tenant create`, which runs it in the transaction that makes the tenant.
+ */
+export const INSERT_WORKSPACE_SQL = `insert into public.workspaces as w (name) select $1 from public.tenants returning ${COLUMNS}`;
+
+/**
+ * Picks one workspace of the tenant in scope by id or by name (ignoring case, as uniqueness does); an id match wins.
+ * `$1` is the reference.
+ */
+const PICK = `select w.id from public.workspaces as w
+   where w.id::text = lower($1) or lower(w.name) = lower($1)
+   order by (w.id::text = lower($1)) desc limit 1`;
+
+/** A row selected with the workspace columns as the CLI shows it. */
+export function toWorkspaceView(row: Row): WorkspaceView {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    documentCount: Number(row.document_count ?? 0),
+    createdAt: iso(row.created_at) as string,
+    archivedAt: iso(row.archived_at),
+  };
+}
+
+/** The name, trimmed, when it follows the tools' rules (sql/006 enforces the same); else a usage error. */
+export function checkWorkspaceName(name: string, option = "--name"): string {
+  const trimmed = name.trim();
+  const problem = workspaceNameProblem(trimmed);
+  if (problem) throw usageError(`${option} ${problem}`);
+  return trimmed;
+}
+
+/**
+ * Creates a workspace for a tenant. Not bound by the Worker's MAX_WORKSPACES_PER_TENANT: that caps what a tenant does
+ * through its key, not what its operator does.
+ */
+export async function createWorkspace(deps: AdminDeps, slug: string, name: string): Promise<WorkspaceView> {
+  const checked = checkWorkspaceName(name);
+  const { tenantId, results } = await named(slug, checked, ownerTransaction(deps.sql, { slug }, [{ text: INSERT_WORKSPACE_SQL, params: [checked] }]));
+  return toWorkspaceView(found(tenantId, results[0], slug, checked));
+}
+
+/** A tenant's workspaces, oldest first, archived ones included. */
+export async function listWorkspaces(deps: AdminDeps, slug: string): Promise<WorkspaceView[]> {
+  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
+    { text: `select ${COLUMNS} from public.workspaces as w order by w.created_at, w.id` },
+  ]);
+  if (tenantId === null) throw new AdminError(`no tenant with slug "${slug}"`);
+  return (results[0] ?? []).map(toWorkspaceView);
+}
+
+/** Renames a tenant's workspace, given by id or current name. */
+export async function renameWorkspace(deps: AdminDeps, slug: string, workspace: string, name: string): Promise<WorkspaceView> {
+  const checked = checkWorkspaceName(name);
+  const { tenantId, results } = await named(
+    slug,
+    checked,
+    ownerTransaction(deps.sql, { slug }, [
+      { text: `update public.workspaces as w set name = $2 where w.id = (${PICK}) returning ${COLUMNS}`, params: [workspace, checked] },
+    ]),
+  );
+  return toWorkspaceView(found(tenantId, results[0], slug, workspace));
+}
+
+/** Deletes a tenant's workspace, given by id or name, and its documents (ON DELETE CASCADE). No undo. */
+export async function deleteWorkspace(deps: AdminDeps, slug: string, workspace: string): Promise<{ id: string; name: string; documents: number }> {
+  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
+    { text: `delete from public.workspaces as w where w.id = (${PICK}) returning ${COLUMNS}`, params: [workspace] },
+  ]);
+  const row = toWorkspaceView(found(tenantId, results[0], slug, workspace));
+  return { id: row.id, name: row.name, documents: row.documentCount };
+}
+
+/** Turns the unique-name violation of a write into a message that says which name. */
+async function named<T>(slug: string, name: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if ((err as { code?: string }).code === "23505") {
+      throw new AdminError(`tenant "${slug}" already has a workspace named "${name}" (names ignore case)`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** The one row a write returned; none means the slug or the workspace names nothing. */
+function found(tenantId: string | null, rows: Row[] | undefined, slug: string, workspace: string): Row {
+  if (tenantId === null) throw new AdminError(`no tenant with slug "${slug}"`);
+  const row = rows?.[0];
+  if (!row) throw new AdminError(`tenant "${slug}" has no workspace "${workspace}" (give its id or name)`);
+  return row;
+}

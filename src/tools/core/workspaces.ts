@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { Id, iso } from "./documents.ts";
+
+/** Longest workspace name, in characters (the `workspaces_name_check` constraint says the same). */
+export const WORKSPACE_NAME_MAX = 100;
+
+/**
+ * Characters a name must not hold: control characters (C0, DEL, C1), line and paragraph separators, and bidirectional
+ * overrides and isolates, which make a name display as something other than what it is. Emoji sequences (ZWJ) and
+ * every script stay allowed. sql/006 checks the same set.
+ */
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/** Why `name` is not a valid workspace name, or `null` when it is. Expects a trimmed name. */
+export function workspaceNameProblem(name: string): string | null {
+  if (name.length === 0) return "must not be empty";
+  if (name.length > WORKSPACE_NAME_MAX) return `must be at most ${WORKSPACE_NAME_MAX} characters`;
+  if (FORBIDDEN.test(name)) return "must not contain control, line-separator or bidirectional-override characters";
+  return null;
+}
+
+/**
+ * A workspace name in tool input: trimmed, then checked. The character rule is a refinement rather than a `pattern`,
+ * so the published JSON Schema carries no Unicode regex a client's validator might not compile.
+ */
+export const WorkspaceName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(WORKSPACE_NAME_MAX)
+  .refine((name) => !FORBIDDEN.test(name), { message: "Must not contain control, line-separator or bidirectional-override characters" })
+  .describe(`1-${WORKSPACE_NAME_MAX} characters, unique within the account (ignoring case)`);
+
+/** A workspace as tools return it. */
+export const Workspace = z.object({
+  id: Id,
+  name: z.string(),
+  created_at: z.iso.datetime().describe("ISO 8601, UTC"),
+  archived_at: z.iso.datetime().nullable().describe("When it was archived; null while in use"),
+  document_count: z.number().int(),
+});
+export type Workspace = z.output<typeof Workspace>;
+
+/** The select (or returning) list matching {@link Workspace} for a `workspaces w` row. */
+export const WORKSPACE_COLUMNS =
+  "w.id, w.name, w.created_at, w.archived_at, (select count(*) from documents d where d.workspace_id = w.id)::int as document_count";
+
+/** Maps a row selected with {@link WORKSPACE_COLUMNS}. */
+export function toWorkspace(row: Record<string, unknown>): Workspace {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    created_at: iso(row.created_at),
+    archived_at: row.archived_at === null || row.archived_at === undefined ? null : iso(row.archived_at),
+    document_count: Number(row.document_count),
+  };
+}
+
+/** The SQLSTATE of the `workspaces_tenant_name_key` collision: the caller's own tenant already has the name. */
+export const UNIQUE_VIOLATION = "23505";
