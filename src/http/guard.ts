@@ -19,10 +19,26 @@ export function checkMediaTypes(request: Request): void {
   if (!contentType || contentType.split(";")[0]?.trim().toLowerCase() !== "application/json") {
     throw new HttpError(415, "Content-Type must be application/json");
   }
-  const accept = request.headers.get("accept") ?? "";
-  if (!accept.includes("application/json") || !accept.includes("text/event-stream")) {
+  const accepted = acceptedMediaTypes(request.headers.get("accept") ?? "");
+  if (!accepted.has("application/json") || !accepted.has("text/event-stream")) {
     throw new HttpError(406, "Accept must include application/json and text/event-stream");
   }
+}
+
+/**
+ * The media types an `Accept` header names with a weight above zero, lower-cased and without parameters. RFC 9110
+ * 12.5.1: `q=0` means "not acceptable", so a type listed only with `q=0` is not in the set.
+ */
+export function acceptedMediaTypes(accept: string): Set<string> {
+  const types = new Set<string>();
+  for (const range of accept.split(",")) {
+    const [type, ...params] = range.split(";").map((p) => p.trim().toLowerCase());
+    if (!type) continue;
+    const q = params.find((p) => /^q\s*=/.test(p));
+    if (q !== undefined && !(Number(q.slice(q.indexOf("=") + 1).trim()) > 0)) continue;
+    types.add(type);
+  }
+  return types;
 }
 
 /**

@@ -89,7 +89,18 @@ export async function serveLegacyPost(
   if (!initialize) transport.sessionId = sessionId;
   transport.onerror = (err) => rc.log.warn("transport error", { error: err });
   await server.connect(transport);
-  return transport.handleRequest(request, { parsedBody: message });
+  return transport.handleRequest(request, { parsedBody: withoutTask(message) });
+}
+
+/**
+ * The message without task augmentation (`params.task`). This server declares no `tasks` capability, and MCP
+ * 2025-11-25 ("Tasks / Behavior Requirements") says such a receiver MUST process the request normally, ignoring the
+ * task metadata. The v1 SDK instead fails it with -32603 (and would expect a CreateTaskResult from the handler).
+ */
+function withoutTask(message: JSONRPCMessage): JSONRPCMessage {
+  if (!isJSONRPCRequest(message) || message.params === undefined || !("task" in message.params)) return message;
+  const { task: _ignored, ...params } = message.params;
+  return { ...message, params };
 }
 
 /** `DELETE /mcp`: ends the caller's session (404 when it is not a live session of this tenant). */
