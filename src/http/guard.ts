@@ -73,6 +73,20 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
 }
 
 /**
+ * Refuses an `initialize` body over `maxBytes` (413). A real one is a few hundred bytes; a padded one would have cost
+ * Redis its size per session before records were capped, and still costs parsing. Runs before authentication: the
+ * answer reveals nothing and costs no upstream work.
+ */
+export function checkInitializeSize(body: string, maxBytes: number): void {
+  // UTF-8 is at most 3 bytes per UTF-16 unit: most bodies need no encoding to be measured.
+  if (body.length * 3 <= maxBytes) return;
+  const bytes = new TextEncoder().encode(body).byteLength;
+  if (bytes > maxBytes) {
+    throw new HttpError(413, `initialize request exceeds ${maxBytes} bytes`, { code: RpcCode.InvalidRequest, internal: `initialize of ${bytes} bytes` });
+  }
+}
+
+/**
  * Parses one JSON-RPC message. Batches are refused: MCP 2025-06-18 removed JSON-RPC batching, and one message per
  * request keeps auth, rate limiting and logging one-to-one with work done.
  */

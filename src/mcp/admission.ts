@@ -44,7 +44,7 @@ export async function admit(
 
   let early: { limit: Promise<RateLimitOutcome>; session?: Promise<SessionRecord | null> } | undefined;
   if (guess) {
-    const store = new SessionStore(rc.redis, rc.config.sessionTtlSeconds);
+    const store = new SessionStore(rc.redis, rc.config, rc.now);
     early = {
       limit: enforceRateLimit({ id: guess.tenantId, rateLimitPerMinute: guess.rateLimitPerMinute }, rc),
       ...(sessionId ? { session: store.touch(guess.tenantId, sessionId) } : {}),

@@ -9,7 +9,7 @@ import {
 import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, RpcCode, unavailable } from "../http/errors.ts";
-import { mintSessionId, SessionStore, type SessionRecord } from "../session/store.ts";
+import { capabilityNames, mintSessionId, SessionStore, storedClientInfo, type SessionRecord } from "../session/store.ts";
 import type { Gate } from "./admission.ts";
 import { buildLegacyServer, type LegacySession } from "./legacy-server.ts";
 
@@ -29,7 +29,7 @@ export async function serveLegacyPost(
   /** The lookup of this request's `Mcp-Session-Id` when admission already started it (same Redis round trip). */
   prefetchedSession?: Promise<SessionRecord | null>,
 ): Promise<Response> {
-  const store = new SessionStore(rc.redis, rc.config.sessionTtlSeconds);
+  const store = new SessionStore(rc.redis, rc.config, rc.now);
   // By method, not by a full schema match: a malformed initialize must get -32602, not "session required".
   const initialize = isJSONRPCRequest(message) && message.method === "initialize";
   let sessionId: string;
@@ -46,13 +46,15 @@ export async function serveLegacyPost(
       keyId: principal.keyId,
       // The SDK's Server negotiates exactly this way: the client's version if supported, else the latest.
       protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion) ? params.protocolVersion : LATEST_PROTOCOL_VERSION,
-      clientInfo: params.clientInfo,
-      clientCapabilities: params.capabilities as Record<string, unknown>,
+      // Only what later requests use, capped: the record stays small whatever the client sent.
+      clientInfo: storedClientInfo(params.clientInfo),
+      capabilities: capabilityNames(params.capabilities as Record<string, unknown>),
       createdAt: rc.now(),
     };
-    await store.create(sessionId, record).catch((err: unknown) => {
+    const evicted = await store.create(sessionId, record).catch((err: unknown) => {
       throw unavailable("session store", err);
     });
+    if (evicted > 0) rc.log.info("session cap reached: longest-idle sessions ended", { evicted, max: rc.config.sessionMaxPerTenant });
   } else {
     const presented = request.headers.get("mcp-session-id");
     if (!presented) {
@@ -108,7 +110,7 @@ export async function deleteLegacySession(request: Request, principal: Principal
   const presented = request.headers.get("mcp-session-id");
   if (!presented) throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required");
   rc.fields.session_id = presented;
-  const store = new SessionStore(rc.redis, rc.config.sessionTtlSeconds);
+  const store = new SessionStore(rc.redis, rc.config, rc.now);
   const deleted = await store.delete(principal.tenant.id, presented).catch((err: unknown) => {
     throw unavailable("session store", err);
   });
