@@ -1,5 +1,4 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import type { Config } from "../config.ts";
 import type { ClientLogLevel } from "../tools/types.ts";
 import { CREATE_SESSION, runScript } from "./scripts.ts";
 
@@ -91,7 +90,8 @@ export class SessionStore {
   private readonly maxPerTenant: number;
   private readonly now: () => number;
 
-  constructor(redis: SessionRedis, config: Pick<Config, "sessionTtlSeconds" | "sessionMaxPerTenant">, now: () => number) {
+  // Not `Pick<Config, ...>`: the admin CLI and the bench import this module outside the Worker, where `Env` is unknown.
+  constructor(redis: SessionRedis, config: { sessionTtlSeconds: number; sessionMaxPerTenant: number }, now: () => number) {
     this.redis = redis;
     this.ttlSeconds = config.sessionTtlSeconds;
     this.maxPerTenant = config.sessionMaxPerTenant;
