@@ -31,6 +31,39 @@ return evicted
 };
 
 /**
+ * Reads a session, refreshes its TTL and, only when it exists, its last use in the tenant's index (so a forged or
+ * expired id never enters or stays fresh in it). KEYS[1] the session's record, KEYS[2] the tenant's index.
+ * ARGV: TTL seconds, now (epoch ms), the session id. Returns the record, or nil.
+ */
+export const TOUCH_SESSION: LuaScript = {
+  source: `
+local record = redis.call('GETEX', KEYS[1], 'EX', ARGV[1])
+if record then
+  redis.call('ZADD', KEYS[2], 'XX', ARGV[2], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[1])
+end
+return record
+`,
+};
+
+/**
+ * SHA-1 of {@link TOUCH_SESSION}, written out (a unit test checks it): `touch` must issue its command in the same tick
+ * as admission's other commands to share their pipelined request, and computing a digest is asynchronous.
+ */
+export const TOUCH_SESSION_SHA = "4cdbedceba850c4f8b0731c622d3cae79b7be80d";
+
+/**
+ * Runs a script whose hash is known, issuing EVALSHA synchronously (so auto-pipelining batches it with commands issued
+ * in the same tick); sends the source (EVAL) only when Redis does not have the script cached yet.
+ */
+export function runKnownScript(redis: Pick<Redis, "eval" | "evalsha">, script: LuaScript, sha: string, keys: string[], args: string[]): Promise<unknown> {
+  return redis.evalsha(sha, keys, args).catch((err: unknown) => {
+    if (!/NOSCRIPT/i.test(err instanceof Error ? err.message : String(err))) throw err;
+    return redis.eval(script.source, keys, args);
+  });
+}
+
+/**
  * Runs a script by its hash (EVALSHA), sending its source (EVAL) only when Redis does not have it cached yet. The
  * hash is computed once per isolate; it derives from a constant, so it is the kind of thing module scope may hold.
  */

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { ClientLogLevel } from "../tools/types.ts";
-import { CREATE_SESSION, runScript } from "./scripts.ts";
+import { CREATE_SESSION, runKnownScript, runScript, TOUCH_SESSION, TOUCH_SESSION_SHA } from "./scripts.ts";
 
 /**
  * What the server remembers of a legacy-era session: only what later requests use, each field capped, so a record
@@ -74,15 +74,15 @@ export function capabilityNames(capabilities: Record<string, unknown>): string[]
 }
 
 /** The Redis commands the store uses; auto-pipelined, so commands issued in one tick share one HTTP request. */
-export type SessionRedis = Pick<Redis, "set" | "getex" | "del" | "zadd" | "zrem" | "expire" | "eval" | "evalsha">;
+export type SessionRedis = Pick<Redis, "set" | "del" | "zrem" | "eval" | "evalsha">;
 
 /**
  * Session storage in Redis. Failures throw; the caller answers 503, never 404 (which would force re-initialize).
  *
  * Each tenant's live sessions are also listed in a sorted set by last use ({@link sessionIndexKey}), which caps them:
  * creating a session past `sessionMaxPerTenant` ends the tenant's longest-idle ones. Costs: `create` is one script
- * (as the plain SET it replaces) plus a DEL only when it evicts; `touch` and `delete` issue their extra commands in
- * the same tick as the main one, so they travel in the same pipelined request (no extra round trip).
+ * (as the plain SET it replaces) plus a DEL only when it evicts; `touch` is one script in place of the GETEX it
+ * replaces; `delete` issues its ZREM in the same tick as its DEL, so both travel in one pipelined request.
  */
 export class SessionStore {
   private readonly redis: SessionRedis;
@@ -127,19 +127,22 @@ export class SessionStore {
   }
 
   /**
-   * Reads a session and refreshes its TTL in the same command (GETEX); `null` when unknown or expired. Its index
-   * entry gets the new last use (ZADD XX: an id that is not listed, e.g. a forged one, is never added).
+   * Reads a session and refreshes its TTL (GETEX); `null` when unknown or expired. When it exists, its index entry
+   * gets the new last use in the same script (ZADD XX: an id that is not listed is never added).
    */
   async touch(tenantId: string, sessionId: string): Promise<SessionRecord | null> {
     if (!isWellFormedSessionId(sessionId)) return null;
-    const index = sessionIndexKey(tenantId);
-    // Issued in one tick: one pipelined request.
-    const [record] = await Promise.all([
-      this.redis.getex<SessionRecord>(sessionKey(tenantId, sessionId), { ex: this.ttlSeconds }),
-      this.redis.zadd(index, { xx: true }, { score: this.now(), member: sessionId }),
-      this.redis.expire(index, this.ttlSeconds),
-    ]);
-    return record ?? null;
+    // One command, issued synchronously: it joins the pipelined request of whatever admission issues in this tick.
+    const record = await runKnownScript(
+      this.redis,
+      TOUCH_SESSION,
+      TOUCH_SESSION_SHA,
+      [sessionKey(tenantId, sessionId), sessionIndexKey(tenantId)],
+      [String(this.ttlSeconds), String(this.now()), sessionId],
+    );
+    // The client parses JSON replies itself; a reply it left as text is parsed here.
+    if (record === null || record === undefined) return null;
+    return (typeof record === "string" ? JSON.parse(record) : record) as SessionRecord;
   }
 
   /** Ends a session; `false` when there was none. */

@@ -2,6 +2,7 @@
 // a few hundred bytes whatever the client sends, and a tenant's live sessions are capped (the longest idle goes
 // first), without touching any other tenant's sessions.
 import { describe, expect, it } from "vitest";
+import { runKnownScript, TOUCH_SESSION, TOUCH_SESSION_SHA } from "../../src/session/scripts.ts";
 import { sessionIndexKey, sessionKey } from "../../src/session/store.ts";
 import { fetchSettled } from "./admin-support.ts";
 import { createTenant, initializeMessage, MCP_URL, redis, type TestTenant } from "./support/fixtures.ts";
@@ -153,5 +154,33 @@ describe("live sessions per tenant (SESSION_MAX_PER_TENANT)", () => {
     await open(t, cap);
     for (const forged of ["f".repeat(32), "g".repeat(32)]) expect((await ping(t, forged, cap)).status).toBe(404);
     expect(await redis.zcard(sessionIndexKey(t.id))).toBe(1);
+  });
+});
+
+describe("session scripts", () => {
+  it("the written-out hash of the touch script is its SHA-1", async () => {
+    const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(TOUCH_SESSION.source));
+    const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(TOUCH_SESSION_SHA).toBe(hex);
+  });
+
+  it("a script Redis has not cached yet is sent once with its source (EVAL fallback); other errors propagate", async () => {
+    // A fake: flushing the real server's script cache would touch every other user of the shared Redis.
+    const calls: string[] = [];
+    const fake = (evalshaError: string) => ({
+      evalsha: async () => {
+        calls.push("evalsha");
+        throw new Error(evalshaError);
+      },
+      eval: async () => {
+        calls.push("eval");
+        return "ok";
+      },
+    });
+    const run = (error: string): Promise<unknown> =>
+      runKnownScript(fake(error) as never, TOUCH_SESSION, TOUCH_SESSION_SHA, ["k"], ["1"]);
+    expect(await run("Command failed: NOSCRIPT No matching script. Please use EVAL.")).toBe("ok");
+    expect(calls).toEqual(["evalsha", "eval"]);
+    await expect(run("Command failed: WRONGTYPE")).rejects.toThrow(/WRONGTYPE/);
   });
 });
