@@ -11,6 +11,19 @@ export interface Config {
   maxBodyBytes: number;
   /** Idle lifetime of a session; every use refreshes it (default 3600). */
   sessionTtlSeconds: number;
+  /**
+   * Most live legacy sessions one tenant may hold (default 1000). An `initialize` past it ends the tenant's
+   * longest-idle session, so a leaking client churns its own tenant's sessions and nobody else's.
+   */
+  sessionMaxPerTenant: number;
+  /** Largest `initialize` request body, in bytes (default 8192): 413 past it. */
+  initializeMaxBytes: number;
+  /**
+   * A request header that a proxy in front of the Worker sets on every request (e.g. `cf-ray`), lower-cased, whose
+   * value becomes the request id when it is plain. Default none: every request id is minted. Name only a header the
+   * proxy overwrites, or clients choose their own ids again.
+   */
+  trustedRequestIdHeader: string | undefined;
   /** Rate limiter policy when Redis fails or is slow (default "open"). */
   rateLimitOnError: "open" | "closed";
   /** How long the rate limiter may take before the policy applies (default 300). */
@@ -31,7 +44,8 @@ export interface Config {
 type ConfigEnv = Pick<
   Env,
   "ALLOWED_ORIGINS" | "ALLOW_LOCALHOST_ORIGINS" | "MAX_BODY_BYTES" | "SESSION_TTL_SECONDS" | "RATE_LIMIT_ON_ERROR" | "RATE_LIMIT_TIMEOUT_MS" | "API_KEY_CACHE_TTL_SECONDS"
-  | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS" | "MAX_WORKSPACES_PER_TENANT"
+  | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS" | "MAX_WORKSPACES_PER_TENANT" | "SESSION_MAX_PER_TENANT" | "INITIALIZE_MAX_BYTES"
+  | "TRUSTED_REQUEST_ID_HEADER"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -53,6 +67,9 @@ export function loadConfig(env: ConfigEnv): Config {
     allowLocalhostOrigins: flag(env.ALLOW_LOCALHOST_ORIGINS, "ALLOW_LOCALHOST_ORIGINS"),
     maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, 1_048_576, "MAX_BODY_BYTES"),
     sessionTtlSeconds: positiveInt(env.SESSION_TTL_SECONDS, 3600, "SESSION_TTL_SECONDS"),
+    sessionMaxPerTenant: positiveInt(env.SESSION_MAX_PER_TENANT, 1000, "SESSION_MAX_PER_TENANT"),
+    initializeMaxBytes: positiveInt(env.INITIALIZE_MAX_BYTES, 8192, "INITIALIZE_MAX_BYTES"),
+    trustedRequestIdHeader: env.TRUSTED_REQUEST_ID_HEADER?.trim().toLowerCase() || undefined,
     rateLimitOnError: onError,
     rateLimitTimeoutMs: positiveInt(env.RATE_LIMIT_TIMEOUT_MS, 300, "RATE_LIMIT_TIMEOUT_MS"),
     apiKeyCacheTtlSeconds: positiveInt(env.API_KEY_CACHE_TTL_SECONDS, 30, "API_KEY_CACHE_TTL_SECONDS"),

@@ -34,19 +34,25 @@ export interface RequestContext {
 
 /** Builds the context of one request. */
 export function createRequestContext(request: Request, env: Env, ctx: Pick<ExecutionContext, "waitUntil">): RequestContext {
-  // Honour an incoming id (from a proxy) only when it is short and plain, so it cannot inject into logs.
-  const incoming = request.headers.get("x-request-id");
-  const requestId = incoming && /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : crypto.randomUUID();
   const config = loadConfig(env);
+  const requestId = plainId(config.trustedRequestIdHeader && request.headers.get(config.trustedRequestIdHeader)) ?? crypto.randomUUID();
+  // The client's own id is only a hint for matching its logs to ours: it never names the request (one tenant could
+  // otherwise stamp its traffic with an id another tenant quoted to support), and only a short, plain one is kept.
+  const clientRequestId = plainId(request.headers.get("x-request-id"));
   return {
     env,
     config,
     requestId,
-    log: createLogger({ request_id: requestId }),
+    log: createLogger({ request_id: requestId, ...(clientRequestId ? { client_request_id: clientRequestId } : {}) }),
     sql: createSql(env, config.dbTimeoutMs),
     redis: createRedis(env, config.redisTimeoutMs),
     waitUntil: (p) => ctx.waitUntil(p),
     now: () => Date.now(),
     fields: {},
   };
+}
+
+/** `value` when it is a short, plain id (it goes into log lines, headers and audit rows as is), else `undefined`. */
+function plainId(value: string | null | undefined): string | undefined {
+  return value && /^[A-Za-z0-9._-]{8,64}$/.test(value) ? value : undefined;
 }

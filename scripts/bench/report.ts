@@ -56,6 +56,19 @@ export function formatReport(r: BenchReport): string {
     out.push("", "`wrangler deploy --dry-run --outdir` (gzip per module) and `wrangler check startup` (local workerd profile).", "");
   }
 
+  if (r.sessions) {
+    const x = r.sessions;
+    out.push("### Bytes per session", "");
+    out.push("| sessions stored | record bytes (mean) | record bytes (max) | Redis memory per session |", "|---|---|---|---|");
+    out.push(`| ${x.sessions} | ${x.valueBytes} | ${x.maxValueBytes} | ${x.memoryBytes} |`);
+    out.push(
+      "",
+      "The bench tenant's legacy sessions after the runs: STRLEN of each record, and MEMORY USAGE of the records plus the " +
+        "tenant's live-session index, per session. Goal: at most 1 KiB per session; the count is capped by SESSION_MAX_PER_TENANT.",
+      "",
+    );
+  }
+
   out.push("### Targets (issue 7)", "");
   out.push("| target | met | figures |", "|---|---|---|");
   for (const t of checkTargets(r)) out.push(`| ${t.target} | ${t.met === undefined ? "n/a" : t.met ? "yes" : "**no**"} | ${t.figures} |`);

@@ -2,6 +2,7 @@ import type { BundleResult } from "./bundle.ts";
 import type { LoadResult } from "./load.ts";
 import type { MicroReport } from "./microbench.ts";
 import type { Scenario } from "./scenarios.ts";
+import type { SessionBytes } from "./sessions.ts";
 
 /** The median latency of a sequential run with the cloud delaying every upstream request by `latencyMs`. */
 export interface DepthSample {
@@ -58,6 +59,8 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
   micro?: MicroReport;
   bundle?: { ours: BundleResult; naive?: BundleResult };
+  /** Redis bytes per legacy session of the bench tenant after the load runs; absent when none was stored. */
+  sessions?: SessionBytes;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { MicroReport } from "./microbench.ts";
 import type { BenchOptions } from "./options.ts";
 import { benchPorts, type BenchPorts } from "./ports.ts";
 import { machine, postgresVersion, redisVersion } from "./machine.ts";
+import { measureSessions } from "./sessions.ts";
 import type { BenchReport, ScenarioResult } from "./results.ts";
 import { buildCall, checkAnswer, scenarioLabel, type Scenario, type Target } from "./scenarios.ts";
 import { ROOT } from "./wrangler.ts";
@@ -112,6 +113,9 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       }
       report.scenarios.push(result as ScenarioResult);
     }
+    // After the throughput runs: the initialize scenario has opened more sessions than the per-tenant cap.
+    report.sessions = await measureSessions(cloud.ready.upstashUrl, cloud.ready.upstashToken, data.tenantId);
+    if (report.sessions) log(`sessions: ${report.sessions.sessions} stored, ${report.sessions.valueBytes} bytes per record, ${report.sessions.memoryBytes} bytes of Redis memory per session`);
 
     if (o.latencies.length > 1) {
       const depthLoad: LoadOptions = {

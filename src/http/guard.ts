@@ -38,10 +38,26 @@ export function checkMediaTypes(request: Request): void {
   if (!contentType || contentType.split(";")[0]?.trim().toLowerCase() !== "application/json") {
     throw new HttpError(415, "Content-Type must be application/json");
   }
-  const accept = request.headers.get("accept") ?? "";
-  if (!accept.includes("application/json") || !accept.includes("text/event-stream")) {
+  const accepted = acceptedMediaTypes(request.headers.get("accept") ?? "");
+  if (!accepted.has("application/json") || !accepted.has("text/event-stream")) {
     throw new HttpError(406, "Accept must include application/json and text/event-stream");
   }
+}
+
+/**
+ * The media types an `Accept` header names with a weight above zero, lower-cased and without parameters. RFC 9110
+ * 12.5.1: `q=0` means "not acceptable", so a type listed only with `q=0` is not in the set.
+ */
+export function acceptedMediaTypes(accept: string): Set<string> {
+  const types = new Set<string>();
+  for (const range of accept.split(",")) {
+    const [type, ...params] = range.split(";").map((p) => p.trim().toLowerCase());
+    if (!type) continue;
+    const q = params.find((p) => /^q\s*=/.test(p));
+    if (q !== undefined && !(Number(q.slice(q.indexOf("=") + 1).trim()) > 0)) continue;
+    types.add(type);
+  }
+  return types;
 }
 
 /**
@@ -73,6 +89,20 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
     offset += c.byteLength;
   }
   return new TextDecoder().decode(bytes);
+}
+
+/**
+ * Refuses an `initialize` body over `maxBytes` (413). A real one is a few hundred bytes; a padded one would have cost
+ * Redis its size per session before records were capped, and still costs parsing. Runs before authentication: the
+ * answer reveals nothing and costs no upstream work.
+ */
+export function checkInitializeSize(body: string, maxBytes: number): void {
+  // UTF-8 is at most 3 bytes per UTF-16 unit: most bodies need no encoding to be measured.
+  if (body.length * 3 <= maxBytes) return;
+  const bytes = new TextEncoder().encode(body).byteLength;
+  if (bytes > maxBytes) {
+    throw new HttpError(413, `initialize request exceeds ${maxBytes} bytes`, { code: RpcCode.InvalidRequest, internal: `initialize of ${bytes} bytes` });
+  }
 }
 
 /**

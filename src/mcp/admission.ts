@@ -50,7 +50,7 @@ export async function admit(
 
   let early: { limit: Promise<RateLimitOutcome | null>; session?: Promise<SessionRecord | null> } | undefined;
   if (guess && keyId !== null) {
-    const store = new SessionStore(rc.redis, rc.config.sessionTtlSeconds);
+    const store = new SessionStore(rc.redis, rc.config, rc.now);
     early = {
       limit: enforceRateLimitIfKeyLive({ id: guess.tenantId, rateLimitPerMinute: guess.rateLimitPerMinute }, rc, {
         cacheKey: keyCacheKey(keyId),

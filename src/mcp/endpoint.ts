@@ -1,7 +1,7 @@
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
 import { GET_STREAM_NOT_ALLOWED, MCP_METHOD_NOT_ALLOWED } from "../http/messages.ts";
-import { checkMediaTypes, checkOrigin, checkProtocolVersionHeader, parseMessage, readBodyCapped } from "../http/guard.ts";
+import { checkInitializeSize, checkMediaTypes, checkOrigin, checkProtocolVersionHeader, parseMessage, readBodyCapped } from "../http/guard.ts";
 import { admit, type ResponseHeaders } from "./admission.ts";
 import { deleteLegacySession, serveLegacyPost } from "./legacy-lane.ts";
 import { FIRST_MODERN_REVISION, isModernBodilessRequest, isModernPost, modernMethodNotAllowed, serveModernPost } from "./modern-lane.ts";
@@ -33,8 +33,10 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   }
 
   checkMediaTypes(request);
-  const message = parseMessage(await readBodyCapped(request, rc.config.maxBodyBytes));
+  const body = await readBodyCapped(request, rc.config.maxBodyBytes);
+  const message = parseMessage(body);
   if ("method" in message) rc.fields.method = message.method;
+  if ("method" in message && message.method === "initialize") checkInitializeSize(body, rc.config.initializeMaxBytes);
   const modern = await isModernPost(request, message);
   // The modern lane answers a bad MCP-Protocol-Version itself (-32022 / -32020, as the 2026-07-28 revision says).
   if (!modern) checkProtocolVersionHeader(request, [FIRST_MODERN_REVISION]);

@@ -13,7 +13,7 @@ import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, RpcCode, unavailable } from "../http/errors.ts";
 import { SESSION_NOT_FOUND } from "../http/messages.ts";
-import { mintSessionId, SessionStore, type SessionRecord } from "../session/store.ts";
+import { capabilityNames, mintSessionId, SessionStore, storedClientInfo, type SessionRecord } from "../session/store.ts";
 import type { Gate } from "./admission.ts";
 import { buildLegacyServer, type LegacySession } from "./legacy-server.ts";
 
@@ -33,7 +33,7 @@ export async function serveLegacyPost(
   /** The lookup of this request's `Mcp-Session-Id` when admission already started it (same Redis round trip). */
   prefetchedSession?: Promise<SessionRecord | null>,
 ): Promise<Response> {
-  const store = new SessionStore(rc.redis, rc.config.sessionTtlSeconds);
+  const store = new SessionStore(rc.redis, rc.config, rc.now);
   // By method, not by a full schema match: a malformed initialize must get -32602, not "session required".
   const initialize = isJSONRPCRequest(message) && message.method === "initialize";
   let sessionId: string;
@@ -50,13 +50,15 @@ export async function serveLegacyPost(
       keyId: principal.keyId,
       // The SDK's Server negotiates exactly this way: the client's version if supported, else the latest.
       protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion) ? params.protocolVersion : LATEST_PROTOCOL_VERSION,
-      clientInfo: params.clientInfo,
-      clientCapabilities: params.capabilities as Record<string, unknown>,
+      // Only what later requests use, capped: the record stays small whatever the client sent.
+      clientInfo: storedClientInfo(params.clientInfo),
+      capabilities: capabilityNames(params.capabilities as Record<string, unknown>),
       createdAt: rc.now(),
     };
-    await store.create(sessionId, record).catch((err: unknown) => {
+    const evicted = await store.create(sessionId, record).catch((err: unknown) => {
       throw unavailable("session store", err);
     });
+    if (evicted > 0) rc.log.info("session cap reached: longest-idle sessions ended", { evicted, max: rc.config.sessionMaxPerTenant });
   } else {
     const presented = request.headers.get("mcp-session-id");
     if (!presented) {
@@ -96,7 +98,7 @@ export async function serveLegacyPost(
   transport.onerror = (err) => rc.log.warn("transport error", { error: err });
   sendWithoutCodePrefix(transport);
   await server.connect(recorder ? recorder.watch(transport) : transport);
-  const response = await transport.handleRequest(request, { parsedBody: message });
+  const response = await transport.handleRequest(request, { parsedBody: withoutTask(message) });
   recorder?.settle(response);
   return response;
 }
@@ -118,12 +120,23 @@ function sendWithoutCodePrefix(transport: WebStandardStreamableHTTPServerTranspo
   };
 }
 
+/**
+ * The message without task augmentation (`params.task`). This server declares no `tasks` capability, and MCP
+ * 2025-11-25 ("Tasks / Behavior Requirements") says such a receiver MUST process the request normally, ignoring the
+ * task metadata. The v1 SDK instead fails it with -32603 (and would expect a CreateTaskResult from the handler).
+ */
+function withoutTask(message: JSONRPCMessage): JSONRPCMessage {
+  if (!isJSONRPCRequest(message) || message.params === undefined || !("task" in message.params)) return message;
+  const { task: _ignored, ...params } = message.params;
+  return { ...message, params };
+}
+
 /** `DELETE /mcp`: ends the caller's session (404 when it is not a live session of this tenant). */
 export async function deleteLegacySession(request: Request, principal: Principal, rc: RequestContext): Promise<Response> {
   const presented = request.headers.get("mcp-session-id");
   if (!presented) throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required");
   rc.fields.session_id = presented;
-  const store = new SessionStore(rc.redis, rc.config.sessionTtlSeconds);
+  const store = new SessionStore(rc.redis, rc.config, rc.now);
   const deleted = await store.delete(principal.tenant.id, presented).catch((err: unknown) => {
     throw unavailable("session store", err);
   });

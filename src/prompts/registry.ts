@@ -1,5 +1,6 @@
 import type { Feature } from "../tenancy/tenant.ts";
-import { publicFailure } from "../tools/failure.ts";
+import { isUnstorableInput, publicFailure } from "../tools/failure.ts";
+import { findUnstorableText, unstorableTextIssue } from "../tools/storable-text.ts";
 import type { Lane, ToolContext } from "../tools/types.ts";
 import { CONFORMANCE_PROMPTS } from "../tools/conformance/prompts.ts";
 import { summarizeWorkspace } from "./summarize-workspace.ts";
@@ -50,7 +51,8 @@ export async function getPrompt(name: string, args: unknown, ctx: ToolContext, l
     const result = await prompt.handler(parsed.data, ctx);
     return "notFound" in result ? { ok: false, error: "not_found", message: result.notFound } : { ok: true, result };
   } catch (err) {
-    return { ok: false, error: "failed", message: publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `prompt ${name}` }) };
+    const message = publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `prompt ${name}` });
+    return { ok: false, error: isUnstorableInput(err) ? "invalid_arguments" : "failed", message };
   }
 }
 
@@ -80,10 +82,12 @@ export async function completePromptArgument(
 ): Promise<CompletePromptOutcome> {
   const prompt = promptSet(ctx.tenant.features, lane).byName.get(name);
   if (!prompt) return { ok: false, error: "unknown_prompt", message: `Unknown prompt: ${name.slice(0, 100)}` };
+  if (findUnstorableText(value) !== undefined) return { ok: false, error: "invalid_arguments", message: unstorableTextIssue(argument.slice(0, 100)) };
   try {
     const values = prompt.complete ? await prompt.complete(argument, value, ctx) : [];
     return { ok: true, values: values.slice(0, MAX_COMPLETIONS), total: values.length, hasMore: values.length > MAX_COMPLETIONS };
   } catch (err) {
-    return { ok: false, error: "failed", message: publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `complete ${name}` }) };
+    const message = publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `complete ${name}` });
+    return { ok: false, error: isUnstorableInput(err) ? "invalid_arguments" : "failed", message };
   }
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { publicFailure } from "./failure.ts";
 import { errorResult } from "./result.ts";
+import { findUnstorableText, unstorableTextIssue } from "./storable-text.ts";
 import type { Lane, Tool, ToolListing, ToolSpec } from "./types.ts";
 
 /** The default `lanes` of a tool or prompt. */
@@ -10,6 +11,7 @@ export const BOTH_LANES: readonly Lane[] = Object.freeze(["legacy", "modern"]);
  * Turns a tool spec into a servable {@link Tool}. Everything expensive happens here, once, at module scope: the JSON
  * Schemas of input and output and the frozen `tools/list` entry, so listing tools costs no schema work per request.
  *
+ * `parse` refuses text Postgres cannot store anywhere in the arguments (see `storable-text.ts`) before the schema runs.
  * `handler` expects arguments that went through `parse`. It never throws for infrastructure faults: they are logged
  * with the request id and turned into an `isError` result with a short, safe message.
  */
@@ -32,6 +34,10 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefi
     lanes: spec.lanes ? Object.freeze([...spec.lanes]) : BOTH_LANES,
     listing,
     parse(args: unknown) {
+      // Checked here, for every tool and every string in its arguments, so no tool can forget it: such text would
+      // fail in Postgres as a server error (or be stored altered).
+      const unstorable = findUnstorableText(args);
+      if (unstorable !== undefined) return { success: false, error: unstorableTextIssue(unstorable) };
       // A call without `arguments` means "no arguments" (MCP: `arguments` is optional).
       const result = spec.input.safeParse(args ?? {});
       return result.success ? { success: true, data: result.data } : { success: false, error: formatIssues(result.error) };

@@ -12,6 +12,11 @@ export function publicFailure(err: unknown, where: { log: Logger; requestId: str
     where.log.info("operation aborted", fields);
     return "Cancelled.";
   }
+  if (isUnstorableInput(err)) {
+    // The client's text, not our fault: a backstop behind the argument check, kept out of error logs and alerts.
+    where.log.info("operation refused input", fields);
+    return "The input contains characters that cannot be stored (such as NUL); remove them and try again.";
+  }
   where.log.error("operation failed", fields);
   if (err instanceof TenantDbError) {
     if (err.failure === "unavailable" || isUnavailableCode(err.code)) return "The database is unavailable; try again shortly.";
@@ -25,4 +30,12 @@ export function publicFailure(err: unknown, where: { log: Logger; requestId: str
 // Class 08 connection exception, 53 insufficient resources, 57P01-57P03 shutdown / cannot connect now.
 function isUnavailableCode(code: string | undefined): boolean {
   return code !== undefined && (code.startsWith("08") || code.startsWith("53") || /^57P0[1-3]$/.test(code));
+}
+
+/**
+ * Whether Postgres refused a value's characters: 22021 character_not_in_repertoire (NUL in `text`), 22P05
+ * untranslatable_character (`\u0000` in `jsonb`). Input validation refuses such text first; this is the backstop.
+ */
+export function isUnstorableInput(err: unknown): boolean {
+  return err instanceof TenantDbError && (err.code === "22021" || err.code === "22P05");
 }

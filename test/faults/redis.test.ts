@@ -101,7 +101,8 @@ describe("recovery", () => {
 describe("the rate limiter when Redis fails (RATE_LIMIT_ON_ERROR, default open)", () => {
   // Only the limiter's script commands fail, so what is tested is the limiter's policy, not auth's 503. initialize
   // runs the limiter before it writes the session, so the two never share a Redis round trip.
-  const limiterOnly = (mode: "refuse" | "drop"): FaultRule => ({ mode, match: "EVAL" });
+  // The limiter's own keys: session creation runs a script too.
+  const limiterOnly = (mode: "refuse" | "drop"): FaultRule => ({ mode, match: "tmcp:rl:" });
 
   it("is configured open in this project", () => {
     expect(env.RATE_LIMIT_ON_ERROR).toBe("open");
@@ -128,7 +129,7 @@ describe("the rate limiter when Redis fails (RATE_LIMIT_ON_ERROR, default open)"
 describe("when Redis is slow", () => {
   it("slower than the limiter timeout: the answer still comes within that timeout plus a margin", async () => {
     // The limiter's round trip takes 10x its timeout; everything else is fast.
-    await injectFaults({ redis: { mode: "delay", delayMs: LIMITER_TIMEOUT_MS * 10, match: "EVAL" } });
+    await injectFaults({ redis: { mode: "delay", delayMs: LIMITER_TIMEOUT_MS * 10, match: "tmcp:rl:" } });
     const { value: res, ms } = await timed(() => post(initializeMessage(), auth()));
     expect(res.status).toBe(200);
     expect(res.headers.get("ratelimit-remaining")).toBeNull();

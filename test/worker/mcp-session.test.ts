@@ -46,7 +46,7 @@ describe("session lifecycle", () => {
       keyId: tenant.keyId,
       protocolVersion: "2025-06-18",
       clientInfo: { name: "probe", version: "9" },
-      clientCapabilities: { roots: {} },
+      capabilities: ["roots"],
     });
     expect(typeof record?.createdAt).toBe("number");
     const ttl = await redis.ttl(sessionKey(tenant.id, id));
