@@ -1,5 +1,6 @@
 import { Client, neon, neonConfig, Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { cloudLacks } from "../support/servers.ts";
 
 // The local cloud's WebSocket bridge, driven through the driver's Pool and Client from inside workerd.
 // In a Worker a Pool or Client cannot outlive one request, so every test creates and ends its own.
@@ -47,7 +48,9 @@ describe("Neon WebSocket /v1", () => {
   });
 
   // PGlite logs every connection in as its superuser, and the bridge only copies bytes (documented limitation).
-  it.skipIf(cloud.engines.postgres !== "server")("logs in as the role in the connection string", async () => {
+  it("logs in as the role in the connection string", async (ctx) => {
+    const lacks = cloudLacks(cloud, "postgres");
+    if (lacks) ctx.skip(lacks);
     const user = await withPool(cloud.appDatabaseUrl, async (pool) => (await pool.query("select current_user as u")).rows[0]);
     expect(user).toEqual({ u: "tenant_mcp_app" });
   });
