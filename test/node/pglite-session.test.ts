@@ -5,7 +5,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPglite, type PgliteEngine } from "../../scripts/cloud/neon/pglite.ts";
-import { bind, errorText, execute, firstColumns, flush, parse, query, sync, WireConnection } from "./support/pg-wire.ts";
+import { bind, errorText, execute, firstColumns, flush, parse, query, sync, WireConnection } from "../support/pg-wire.ts";
 
 let lite: PgliteEngine;
 beforeAll(async () => {
@@ -15,7 +15,7 @@ afterAll(async () => {
   await lite?.close();
 });
 
-const open = (): Promise<WireConnection> => WireConnection.open(lite.host, lite.port);
+const open = (): Promise<WireConnection> => WireConnection.tcp(lite.host, lite.port);
 
 /** Whether `p` settles within `ms`: a bound on how long a test waits to see that something did NOT happen. */
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
