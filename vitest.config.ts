@@ -91,12 +91,25 @@ function cloudBindings(cloud: CloudContext): Record<string, string> {
 
 /**
  * Prints the one-line counts that load and fuzz runs attach to their test (`annotate(line, "summary")`), which the
- * default reporter shows only when the test fails: their request logs stay silent, their numbers do not.
+ * default reporter shows only when the test fails: their request logs stay silent, their numbers do not. And, for
+ * each file, one line per reason its tests were skipped (`ctx.skip(note)`, e.g. the server a test needs where
+ * `npm test` runs on the embedded engines: test/support/servers.ts), which the default reporter shows only in a
+ * per-test listing.
  */
 function printSummaries(): Reporter {
   return {
     onTestCaseAnnotate(_test, annotation) {
       if (annotation.type === "summary") process.stdout.write(`${annotation.message}\n`);
+    },
+    onTestModuleEnd(module) {
+      const skipped = new Map<string, number>();
+      for (const test of module.children.allTests("skipped")) {
+        const { note } = test.result() as { note?: string };
+        if (note) skipped.set(note, (skipped.get(note) ?? 0) + 1);
+      }
+      for (const [note, n] of skipped) {
+        process.stdout.write(`skipped: ${note}: ${n} test${n === 1 ? "" : "s"} of ${module.relativeModuleId}\n`);
+      }
     },
   };
 }

@@ -18,7 +18,10 @@ export interface CloudContext {
   adminDatabaseUrl: string;
   /** Pepper of API-key hashes in the test Worker. */
   apiKeyPepper: string;
+  /** `server`, or the embedded fallback the cloud chose because nothing answered at {@link CloudContext.serverUrls}. */
   engines: { postgres: string; redis: string };
+  /** The servers the cloud was pointed at (the test setup's database and Redis URLs). */
+  serverUrls: { postgres: string; redis: string };
 }
 
 declare module "vitest" {

@@ -52,6 +52,7 @@ export async function startTestCloud(project: TestProject, target: TestCloudTarg
     adminDatabaseUrl: ready.adminDatabaseUrl,
     apiKeyPepper: "test-pepper-not-secret",
     engines: ready.engines,
+    serverUrls: { postgres: target.databaseUrl, redis: target.redisUrl },
   };
   project.provide("cloud", context);
   return () => cloud.stop();

@@ -8,6 +8,7 @@ import { summarize } from "../../scripts/bench/counters.ts";
 import { percentile } from "../../scripts/bench/load.ts";
 import { parseBenchArgs, UsageError } from "../../scripts/bench/options.ts";
 import { depthAt, type BenchReport } from "../../scripts/bench/results.ts";
+import { requireServers } from "../support/servers.ts";
 
 // A database and Redis db of its own: the worker projects' names plus "_bench" (the bench drops its database at
 // start and refuses names without "bench"); Redis is never emptied by the bench, so sharing a db is safe.
@@ -33,7 +34,9 @@ function runBenchCli(args: string[], timeoutMs: number): Promise<{ code: number;
 describe("npm run bench", () => {
   it(
     "runs every stage on a tiny size and reports figures that fit what each Worker does",
-    async () => {
+    async (ctx) => {
+      // The bench refuses the embedded engines: its figures would describe them, not the servers it is about.
+      await requireServers(ctx, { postgres: DATABASE_URL, redis: REDIS_URL });
       const dir = await mkdtemp(join(tmpdir(), "tmcp-bench-test-"));
       dirs.push(dir);
       const json = join(dir, "report.json");

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { migrate } from "../../scripts/migrate.ts";
 import { checksumOf, type SqlFile } from "../../scripts/migrate/files.ts";
 import { planMigrations } from "../../scripts/migrate/plan.ts";
+import { requireServers } from "../support/servers.ts";
 
 // The local PostgreSQL server; every test works in databases of its own and drops them afterwards.
 const SERVER_URL = process.env.TEST_PG_SERVER_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -77,7 +78,8 @@ describe("planMigrations", () => {
 });
 
 describe("migrate", () => {
-  it("creates the database, applies the repository's migrations once, and records them", async () => {
+  it("creates the database, applies the repository's migrations once, and records them", async (ctx) => {
+    await requireServers(ctx, { postgres: SERVER_URL });
     const url = freshDatabaseUrl();
     const expected = (await readdir(new URL("../../sql/", import.meta.url)))
       .filter((n) => /^\d{3,}_.*\.sql$/.test(n))
@@ -111,7 +113,8 @@ describe("migrate", () => {
     ]);
   });
 
-  it("lets exactly one of two concurrent runners apply each migration", async () => {
+  it("lets exactly one of two concurrent runners apply each migration", async (ctx) => {
+    await requireServers(ctx, { postgres: SERVER_URL });
     const url = freshDatabaseUrl();
     const [a, b] = await Promise.all([migrate({ databaseUrl: url }), migrate({ databaseUrl: url })]);
     const all = [...a.applied, ...b.applied].sort();
@@ -121,7 +124,8 @@ describe("migrate", () => {
     expect(rows[0]?.n).toBe(all.length);
   });
 
-  it("refuses to run when an applied file was edited, and applies nothing", async () => {
+  it("refuses to run when an applied file was edited, and applies nothing", async (ctx) => {
+    await requireServers(ctx, { postgres: SERVER_URL });
     const url = freshDatabaseUrl();
     const dir = await sqlDir({ "001_one.sql": "CREATE TABLE one (id int);" });
     await migrate({ databaseUrl: url, dir });
@@ -132,7 +136,8 @@ describe("migrate", () => {
     expect(rows).toHaveLength(0);
   });
 
-  it("rolls a failing file back whole and names its line", async () => {
+  it("rolls a failing file back whole and names its line", async (ctx) => {
+    await requireServers(ctx, { postgres: SERVER_URL });
     const url = freshDatabaseUrl();
     const dir = await sqlDir({
       "001_ok.sql": "CREATE TABLE ok (id int);",

@@ -1,5 +1,7 @@
 import { Client, neon, neonConfig, Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { bind, errorText, execute, firstColumns, flush, parse, query, sync, WireConnection } from "../support/pg-wire.ts";
+import { cloudLacks } from "../support/servers.ts";
 
 // The local cloud's WebSocket bridge, driven through the driver's Pool and Client from inside workerd.
 // In a Worker a Pool or Client cannot outlive one request, so every test creates and ends its own.
@@ -47,7 +49,9 @@ describe("Neon WebSocket /v1", () => {
   });
 
   // PGlite logs every connection in as its superuser, and the bridge only copies bytes (documented limitation).
-  it.skipIf(cloud.engines.postgres !== "server")("logs in as the role in the connection string", async () => {
+  it("logs in as the role in the connection string", async (ctx) => {
+    const lacks = cloudLacks(cloud, "postgres");
+    if (lacks) ctx.skip(lacks);
     const user = await withPool(cloud.appDatabaseUrl, async (pool) => (await pool.query("select current_user as u")).rows[0]);
     expect(user).toEqual({ u: "tenant_mcp_app" });
   });
@@ -104,6 +108,32 @@ describe("Neon WebSocket /v1", () => {
     const pids = new Set(results.map((r) => r.rows[0].pid));
     // PGlite has one backend for every connection; a server has one per connection.
     if (cloud.engines.postgres === "server") expect(pids.size).toBe(4);
+  });
+
+  // The driver may send Parse ... Sync in several frames. Another connection's query arriving in between must not
+  // touch this connection's unnamed statement: true of a server (a session per connection) and, since the local
+  // cloud hands PGlite's one shared session to one exchange at a time, of the embedded engine too.
+  it("keeps a connection's unnamed statement while another connection's query arrives between its frames", async () => {
+    const db = new URL(cloud.adminDatabaseUrl);
+    const open = (): Promise<WireConnection> =>
+      WireConnection.ws(`ws://${cloud.neonWsProxy}`, decodeURIComponent(db.username), db.pathname.slice(1));
+    const a = await open();
+    const b = await open();
+    try {
+      a.send(parse("select $1::text as v"), flush());
+      await a.until("1");
+      b.send(query("select 'b' as v"));
+      const bAnswer = b.until("Z");
+      // Give B's query every chance to run first, as it did before the fix (a bound, not a wait for an event).
+      await Promise.race([bAnswer, scheduler.wait(300)]);
+      a.send(bind(["a"]), execute(), sync());
+      const aAnswer = await a.until("Z");
+      expect(errorText(aAnswer)).toBeUndefined();
+      expect(firstColumns(aAnswer)).toEqual(["a"]);
+      expect(firstColumns(await bAnswer)).toEqual(["b"]);
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
   });
 
   it("carries messages larger than one frame both ways", async () => {

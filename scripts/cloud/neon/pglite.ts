@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { startTerminateProxy } from "./terminate-proxy.ts";
+import { startSessionProxy } from "./session-proxy.ts";
 
 /** A running embedded PGlite behind a Postgres wire-protocol socket. */
 export interface PgliteEngine {
@@ -13,11 +13,11 @@ export interface PgliteEngine {
 /**
  * Starts an in-memory PGlite and serves it on a free 127.0.0.1 port with `@electric-sql/pglite-socket`.
  *
- * PGlite has one backend session that all socket connections share (the socket server queues their messages and
- * keeps a connection's transaction together). Several connections are allowed, because the HTTP adapter pools
- * connections and the WebSocket bridge opens one per client; the packages are imported lazily so a machine with a
- * real server never loads the WASM build. Clients reach it through a proxy that closes a connection after
- * `Terminate`, as a server does.
+ * PGlite has one backend session that all socket connections share. Several connections are allowed, because the
+ * HTTP adapter pools connections and the WebSocket bridge opens one per client; clients reach it through a proxy
+ * ({@link startSessionProxy}) that gives the session to one connection at a time, from the start of an exchange to
+ * an idle ReadyForQuery, and closes a connection after `Terminate`, as a server does. The packages are imported
+ * lazily so a machine with a real server never loads the WASM build.
  */
 export async function startPglite(): Promise<PgliteEngine> {
   const { PGlite } = await import("@electric-sql/pglite");
@@ -32,7 +32,7 @@ export async function startPglite(): Promise<PgliteEngine> {
     await db.close();
     throw new Error(`PGlite socket server reported no port: ${server.getServerConn()}`);
   }
-  const proxy = await startTerminateProxy({ host, port }, host);
+  const proxy = await startSessionProxy({ host, port }, host);
   return {
     host,
     port: (proxy.address() as AddressInfo).port,
