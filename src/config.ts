@@ -16,12 +16,17 @@ export interface Config {
   redisTimeoutMs: number;
   /** Longest wait for one Postgres request, in ms, before it fails as unavailable (default 10000). */
   dbTimeoutMs: number;
+  /**
+   * How long `GET /healthz` answers every caller in an isolate from one probe of Postgres and Redis, in ms, counted
+   * from when the probe started; callers during the probe wait for it (default 1000).
+   */
+  healthzCacheMs: number;
 }
 
 type ConfigEnv = Pick<
   Env,
   "ALLOWED_ORIGINS" | "MAX_BODY_BYTES" | "SESSION_TTL_SECONDS" | "RATE_LIMIT_ON_ERROR" | "RATE_LIMIT_TIMEOUT_MS" | "API_KEY_CACHE_TTL_SECONDS"
-  | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS"
+  | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS" | "HEALTHZ_CACHE_MS"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -47,6 +52,7 @@ export function loadConfig(env: ConfigEnv): Config {
     apiKeyCacheTtlSeconds: positiveInt(env.API_KEY_CACHE_TTL_SECONDS, 30, "API_KEY_CACHE_TTL_SECONDS"),
     redisTimeoutMs: positiveInt(env.REDIS_TIMEOUT_MS, 1000, "REDIS_TIMEOUT_MS"),
     dbTimeoutMs: positiveInt(env.DB_TIMEOUT_MS, 10_000, "DB_TIMEOUT_MS"),
+    healthzCacheMs: positiveInt(env.HEALTHZ_CACHE_MS, 1000, "HEALTHZ_CACHE_MS"),
   });
   cache.set(env, config);
   return config;

@@ -1,6 +1,6 @@
 import { createRequestContext, type RequestContext } from "./context.ts";
 import { errorResponse, HttpError } from "./http/errors.ts";
-import { healthz } from "./http/healthz.ts";
+import { serveHealthz } from "./http/healthz.ts";
 import { healthzTenant } from "./http/healthz-tenant.ts";
 import { handleMcp, type ResponseHeaders } from "./mcp/endpoint.ts";
 
@@ -30,9 +30,7 @@ export default {
 async function route(request: Request, rc: RequestContext, headers: ResponseHeaders): Promise<Response> {
   const { pathname } = new URL(request.url);
   if (pathname === "/mcp") return handleMcp(request, rc, headers);
-  if (pathname === "/healthz" && request.method === "GET") {
-    return healthz({ sql: rc.sql, redis: rc.redis }, (msg, err) => rc.log.error(msg, { error: err instanceof Error ? err : String(err) }));
-  }
+  if (pathname === "/healthz" && request.method === "GET") return serveHealthz(request, rc);
   if (pathname === "/healthz/tenant" && request.method === "GET") return healthzTenant(request, rc);
   throw new HttpError(404, "Not found");
 }
