@@ -39,13 +39,18 @@ export interface Config {
    * so no tenant can fill the shared database with them. The admin CLI is not bound by it.
    */
   maxWorkspacesPerTenant: number;
+  /**
+   * How long `GET /healthz` answers every caller in an isolate from one probe of Postgres and Redis, in ms, counted
+   * from when the probe started; callers during the probe wait for it (default 1000).
+   */
+  healthzCacheMs: number;
 }
 
 type ConfigEnv = Pick<
   Env,
   "ALLOWED_ORIGINS" | "ALLOW_LOCALHOST_ORIGINS" | "MAX_BODY_BYTES" | "SESSION_TTL_SECONDS" | "RATE_LIMIT_ON_ERROR" | "RATE_LIMIT_TIMEOUT_MS" | "API_KEY_CACHE_TTL_SECONDS"
   | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS" | "MAX_WORKSPACES_PER_TENANT" | "SESSION_MAX_PER_TENANT" | "INITIALIZE_MAX_BYTES"
-  | "TRUSTED_REQUEST_ID_HEADER"
+  | "TRUSTED_REQUEST_ID_HEADER" | "HEALTHZ_CACHE_MS"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -76,6 +81,7 @@ export function loadConfig(env: ConfigEnv): Config {
     redisTimeoutMs: positiveInt(env.REDIS_TIMEOUT_MS, 1000, "REDIS_TIMEOUT_MS"),
     dbTimeoutMs: positiveInt(env.DB_TIMEOUT_MS, 10_000, "DB_TIMEOUT_MS"),
     maxWorkspacesPerTenant: positiveInt(env.MAX_WORKSPACES_PER_TENANT, 100, "MAX_WORKSPACES_PER_TENANT"),
+    healthzCacheMs: positiveInt(env.HEALTHZ_CACHE_MS, 1000, "HEALTHZ_CACHE_MS"),
   });
   cache.set(env, config);
   return config;

@@ -1,6 +1,6 @@
 import { createRequestContext, type RequestContext } from "./context.ts";
 import { errorResponse, HttpError } from "./http/errors.ts";
-import { healthz } from "./http/healthz.ts";
+import { serveHealthz } from "./http/healthz.ts";
 import { healthzTenant } from "./http/healthz-tenant.ts";
 import { GET_ONLY, notFound } from "./http/messages.ts";
 import { handleMcp, type ResponseHeaders } from "./mcp/endpoint.ts";
@@ -35,7 +35,7 @@ async function route(request: Request, rc: RequestContext, headers: ResponseHead
     // As on /mcp: a method the route does not serve is 405 with Allow, not 404.
     if (request.method !== "GET") throw new HttpError(405, GET_ONLY, { headers: { allow: "GET" } });
     if (pathname === "/healthz/tenant") return healthzTenant(request, rc);
-    return healthz({ sql: rc.sql, redis: rc.redis }, (msg, err) => rc.log.error(msg, { error: err instanceof Error ? err : String(err) }));
+    return serveHealthz(request, rc);
   }
   throw new HttpError(404, notFound(pathname));
 }

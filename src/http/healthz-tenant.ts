@@ -1,3 +1,4 @@
+import { throttleUnrememberedKey } from "../auth/attempt-throttle.ts";
 import { authenticate, TenantSuspendedError, type Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { createTenantDb } from "../db/tenant-db.ts";
@@ -26,11 +27,14 @@ export interface TenantHealth {
  * `GET /healthz/tenant` with one tenant's API key, for an uptime probe per tenant. 200 when the tenant is active, a
  * query through its row-level-security path answers with exactly its own tenant row, and it is under its rate limit.
  * Otherwise: 403 `suspended`, 503 `database`, 429 `rate_limited` (with Retry-After), 503 `unavailable` when the rate
- * limiter fails closed. A bad key gets the usual 401, a key store that is down the usual 503. A suspended tenant is not
- * probed further and not counted. The probe counts as one request against the tenant's limit, so it sees exactly
- * what the tenant's next request would.
+ * limiter fails closed. A bad key gets the usual 401, an address over the failed-authentication throttle 429
+ * (src/auth/attempt-throttle.ts), a key store that is down the usual 503. A suspended tenant is not probed further and
+ * not counted. The probe counts as one request against the tenant's limit, so it sees exactly what the tenant's next
+ * request would.
  */
 export async function healthzTenant(request: Request, rc: RequestContext): Promise<Response> {
+  // Same failed-authentication throttle as /mcp: a flood of random key ids here would cost the same lookups.
+  await throttleUnrememberedKey(request, rc);
   let principal: Principal;
   try {
     principal = await authenticate(request, rc);

@@ -1,5 +1,7 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { RequestContext } from "../context.ts";
+import { throttleByAddress } from "./throttle.ts";
 
 /** How long each dependency may take before the probe calls it unavailable. */
 const PROBE_TIMEOUT_MS = 2000;
@@ -10,11 +12,56 @@ export interface HealthDeps {
   redis: Pick<Redis, "ping">;
 }
 
+/** What a probe found: each dependency `"ok"` or `"unavailable"`. */
+export interface Health {
+  postgres: "ok" | "unavailable";
+  redis: "ok" | "unavailable";
+}
+
 /**
- * `GET /healthz`: 200 `{"postgres":"ok","redis":"ok"}` when both answer through the real clients, else 503 with
- * the failing one marked `"unavailable"`. No detail beyond that: the endpoint is unauthenticated.
+ * `GET /healthz` as the Worker serves it: the client's address is throttled (HEALTHZ_LIMITER, 429 past the limit)
+ * before anything else, and the answer comes from a probe shared by every caller of this isolate for
+ * `healthzCacheMs` ({@link SharedProbe}), so a hammered endpoint costs the stores one probe per isolate per window.
+ */
+export async function serveHealthz(request: Request, rc: RequestContext): Promise<Response> {
+  await throttleByAddress(rc.env.HEALTHZ_LIMITER, request, rc.log, "healthz");
+  const log = (msg: string, err: unknown): void => rc.log.error(msg, { error: err instanceof Error ? err : String(err) });
+  const health = await sharedProbe.get(rc.now(), rc.config.healthzCacheMs, () => probeHealth({ sql: rc.sql, redis: rc.redis }, log));
+  return healthResponse(health);
+}
+
+/**
+ * One probe result shared by its callers for a while after it started, including while it is in flight.
+ *
+ * Module scope, and so shared by the requests of an isolate: it holds no tenant state, only whether the stores
+ * answered. Its race is benign: a caller may get a result up to `ttlMs` old, so an outage (or a recovery) shows up to
+ * that much late. A failed probe is shared like a good one: a client hammering a broken deployment must not multiply
+ * the load on the store that is struggling.
+ */
+export class SharedProbe<T> {
+  private last: { startedAt: number; result: Promise<T> } | undefined;
+
+  /** The result of the probe started within the last `ttlMs` before `now`, else of a new `run()`. */
+  get(now: number, ttlMs: number, run: () => Promise<T>): Promise<T> {
+    if (this.last === undefined || now - this.last.startedAt >= ttlMs || now < this.last.startedAt) {
+      this.last = { startedAt: now, result: run() };
+    }
+    return this.last.result;
+  }
+}
+
+const sharedProbe = new SharedProbe<Health>();
+
+/**
+ * `GET /healthz`, unshared: 200 `{"postgres":"ok","redis":"ok"}` when both answer through the real clients, else 503
+ * with the failing one marked `"unavailable"`. No detail beyond that: the endpoint is unauthenticated.
  */
 export async function healthz(deps: HealthDeps, log: (msg: string, err: unknown) => void): Promise<Response> {
+  return healthResponse(await probeHealth(deps, log));
+}
+
+/** Probes both stores, each with its own timeout; never throws. */
+export async function probeHealth(deps: HealthDeps, log: (msg: string, err: unknown) => void): Promise<Health> {
   const [postgres, redis] = await Promise.all([
     probe(async () => {
       const rows = (await deps.sql.query("select 1 as ok")) as Array<{ ok: number }>;
@@ -24,8 +71,12 @@ export async function healthz(deps: HealthDeps, log: (msg: string, err: unknown)
       if ((await deps.redis.ping()) !== "PONG") throw new Error("unexpected answer to PING");
     }, "redis", log),
   ]);
-  const ok = postgres === "ok" && redis === "ok";
-  return Response.json({ postgres, redis }, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
+  return { postgres, redis };
+}
+
+function healthResponse(health: Health): Response {
+  const ok = health.postgres === "ok" && health.redis === "ok";
+  return Response.json(health, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
 }
 
 async function probe(

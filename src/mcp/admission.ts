@@ -1,5 +1,6 @@
 import { bearerToken, verify, type Principal } from "../auth/authenticate.ts";
 import { parseApiKey } from "../auth/api-key.ts";
+import { throttleUnrememberedKey } from "../auth/attempt-throttle.ts";
 import { keyCacheKey } from "../auth/key-store.ts";
 import { forget, recall, remember } from "../auth/recall.ts";
 import type { RequestContext } from "../context.ts";
@@ -46,6 +47,9 @@ export async function admit(
   const token = bearerToken(request);
   const guess = token === null ? undefined : recall(token, rc.now());
   const keyId = token === null ? null : (parseApiKey(token)?.keyId ?? null);
+  // A key the isolate does not remember is counted per client address before any store work (429 when over); a
+  // remembered one skips the throttle, so the warm path stays one Redis round trip with nothing in front of it.
+  if (guess === undefined) await throttleUnrememberedKey(request, rc);
   const authenticating = verify(request, rc);
 
   let early: { limit: Promise<RateLimitOutcome | null>; session?: Promise<SessionRecord | null> } | undefined;
