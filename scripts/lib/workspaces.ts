@@ -3,6 +3,7 @@ import { AdminError, usageError } from "./admin-error.ts";
 import type { AdminDeps } from "./admin-types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { iso } from "./rows.ts";
+import { checkLabel } from "./text.ts";
 
 /** Name of the workspace `tenant create` makes with every new tenant (unless told not to). */
 export const DEFAULT_WORKSPACE_NAME = "Default";
@@ -46,11 +47,15 @@ export function toWorkspaceView(row: Row): WorkspaceView {
   };
 }
 
-/** The name, trimmed, when it follows the tools' rules (sql/006 enforces the same); else a usage error. */
+/**
+ * The name, trimmed, when it follows the tools' rules (sql/006 enforces the same) and holds no API key (the CLI would
+ * store and show it in clear, like any label); else a usage error that does not quote it.
+ */
 export function checkWorkspaceName(name: string, option = "--name"): string {
   const trimmed = name.trim();
   const problem = workspaceNameProblem(trimmed);
   if (problem) throw usageError(`${option} ${problem}`);
+  checkLabel(trimmed, option);
   return trimmed;
 }
 
