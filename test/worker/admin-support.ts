@@ -10,7 +10,9 @@ import { neon } from "@neondatabase/serverless";
 import worker from "../../src/index.ts";
 import type { AdminDeps } from "../../scripts/lib/admin-types.ts";
 import { createTenant } from "../../scripts/lib/tenants.ts";
+import { vi } from "vitest";
 import { cloud, MCP_URL, redis } from "./support/fixtures.ts";
+import { modernMessage } from "./support/modern.ts";
 
 /** The CLI's dependencies against the test cloud. */
 export const deps: AdminDeps = { sql: neon(cloud.ownerDatabaseUrl), redis, pepper: cloud.apiKeyPepper };
@@ -52,4 +54,52 @@ export async function settledClient(apiKey: string): Promise<Client> {
   const client = new Client({ name: "admin-test", version: "1.0.0" });
   await client.connect(transport);
   return client;
+}
+
+/**
+ * A 2026-07-28 `tools/call` with the headers a modern client sends, through {@link fetchSettled} (so its audit write
+ * is done when it resolves); `headers` are added, `vars` override bindings.
+ */
+export function settledModernCall(
+  apiKey: string,
+  name: string,
+  args: unknown,
+  headers: Record<string, string> = {},
+  vars: Partial<Env> = {},
+): Promise<Response> {
+  return fetchSettled(
+    MCP_URL,
+    {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": name,
+        ...headers,
+      },
+      body: JSON.stringify(modernMessage("tools/call", { name, arguments: args })),
+    },
+    vars,
+  );
+}
+
+/** The Worker's JSON log lines (console.log) written while `run` runs; lines that are not JSON are left out. */
+export async function logLines(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+  try {
+    await run();
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -2,9 +2,8 @@
 // tenant quoted to support. The client's value survives only as `client_request_id` in the log line.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ownerTransaction } from "../../scripts/lib/owner-sql.ts";
-import { adminTenant, deps, fetchSettled } from "./admin-support.ts";
-import { cloud, MCP_URL } from "./support/fixtures.ts";
-import { modernMessage } from "./support/modern.ts";
+import { adminTenant, deps, logLines, settledModernCall } from "./admin-support.ts";
+import { cloud } from "./support/fixtures.ts";
 
 const VICTIM = "support-ticket-4711-victim";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -19,38 +18,7 @@ afterEach(() => {
 
 /** A 2026-07-28 tools/call through the Worker, waiting for its audit write; `headers` and `vars` are added. */
 function callTool(name: string, args: Record<string, unknown>, headers: Record<string, string> = {}, vars: Partial<Env> = {}): Promise<Response> {
-  return fetchSettled(
-    MCP_URL,
-    {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${tenant.apiKey}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": "tools/call",
-        "mcp-name": name,
-        ...headers,
-      },
-      body: JSON.stringify(modernMessage("tools/call", { name, arguments: args })),
-    },
-    vars,
-  );
-}
-
-/** The Worker's log lines written while `run` runs. */
-async function logLines(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-  const lines: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
-  await run();
-  vi.restoreAllMocks();
-  return lines.flatMap((l) => {
-    try {
-      return [JSON.parse(l) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
+  return settledModernCall(tenant.apiKey, name, args, headers, vars);
 }
 
 async function auditRequestIds(tenantId: string): Promise<string[]> {

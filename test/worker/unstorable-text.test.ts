@@ -8,9 +8,9 @@ import { createLogger } from "../../src/log/logger.ts";
 import { defineTool } from "../../src/tools/define.ts";
 import { publicFailure } from "../../src/tools/failure.ts";
 import { z } from "zod";
-import { adminTenant, fetchSettled, settledClient } from "./admin-support.ts";
-import { admin, cloud, MCP_URL } from "./support/fixtures.ts";
-import { modernMessage, replyOf } from "./support/modern.ts";
+import { adminTenant, logLines, settledClient, settledModernCall } from "./admin-support.ts";
+import { admin, cloud } from "./support/fixtures.ts";
+import { replyOf } from "./support/modern.ts";
 
 let tenant: { id: string; apiKey: string; keyId: string };
 let workspaceId: string;
@@ -32,17 +32,6 @@ const bad = (): { name: string; args: Record<string, unknown>; field: string }[]
 ];
 
 /** The Worker's log lines (parsed) written while `run` runs. */
-async function logLines(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-  const lines: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
-  try {
-    await run();
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 async function documentCount(): Promise<number> {
   const [row] = await admin`select count(*)::int as n from public.documents where tenant_id = ${tenant.id}`;
   return (row as { n: number }).n;
@@ -77,18 +66,7 @@ describe("unstorable text in tool arguments", () => {
     for (const c of bad()) {
       let res: Response | undefined;
       const lines = await logLines(async () => {
-        res = await fetchSettled(MCP_URL, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${tenant.apiKey}`,
-            "content-type": "application/json",
-            accept: "application/json, text/event-stream",
-            "mcp-protocol-version": "2026-07-28",
-            "mcp-method": "tools/call",
-            "mcp-name": c.name,
-          },
-          body: JSON.stringify(modernMessage("tools/call", { name: c.name, arguments: c.args })),
-        });
+        res = await settledModernCall(tenant.apiKey, c.name, c.args);
       });
       expect(res!.status).toBe(200);
       const reply = await replyOf(res!);
