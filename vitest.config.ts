@@ -20,7 +20,7 @@ export default defineConfig({
           // The Worker under test gets the local cloud's endpoints as its bindings, exactly as `npm run dev` would.
           cloudflareTest(({ inject }) => {
             const cloud = inject("cloud") as CloudContext;
-            return { wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: cloudBindings(cloud) } };
+            return { wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...cloudBindings(cloud), ...DEPLOYED_VARS } } };
           }),
         ],
         test: {
@@ -40,6 +40,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ...cloudBindings(inject("cloud") as CloudContext),
+                ...DEPLOYED_VARS,
                 RATE_LIMIT_TIMEOUT_MS: "1000",
                 REDIS_TIMEOUT_MS: "3000",
                 DB_TIMEOUT_MS: "3000",
@@ -76,6 +77,12 @@ export default defineConfig({
     ],
   },
 });
+
+/**
+ * Variables pinned to wrangler.toml's values: wrangler also reads a `.dev.vars` that `npm run dev` left in the
+ * checkout, which turns ALLOW_LOCALHOST_ORIGINS on. Tests see what a deploy gets and opt in per request.
+ */
+const DEPLOYED_VARS = { ALLOW_LOCALHOST_ORIGINS: "false" };
 
 /** The Worker's bindings for a local cloud, exactly as `npm run dev` would set them. */
 function cloudBindings(cloud: CloudContext): Record<string, string> {

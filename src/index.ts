@@ -1,4 +1,5 @@
 import { createRequestContext, type RequestContext } from "./context.ts";
+import { applyCors, isPreflight, preflight } from "./http/cors.ts";
 import { errorResponse, HttpError } from "./http/errors.ts";
 import { serveHealthz } from "./http/healthz.ts";
 import { healthzTenant } from "./http/healthz-tenant.ts";
@@ -23,13 +24,24 @@ export default {
       response = errorResponse(failure);
     }
     response = withHeaders(response, { ...headers, "x-request-id": rc.requestId });
+    // Here, not per route: every answer (errors included) must be readable by an allowed browser client.
+    applyCors(response.headers, request, rc.config);
     logRequest(rc, request, response.status, Date.now() - started, failure);
     return response;
   },
 } satisfies ExportedHandler<Env>;
 
+/** The methods each route serves to a browser, for CORS preflights (GET on /mcp so a client can read its 405). */
+const CORS_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["/mcp", ["POST", "GET", "DELETE"]],
+  ["/healthz", ["GET"]],
+  ["/healthz/tenant", ["GET"]],
+]);
+
 async function route(request: Request, rc: RequestContext, headers: ResponseHeaders): Promise<Response> {
   const { pathname } = new URL(request.url);
+  const corsMethods = CORS_METHODS.get(pathname);
+  if (corsMethods && isPreflight(request)) return preflight(request, rc.config, corsMethods);
   if (pathname === "/mcp") return handleMcp(request, rc, headers);
   if (pathname === "/healthz" || pathname === "/healthz/tenant") {
     // As on /mcp: a method the route does not serve is 405 with Allow, not 404.
@@ -40,7 +52,7 @@ async function route(request: Request, rc: RequestContext, headers: ResponseHead
   throw new HttpError(404, notFound(pathname));
 }
 
-/** Adds headers to a response; responses built by the SDK may have immutable headers, so copy when needed. */
+/** Adds headers to a response; responses built by the SDK may have immutable headers, so this returns a copy. */
 function withHeaders(response: Response, extra: Record<string, string>): Response {
   const copy = new Response(response.body, response);
   for (const [k, v] of Object.entries(extra)) copy.headers.set(k, v);

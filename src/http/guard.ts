@@ -10,9 +10,13 @@ import { ORIGIN_NOT_ALLOWED, unsupportedVersion } from "./messages.ts";
  */
 export function checkOrigin(request: Request, config: Config): void {
   const origin = request.headers.get("origin");
-  if (origin === null || config.allowedOrigins.has(origin)) return;
-  if (config.allowLocalhostOrigins && isLoopbackOrigin(origin)) return;
+  if (origin === null || isAllowedOrigin(origin, config)) return;
   throw new HttpError(403, ORIGIN_NOT_ALLOWED, { internal: `origin ${origin.slice(0, 200)} not in ALLOWED_ORIGINS` });
+}
+
+/** Whether a browser on `origin` may call the Worker: it is in ALLOWED_ORIGINS, or loopback on the local stack. */
+export function isAllowedOrigin(origin: string, config: Config): boolean {
+  return config.allowedOrigins.has(origin) || (config.allowLocalhostOrigins && isLoopbackOrigin(origin));
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
