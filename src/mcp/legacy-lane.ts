@@ -55,7 +55,10 @@ export async function serveLegacyPost(
       capabilities: capabilityNames(params.capabilities as Record<string, unknown>),
       createdAt: rc.now(),
     };
-    const evicted = await store.create(sessionId, record).catch((err: unknown) => {
+    // The eviction's DEL, if any, goes under waitUntil: a failure there leaves records that expire with their TTL.
+    const evictionDone = (work: Promise<unknown>): void =>
+      rc.waitUntil(work.catch((err: unknown) => rc.log.warn("session eviction failed", { error: err instanceof Error ? err : String(err) })));
+    const evicted = await store.create(sessionId, record, evictionDone).catch((err: unknown) => {
       throw unavailable("session store", err);
     });
     if (evicted > 0) rc.log.info("session cap reached: longest-idle sessions ended", { evicted, max: rc.config.sessionMaxPerTenant });

@@ -81,8 +81,8 @@ export type SessionRedis = Pick<Redis, "set" | "del" | "zrem" | "eval" | "evalsh
  *
  * Each tenant's live sessions are also listed in a sorted set by last use ({@link sessionIndexKey}), which caps them:
  * creating a session past `sessionMaxPerTenant` ends the tenant's longest-idle ones. Costs: `create` is one script
- * (as the plain SET it replaces) plus a DEL only when it evicts; `touch` is one script in place of the GETEX it
- * replaces; `delete` issues its ZREM in the same tick as its DEL, so both travel in one pipelined request.
+ * (as the plain SET it replaces) plus, only when it evicts, a DEL after the response; `touch` is one script in place of
+ * the GETEX it replaces; `delete` issues its ZREM in the same tick as its DEL, so both travel in one pipelined request.
  */
 export class SessionStore {
   private readonly redis: SessionRedis;
@@ -103,8 +103,12 @@ export class SessionStore {
    * past the TTL are dropped (their records expired), and when the tenant is at its cap the longest-idle sessions
    * leave the index; their records are deleted right after (a caller of one of them gets 404 and initializes again).
    * Returns how many sessions were ended.
+   *
+   * @param defer where the eviction's DEL goes (`waitUntil`), so an `initialize` at the cap does not wait one more
+   *   round trip; until it lands an evicted session still reads (milliseconds), which ends it no later than its
+   *   client's next request after that. Absent: the DEL is awaited.
    */
-  async create(sessionId: string, record: SessionRecord): Promise<number> {
+  async create(sessionId: string, record: SessionRecord, defer?: (work: Promise<unknown>) => void): Promise<number> {
     const index = sessionIndexKey(record.tenantId);
     const evicted = await runScript(
       this.redis,
@@ -114,7 +118,11 @@ export class SessionStore {
     );
     const ids = (Array.isArray(evicted) ? evicted : []).map(String).filter(isWellFormedSessionId);
     // Not inside the script: a script should touch only the keys it declares, and these were unknown until it ran.
-    if (ids.length) await this.redis.del(...ids.map((id) => sessionKey(record.tenantId, id)));
+    if (ids.length) {
+      const deleting = this.redis.del(...ids.map((id) => sessionKey(record.tenantId, id)));
+      if (defer) defer(deleting);
+      else await deleting;
+    }
     return ids.length;
   }
 
