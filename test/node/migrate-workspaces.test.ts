@@ -7,6 +7,7 @@ import pg from "pg";
 import { afterAll, expect, it } from "vitest";
 import { migrate } from "../../scripts/migrate.ts";
 import { DEFAULT_SQL_DIR } from "../../scripts/migrate/run.ts";
+import { requireServers } from "../support/servers.ts";
 
 const SERVER_URL = process.env.TEST_PG_SERVER_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const name = `tmcp_migrate_ws_${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
@@ -14,14 +15,16 @@ const url = Object.assign(new URL(SERVER_URL), { pathname: `/${name}` }).toStrin
 let dir: string | undefined;
 
 afterAll(async () => {
+  if (!dir) return; // skipped: no server, nothing created
   const server = new pg.Client({ connectionString: SERVER_URL });
   await server.connect();
   await server.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await server.end();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 });
 
-it("006 normalises earlier names: control characters, padding, overlong, empty, duplicates ignoring case", { timeout: 60_000 }, async () => {
+it("006 normalises earlier names: control characters, padding, overlong, empty, duplicates ignoring case", { timeout: 60_000 }, async (ctx) => {
+  await requireServers(ctx, { postgres: SERVER_URL });
   dir = await mkdtemp(join(tmpdir(), "tmcp-migrate-ws-"));
   const files = (await readdir(DEFAULT_SQL_DIR)).filter((f) => /^\d{3}_.*\.sql$/.test(f)).sort();
   const upTo = (n: number): Promise<void[]> =>
