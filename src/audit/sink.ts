@@ -1,3 +1,4 @@
+import type { Credential, Principal } from "../admission/principal.ts";
 import type { RequestContext } from "../context.ts";
 import { createTenantDb } from "../db/tenant-db.ts";
 import type { AuditSink, ToolCallAudit } from "./types.ts";
@@ -9,30 +10,26 @@ const INSERT = `insert into public.audit_log (called_at, request_id, key_id, ses
 const TOUCH_KEY = "select public.touch_api_key($1)";
 
 /** What the audit sink takes from the request context. */
-export type AuditContext = Pick<RequestContext, "sql" | "requestId" | "fields" | "waitUntil" | "log">;
+export type AuditContext = Pick<RequestContext, "sql" | "requestId" | "waitUntil" | "log">;
 
 /**
- * The audit sink of one request of one tenant (sql/007_audit_call_outcomes.sql says what each status means). Who
- * called (key id, session id) is read from the request's log fields when a call is recorded, since the lanes fill
- * them in as they learn them. Each call is one Neon HTTP transaction
- * scoped to the tenant, started under `waitUntil`, so the response never waits for it.
+ * The audit sink of one request of one principal (sql/007_audit_call_outcomes.sql says what each status means). Who
+ * called is the principal's credential (the `key_id` column holds an API key's id) and `sessionId` the legacy session
+ * the call ran in (`null`: none, as on the stateless lane). The rows go to the principal's tenant. Each call is one
+ * Neon HTTP transaction scoped to that tenant, started under `waitUntil`, so the response never waits for it.
  */
-export function createAuditSink(rc: AuditContext, tenantId: string): AuditSink {
+export function createAuditSink(rc: AuditContext, principal: Principal, sessionId: string | null): AuditSink {
+  const tenantId = principal.tenant.id;
+  const keyId = auditKeyId(principal.credential);
   return (call: ToolCallAudit): void => {
     const row = {
       tool: call.tool.slice(0, 128),
       status: call.outcome,
       call_id: call.callId ?? null,
       duration_ms: Math.max(0, Math.round(call.durationMs)),
-      key_id: rc.fields.key_id,
-      session_id: rc.fields.session_id ?? null,
+      key_id: keyId,
+      session_id: sessionId,
     };
-    const keyId = rc.fields.key_id;
-    if (keyId === undefined) {
-      // Unreachable behind authentication; logged with the row so the call is not lost without a trace.
-      rc.log.error("audit log write skipped: no key id", { audit: row });
-      return;
-    }
     const write = async (): Promise<void> => {
       await createTenantDb(rc.sql, tenantId).batch([
         {
@@ -45,4 +42,12 @@ export function createAuditSink(rc: AuditContext, tenantId: string): AuditSink {
     // The log line carries the row, so a call whose row was lost can still be accounted for.
     rc.waitUntil(write().catch((err: unknown) => rc.log.error("audit log write failed", { error: err, audit: row })));
   };
+}
+
+/** The `key_id` column of a credential's rows: an API key's id, whose last use `touch_api_key` keeps. */
+function auditKeyId(credential: Credential): string {
+  switch (credential.kind) {
+    case "api_key":
+      return credential.id;
+  }
 }

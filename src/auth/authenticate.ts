@@ -1,20 +1,15 @@
+import { apiKeyPrincipal, type Principal } from "../admission/principal.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, unavailable } from "../http/errors.ts";
 import { bearerChallenge, INVALID_API_KEY, TENANT_SUSPENDED } from "../http/messages.ts";
-import { effectiveFeatures, type TenantContext } from "../tenancy/tenant.ts";
+import { effectiveFeatures } from "../tenancy/tenant.ts";
 import { parseApiKey, verifySecret } from "./api-key.ts";
 import { loadKeyRecord, type KeyRecord } from "./key-store.ts";
-
-/** Who is calling: the tenant and the key it used. */
-export interface Principal {
-  tenant: TenantContext;
-  keyId: string;
-}
 
 // Verified against when the key id is unknown, so a miss costs the same HMAC as a wrong secret.
 const DUMMY_HASH = "0".repeat(64);
 
-/** A key that verified: who is calling, and the record it verified against. */
+/** A key that verified: who is calling (an `api_key` principal), and the record it verified against. */
 export interface Verified {
   principal: Principal;
   record: KeyRecord;
@@ -67,9 +62,8 @@ export async function verify(request: Request, rc: RequestContext): Promise<Veri
     throw new TenantSuspendedError(record.tenant.slug, record.tenant.status);
   }
   const t = record.tenant;
-  const principal: Principal = {
-    keyId: record.keyId,
-    tenant: {
+  const principal = apiKeyPrincipal(
+    {
       id: record.tenantId,
       slug: t.slug,
       name: t.name,
@@ -79,7 +73,8 @@ export async function verify(request: Request, rc: RequestContext): Promise<Veri
       status: t.status,
       config: t.config,
     },
-  };
+    record.keyId,
+  );
   return { principal, record };
 }
 

@@ -1,5 +1,6 @@
+import type { Principal } from "../admission/principal.ts";
 import { throttleUnrememberedKey } from "../auth/attempt-throttle.ts";
-import { authenticate, TenantSuspendedError, type Principal } from "../auth/authenticate.ts";
+import { authenticate, TenantSuspendedError } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { createTenantDb } from "../db/tenant-db.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";

@@ -7,14 +7,14 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type JSONRPCMessage,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { Gate } from "../admission/admit.ts";
+import type { Principal } from "../admission/principal.ts";
 import { createAuditSink } from "../audit/sink.ts";
 import { toolCallRecorder } from "../audit/recorder.ts";
-import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, RpcCode, unavailable } from "../http/errors.ts";
 import { SESSION_NOT_FOUND } from "../http/messages.ts";
 import { capabilityNames, mintSessionId, SessionStore, storedClientInfo, type SessionRecord } from "../session/store.ts";
-import type { Gate } from "./admission.ts";
 import { buildLegacyServer, type LegacySession } from "./legacy-server.ts";
 
 
@@ -47,7 +47,8 @@ export async function serveLegacyPost(
     sessionId = mintSessionId();
     record = {
       tenantId: principal.tenant.id,
-      keyId: principal.keyId,
+      // The stored field keeps its name, so records written before a deploy still read after it.
+      keyId: principal.credential.id,
       // The SDK's Server negotiates exactly this way: the client's version if supported, else the latest.
       protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion) ? params.protocolVersion : LATEST_PROTOCOL_VERSION,
       // Only what later requests use, capped: the record stays small whatever the client sent.
@@ -86,7 +87,7 @@ export async function serveLegacyPost(
     },
   };
   // A tools/call is audited from here on: what the client gets back is what the row says.
-  const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal.tenant.id), now: () => rc.now() });
+  const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal, sessionId), now: () => rc.now() });
   const server = buildLegacyServer(principal.tenant, rc, live);
   // JSON replies unless the call may notify the client on the way (progress it asked for, or log messages after
   // logging/setLevel): notifications reach the client only over SSE.

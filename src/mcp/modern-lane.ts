@@ -1,12 +1,12 @@
 import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Gate } from "../admission/admit.ts";
+import type { Principal } from "../admission/principal.ts";
 import { createAuditSink } from "../audit/sink.ts";
 import { toolCallRecorder } from "../audit/recorder.ts";
-import type { Principal } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
 import { MODERN_METHOD_NOT_ALLOWED } from "../http/messages.ts";
-import type { Gate } from "./admission.ts";
 import { buildModernServer } from "./modern-server.ts";
 
 /** The first revision of the stateless era; revision names are ISO dates, so they order as strings. */
@@ -61,7 +61,7 @@ export async function serveModernPost(
   await gate();
   // A tools/call is audited from here on: what the client gets back is what the row says, rejections by the SDK's
   // own checks before dispatch (headers, envelope) included.
-  const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal.tenant.id), now: () => rc.now() });
+  const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal, null), now: () => rc.now() });
   const handler = createMcpHandler(() => buildModernServer(principal.tenant, rc, recorder), {
     legacy: "reject",
     maxRequestBodySize: rc.config.maxBodyBytes,

@@ -9,6 +9,10 @@ import { CREATE_SESSION, runKnownScript, runScript, TOUCH_SESSION, TOUCH_SESSION
  */
 export interface SessionRecord {
   tenantId: string;
+  /**
+   * The id of the credential that opened the session (`Principal.credential.id`). Named for the only kind there was
+   * when records were first stored; renaming it would orphan every live session at a deploy.
+   */
   keyId: string;
   /** The protocol version negotiated at initialize. */
   protocolVersion: string;

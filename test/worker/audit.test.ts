@@ -1,9 +1,13 @@
 // The audit log: one row per tools/call round trip saying what the client saw (ok, tool_error, protocol_error,
 // input_required), written after the response, readable only within its tenant; a failed write never reaches the
 // client. `usage` counts a multi-round-trip call once.
+import { createExecutionContext, env } from "cloudflare:test";
 import { neon } from "@neondatabase/serverless";
 import { describe, expect, it } from "vitest";
+import type { Principal } from "../../src/admission/principal.ts";
 import { createAuditSink } from "../../src/audit/sink.ts";
+import { authenticate } from "../../src/auth/authenticate.ts";
+import { createRequestContext } from "../../src/context.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { toolCallRecorder } from "../../src/audit/recorder.ts";
 import { createTenantDb } from "../../src/db/tenant-db.ts";
@@ -55,6 +59,12 @@ const outcomes = (rows: AuditRow[]): string[] => rows.map((r) => `${r.tool} ${r.
 async function auditRows(tenantId: string): Promise<AuditRow[]> {
   const { results } = await ownerTransaction(deps.sql, { tenantId }, [{ text: "select * from public.audit_log order by called_at, id" }]);
   return (results[0] ?? []) as unknown as AuditRow[];
+}
+
+/** The principal the Worker admits for `apiKey`, verified as a request would be. */
+async function principalOf(apiKey: string): Promise<Principal> {
+  const request = new Request(MCP_URL, { method: "POST", headers: { authorization: `Bearer ${apiKey}` } });
+  return authenticate(request, createRequestContext(request, env, createExecutionContext()));
 }
 
 describe("audit log", () => {
@@ -238,6 +248,35 @@ describe("audit log", () => {
     expect(await auditRows(b.id)).toHaveLength(0);
   });
 
+  it("a row names the principal's credential and the session it was given, and lands in the principal's tenant only", async () => {
+    const [t, other] = await Promise.all([adminTenant("pro"), adminTenant("pro")]);
+    const principal = await principalOf(t.apiKey);
+    expect(principal).toEqual({ tenant: expect.objectContaining({ id: t.id, slug: t.slug }), credential: { kind: "api_key", id: t.keyId }, scopes: ["*"] });
+    const pending: Promise<unknown>[] = [];
+    const sessionId = "s".repeat(32);
+    const log = createLogger({ request_id: "req-audit-principal" }, () => {});
+    const audit = createAuditSink(
+      { sql: neon(cloud.appDatabaseUrl), requestId: "req-audit-principal", waitUntil: (p) => void pending.push(p), log },
+      principal,
+      sessionId,
+    );
+    audit({ tool: "list_workspaces", outcome: "ok", startedAt: 1_700_000_000_000, durationMs: 3.4 });
+    await Promise.all(pending);
+    const rows = await auditRows(t.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      tenant_id: t.id,
+      key_id: t.keyId,
+      session_id: sessionId,
+      request_id: "req-audit-principal",
+      tool: "list_workspaces",
+      status: "ok",
+      call_id: null,
+      duration_ms: 3,
+    });
+    expect(await auditRows(other.id)).toHaveLength(0);
+  });
+
   it("a failed write is logged with the row and never changes the answer on its way out", async () => {
     const t = await adminTenant("free");
     const lines: string[] = [];
@@ -245,8 +284,9 @@ describe("audit log", () => {
     const broken = neon(cloud.appDatabaseUrl.replace(/\/[^/]*$/, "/no_such_database"));
     const log = createLogger({ request_id: "req-audit-fail" }, (line) => lines.push(line));
     const audit = createAuditSink(
-      { sql: broken, requestId: "req-audit-fail", fields: { key_id: t.keyId }, waitUntil: (p) => void pending.push(p), log },
-      t.id,
+      { sql: broken, requestId: "req-audit-fail", waitUntil: (p) => void pending.push(p), log },
+      await principalOf(t.apiKey),
+      null,
     );
     const call = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "get_document", arguments: { id: crypto.randomUUID() } } };
     const recorder = toolCallRecorder(call, { audit, now: () => 1_700_000_000_000 });

@@ -1,4 +1,4 @@
-import { bearerToken, verify, type Principal } from "../auth/authenticate.ts";
+import { bearerToken, verify } from "../auth/authenticate.ts";
 import { parseApiKey } from "../auth/api-key.ts";
 import { throttleUnrememberedKey } from "../auth/attempt-throttle.ts";
 import { keyCacheKey } from "../auth/key-store.ts";
@@ -6,6 +6,7 @@ import { forget, recall, remember } from "../auth/recall.ts";
 import type { RequestContext } from "../context.ts";
 import { enforceRateLimit, enforceRateLimitIfKeyLive, type RateLimitOutcome } from "../ratelimit/limiter.ts";
 import { SessionStore, type SessionRecord } from "../session/store.ts";
+import type { Principal } from "./principal.ts";
 
 /** Headers a stage wants on the final response, whatever it is (rate-limit counters). */
 export type ResponseHeaders = Record<string, string>;
@@ -23,7 +24,7 @@ export interface Admission {
 }
 
 /**
- * Authenticates the request and prepares its rate-limit gate, in as few sequential Redis round trips as
+ * Admits an API-key request: authenticates it into a {@link Principal} and prepares its rate-limit gate, in as few sequential Redis round trips as
  * correctness allows.
  *
  * Cold (first request with this key in this isolate): the key lookup, then the rate limit and session lookup side

@@ -1,0 +1,43 @@
+import type { TenantContext } from "../tenancy/tenant.ts";
+
+/**
+ * The credential a request was admitted with, by kind. Everything that keys on "who called" (session records, audit
+ * rows, the early rate-limit count's liveness check) keys on `id` and branches on `kind` only where the kinds differ,
+ * so a new kind is one more member here and a compile error at each place that must decide what it means.
+ */
+export type Credential = ApiKeyCredential;
+// Next: `| { kind: "oauth_grant"; id: string }`, the grant an OAuth access token was issued under.
+
+/** A tenant API key (`tmcp_<id>_<secret>`), verified against its record in src/auth/. */
+export interface ApiKeyCredential {
+  kind: "api_key";
+  /** The key id (`api_keys.id`), the public part of the key. */
+  id: string;
+}
+
+/**
+ * Who is calling, whatever the credential: the tenant it acts for, the credential it presented, what that credential
+ * may do, and (for credentials issued to a person) who it was issued to.
+ */
+export interface Principal {
+  tenant: TenantContext;
+  credential: Credential;
+  /**
+   * What the credential may do, within what the tenant's plan allows (`tenant.features` gates tools on its own). A
+   * scope can only narrow the plan, never widen it; {@link ALL_PLAN_SCOPES} narrows nothing.
+   */
+  scopes: readonly string[];
+  /** The person the credential was issued to, when it names one; an API key names none. */
+  subject?: string;
+}
+
+/**
+ * The scopes of an API key: everything the tenant's plan allows. A wildcard rather than a copy of `tenant.features`,
+ * so the plan stays the one place that decides, and a plan change needs no key change.
+ */
+export const ALL_PLAN_SCOPES: readonly string[] = Object.freeze(["*"]);
+
+/** The principal of a verified API key of `tenant`. */
+export function apiKeyPrincipal(tenant: TenantContext, keyId: string): Principal {
+  return { tenant, credential: { kind: "api_key", id: keyId }, scopes: ALL_PLAN_SCOPES };
+}
