@@ -1,7 +1,7 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { RequestContext } from "../context.ts";
-import { throttleByAddress } from "./throttle.ts";
+import { throttleByAddress } from "../http/throttle.ts";
 
 /** How long each dependency may take before the probe calls it unavailable. */
 const PROBE_TIMEOUT_MS = 2000;

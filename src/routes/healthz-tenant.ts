@@ -3,7 +3,7 @@ import { authenticate, TenantSuspendedError, type Principal } from "../auth/auth
 import type { RequestContext } from "../context.ts";
 import { createTenantDb } from "../db/tenant-db.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
-import { HttpError } from "./errors.ts";
+import { HttpError } from "../http/errors.ts";
 
 /** How long the data-path check may take before it counts as a database failure. */
 const PROBE_TIMEOUT_MS = 2000;
