@@ -44,13 +44,23 @@ export interface Config {
    * from when the probe started; callers during the probe wait for it (default 1000).
    */
   healthzCacheMs: number;
+  /**
+   * The server-side secret (API_KEY_PEPPER, required, no default) that API-key secrets are hashed with (HMAC-SHA-256)
+   * and that seals 2026-07-28 request state. A secret: it never goes into a log line or a response.
+   */
+  apiKeyPepper: string;
+  /**
+   * The parent domain of per-tenant host names (TENANT_HOST_SUFFIX, e.g. `mcp.example.com`; default none: any host
+   * serves every tenant). When set, a key presented on `<slug>.<suffix>` must belong to tenant `<slug>`.
+   */
+  tenantHostSuffix: string | undefined;
 }
 
 type ConfigEnv = Pick<
   Env,
   "ALLOWED_ORIGINS" | "ALLOW_LOCALHOST_ORIGINS" | "MAX_BODY_BYTES" | "SESSION_TTL_SECONDS" | "RATE_LIMIT_ON_ERROR" | "RATE_LIMIT_TIMEOUT_MS" | "API_KEY_CACHE_TTL_SECONDS"
   | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS" | "MAX_WORKSPACES_PER_TENANT" | "SESSION_MAX_PER_TENANT" | "INITIALIZE_MAX_BYTES"
-  | "TRUSTED_REQUEST_ID_HEADER" | "HEALTHZ_CACHE_MS"
+  | "TRUSTED_REQUEST_ID_HEADER" | "HEALTHZ_CACHE_MS" | "API_KEY_PEPPER" | "TENANT_HOST_SUFFIX"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -82,6 +92,8 @@ export function loadConfig(env: ConfigEnv): Config {
     dbTimeoutMs: positiveInt(env.DB_TIMEOUT_MS, 10_000, "DB_TIMEOUT_MS"),
     maxWorkspacesPerTenant: positiveInt(env.MAX_WORKSPACES_PER_TENANT, 100, "MAX_WORKSPACES_PER_TENANT"),
     healthzCacheMs: positiveInt(env.HEALTHZ_CACHE_MS, 1000, "HEALTHZ_CACHE_MS"),
+    apiKeyPepper: env.API_KEY_PEPPER,
+    tenantHostSuffix: env.TENANT_HOST_SUFFIX || undefined,
   });
   cache.set(env, config);
   return config;

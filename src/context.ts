@@ -4,6 +4,7 @@ import { loadConfig, type Config } from "./config.ts";
 import { createSql } from "./db/client.ts";
 import { createRedis } from "./redis/client.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
+import type { AddressLimiter } from "./http/throttle.ts";
 
 /** Fields of the one log line written per request; pipeline stages fill them in as they learn them. */
 export interface RequestLogFields {
@@ -15,17 +16,26 @@ export interface RequestLogFields {
   lane?: "legacy" | "modern";
 }
 
+/** The per-address throttles (Workers Rate Limiting bindings, see wrangler.toml) the pipeline counts requests in. */
+export interface AddressThrottles {
+  /** AUTH_LIMITER: authentication attempts the isolate cannot vouch for (src/auth/attempt-throttle.ts). */
+  authentication: AddressLimiter;
+  /** HEALTHZ_LIMITER: unauthenticated `GET /healthz` probes. */
+  healthz: AddressLimiter;
+}
+
 /**
  * Everything a request needs, built once per request and passed explicitly. Clients are created here but do no
- * I/O until used, so a request rejected by a guard costs nothing upstream.
+ * I/O until used, so a request rejected by a guard costs nothing upstream. Not the whole `env`: settings come through
+ * `config`, bindings through the clients and throttles built from them.
  */
 export interface RequestContext {
-  env: Env;
   config: Config;
   requestId: string;
   log: Logger;
   sql: NeonQueryFunction<false, false>;
   redis: Redis;
+  throttles: AddressThrottles;
   waitUntil(promise: Promise<unknown>): void;
   /** Milliseconds since the epoch; injectable so tests need not wait for time. */
   now(): number;
@@ -40,12 +50,12 @@ export function createRequestContext(request: Request, env: Env, ctx: Pick<Execu
   // otherwise stamp its traffic with an id another tenant quoted to support), and only a short, plain one is kept.
   const clientRequestId = plainId(request.headers.get("x-request-id"));
   return {
-    env,
     config,
     requestId,
     log: createLogger({ request_id: requestId, ...(clientRequestId ? { client_request_id: clientRequestId } : {}) }),
     sql: createSql(env, config.dbTimeoutMs),
     redis: createRedis(env, config.redisTimeoutMs),
+    throttles: { authentication: env.AUTH_LIMITER, healthz: env.HEALTHZ_LIMITER },
     waitUntil: (p) => ctx.waitUntil(p),
     now: () => Date.now(),
     fields: {},

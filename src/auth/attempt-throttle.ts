@@ -21,5 +21,5 @@ export async function throttleUnrememberedKey(request: Request, rc: RequestConte
   const token = bearerToken(request);
   if (token === null || parseApiKey(token) === null) return;
   if (recall(token, rc.now()) !== undefined) return;
-  await throttleByAddress(rc.env.AUTH_LIMITER, request, rc.log, "authentication");
+  await throttleByAddress(rc.throttles.authentication, request, rc.log, "authentication");
 }

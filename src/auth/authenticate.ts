@@ -47,12 +47,12 @@ export async function verify(request: Request, rc: RequestContext): Promise<Veri
     throw unavailable("api key store", err);
   }
 
-  const secretOk = await verifySecret(rc.env.API_KEY_PEPPER, parsed.secret, record?.secretHash ?? DUMMY_HASH);
+  const secretOk = await verifySecret(rc.config.apiKeyPepper, parsed.secret, record?.secretHash ?? DUMMY_HASH);
   if (!record) throw unauthorized("unknown key id");
   if (!secretOk) throw unauthorized("wrong secret");
   if (record.revokedAt !== null && record.revokedAt <= rc.now()) throw unauthorized("revoked key");
   if (record.expiresAt !== null && record.expiresAt <= rc.now()) throw unauthorized("expired key");
-  const hostSlug = tenantSlugFromHost(request.url, rc.env.TENANT_HOST_SUFFIX);
+  const hostSlug = tenantSlugFromHost(request.url, rc.config.tenantHostSuffix);
   if (hostSlug !== null && hostSlug !== record.tenant.slug) {
     throw unauthorized(`key of tenant ${record.tenant.slug} presented on the host of "${hostSlug}"`);
   }

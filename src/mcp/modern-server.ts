@@ -67,7 +67,7 @@ const CompleteParams = z.looseObject({
  */
 export function buildModernServer(tenant: TenantContext, rc: RequestContext, recorder?: ToolCallRecorder): Server {
   const { tools, resources, templates, prompts, completions, capabilities } = offeringFor(tenant.features, "modern");
-  const codec = requestStateCodec(rc.env.API_KEY_PEPPER, tenant.id);
+  const codec = requestStateCodec(rc.config.apiKeyPepper, tenant.id);
   const server = new Server(SERVER_INFO, {
     capabilities: capabilities as never,
     instructions: SERVER_INSTRUCTIONS,

@@ -5,7 +5,7 @@
 // address of its own (the documentation range, RFC 3849), so tests do not share a counter.
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SharedProbe } from "../../src/http/healthz.ts";
+import { SharedProbe } from "../../src/routes/healthz.ts";
 import { createTenant, initializeMessage, post } from "./support/fixtures.ts";
 
 const LIMIT = 50; // AUTH_LIMITER in wrangler.toml

@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import { neon } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis/cloudflare";
 import { describe, expect, it } from "vitest";
-import { healthz } from "../../src/http/healthz.ts";
+import { healthz } from "../../src/routes/healthz.ts";
 import { cloud } from "./support/fixtures.ts";
 
 describe("GET /healthz", () => {

@@ -1,7 +1,7 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { RequestContext } from "../context.ts";
-import { throttleByAddress } from "./throttle.ts";
+import { throttleByAddress } from "../http/throttle.ts";
 
 /** How long each dependency may take before the probe calls it unavailable. */
 const PROBE_TIMEOUT_MS = 2000;
@@ -24,7 +24,7 @@ export interface Health {
  * `healthzCacheMs` ({@link SharedProbe}), so a hammered endpoint costs the stores one probe per isolate per window.
  */
 export async function serveHealthz(request: Request, rc: RequestContext): Promise<Response> {
-  await throttleByAddress(rc.env.HEALTHZ_LIMITER, request, rc.log, "healthz");
+  await throttleByAddress(rc.throttles.healthz, request, rc.log, "healthz");
   const log = (msg: string, err: unknown): void => rc.log.error(msg, { error: err instanceof Error ? err : String(err) });
   const health = await sharedProbe.get(rc.now(), rc.config.healthzCacheMs, () => probeHealth({ sql: rc.sql, redis: rc.redis }, log));
   return healthResponse(health);

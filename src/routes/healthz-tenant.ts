@@ -4,7 +4,7 @@ import { authenticate, TenantSuspendedError } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
 import { createTenantDb } from "../db/tenant-db.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
-import { HttpError } from "./errors.ts";
+import { HttpError } from "../http/errors.ts";
 
 /** How long the data-path check may take before it counts as a database failure. */
 const PROBE_TIMEOUT_MS = 2000;
