@@ -1,4 +1,4 @@
-import { sessionIndexKey, sessionKey } from "../../src/session/store.ts";
+import { sessionIndexKey, sessionPattern } from "../../src/redis/keys.ts";
 
 /** What the bench tenant's legacy sessions hold in Redis after the run. */
 export interface SessionBytes {
@@ -21,7 +21,7 @@ export async function measureSessions(upstashUrl: string, token: string, tenantI
   const keys: string[] = [];
   let cursor = "0";
   do {
-    const [next, batch] = (await command(upstashUrl, token, ["SCAN", cursor, "MATCH", sessionKey(tenantId, "*"), "COUNT", "1000"])) as [string, string[]];
+    const [next, batch] = (await command(upstashUrl, token, ["SCAN", cursor, "MATCH", sessionPattern(tenantId), "COUNT", "1000"])) as [string, string[]];
     keys.push(...batch.filter((k) => k !== index));
     cursor = String(next);
   } while (cursor !== "0");

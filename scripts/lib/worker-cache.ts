@@ -1,5 +1,5 @@
 import { invalidateCachedKeys } from "../../src/auth/key-store.ts";
-import { sessionKey } from "../../src/session/store.ts";
+import { tenantStatePatterns } from "../../src/redis/keys.ts";
 import { AdminError, reasonOf } from "./admin-error.ts";
 import type { AdminDeps } from "./admin-types.ts";
 
@@ -21,11 +21,6 @@ export async function invalidateWorkerCache(redis: AdminDeps["redis"], keyIds: r
   }
 }
 
-/** Rate-limit counters of a tenant, as @upstash/ratelimit names them (`<prefix>:<identifier>:<window>`). */
-function rateLimitPattern(tenantId: string): string {
-  return `tmcp:rl:${tenantId}:*`;
-}
-
 /**
  * Removes everything the Worker keeps in Redis for a deleted tenant: its keys' cached lookups (replaced by
  * invalidation markers, so no in-flight lookup can bring one back), its sessions and its rate-limit counters.
@@ -33,7 +28,7 @@ function rateLimitPattern(tenantId: string): string {
 export async function purgeTenantState(redis: AdminDeps["redis"], tenantId: string, keyIds: readonly string[]): Promise<void> {
   await invalidateWorkerCache(redis, keyIds);
   try {
-    for (const pattern of [sessionKey(tenantId, "*"), rateLimitPattern(tenantId)]) await deleteMatching(redis, pattern);
+    for (const pattern of tenantStatePatterns(tenantId)) await deleteMatching(redis, pattern);
   } catch (err) {
     throw new AdminError(
       `the tenant is deleted, but its sessions and counters could not be removed from Redis (${reasonOf(err)}); ` +

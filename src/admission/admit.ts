@@ -1,7 +1,7 @@
 import { bearerToken, verify } from "../auth/authenticate.ts";
 import { parseApiKey } from "../auth/api-key.ts";
 import { throttleUnrememberedKey } from "../auth/attempt-throttle.ts";
-import { keyCacheKey } from "../auth/key-store.ts";
+import { keyCacheKey } from "../redis/keys.ts";
 import { forget, recall, remember } from "../auth/recall.ts";
 import type { RequestContext } from "../context.ts";
 import { enforceRateLimit, enforceRateLimitIfKeyLive, type RateLimitOutcome } from "../ratelimit/limiter.ts";

@@ -1,6 +1,6 @@
 import type { Credential, Principal } from "../admission/principal.ts";
 import type { RequestContext } from "../context.ts";
-import { createTenantDb } from "../db/tenant-db.ts";
+import { forTenant } from "../db/for-tenant.ts";
 import type { AuditSink, ToolCallAudit } from "./types.ts";
 
 // tenant_id comes from app.tenant_id (the column default), and the policy's WITH CHECK holds the row to it.
@@ -31,7 +31,7 @@ export function createAuditSink(rc: AuditContext, principal: Principal, sessionI
       session_id: sessionId,
     };
     const write = async (): Promise<void> => {
-      await createTenantDb(rc.sql, tenantId).batch([
+      await forTenant(rc, tenantId).batch([
         {
           text: INSERT,
           params: [new Date(call.startedAt).toISOString(), rc.requestId, keyId, row.session_id, row.tool, row.status, row.call_id, row.duration_ms],

@@ -1,5 +1,6 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
+import { keyCacheKey } from "../redis/keys.ts";
 import { isPlan, type Plan } from "../tenancy/tenant.ts";
 
 /** An API key row and its tenant, as `lookup_api_key` returns them. Times are epoch milliseconds. */
@@ -26,11 +27,6 @@ export interface KeyRecord {
  * marker left by the admin CLI (read as a miss, and never overwritten by a lookup; see {@link invalidateCachedKeys}).
  */
 type CacheEntry = { record: KeyRecord } | { missing: true } | { invalidated: true };
-
-/** Redis key of a key id's cache entry. The admin CLI invalidates it on every change to the key or its tenant. */
-export function keyCacheKey(keyId: string): string {
-  return `tmcp:key:${keyId}`;
-}
 
 /**
  * How long an invalidation marker lives. While it does, lookups of that key go to Postgres and cache nothing; it

@@ -56,7 +56,8 @@ const SET_TENANT = "select set_config('app.tenant_id', $1, true)";
 
 /**
  * A {@link TenantDb} for one tenant over the Neon HTTP driver. Throws at once when `tenantId` is not a UUID: the id
- * is bound as a parameter anyway, but a malformed one means a bug upstream and must not reach the database.
+ * is bound as a parameter anyway, but a malformed one means a bug upstream and must not reach the database. Worker
+ * code calls it through `forTenant` (src/db/for-tenant.ts); tests call it directly with a client of their own.
  */
 export function createTenantDb(sql: NeonQueryFunction<false, false>, tenantId: string): TenantDb {
   if (!isUuid(tenantId)) throw new TypeError("createTenantDb: tenant id is not a UUID");

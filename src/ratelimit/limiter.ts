@@ -3,6 +3,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log/logger.ts";
 import { HttpError } from "../http/errors.ts";
+import { RATE_LIMIT_PREFIX } from "../redis/keys.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { liveKeyWindow, type LiveKeyCheck } from "./live-key-window.ts";
 
@@ -68,7 +69,8 @@ async function count(
   const limiter = new Ratelimit({
     redis: deps.redis,
     limiter: algorithm,
-    prefix: "tmcp:rl",
+    // Counters land in `tmcp:rl:<tenantId>:<window>` (see rateLimitBase / rateLimitWindowKey).
+    prefix: RATE_LIMIT_PREFIX,
     ephemeralCache: false,
     analytics: false,
     timeout: deps.config.rateLimitTimeoutMs,

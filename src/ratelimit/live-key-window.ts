@@ -1,4 +1,5 @@
 import type { RatelimitConfig } from "@upstash/ratelimit";
+import { rateLimitWindowKey } from "../redis/keys.ts";
 
 /**
  * The sliding window of @upstash/ratelimit 2.2.0 (`slidingWindowLimitScript`, single region, no dynamic limit), with
@@ -71,7 +72,8 @@ export function liveKeyWindow(
     async limit(ctx, identifier) {
       const now = Date.now();
       const currentWindow = Math.floor(now / windowMs);
-      const keys = [check.cacheKey, `${identifier}:${currentWindow}`, `${identifier}:${currentWindow - 1}`];
+      // `identifier` is the limiter's `tmcp:rl:<tenantId>`: the same counters as Ratelimit.slidingWindow's.
+      const keys = [check.cacheKey, rateLimitWindowKey(identifier, currentWindow), rateLimitWindowKey(identifier, currentWindow - 1)];
       const args = [tokens, now, windowMs, check.fingerprint];
       let reply: [number, number];
       try {

@@ -2,7 +2,7 @@ import type { Principal } from "../admission/principal.ts";
 import { throttleUnrememberedKey } from "../auth/attempt-throttle.ts";
 import { authenticate, TenantSuspendedError } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
-import { createTenantDb } from "../db/tenant-db.ts";
+import { forTenant } from "../db/for-tenant.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
 import { HttpError } from "../http/errors.ts";
 
@@ -83,7 +83,7 @@ export async function healthzTenant(request: Request, rc: RequestContext): Promi
  * its own tenant row and nothing else. Any other answer means the database or its policies are not what we expect.
  */
 async function checkDataPath(rc: RequestContext, tenantId: string): Promise<void> {
-  const rows = await createTenantDb(rc.sql, tenantId).query<{ id: string }>("select id from public.tenants", [], {
+  const rows = await forTenant(rc, tenantId).query<{ id: string }>("select id from public.tenants", [], {
     readOnly: true,
     signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
   });

@@ -8,7 +8,8 @@ export interface LuaScript {
 
 /**
  * Creates a session and keeps the tenant's live-session index within its cap.
- * KEYS[1] the new session's record, KEYS[2] the tenant's index (session id -> last use, epoch ms).
+ * KEYS[1] the new session's record, KEYS[2] the tenant's index (session id -> last use, epoch ms); both named by
+ * src/redis/keys.ts (`sessionKey`, `sessionIndexKey`), and both hold the tenant id, so one script never spans tenants.
  * ARGV: record JSON, TTL seconds, now (epoch ms), most live sessions, the new session's id.
  * Returns the ids of the sessions it removed from the index to make room (their records are the caller's to delete).
  */

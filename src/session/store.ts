@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import { sessionIndexKey, sessionKey } from "../redis/keys.ts";
 import type { ClientLogLevel } from "../tools/types.ts";
 import { CREATE_SESSION, runKnownScript, runScript, TOUCH_SESSION, TOUCH_SESSION_SHA } from "./scripts.ts";
 
@@ -38,24 +39,6 @@ export function mintSessionId(): string {
 /** Whether a presented id could be one of ours; anything else is answered as "not found" without a lookup. */
 export function isWellFormedSessionId(id: string): boolean {
   return SESSION_ID.test(id);
-}
-
-/**
- * The Redis key of a session. It contains the tenant id (MCP security guidance: bind session data to the user), so a
- * session id presented with another tenant's key names a key that does not exist: the same "not found" as an
- * unknown or expired id.
- */
-export function sessionKey(tenantId: string, sessionId: string): string {
-  return `tmcp:sess:${tenantId}:${sessionId}`;
-}
-
-/**
- * The Redis key of a tenant's live-session index: a sorted set of session ids scored by last use (epoch ms). It
- * matches `sessionKey(tenantId, "*")`, so whatever removes a tenant's sessions by pattern removes it too, and it can
- * never collide with a session (not 32 characters).
- */
-export function sessionIndexKey(tenantId: string): string {
-  return sessionKey(tenantId, "live");
 }
 
 const CLIENT_NAME_MAX = 64;

@@ -5,7 +5,7 @@ import { Client as PgClient, neonConfig } from "@neondatabase/serverless";
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { keyCacheKey } from "../../src/auth/key-store.ts";
+import { keyCacheKey } from "../../src/redis/keys.ts";
 import { admin, cloud, connectClient, createTenant, initializeMessage, post, redis, type TestTenant } from "../worker/support/fixtures.ts";
 import { modernMessage, postModern, replyOf } from "../worker/support/modern.ts";
 import { clearFaults, clearFaultsAfterEach, faultHits, injectFaults, INJECTED_DETAIL, timed, type FaultRule } from "./support/faults.ts";

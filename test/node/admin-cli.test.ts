@@ -8,7 +8,7 @@ import { Redis } from "@upstash/redis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { COMMANDS, runAdmin } from "../../scripts/admin/cli.ts";
-import { keyCacheKey } from "../../src/auth/key-store.ts";
+import { keyCacheKey } from "../../src/redis/keys.ts";
 
 const cloud = inject("cloud");
 const redis = new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false });

@@ -1,7 +1,8 @@
 // The Worker's key cache and the admin CLI's invalidation, against the real Upstash adapter: a lookup that read
 // Postgres before an admin change must not be able to cache the old record after it.
 import { describe, expect, it } from "vitest";
-import { INVALIDATION_TTL_SECONDS, invalidateCachedKeys, keyCacheKey, loadKeyRecord, type KeyStoreDeps } from "../../src/auth/key-store.ts";
+import { INVALIDATION_TTL_SECONDS, invalidateCachedKeys, loadKeyRecord, type KeyStoreDeps } from "../../src/auth/key-store.ts";
+import { keyCacheKey } from "../../src/redis/keys.ts";
 import { redis } from "./support/fixtures.ts";
 
 function lookupRow(keyId: string, plan: string): Record<string, unknown> {

@@ -1,7 +1,7 @@
 // GET /healthz/tenant: one uptime probe per tenant, naming what is wrong.
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { keyCacheKey } from "../../src/auth/key-store.ts";
+import { keyCacheKey } from "../../src/redis/keys.ts";
 import { setTenantStatus } from "../../scripts/lib/tenants.ts";
 import { adminTenant, deps, fetchSettled } from "./admin-support.ts";
 import { cloud, redis } from "./support/fixtures.ts";

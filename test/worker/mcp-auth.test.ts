@@ -1,6 +1,6 @@
 // Authentication from the attacker's side: every bad key looks the same; revocation bites inside open sessions.
 import { beforeAll, describe, expect, it } from "vitest";
-import { keyCacheKey } from "../../src/auth/key-store.ts";
+import { keyCacheKey } from "../../src/redis/keys.ts";
 import { admin, createTenant, initializeMessage, openSession, post, redis, revokeKey, type TestTenant } from "./support/fixtures.ts";
 import { modernMessage, postModern } from "./support/modern.ts";
 

@@ -1,7 +1,7 @@
 // Legacy-era sessions: minted at initialize, kept only in Redis under a key that names the tenant, refreshed on use.
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sessionKey } from "../../src/session/store.ts";
+import { sessionKey } from "../../src/redis/keys.ts";
 import { connectClient, createTenant, MCP_URL, openSession, post, redis, type TestTenant } from "./support/fixtures.ts";
 
 let tenant: TestTenant;

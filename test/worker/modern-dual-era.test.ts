@@ -4,7 +4,7 @@ import { SELF } from "cloudflare:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/client/validators/cf-worker";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sessionKey } from "../../src/session/store.ts";
+import { sessionKey } from "../../src/redis/keys.ts";
 import { connectClient, createTenant, MCP_URL, redis, type TestTenant } from "./support/fixtures.ts";
 import { connectModernClient, MODERN } from "./support/modern.ts";
 

@@ -2,7 +2,7 @@
 // GET/DELETE, sessions ignored, and error bodies shared with the legacy lane.
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { keyCacheKey } from "../../src/auth/key-store.ts";
+import { keyCacheKey } from "../../src/redis/keys.ts";
 import { admin, createTenant, initializeMessage, MCP_URL, post, redis, type TestTenant } from "./support/fixtures.ts";
 import { connectModernClient, MODERN, modernMessage, postModern, replyOf } from "./support/modern.ts";
 

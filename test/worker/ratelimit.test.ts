@@ -1,6 +1,9 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis/cloudflare";
 import { describe, expect, inject, it } from "vitest";
+import { createLogger } from "../../src/log/logger.ts";
+import { enforceRateLimit } from "../../src/ratelimit/limiter.ts";
+import { rateLimitBase, rateLimitPattern, rateLimitWindowKey } from "../../src/redis/keys.ts";
 
 // @upstash/ratelimit against the local cloud's Upstash REST endpoint, from inside workerd. Its scripts start with
 // `#!lua flags=allow-key-locking`, which stock Redis rejects: these tests fail unless the adapter rewrites them.
@@ -103,5 +106,28 @@ describe("@upstash/ratelimit sliding window through the local cloud", () => {
     expect(sha).toBe(expected);
     expect(await redis.scriptExists(sha, "0".repeat(40))).toEqual([1, 0]);
     expect(await redis.evalsha(sha, [], ["hi"])).toEqual(["hi", "line 2"]);
+  });
+});
+
+describe("the tenant limiter's counters in Redis", () => {
+  it("are named tmcp:rl:<tenantId>:<window>, the shape the builders give and the tenant purge pattern matches", async () => {
+    const redis = redisClient();
+    const tenant = { id: crypto.randomUUID(), rateLimitPerMinute: 5 };
+    const deps = { redis, config: { rateLimitOnError: "closed" as const, rateLimitTimeoutMs: 0 }, log: createLogger({}), now: () => Date.now() };
+    const before = Math.floor(Date.now() / 60_000);
+    await enforceRateLimit(tenant, deps);
+    const after = Math.floor(Date.now() / 60_000);
+    const keys: string[] = [];
+    let cursor: string | number = 0;
+    do {
+      const [next, batch]: [string | number, string[]] = await redis.scan(cursor, { match: rateLimitPattern(tenant.id), count: 1000 });
+      keys.push(...batch);
+      cursor = next;
+    } while (String(cursor) !== "0");
+    // A minute boundary may fall between the two readings of the clock; the counter is in one of the two windows.
+    expect(keys).toHaveLength(1);
+    expect([before, after].map((w) => rateLimitWindowKey(rateLimitBase(tenant.id), w))).toContain(keys[0]);
+    expect(keys[0]).toMatch(new RegExp(`^tmcp:rl:${tenant.id}:\\d+$`));
+    await redis.del(...keys);
   });
 });

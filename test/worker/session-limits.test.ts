@@ -3,7 +3,7 @@
 // first), without touching any other tenant's sessions.
 import { describe, expect, it } from "vitest";
 import { runKnownScript, TOUCH_SESSION, TOUCH_SESSION_SHA } from "../../src/session/scripts.ts";
-import { sessionIndexKey, sessionKey } from "../../src/session/store.ts";
+import { sessionIndexKey, sessionKey } from "../../src/redis/keys.ts";
 import { fetchSettled } from "./admin-support.ts";
 import { createTenant, initializeMessage, MCP_URL, redis, type TestTenant } from "./support/fixtures.ts";
 

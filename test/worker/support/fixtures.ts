@@ -10,7 +10,7 @@ import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis/cloudflare";
 import { inject } from "vitest";
 import { mintApiKey } from "../../../src/auth/api-key.ts";
-import { keyCacheKey } from "../../../src/auth/key-store.ts";
+import { keyCacheKey } from "../../../src/redis/keys.ts";
 import type { Plan } from "../../../src/tenancy/tenant.ts";
 
 export const cloud = inject("cloud");

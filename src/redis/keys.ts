@@ -1,0 +1,83 @@
+/**
+ * The one home of every Redis key the Worker and the admin CLI read or write (see STORAGE.md beside this file).
+ * Pure functions of their arguments, no I/O. The strings are a storage format: entries written by one deploy are read
+ * by the next, so a builder's output must never change (test/node/redis-keys.test.ts pins each one).
+ *
+ * Every key that holds tenant data names its tenant in a fixed segment, for two reasons: a lookup can only ever reach
+ * the tenant it names (a session id presented with another tenant's key names a key that does not exist), and
+ * deleting a tenant removes all of its state with one pattern per family ({@link tenantStatePatterns}).
+ */
+
+/** Prefix of every key this project writes, so it shares a Redis database with nothing it could collide with. */
+const ROOT = "tmcp";
+
+/**
+ * `tmcp:key:<keyId>`: the cached lookup of one API key (its record and tenant, a remembered miss, or an invalidation
+ * marker). It names the key id, not the tenant: it is read before the tenant is known (the key is what names it),
+ * and the record inside carries its tenant id. The admin CLI invalidates it on every change to the key or its tenant.
+ */
+export function keyCacheKey(keyId: string): string {
+  return `${ROOT}:key:${keyId}`;
+}
+
+/**
+ * `tmcp:sess:<tenantId>:<sessionId>`: one legacy-era session's record. It names the tenant (MCP security guidance:
+ * bind session data to the user), so a session id presented with another tenant's key names a key that does not
+ * exist: the same "not found" as an unknown or expired id.
+ */
+export function sessionKey(tenantId: string, sessionId: string): string {
+  return `${ROOT}:sess:${tenantId}:${sessionId}`;
+}
+
+/**
+ * `tmcp:sess:<tenantId>:live`: a tenant's live-session index, a sorted set of session ids scored by last use (epoch
+ * ms). It names the tenant because the cap it enforces is per tenant, and it matches {@link sessionPattern}, so
+ * whatever removes a tenant's sessions by pattern removes it too. It never collides with a session (not 32 characters).
+ */
+export function sessionIndexKey(tenantId: string): string {
+  return sessionKey(tenantId, "live");
+}
+
+/** `tmcp:sess:<tenantId>:*`: a SCAN pattern matching a tenant's sessions and its session index, and nothing else. */
+export function sessionPattern(tenantId: string): string {
+  return sessionKey(tenantId, "*");
+}
+
+/**
+ * `tmcp:rl`: the prefix @upstash/ratelimit puts before the identifier (the tenant id), giving the counter base
+ * `tmcp:rl:<tenantId>` ({@link rateLimitBase}) and the window counters `tmcp:rl:<tenantId>:<window>`.
+ */
+export const RATE_LIMIT_PREFIX = `${ROOT}:rl`;
+
+/**
+ * `tmcp:rl:<tenantId>`: what @upstash/ratelimit hands its algorithm as the identifier (`<prefix>:<identifier>`)
+ * when the limiter counts for `tenantId`. It names the tenant because the budget is per tenant: one tenant at its
+ * limit never touches another's counters.
+ */
+export function rateLimitBase(tenantId: string): string {
+  return `${RATE_LIMIT_PREFIX}:${tenantId}`;
+}
+
+/**
+ * `<base>:<window>`, i.e. `tmcp:rl:<tenantId>:<window>`: the counter of one sliding-window period, `window` being
+ * `floor(epoch ms / window length)`. The same shape as @upstash/ratelimit's own sliding window, so our live-key
+ * script and the library's `slidingWindow` count in the very same keys. `base` is what the library passed in
+ * (see {@link rateLimitBase}).
+ */
+export function rateLimitWindowKey(base: string, window: number): string {
+  return `${base}:${window}`;
+}
+
+/** `tmcp:rl:<tenantId>:*`: a SCAN pattern matching every window counter of one tenant, and nothing else. */
+export function rateLimitPattern(tenantId: string): string {
+  return `${rateLimitBase(tenantId)}:*`;
+}
+
+/**
+ * The SCAN patterns that together match everything kept in Redis under a tenant's id: its sessions, its session
+ * index and its rate-limit counters. Key cache entries are not among them (they are named by key id): deleting a
+ * tenant invalidates those by id.
+ */
+export function tenantStatePatterns(tenantId: string): string[] {
+  return [sessionPattern(tenantId), rateLimitPattern(tenantId)];
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import {
+  RATE_LIMIT_PREFIX,
+  keyCacheKey,
+  rateLimitBase,
+  rateLimitPattern,
+  rateLimitWindowKey,
+  sessionIndexKey,
+  sessionKey,
+  sessionPattern,
+  tenantStatePatterns,
+} from "../../src/redis/keys.ts";
+
+// Redis keys are a storage format: entries written by one deploy are read by the next, and the admin CLI deletes a
+// tenant's state by pattern. Each builder is pinned to the literal shape it had before the builders moved into one
+// module, so a rename fails here instead of orphaning live sessions, counters and cache entries.
+const TENANT = "7d0c7a5e-1f2b-4c3d-8e9f-0a1b2c3d4e5f";
+const SESSION = "AbCdEfGhIjKlMnOpQrStUvWxYz012_-9";
+
+describe("Redis key shapes", () => {
+  it("caches a key lookup under tmcp:key:<keyId>", () => {
+    expect(keyCacheKey("k_0123456789abcdef")).toBe("tmcp:key:k_0123456789abcdef");
+  });
+
+  it("stores a session under tmcp:sess:<tenantId>:<sessionId> and its index under tmcp:sess:<tenantId>:live", () => {
+    expect(sessionKey(TENANT, SESSION)).toBe(`tmcp:sess:${TENANT}:${SESSION}`);
+    expect(sessionIndexKey(TENANT)).toBe(`tmcp:sess:${TENANT}:live`);
+    expect(sessionPattern(TENANT)).toBe(`tmcp:sess:${TENANT}:*`);
+  });
+
+  it("counts a tenant's requests under tmcp:rl:<tenantId>:<window>, as @upstash/ratelimit names them", () => {
+    expect(RATE_LIMIT_PREFIX).toBe("tmcp:rl");
+    // What Ratelimit passes its algorithm: [prefix, identifier].join(":").
+    expect(rateLimitBase(TENANT)).toBe([RATE_LIMIT_PREFIX, TENANT].join(":"));
+    expect(rateLimitWindowKey(rateLimitBase(TENANT), 29_482_113)).toBe(`tmcp:rl:${TENANT}:29482113`);
+    expect(rateLimitPattern(TENANT)).toBe(`tmcp:rl:${TENANT}:*`);
+  });
+
+  it("purges a tenant with patterns that match its keys and no other tenant's", () => {
+    expect(tenantStatePatterns(TENANT)).toEqual([`tmcp:sess:${TENANT}:*`, `tmcp:rl:${TENANT}:*`]);
+  });
+});
