@@ -2,6 +2,7 @@
  * API keys: `tmcp_<key id>_<secret>`. The key id is public (it names the row); only HMAC-SHA-256(pepper, secret) is
  * stored. Pure WebCrypto, so the Worker and the Node scripts (dev keys, admin CLI) share this module.
  */
+import { pepperKey } from "./pepper-key.ts";
 
 /** Every key starts with this, so leaked keys are easy to scan for. */
 export const API_KEY_PREFIX = "tmcp_";
@@ -44,24 +45,6 @@ export async function verifySecret(pepper: string, secret: string, storedHash: s
   const expected = fromHex(storedHash);
   if (!expected) return false;
   return crypto.subtle.verify("HMAC", await pepperKey(pepper), expected, new TextEncoder().encode(secret));
-}
-
-// Spelled this way so the module typechecks against both the Workers and the Node type libraries.
-type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
-
-// The pepper is fixed per deployment; importing it once per isolate saves a WebCrypto call per request.
-let cachedKey: { pepper: string; key: Promise<HmacKey> } | undefined;
-
-function pepperKey(pepper: string): Promise<HmacKey> {
-  if (!pepper) throw new Error("API_KEY_PEPPER is not set");
-  if (cachedKey?.pepper !== pepper) {
-    const key = crypto.subtle.importKey("raw", new TextEncoder().encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    cachedKey = { pepper, key };
-  }
-  return cachedKey.key;
 }
 
 function randomBase32(length: number): string {

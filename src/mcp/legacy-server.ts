@@ -14,10 +14,8 @@ import {
   SetLevelRequestSchema,
   type ServerNotification,
 } from "@modelcontextprotocol/sdk/types.js";
-import { completePromptArgument, getPrompt } from "../prompts/registry.ts";
-import { listResources, readResource } from "../resources/registry.ts";
+import { getPrompt } from "../prompts/registry.ts";
 import type { RequestContext } from "../context.ts";
-import { toolNotAvailable } from "../http/messages.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { CLIENT_LOG_LEVELS, type ClientLog, type ClientLogLevel } from "../tools/types.ts";
 import { callTool } from "./call-tool.ts";
@@ -26,10 +24,21 @@ import { offeringFor } from "./offering.ts";
 import { outcomeError, type RpcErrorShape } from "./outcomes.ts";
 import { createToolContext, type ProgressSink } from "./tool-context.ts";
 import { SERVER_INFO, SERVER_INSTRUCTIONS } from "./server-info.ts";
+import { calledTool, sharedHandlers, type SharedMethod, type SharedScope } from "./shared-handlers.ts";
 
 // Module scope: immutable and expensive. Without it the SDK's Server builds an Ajv instance per construction, and
 // Ajv compiles with `new Function`, which Workers forbid.
 const VALIDATOR = new CfWorkerJsonSchemaValidator();
+
+// The v1 SDK's request schemas of the methods both lanes answer the same way (src/mcp/shared-handlers.ts).
+const V1_SCHEMAS = {
+  "tools/list": ListToolsRequestSchema,
+  "resources/templates/list": ListResourceTemplatesRequestSchema,
+  "resources/list": ListResourcesRequestSchema,
+  "resources/read": ReadResourceRequestSchema,
+  "prompts/list": ListPromptsRequestSchema,
+  "completion/complete": CompleteRequestSchema,
+} as const satisfies Record<SharedMethod, unknown>;
 
 /** What the server of one request knows of, and may change in, the caller's session. */
 export interface LegacySession {
@@ -43,22 +52,24 @@ export interface LegacySession {
  * The v1 SDK Server for one request of one tenant (legacy era, 2025-11-25 and earlier). Only what the tenant's
  * features allow is registered; the lists come precomputed from the registries, so building this costs no schema
  * work. The low-level Server (not McpServer) is used because McpServer converts zod to JSON Schema on every
- * tools/list and answers unknown tools with an `isError` result, where MCP 2025-11-25 wants error -32602.
+ * tools/list and answers unknown tools with an `isError` result, where MCP 2025-11-25 wants error -32602. The
+ * methods both lanes answer alike come from `sharedHandlers`; `tools/call`, `logging/setLevel` and `prompts/get` are
+ * this lane's own.
  */
 export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, session: LegacySession): Server {
-  const { tools, resources, templates, prompts, completions, capabilities } = offeringFor(tenant.features, "legacy");
+  const offering = offeringFor(tenant.features, "legacy");
   const server = new Server(SERVER_INFO, {
-    capabilities: capabilities as never,
+    capabilities: offering.capabilities as never,
     instructions: SERVER_INSTRUCTIONS,
     jsonSchemaValidator: VALIDATOR,
   });
 
-  handle(server, ListToolsRequestSchema, () => ({ tools: [...tools.list] }));
+  const scope: SharedScope = { offering, rc, tenant, lane: "legacy", rpcError };
+  for (const [method, handler] of Object.entries(sharedHandlers(scope))) {
+    handle(server, V1_SCHEMAS[method as SharedMethod], (request, extra) => handler(request.params as never, extra.signal) as never);
+  }
   handle(server, CallToolRequestSchema, async (request, extra) => {
-    const tool = tools.byName.get(request.params.name);
-    rc.fields.tool = request.params.name;
-    // A tool this tenant lacks does not exist for it: same answer as a name nobody defined.
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, toolNotAvailable(request.params.name));
+    const tool = calledTool(scope, request.params.name);
     const token = request.params._meta?.progressToken;
     const progress: ProgressSink =
       token === undefined
@@ -84,38 +95,13 @@ export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, ses
     return {};
   });
 
-  if (resources) {
-    handle(server, ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [...templates] }));
-    handle(server, ListResourcesRequestSchema, async (_request, extra) => {
-      const outcome = await listResources(createToolContext(rc, tenant, extra.signal, undefined));
-      if (!outcome.ok) throw rpcError(outcomeError(outcome, "resource"));
-      return { resources: outcome.resources };
-    });
-    handle(server, ReadResourceRequestSchema, async (request, extra) => {
-      const outcome = await readResource(request.params.uri, createToolContext(rc, tenant, extra.signal, undefined));
-      if (!outcome.ok) throw rpcError(outcomeError(outcome, "resource", request.params.uri));
-      return outcome.result as never;
-    });
-  }
-  if (prompts.length) {
-    handle(server, ListPromptsRequestSchema, () => ({ prompts: [...prompts] }));
+  if (offering.prompts.length) {
     handle(server, GetPromptRequestSchema, async (request, extra) => {
       rc.fields.tool = `prompt:${request.params.name}`;
       const ctx = createToolContext(rc, tenant, extra.signal, undefined);
       const outcome = await getPrompt(request.params.name, request.params.arguments ?? {}, ctx, "legacy");
       if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
       return outcome.result as never;
-    });
-  }
-  if (completions) {
-    handle(server, CompleteRequestSchema, async (request, extra) => {
-      const { ref, argument } = request.params;
-      // No resource template completes its variables: an empty answer, as MCP allows.
-      if (ref.type !== "ref/prompt") return { completion: { values: [], total: 0, hasMore: false } };
-      const ctx = createToolContext(rc, tenant, extra.signal, undefined);
-      const outcome = await completePromptArgument(ref.name, argument.name, argument.value, ctx, "legacy");
-      if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
-      return { completion: { values: outcome.values, total: outcome.total, hasMore: outcome.hasMore } };
     });
   }
   return server;

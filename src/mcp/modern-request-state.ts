@@ -1,4 +1,5 @@
 import { createRequestStateCodec, type RequestStateCodec } from "@modelcontextprotocol/server";
+import { pepperKey } from "../auth/pepper-key.ts";
 
 /** How long a tool's question stays answerable: the sealed state expires after this. */
 export const REQUEST_STATE_TTL_SECONDS = 600;
@@ -35,6 +36,5 @@ export function requestStateCodec(pepper: string, tenantId: string): () => Promi
 }
 
 async function deriveKey(pepper: string): Promise<Uint8Array> {
-  const hmac = await crypto.subtle.importKey("raw", new TextEncoder().encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", hmac, KEY_LABEL));
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await pepperKey(pepper), KEY_LABEL));
 }

@@ -1,7 +1,6 @@
 import {
   preloadSchemas,
   ProtocolError,
-  ProtocolErrorCode,
   Server,
   type CacheHint,
   type ServerOptions,
@@ -10,9 +9,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/valida
 import { z } from "zod";
 import type { ToolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
-import { toolNotAvailable } from "../http/messages.ts";
-import { completePromptArgument, getPrompt } from "../prompts/registry.ts";
-import { listResources, readResource } from "../resources/registry.ts";
+import { getPrompt } from "../prompts/registry.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { inputRequiredResult, modernInput } from "./modern-input.ts";
 import { callModernTool } from "./modern-tool-call.ts";
@@ -20,6 +17,7 @@ import { offeringFor } from "./offering.ts";
 import { requestStateCodec } from "./modern-request-state.ts";
 import { outcomeError, type RpcErrorShape } from "./outcomes.ts";
 import { SERVER_INFO, SERVER_INSTRUCTIONS } from "./server-info.ts";
+import { calledTool, sharedHandlers, type SharedMethod, type SharedScope } from "./shared-handlers.ts";
 import { createToolContext } from "./tool-context.ts";
 
 // Module scope: immutable and expensive. The SDK builds its wire schemas lazily; on an isolate runtime that cost
@@ -55,21 +53,31 @@ const CompleteParams = z.looseObject({
   ]),
   argument: z.looseObject({ name: z.string(), value: z.string() }),
 });
+// The params of the methods both lanes answer the same way (src/mcp/shared-handlers.ts).
+const PARAMS = {
+  "tools/list": ListParams,
+  "resources/templates/list": ListParams,
+  "resources/list": ListParams,
+  "resources/read": ReadResourceParams,
+  "prompts/list": ListParams,
+  "completion/complete": CompleteParams,
+} as const satisfies Record<SharedMethod, z.ZodType>;
 
 /**
  * The v2 SDK Server for one 2026-07-28 request of one tenant. The same registries as the legacy lane, filtered for the
  * "modern" lane, with their precomputed listings returned as they are: `tools/list` does no schema work. The low-level
  * Server (not McpServer) because McpServer takes schemas to convert rather than finished JSON Schemas, validates
- * arguments a second time, and answers unknown tools with an `isError` result instead of -32602.
+ * arguments a second time, and answers unknown tools with an `isError` result instead of -32602. The methods both
+ * lanes answer alike come from `sharedHandlers`; only `tools/call` and `prompts/get` are this lane's own.
  *
  * `recorder`, for a `tools/call`, watches the transport the SDK connects this Server to (inside `createMcpHandler`),
  * so the audit row holds the answer as it went out.
  */
 export function buildModernServer(tenant: TenantContext, rc: RequestContext, recorder?: ToolCallRecorder): Server {
-  const { tools, resources, templates, prompts, completions, capabilities } = offeringFor(tenant.features, "modern");
+  const offering = offeringFor(tenant.features, "modern");
   const codec = requestStateCodec(rc.config.apiKeyPepper, tenant.id);
   const server = new Server(SERVER_INFO, {
-    capabilities: capabilities as never,
+    capabilities: offering.capabilities as never,
     instructions: SERVER_INSTRUCTIONS,
     jsonSchemaValidator: VALIDATOR,
     cacheHints: CACHE_HINTS,
@@ -82,31 +90,17 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext, rec
     server.connect = (transport) => connect(recorder.watch(transport));
   }
 
-  server.setRequestHandler("tools/list", { params: ListParams }, () => ({ tools: tools.list }));
+  const scope: SharedScope = { offering, rc, tenant, lane: "modern", rpcError };
+  for (const [method, handler] of Object.entries(sharedHandlers(scope))) {
+    server.setRequestHandler(method as SharedMethod, { params: PARAMS[method as SharedMethod] as never }, (params, ctx) =>
+      handler(params as never, ctx.mcpReq.signal) as never,
+    );
+  }
   server.setRequestHandler("tools/call", { params: CallToolParams }, async (params, ctx) => {
-    rc.fields.tool = params.name;
-    const tool = tools.byName.get(params.name);
-    // A tool this tenant lacks does not exist for it: same answer as a name nobody defined.
-    if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, toolNotAvailable(params.name));
+    const tool = calledTool(scope, params.name);
     return callModernTool(tool, params.arguments, ctx, { rc, tenant, codec, ...(recorder ? { recorder } : {}) });
   });
-
-  if (resources) {
-    server.setRequestHandler("resources/templates/list", { params: ListParams }, () => ({ resourceTemplates: templates }));
-    server.setRequestHandler("resources/list", { params: ListParams }, async (_params, ctx) => {
-      const outcome = await listResources(createToolContext(rc, tenant, ctx.mcpReq.signal, undefined));
-      if (!outcome.ok) throw rpcError(outcomeError(outcome, "resource"));
-      return { resources: outcome.resources };
-    });
-    server.setRequestHandler("resources/read", { params: ReadResourceParams }, async (params, ctx) => {
-      const outcome = await readResource(params.uri, createToolContext(rc, tenant, ctx.mcpReq.signal, undefined));
-      // -32002 "Resource not found" of 2025-11-25 goes out as -32602 on 2026-07-28: the SDK's wire codec maps it.
-      if (!outcome.ok) throw rpcError(outcomeError(outcome, "resource", params.uri));
-      return { ...outcome.result };
-    });
-  }
-  if (prompts.length) {
-    server.setRequestHandler("prompts/list", { params: ListParams }, () => ({ prompts }));
+  if (offering.prompts.length) {
     server.setRequestHandler("prompts/get", { params: GetPromptParams }, async (params, ctx) => {
       const owner = `prompt:${params.name}`;
       rc.fields.tool = owner;
@@ -115,16 +109,6 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext, rec
       if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
       const { inputRequired, ...result } = outcome.result;
       return inputRequired ? inputRequiredResult(owner, inputRequired, ctx, codec) : { ...result };
-    });
-  }
-  if (completions) {
-    server.setRequestHandler("completion/complete", { params: CompleteParams }, async ({ ref, argument }, ctx) => {
-      // No resource template completes its variables: an empty answer, as MCP allows.
-      if (ref.type !== "ref/prompt") return { completion: { values: [], total: 0, hasMore: false } };
-      const toolCtx = createToolContext(rc, tenant, ctx.mcpReq.signal, undefined);
-      const outcome = await completePromptArgument(ref.name, argument.name, argument.value, toolCtx, "modern");
-      if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
-      return { completion: { values: outcome.values, total: outcome.total, hasMore: outcome.hasMore } };
     });
   }
   return server;

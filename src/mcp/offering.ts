@@ -1,5 +1,6 @@
 import { promptsComplete, promptsFor } from "../prompts/registry.ts";
 import { hasResources, resourceTemplatesFor } from "../resources/registry.ts";
+import { perFeatureSet } from "../tenancy/per-feature-set.ts";
 import type { Feature } from "../tenancy/tenant.ts";
 import { toolsFor, type ToolSet } from "../tools/registry.ts";
 import type { Lane } from "../tools/types.ts";
@@ -15,38 +16,29 @@ export interface Offering {
   capabilities: Readonly<Record<string, unknown>>;
 }
 
-// At most 2 lanes x 2^|FEATURES| entries, nothing tenant-specific in them.
-const memo = new Map<string, Offering>();
-
 /**
  * What a tenant with `features` sees in `lane`: computed once per feature set and lane, then shared by every
  * request, so a per-request server build only wires handlers. Neither lane advertises list-changed notifications
  * or resource subscriptions: a per-request server has no stream to send them on later.
  */
-export function offeringFor(features: ReadonlySet<Feature>, lane: Lane): Offering {
-  const key = `${lane}:${[...features].sort().join(",")}`;
-  let offering = memo.get(key);
-  if (!offering) {
-    const resources = hasResources(features);
-    const prompts = promptsFor(features, lane);
-    const completions = promptsComplete(features, lane);
-    offering = Object.freeze({
-      tools: toolsFor(features, lane),
-      resources,
-      templates: resourceTemplatesFor(features),
-      prompts,
-      completions,
-      capabilities: Object.freeze({
-        tools: { listChanged: false },
-        // Log messages travel on the SSE response of the call that logs (legacy: at the level kept in the session;
-        // 2026-07-28: at the level the request's `_meta` names).
-        logging: {},
-        ...(resources ? { resources: { listChanged: false, subscribe: false } } : {}),
-        ...(prompts.length ? { prompts: { listChanged: false } } : {}),
-        ...(completions ? { completions: {} } : {}),
-      }),
-    });
-    memo.set(key, offering);
-  }
-  return offering;
-}
+export const offeringFor = perFeatureSet((features: ReadonlySet<Feature>, lane: Lane): Offering => {
+  const resources = hasResources(features);
+  const prompts = promptsFor(features, lane);
+  const completions = promptsComplete(features, lane);
+  return Object.freeze({
+    tools: toolsFor(features, lane),
+    resources,
+    templates: resourceTemplatesFor(features),
+    prompts,
+    completions,
+    capabilities: Object.freeze({
+      tools: { listChanged: false },
+      // Log messages travel on the SSE response of the call that logs (legacy: at the level kept in the session;
+      // 2026-07-28: at the level the request's `_meta` names).
+      logging: {},
+      ...(resources ? { resources: { listChanged: false, subscribe: false } } : {}),
+      ...(prompts.length ? { prompts: { listChanged: false } } : {}),
+      ...(completions ? { completions: {} } : {}),
+    }),
+  });
+});

@@ -1,3 +1,4 @@
+import { perFeatureSet } from "../tenancy/per-feature-set.ts";
 import type { Feature } from "../tenancy/tenant.ts";
 import { isUnstorableInput, publicFailure } from "../tools/failure.ts";
 import { findUnstorableText, unstorableTextIssue } from "../tools/storable-text.ts";
@@ -16,22 +17,14 @@ interface PromptSet {
   completes: boolean;
 }
 
-const memo = new Map<string, PromptSet>();
-
-function promptSet(features: ReadonlySet<Feature>, lane: Lane): PromptSet {
-  const key = `${lane}:${[...features].sort().join(",")}`;
-  let set = memo.get(key);
-  if (!set) {
-    const prompts = ALL_PROMPTS.filter((p) => features.has(p.feature) && p.lanes.includes(lane));
-    set = Object.freeze({
-      list: Object.freeze(prompts.map((p) => p.listing)) as PromptListing[],
-      byName: new Map(prompts.map((p) => [p.name, p])),
-      completes: prompts.some((p) => p.complete !== undefined),
-    });
-    memo.set(key, set);
-  }
-  return set;
-}
+const promptSet = perFeatureSet((features, lane: Lane): PromptSet => {
+  const prompts = ALL_PROMPTS.filter((p) => features.has(p.feature) && p.lanes.includes(lane));
+  return Object.freeze({
+    list: Object.freeze(prompts.map((p) => p.listing)) as PromptListing[],
+    byName: new Map(prompts.map((p) => [p.name, p])),
+    completes: prompts.some((p) => p.complete !== undefined),
+  });
+});
 
 /** The `prompts/list` entries a feature set allows in a lane (memoised, frozen). */
 export function promptsFor(features: ReadonlySet<Feature>, lane: Lane): PromptListing[] {

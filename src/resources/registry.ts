@@ -1,3 +1,4 @@
+import { perFeatureSet } from "../tenancy/per-feature-set.ts";
 import type { Feature } from "../tenancy/tenant.ts";
 import { publicFailure } from "../tools/failure.ts";
 import type { ToolContext } from "../tools/types.ts";
@@ -8,17 +9,9 @@ import type { ReadResourceOutcome, ResourceListing, ResourceTemplate, ResourceTe
 /** Every resource template the server knows. */
 export const ALL_RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([documentResource, ...CONFORMANCE_RESOURCES]);
 
-const memo = new Map<string, readonly ResourceTemplate[]>();
-
-function templatesFor(features: ReadonlySet<Feature>): readonly ResourceTemplate[] {
-  const key = [...features].sort().join(",");
-  let templates = memo.get(key);
-  if (!templates) {
-    templates = Object.freeze(ALL_RESOURCE_TEMPLATES.filter((t) => features.has(t.feature)));
-    memo.set(key, templates);
-  }
-  return templates;
-}
+const templatesFor = perFeatureSet(
+  (features): readonly ResourceTemplate[] => Object.freeze(ALL_RESOURCE_TEMPLATES.filter((t) => features.has(t.feature))),
+);
 
 /** Whether a feature set allows any resource at all (the `resources` capability). */
 export function hasResources(features: ReadonlySet<Feature>): boolean {

@@ -1,3 +1,4 @@
+import { perFeatureSet } from "../tenancy/per-feature-set.ts";
 import type { Feature } from "../tenancy/tenant.ts";
 import { workspaceStats } from "./analytics/workspace-stats.ts";
 import { CONFORMANCE_TOOLS } from "./conformance/tools.ts";
@@ -40,26 +41,17 @@ export interface ToolSet {
   byName: ReadonlyMap<string, Tool>;
 }
 
-// Keyed by lane and sorted feature names: at most 2 x 2^|FEATURES| entries, and nothing tenant-specific in them.
-const memo = new Map<string, ToolSet>();
-
 /**
  * The tools a feature set allows in a lane. Memoised, so `tools/list` costs a map lookup: the same frozen objects
  * are returned for every tenant with the same features.
  */
-export function toolsFor(features: ReadonlySet<Feature>, lane: Lane): ToolSet {
-  const key = `${lane}:${[...features].sort().join(",")}`;
-  let set = memo.get(key);
-  if (!set) {
-    const tools = ALL_TOOLS.filter((t) => features.has(t.feature) && t.lanes.includes(lane));
-    set = Object.freeze({
-      list: Object.freeze(tools.map((t) => t.listing)) as ToolListing[],
-      byName: new Map(tools.map((t) => [t.name, t])),
-    });
-    memo.set(key, set);
-  }
-  return set;
-}
+export const toolsFor = perFeatureSet((features: ReadonlySet<Feature>, lane: Lane): ToolSet => {
+  const tools = ALL_TOOLS.filter((t) => features.has(t.feature) && t.lanes.includes(lane));
+  return Object.freeze({
+    list: Object.freeze(tools.map((t) => t.listing)) as ToolListing[],
+    byName: new Map(tools.map((t) => [t.name, t])),
+  });
+});
 
 /**
  * Any tool by name, regardless of features. For diagnostics and tests; serving code must use

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import { Id } from "../core/documents.ts";
+import { READ_ONLY } from "../annotations.ts";
 
 const Input = z.object({
   workspace_id: Id.optional().describe("Only this workspace; omit for the whole account"),
@@ -75,7 +76,7 @@ export const workspaceStats = defineTool({
   feature: "advanced_analytics",
   input: Input,
   output: Output,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const workspaceId = args.workspace_id ?? null;
     const [perWorkspace, activity] = await ctx.db.batch(

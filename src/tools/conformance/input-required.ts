@@ -7,11 +7,11 @@
 import { z } from "zod";
 import { defineTool } from "../define.ts";
 import { errorResult } from "../result.ts";
-import type { ElicitationRequest, InputRequest, ListRootsRequest, SamplingRequest, Tool, ToolAnnotations, ToolInput, ToolResult } from "../types.ts";
+import type { ElicitationRequest, InputRequest, ListRootsRequest, SamplingRequest, Tool, ToolInput, ToolResult } from "../types.ts";
 import { describe, gather } from "./answers.ts";
+import { READ_ONLY } from "../annotations.ts";
 
 const NO_ARGS = z.object({});
-const HARMLESS: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 const FEATURE = "conformance_fixtures";
 const MODERN = ["modern"] as const;
 
@@ -63,7 +63,7 @@ function asking(
     feature: FEATURE,
     lanes: MODERN,
     input: NO_ARGS,
-    annotations: HARMLESS,
+    annotations: READ_ONLY,
     async handler(_args, ctx) {
       if (!ctx.input) return errorResult(NEEDS_MODERN);
       const wanted = requests(ctx.input);
@@ -92,7 +92,7 @@ const multiRound = defineTool({
   feature: FEATURE,
   lanes: MODERN,
   input: NO_ARGS,
-  annotations: HARMLESS,
+  annotations: READ_ONLY,
   async handler(_args, ctx) {
     if (!ctx.input) return errorResult(NEEDS_MODERN);
     const round2 = ROUND_2.safeParse(ctx.input.state);

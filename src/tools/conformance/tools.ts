@@ -11,12 +11,12 @@
 import { z } from "zod";
 import { defineTool } from "../define.ts";
 import { errorResult } from "../result.ts";
-import type { Tool, ToolAnnotations } from "../types.ts";
+import type { Tool } from "../types.ts";
 import { INPUT_REQUIRED_TOOLS } from "./input-required.ts";
 import { RED_PIXEL_PNG, SILENT_WAV } from "./media.ts";
+import { READ_ONLY } from "../annotations.ts";
 
 const NO_ARGS = z.object({});
-const HARMLESS: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 const FEATURE = "conformance_fixtures";
 
 const simpleText = defineTool({
@@ -25,7 +25,7 @@ const simpleText = defineTool({
   description: "Returns a fixed text block (conformance: tools-call-simple-text).",
   feature: FEATURE,
   input: NO_ARGS,
-  annotations: HARMLESS,
+  annotations: READ_ONLY,
   handler: async () => ({ content: [{ type: "text", text: "This is a simple text response for testing." }] }),
 });
 
@@ -35,7 +35,7 @@ const imageContent = defineTool({
   description: "Returns a 1x1 PNG (conformance: tools-call-image).",
   feature: FEATURE,
   input: NO_ARGS,
-  annotations: HARMLESS,
+  annotations: READ_ONLY,
   handler: async () => ({ content: [{ type: "image", data: RED_PIXEL_PNG, mimeType: "image/png" }] }),
 });
 
@@ -45,7 +45,7 @@ const audioContent = defineTool({
   description: "Returns a tiny WAV file (conformance: tools-call-audio).",
   feature: FEATURE,
   input: NO_ARGS,
-  annotations: HARMLESS,
+  annotations: READ_ONLY,
   handler: async () => ({ content: [{ type: "audio", data: SILENT_WAV, mimeType: "audio/wav" }] }),
 });
 
@@ -55,7 +55,7 @@ const embeddedResource = defineTool({
   description: "Returns an embedded text resource (conformance: tools-call-embedded-resource).",
   feature: FEATURE,
   input: NO_ARGS,
-  annotations: HARMLESS,
+  annotations: READ_ONLY,
   handler: async () => ({
     content: [
       {
@@ -72,7 +72,7 @@ const multipleContentTypes = defineTool({
   description: "Returns text, an image and an embedded resource (conformance: tools-call-mixed-content).",
   feature: FEATURE,
   input: NO_ARGS,
-  annotations: HARMLESS,
+  annotations: READ_ONLY,
   handler: async () => ({
     content: [
       { type: "text", text: "Multiple content types test:" },
@@ -91,7 +91,7 @@ const withLogging = defineTool({
   description: "Sends three info log messages while it runs (conformance: tools-call-with-logging).",
   feature: FEATURE,
   input: NO_ARGS,
-  annotations: HARMLESS,
+  annotations: READ_ONLY,
   async handler(_args, ctx) {
     for (const message of ["Tool execution started", "Tool processing data", "Tool execution completed"]) {
       await ctx.clientLog?.("info", message);
@@ -107,7 +107,7 @@ const loggingProbe = defineTool({
   description: "Logs one info message if, and only if, the client asked for log messages (conformance: server-stateless).",
   feature: FEATURE,
   input: NO_ARGS,
-  annotations: HARMLESS,
+  annotations: READ_ONLY,
   async handler(_args, ctx) {
     await ctx.clientLog?.("info", "Logging probe ran");
     return { content: [{ type: "text", text: "Logging probe executed." }] };
@@ -120,7 +120,7 @@ const withProgress = defineTool({
   description: "Reports progress 0, 50 and 100 of 100 (conformance: tools-call-with-progress).",
   feature: FEATURE,
   input: NO_ARGS,
-  annotations: HARMLESS,
+  annotations: READ_ONLY,
   async handler(_args, ctx) {
     for (const done of [0, 50, 100]) await ctx.progress(done, 100);
     return { content: [{ type: "text", text: "Tool with progress executed successfully." }] };
@@ -133,7 +133,7 @@ const errorHandling = defineTool({
   description: "Always fails with an isError result (conformance: tools-call-error).",
   feature: FEATURE,
   input: NO_ARGS,
-  annotations: HARMLESS,
+  annotations: READ_ONLY,
   // A domain failure the model sees, not a thrown fault: a throw would be logged as an internal error.
   handler: async () => errorResult("This tool intentionally returns an error for testing"),
 });

@@ -11,6 +11,11 @@ export interface CursorPosition {
 
 const MICROS = /^-?\d{1,17}$/;
 
+/** Whether `text` is microseconds since the epoch as Postgres writes them (`::bigint::text`), checked before reuse. */
+export function isMicros(text: unknown): text is string {
+  return typeof text === "string" && MICROS.test(text);
+}
+
 /** An opaque, URL-safe cursor for a position. */
 export function encodeCursor(position: CursorPosition): string {
   return base64UrlEncode(JSON.stringify([position.createdAtMicros, position.id]));
@@ -29,7 +34,7 @@ export function decodeCursor(cursor: string): CursorPosition | null {
   }
   if (!Array.isArray(value) || value.length !== 2) return null;
   const [micros, id] = value as unknown[];
-  if (typeof micros !== "string" || !MICROS.test(micros) || typeof id !== "string" || !isUuid(id)) return null;
+  if (!isMicros(micros) || typeof id !== "string" || !isUuid(id)) return null;
   return { createdAtMicros: micros, id };
 }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import type { ToolInput, ToolResult } from "../types.ts";
+import { isMicros } from "./cursor.ts";
 import { DocumentSummary, Id, SUMMARY_COLUMNS, toSummary } from "./documents.ts";
 
 const Output = z.object({
@@ -17,7 +18,6 @@ const CONFIRM = "confirm";
  * version means an edit between question and answer is asked about again, never deleted unseen.
  */
 const VERSION = "(extract(epoch from d.updated_at) * 1000000)::bigint::text as version";
-const MICROS = /^-?\d{1,17}$/;
 
 /** What the tool seals into its question and gets back, verified, with the answer. */
 interface AskedState {
@@ -126,5 +126,5 @@ function confirmation(input: ToolInput): "confirmed" | "declined" | "none" {
 function askedState(state: unknown, id: string): AskedState | null {
   if (typeof state !== "object" || state === null) return null;
   const { id: askedId, version } = state as Partial<AskedState>;
-  return askedId === id && typeof version === "string" && MICROS.test(version) ? { id: askedId, version } : null;
+  return askedId === id && isMicros(version) ? { id: askedId, version } : null;
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import { Document, DOCUMENT_COLUMNS, Id, toDocument } from "./documents.ts";
+import { READ_ONLY } from "../annotations.ts";
 
 const Output = z.object({ document: Document });
 
@@ -13,7 +14,7 @@ export const getDocument = defineTool({
   feature: "core",
   input: z.object({ id: Id.describe("Document id") }),
   output: Output,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const [row] = await ctx.db.query(`select ${DOCUMENT_COLUMNS} from documents d where d.id = $1`, [args.id], {
       readOnly: true,

@@ -4,6 +4,7 @@ import { dataResult, errorResult, Messages } from "../result.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { documentPageStatement, positionOf } from "./document-page.ts";
 import { DocumentSummary, Id, SUMMARY_COLUMNS, toSummary } from "./documents.ts";
+import { READ_ONLY } from "../annotations.ts";
 
 const Input = z.object({
   workspace_id: Id.describe("Workspace to list"),
@@ -28,7 +29,7 @@ export const listDocuments = defineTool({
   feature: "core",
   input: Input,
   output: Output,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const after = args.cursor === undefined ? null : decodeCursor(args.cursor);
     if (args.cursor !== undefined && !after) return errorResult(Messages.invalidCursor);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineTool } from "../define.ts";
 import { dataResult } from "../result.ts";
 import { toWorkspace, Workspace, WORKSPACE_COLUMNS } from "./workspaces.ts";
+import { READ_ONLY } from "../annotations.ts";
 
 /** Most workspaces one call returns; a tenant with more should get pagination here too. */
 export const WORKSPACES_MAX = 1000;
@@ -23,7 +24,7 @@ export const listWorkspaces = defineTool({
     include_archived: z.boolean().default(false).describe("Also list archived workspaces"),
   }),
   output: Output,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const rows = await ctx.db.query(
       `select ${WORKSPACE_COLUMNS}

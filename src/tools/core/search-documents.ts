@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import { DocumentSummary, Id, SUMMARY_COLUMNS, toSummary } from "./documents.ts";
+import { READ_ONLY } from "../annotations.ts";
 
 const Input = z.object({
   query: z
@@ -46,7 +47,7 @@ export const searchDocuments = defineTool({
   feature: "core",
   input: Input,
   output: Output,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const workspaceId = args.workspace_id ?? null;
     const [exists, rows] = await ctx.db.batch(

@@ -4,6 +4,7 @@ import { dataResult, errorResult, Messages } from "../result.ts";
 import { documentPageStatement, positionOf } from "../core/document-page.ts";
 import { DOCUMENT_COLUMNS, Id, toDocument, type Document } from "../core/documents.ts";
 import { csvRecord } from "./csv.ts";
+import { READ_ONLY } from "../annotations.ts";
 
 /** Documents read per round trip. */
 export const EXPORT_PAGE_SIZE = 200;
@@ -40,7 +41,7 @@ export const exportWorkspace = defineTool({
     format: z.enum(["jsonl", "csv"]).default("jsonl"),
   }),
   output: Output,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: READ_ONLY,
   async handler(args, ctx) {
     const encoder = new TextEncoder();
     const opts = { readOnly: true, signal: ctx.signal };
