@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import { AdminError, usageError } from "../lib/admin-error.ts";
-import type { AdminDeps } from "../lib/admin-types.ts";
+import { AdminError, usageError } from "../../src/control/admin-error.ts";
+import type { AdminDeps } from "../../src/control/types.ts";
 import type { Command, Values } from "./command.ts";
 import { connect, resolveConnection } from "./connect.ts";
 import { describeFailure, safeLine } from "./errors.ts";

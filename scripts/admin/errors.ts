@@ -1,5 +1,5 @@
-import { AdminError, reasonOf } from "../lib/admin-error.ts";
-import { escapeControls, redactSecrets } from "../lib/text.ts";
+import { AdminError, reasonOf } from "../../src/control/admin-error.ts";
+import { escapeControls, redactSecrets } from "../../src/control/text.ts";
 
 /**
  * One line for any failure, and the exit code: 2 for a command-line mistake, 1 for everything else. Messages quote

@@ -1,8 +1,8 @@
 import { isPlan } from "../../src/tenancy/tenant.ts";
-import type { TenantView } from "../lib/admin-types.ts";
-import { parseFeatureChanges, planFeatures, type FeatureChanges } from "../lib/features.ts";
-import { createTenant, deleteTenant, getTenant, listTenants, setTenantStatus, updateTenant } from "../lib/tenants.ts";
-import { usageError } from "../lib/admin-error.ts";
+import type { TenantView } from "../../src/control/types.ts";
+import { parseFeatureChanges, planFeatures, type FeatureChanges } from "../../src/control/features.ts";
+import { createTenant, deleteTenant, getTenant, listTenants, setTenantStatus, updateTenant } from "../../src/control/tenants.ts";
+import { usageError } from "../../src/control/admin-error.ts";
 import { optional, positiveInt, required, type Command, type Values } from "./command.ts";
 import { fields, list, table, when, type Output } from "./output.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Support for the administration tests: the admin CLI's operations (scripts/lib) wired to the test cloud exactly as
+ * Support for the administration tests: the admin CLI's operations (src/control) wired to the test cloud exactly as
  * the CLI wires them (the owner login over Neon HTTP, Upstash REST, the Worker's pepper), and a way to call the
  * Worker that waits for its after-response work (audit rows, cache writes) so tests never wait for time.
  */
@@ -8,8 +8,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { neon } from "@neondatabase/serverless";
 import worker from "../../src/index.ts";
-import type { AdminDeps } from "../../scripts/lib/admin-types.ts";
-import { createTenant } from "../../scripts/lib/tenants.ts";
+import type { AdminDeps } from "../../src/control/types.ts";
+import { createTenant } from "../../src/control/tenants.ts";
 import { vi } from "vitest";
 import { cloud, MCP_URL, redis } from "./support/fixtures.ts";
 import { modernMessage } from "./support/modern.ts";

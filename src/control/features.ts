@@ -1,4 +1,4 @@
-import { effectiveFeatures, FEATURES, isFeature, type Feature, type Plan } from "../../src/tenancy/tenant.ts";
+import { effectiveFeatures, FEATURES, isFeature, type Feature, type Plan } from "../tenancy/tenant.ts";
 import { usageError } from "./admin-error.ts";
 
 /**

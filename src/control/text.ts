@@ -1,4 +1,4 @@
-import { API_KEY_PREFIX } from "../../src/auth/api-key.ts";
+import { API_KEY_PREFIX } from "../auth/api-key.ts";
 import { usageError } from "./admin-error.ts";
 
 /**

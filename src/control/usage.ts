@@ -1,5 +1,5 @@
 import { AdminError } from "./admin-error.ts";
-import type { AdminDeps } from "./admin-types.ts";
+import type { AdminDeps } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { iso } from "./rows.ts";
 

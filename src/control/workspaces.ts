@@ -1,6 +1,6 @@
-import { workspaceNameProblem } from "../../src/tools/core/workspaces.ts";
+import { workspaceNameProblem } from "../tools/core/workspaces.ts";
 import { AdminError, usageError } from "./admin-error.ts";
-import type { AdminDeps } from "./admin-types.ts";
+import type { AdminDeps } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { iso } from "./rows.ts";
 import { checkLabel } from "./text.ts";

@@ -1,11 +1,20 @@
-import { API_KEY_PREFIX, mintApiKey, parseApiKey } from "../../src/auth/api-key.ts";
+import { API_KEY_PREFIX, mintApiKey, parseApiKey } from "../auth/api-key.ts";
 import { AdminError, usageError } from "./admin-error.ts";
-import type { AdminDeps, KeyView } from "./admin-types.ts";
+import type { AdminDeps, KeyView } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { KEY_SELECT, toKeyView } from "./rows.ts";
-import { INSERT_KEY_SQL } from "./tenant-keys.ts";
 import { checkLabel } from "./text.ts";
 import { invalidateWorkerCache } from "./worker-cache.ts";
+
+/**
+ * Stores a minted key (`$1` id, `$2` label, `$3` secret hash, `$4` expiry or null) for the tenant in app.tenant_id.
+ * The tenant id comes from the one tenant row the owner can see, so under row-level security the key can only land
+ * in the tenant in scope, and nothing is written when the scope names no tenant. Shared by every script that mints
+ * keys (the admin services, dev keys, the test suites).
+ */
+export const INSERT_KEY_SQL = `insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at)
+  select $1, t.id, $2, $3, $4::timestamptz from public.tenants as t
+  returning id, expires_at`;
 
 /** A key as it is shown once, at creation. */
 export interface NewKey {

@@ -1,11 +1,11 @@
-import { mintApiKey } from "../../src/auth/api-key.ts";
-import { isPlan, PLANS, type Plan } from "../../src/tenancy/tenant.ts";
+import { mintApiKey } from "../auth/api-key.ts";
+import { isPlan, PLANS, type Plan } from "../tenancy/tenant.ts";
 import { AdminError, usageError } from "./admin-error.ts";
-import type { AdminDeps, TenantView } from "./admin-types.ts";
+import type { AdminDeps, TenantView } from "./types.ts";
 import { hiddenPlanFeatures, type FeatureChanges } from "./features.ts";
 import { ownerTransaction, type Row, type Statement } from "./owner-sql.ts";
 import { TENANT_SELECT, toTenantView } from "./rows.ts";
-import { INSERT_KEY_SQL } from "./tenant-keys.ts";
+import { INSERT_KEY_SQL } from "./keys.ts";
 import { checkLabel } from "./text.ts";
 import { invalidateWorkerCache, purgeTenantState } from "./worker-cache.ts";
 import { DEFAULT_WORKSPACE_NAME, INSERT_WORKSPACE_SQL, toWorkspaceView, type WorkspaceView } from "./workspaces.ts";

@@ -1,7 +1,7 @@
-import { invalidateCachedKeys } from "../../src/auth/key-store.ts";
-import { tenantStatePatterns } from "../../src/redis/keys.ts";
+import { invalidateCachedKeys } from "../auth/key-store.ts";
+import { tenantStatePatterns } from "../redis/keys.ts";
 import { AdminError, reasonOf } from "./admin-error.ts";
-import type { AdminDeps } from "./admin-types.ts";
+import type { AdminDeps } from "./types.ts";
 
 /**
  * Makes the Worker's next request with any of these keys read Postgres again, so a change to a key or its tenant
