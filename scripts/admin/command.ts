@@ -1,5 +1,5 @@
 import type { ParseArgsOptionsConfig } from "node:util";
-import { usageError } from "../../src/control/admin-error.ts";
+import { usageError } from "./admin-error.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 import type { Output } from "./output.ts";
 

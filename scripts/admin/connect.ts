@@ -1,7 +1,7 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis";
 import { readDotenv } from "../cloud/dev-vars.ts";
-import { AdminError } from "../../src/control/admin-error.ts";
+import { AdminError } from "./admin-error.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 
 /** The role every admin transaction runs as (see src/control/owner-sql.ts); locally also the login. */

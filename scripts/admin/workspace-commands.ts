@@ -1,4 +1,4 @@
-import { usageError } from "../../src/control/admin-error.ts";
+import { usageError } from "./admin-error.ts";
 import { createWorkspace, deleteWorkspace, listWorkspaces, renameWorkspace, type WorkspaceView } from "../../src/control/workspaces.ts";
 import { required, type Command } from "./command.ts";
 import { fields, table, when, type Output } from "./output.ts";

@@ -1,6 +1,6 @@
 import { mintApiKey } from "../auth/api-key.ts";
 import { isPlan, PLANS, type Plan } from "../tenancy/tenant.ts";
-import { AdminError, usageError } from "./admin-error.ts";
+import { ControlError, field, invalid, says, type MessageParts } from "./errors.ts";
 import type { AdminDeps, TenantView } from "./types.ts";
 import { hiddenPlanFeatures, type FeatureChanges } from "./features.ts";
 import { ownerTransaction, type Row, type Statement } from "./owner-sql.ts";
@@ -30,8 +30,8 @@ export interface CreateTenantInput {
 /** What `tenant update` did: the tenant as it is now, and what the operator should know about the result. */
 export interface TenantUpdate {
   tenant: TenantView;
-  /** One line each, e.g. an override that hides a feature of the tenant's new plan. */
-  warnings: string[];
+  /** One line each, e.g. an override that hides a feature of the tenant's new plan; render with `renderMessage`. */
+  warnings: MessageParts[];
 }
 
 /** What `tenant update` may change; absent fields stay as they are. */
@@ -53,7 +53,7 @@ export async function createTenant(
   checkSlug(input.slug);
   checkPlan(input.plan);
   checkName(input.name);
-  if (input.keyName !== undefined) checkLabel(input.keyName, "--key-name");
+  if (input.keyName !== undefined) checkLabel(input.keyName, "keyName");
   const id = crypto.randomUUID();
   const key = await mintApiKey(deps.pepper);
   try {
@@ -75,7 +75,7 @@ export async function createTenant(
       workspace: workspace ? toWorkspaceView(workspace) : null,
     };
   } catch (err) {
-    if ((err as { code?: string }).code === "23505") throw new AdminError(`a tenant with slug "${input.slug}" already exists`, { cause: err });
+    if ((err as { code?: string }).code === "23505") throw new ControlError("conflict", `a tenant with slug "${input.slug}" already exists`, { field: "slug", cause: err });
     throw err;
   }
 }
@@ -101,7 +101,7 @@ export async function updateTenant(deps: AdminDeps, slug: string, input: UpdateT
   if (input.plan !== undefined) checkPlan(input.plan);
   if (input.name !== undefined) checkName(input.name);
   if (Object.values(input).every((v) => v === undefined)) {
-    throw usageError("nothing to change: give --name, --plan, --features or --rate-limit");
+    throw invalid(undefined, says`nothing to change: give ${field("name")}, ${field("plan")}, ${field("features")} or ${field("rateLimitPerMinute")}`);
   }
   const f = input.features;
   const add = f?.add ?? [];
@@ -126,13 +126,12 @@ export async function updateTenant(deps: AdminDeps, slug: string, input: UpdateT
     },
     { text: "select plan from public.tenants" },
   );
-  const warnings: string[] = [];
+  const warnings: MessageParts[] = [];
   if (input.plan !== undefined && before?.plan !== tenant.plan) {
     const hidden = hiddenPlanFeatures(tenant.plan as Plan, tenant.featuresRemove).filter((x) => !remove.includes(x));
     for (const x of hidden) {
       warnings.push(
-        `the override -${x} still hides ${x}, which the ${tenant.plan} plan includes; ` +
-          `drop it with --features ~${x} (or --features =plan to drop every override)`,
+        says`the override -${x} still hides ${x}, which the ${tenant.plan} plan includes; drop it with ${field("features")} ~${x} (or ${field("features")} =plan to drop every override)`,
       );
     }
   }
@@ -182,21 +181,21 @@ function keyIds(rows: Row[] | undefined): string[] {
 /** The single row of a tenant-scoped read; none means the slug names no tenant. */
 function one(rows: Row[] | undefined, slug: string): Row {
   const row = rows?.[0];
-  if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
+  if (!row) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   return row;
 }
 
 function checkSlug(slug: string): void {
   if (!SLUG.test(slug)) {
-    throw usageError(`--slug must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit, got "${slug}"`);
+    throw invalid("slug", says`${field("slug")} must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit, got "${slug}"`);
   }
 }
 
 function checkName(name: string): void {
-  if (!name.trim()) throw usageError("--name must not be empty");
-  checkLabel(name, "--name");
+  if (!name.trim()) throw invalid("name", says`${field("name")} must not be empty`);
+  checkLabel(name, "name");
 }
 
 function checkPlan(plan: string): void {
-  if (!isPlan(plan)) throw usageError(`--plan must be one of ${PLANS.join(", ")}, got "${plan}"`);
+  if (!isPlan(plan)) throw invalid("plan", says`${field("plan")} must be one of ${PLANS.join(", ")}, got "${plan}"`);
 }

@@ -1,5 +1,5 @@
 import { API_KEY_PREFIX } from "../auth/api-key.ts";
-import { usageError } from "./admin-error.ts";
+import { field, invalid, says } from "./errors.ts";
 
 /**
  * Characters a terminal acts on instead of printing: C0 controls and DEL (ESC starts a sequence that can clear the
@@ -53,11 +53,12 @@ export function looksLikeApiKey(text: string): boolean {
 }
 
 /**
- * Checks a name or label the CLI stores and later shows: no control characters (they have no use in a label and
+ * Checks a name or label (the input field `fieldName`) the CLI stores and later shows: no control characters (they have no use in a label and
  * would garble every listing), and not an API key (it would be stored and shown in clear). The message never quotes
  * the value.
  */
-export function checkLabel(value: string, flag: string): void {
-  if (hasControls(value)) throw usageError(`${flag} must not contain control characters (such as newlines or escape sequences)`);
-  if (looksLikeApiKey(value)) throw usageError(`${flag} must not contain an API key: it would be stored and shown in clear`);
+export function checkLabel(value: string, fieldName: string): void {
+  const f = field(fieldName);
+  if (hasControls(value)) throw invalid(fieldName, says`${f} must not contain control characters (such as newlines or escape sequences)`);
+  if (looksLikeApiKey(value)) throw invalid(fieldName, says`${f} must not contain an API key: it would be stored and shown in clear`);
 }
