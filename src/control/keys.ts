@@ -3,7 +3,7 @@ import { ControlError, field, invalid, says } from "./errors.ts";
 import type { AdminDeps, KeyView } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { KEY_SELECT, toKeyView } from "./rows.ts";
-import { checkLabel } from "./text.ts";
+import { createKeyInput, parseInput, type CreateKeyInput } from "./schemas.ts";
 import { invalidateWorkerCache } from "./worker-cache.ts";
 
 /**
@@ -24,8 +24,8 @@ export interface NewKey {
 }
 
 /** Creates a key for a tenant. `expiresInSeconds`: default never. */
-export async function createKey(deps: AdminDeps, slug: string, o: { name?: string; expiresInSeconds?: number } = {}): Promise<NewKey> {
-  if (o.name !== undefined) checkLabel(o.name, "name");
+export async function createKey(deps: AdminDeps, slug: string, raw: CreateKeyInput = {}): Promise<NewKey> {
+  const o = parseInput(createKeyInput, raw);
   const key = await mintApiKey(deps.pepper);
   // Expiry by this machine's clock: at the scale of an expiry (hours to months) clock skew does not matter.
   const expiresAt = o.expiresInSeconds ? new Date(Date.now() + o.expiresInSeconds * 1000).toISOString() : null;

@@ -1,31 +1,16 @@
 import { mintApiKey } from "../auth/api-key.ts";
-import { isPlan, PLANS, type Plan } from "../tenancy/tenant.ts";
+import type { Plan } from "../tenancy/tenant.ts";
 import { ControlError, field, invalid, says, type MessageParts } from "./errors.ts";
 import type { AdminDeps, TenantView } from "./types.ts";
-import { hiddenPlanFeatures, type FeatureChanges } from "./features.ts";
+import { hiddenPlanFeatures } from "./features.ts";
 import { ownerTransaction, type Row, type Statement } from "./owner-sql.ts";
 import { TENANT_SELECT, toTenantView } from "./rows.ts";
 import { INSERT_KEY_SQL } from "./keys.ts";
-import { checkLabel } from "./text.ts";
+import { createTenantInput, parseInput, updateTenantInput, type CreateTenantInput, type UpdateTenantInput } from "./schemas.ts";
 import { invalidateWorkerCache, purgeTenantState } from "./worker-cache.ts";
 import { DEFAULT_WORKSPACE_NAME, INSERT_WORKSPACE_SQL, toWorkspaceView, type WorkspaceView } from "./workspaces.ts";
 
-/** Same rule as the `tenants.slug` check constraint, so a bad slug is a usage error rather than a database error. */
-const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
-
-/** What `tenant create` takes. */
-export interface CreateTenantInput {
-  slug: string;
-  name: string;
-  plan: string;
-  features?: FeatureChanges;
-  /** Requests per minute. Default: the column default (60). */
-  rateLimitPerMinute?: number;
-  /** Label of the first API key. Default "default". */
-  keyName?: string;
-  /** Also create the tenant's first workspace ({@link DEFAULT_WORKSPACE_NAME}), so its key is useful at once. Default true. */
-  defaultWorkspace?: boolean;
-}
+export type { CreateTenantInput, UpdateTenantInput } from "./schemas.ts";
 
 /** What `tenant update` did: the tenant as it is now, and what the operator should know about the result. */
 export interface TenantUpdate {
@@ -34,26 +19,15 @@ export interface TenantUpdate {
   warnings: MessageParts[];
 }
 
-/** What `tenant update` may change; absent fields stay as they are. */
-export interface UpdateTenantInput {
-  name?: string;
-  plan?: string;
-  features?: FeatureChanges;
-  rateLimitPerMinute?: number;
-}
-
 /**
  * Creates a tenant, its first API key and (unless `defaultWorkspace` is false) its first workspace in one transaction.
  * The key is returned once and never stored.
  */
 export async function createTenant(
   deps: AdminDeps,
-  input: CreateTenantInput,
+  raw: CreateTenantInput,
 ): Promise<{ tenant: TenantView; keyId: string; apiKey: string; workspace: WorkspaceView | null }> {
-  checkSlug(input.slug);
-  checkPlan(input.plan);
-  checkName(input.name);
-  if (input.keyName !== undefined) checkLabel(input.keyName, "keyName");
+  const input = parseInput(createTenantInput, raw);
   const id = crypto.randomUUID();
   const key = await mintApiKey(deps.pepper);
   try {
@@ -97,9 +71,8 @@ export async function getTenant(deps: AdminDeps, slug: string): Promise<TenantVi
  * of the tenant, so the next request (also inside an open session) sees the new tools and limit. Warns when a plan
  * change leaves a removal override that hides a feature of the new plan (one the operator did not remove just now).
  */
-export async function updateTenant(deps: AdminDeps, slug: string, input: UpdateTenantInput): Promise<TenantUpdate> {
-  if (input.plan !== undefined) checkPlan(input.plan);
-  if (input.name !== undefined) checkName(input.name);
+export async function updateTenant(deps: AdminDeps, slug: string, raw: UpdateTenantInput): Promise<TenantUpdate> {
+  const input = parseInput(updateTenantInput, raw);
   if (Object.values(input).every((v) => v === undefined)) {
     throw invalid(undefined, says`nothing to change: give ${field("name")}, ${field("plan")}, ${field("features")} or ${field("rateLimitPerMinute")}`);
   }
@@ -183,19 +156,4 @@ function one(rows: Row[] | undefined, slug: string): Row {
   const row = rows?.[0];
   if (!row) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   return row;
-}
-
-function checkSlug(slug: string): void {
-  if (!SLUG.test(slug)) {
-    throw invalid("slug", says`${field("slug")} must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit, got "${slug}"`);
-  }
-}
-
-function checkName(name: string): void {
-  if (!name.trim()) throw invalid("name", says`${field("name")} must not be empty`);
-  checkLabel(name, "name");
-}
-
-function checkPlan(plan: string): void {
-  if (!isPlan(plan)) throw invalid("plan", says`${field("plan")} must be one of ${PLANS.join(", ")}, got "${plan}"`);
 }
