@@ -6,16 +6,15 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { neon } from "@neondatabase/serverless";
 import worker from "../../src/index.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 import { createTenant } from "../../src/control/tenants.ts";
 import { vi } from "vitest";
-import { cloud, MCP_URL, redis } from "./support/fixtures.ts";
+import { controlDeps, MCP_URL } from "./support/fixtures.ts";
 import { modernMessage } from "./support/modern.ts";
 
 /** The CLI's dependencies against the test cloud. */
-export const deps: AdminDeps = { sql: neon(cloud.ownerDatabaseUrl), redis, pepper: cloud.apiKeyPepper };
+export const deps: AdminDeps = controlDeps;
 
 /** A slug no other test uses. */
 export function uniqueSlug(prefix: string): string {
