@@ -1,6 +1,6 @@
 /**
  * `npm run admin -- <command>`: tenant administration (tenants, API keys, workspaces, usage) over the Worker's own client
- * libraries. The commands live in scripts/admin/, the operations in scripts/lib/. `--help` lists everything.
+ * libraries. The commands live in scripts/admin/, the operations in src/control/. `--help` lists everything.
  */
 import { runAdmin } from "./admin/cli.ts";
 

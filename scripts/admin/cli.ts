@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import { AdminError, usageError } from "../lib/admin-error.ts";
-import type { AdminDeps } from "../lib/admin-types.ts";
+import { ControlError } from "../../src/control/errors.ts";
+import { usageError } from "./admin-error.ts";
+import type { AdminDeps } from "../../src/control/types.ts";
 import type { Command, Values } from "./command.ts";
 import { connect, resolveConnection } from "./connect.ts";
 import { describeFailure, safeLine } from "./errors.ts";
@@ -84,7 +85,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
   } catch (err) {
     const { message, exitCode } = describeFailure(err, secrets);
     let hint = exitCode === 2 ? ` (see \`npm run admin -- ${command ? `${command.words.join(" ")} ` : ""}--help\`)` : "";
-    if (err instanceof AdminError && err.unreachable && where) hint = ` (${where})`;
+    if (err instanceof ControlError && err.kind === "unavailable" && where) hint = ` (${where})`;
     io.stderr(`error: ${safeLine(`${message}${hint}`, secrets)}\n`);
     return exitCode;
   }

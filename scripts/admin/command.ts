@@ -1,6 +1,6 @@
 import type { ParseArgsOptionsConfig } from "node:util";
-import { usageError } from "../lib/admin-error.ts";
-import type { AdminDeps } from "../lib/admin-types.ts";
+import { usageError } from "./admin-error.ts";
+import type { AdminDeps } from "../../src/control/types.ts";
 import type { Output } from "./output.ts";
 
 /** Option values as node:util parseArgs returns them. */

@@ -1,10 +1,10 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis";
 import { readDotenv } from "../cloud/dev-vars.ts";
-import { AdminError } from "../lib/admin-error.ts";
-import type { AdminDeps } from "../lib/admin-types.ts";
+import { AdminError } from "./admin-error.ts";
+import type { AdminDeps } from "../../src/control/types.ts";
 
-/** The role every admin transaction runs as (see scripts/lib/owner-sql.ts); locally also the login. */
+/** The role every admin transaction runs as (see src/control/owner-sql.ts); locally also the login. */
 const OWNER_ROLE = "tenant_mcp_owner";
 
 /** Where the CLI connects, and where that came from (for messages). */

@@ -1,5 +1,22 @@
-import { AdminError, reasonOf } from "../lib/admin-error.ts";
-import { escapeControls, redactSecrets } from "../lib/text.ts";
+import { ControlError, reasonOf } from "../../src/control/errors.ts";
+import { AdminError } from "./admin-error.ts";
+import { escapeControls, redactSecrets } from "../../src/control/text.ts";
+
+// Input fields whose flag is not simply `--<field in kebab case>`.
+const FLAGS: Record<string, string> = { keyId: "<key id>", rateLimitPerMinute: "--rate-limit" };
+
+/** How the command line names an input field of the control-plane services: `keyName` is `--key-name`. */
+export function flagOf(field: string): string {
+  return FLAGS[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * The exit code for a control-plane failure: 2 when the input was wrong (the command line, then), 1 when the
+ * operation failed (not found, conflict, unavailable).
+ */
+export function exitCodeOf(err: ControlError): 1 | 2 {
+  return err.kind === "invalid" ? 2 : 1;
+}
 
 /**
  * One line for any failure, and the exit code: 2 for a command-line mistake, 1 for everything else. Messages quote
@@ -17,6 +34,7 @@ export function safeLine(text: string, secrets: readonly string[] = []): string 
 }
 
 function describe(err: unknown): { message: string; exitCode: 1 | 2 } {
+  if (err instanceof ControlError) return { message: err.render(flagOf), exitCode: exitCodeOf(err) };
   if (err instanceof AdminError) return { message: err.message, exitCode: err.exitCode };
   const e = err as { message?: string; code?: string; cause?: unknown; name?: string };
   // Postgres answered with an error (the driver's NeonDbError carries the SQLSTATE).

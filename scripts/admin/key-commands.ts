@@ -1,7 +1,7 @@
-import { parseDuration } from "../lib/duration.ts";
-import { createKey, listKeys, resolveKeyId, revokeKey, rotateKey } from "../lib/keys.ts";
-import { usage } from "../lib/usage.ts";
-import type { KeyView } from "../lib/admin-types.ts";
+import { parseDuration } from "./duration.ts";
+import { createKey, listKeys, resolveKeyId, revokeKey, rotateKey } from "../../src/control/keys.ts";
+import { usage } from "../../src/control/usage.ts";
+import type { KeyView } from "../../src/control/types.ts";
 import { optional, type Command } from "./command.ts";
 import { fields, minute, table, when, type Output } from "./output.ts";
 

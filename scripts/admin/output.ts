@@ -1,4 +1,4 @@
-import { escapeControls } from "../lib/text.ts";
+import { escapeControls } from "../../src/control/text.ts";
 
 /** What a command prints: one JSON document with `--json`, else text for a person. */
 export interface Output {

@@ -1,8 +1,10 @@
 import { isPlan } from "../../src/tenancy/tenant.ts";
-import type { TenantView } from "../lib/admin-types.ts";
-import { parseFeatureChanges, planFeatures, type FeatureChanges } from "../lib/features.ts";
-import { createTenant, deleteTenant, getTenant, listTenants, setTenantStatus, updateTenant } from "../lib/tenants.ts";
-import { usageError } from "../lib/admin-error.ts";
+import type { TenantView } from "../../src/control/types.ts";
+import { parseFeatureChanges, planFeatures, type FeatureChanges } from "../../src/control/features.ts";
+import { createTenant, deleteTenant, getTenant, listTenants, setTenantStatus, updateTenant } from "../../src/control/tenants.ts";
+import { renderMessage } from "../../src/control/errors.ts";
+import { usageError } from "./admin-error.ts";
+import { flagOf } from "./errors.ts";
 import { optional, positiveInt, required, type Command, type Values } from "./command.ts";
 import { fields, list, table, when, type Output } from "./output.ts";
 
@@ -153,7 +155,7 @@ JSON: {"tenant": {...}}`,
         features: features(values, true),
         rateLimitPerMinute: positiveInt(values, "rate-limit"),
       });
-      return { ...tenantOutput(tenant), warnings };
+      return { ...tenantOutput(tenant), warnings: warnings.map((w) => renderMessage(w, flagOf)) };
     },
   },
   {

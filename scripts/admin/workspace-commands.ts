@@ -1,5 +1,5 @@
-import { usageError } from "../lib/admin-error.ts";
-import { createWorkspace, deleteWorkspace, listWorkspaces, renameWorkspace, type WorkspaceView } from "../lib/workspaces.ts";
+import { usageError } from "./admin-error.ts";
+import { createWorkspace, deleteWorkspace, listWorkspaces, renameWorkspace, type WorkspaceView } from "../../src/control/workspaces.ts";
 import { required, type Command } from "./command.ts";
 import { fields, table, when, type Output } from "./output.ts";
 

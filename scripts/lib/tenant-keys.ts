@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { mintApiKey } from "../../src/auth/api-key.ts";
+import { INSERT_KEY_SQL } from "../../src/control/keys.ts";
 
 /** Options of {@link createApiKey}. */
 export interface CreateKeyOptions {
@@ -9,16 +10,6 @@ export interface CreateKeyOptions {
   /** Epoch ms; default: never expires. */
   expiresAt?: number | null;
 }
-
-/**
- * Stores a minted key (`$1` id, `$2` label, `$3` secret hash, `$4` expiry or null) for the tenant in app.tenant_id.
- * The tenant id comes from the one tenant row the owner can see, so under row-level security the key can only land
- * in the tenant in scope, and nothing is written when the scope names no tenant. Shared by every script that mints
- * keys (dev keys, the admin CLI).
- */
-export const INSERT_KEY_SQL = `insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at)
-  select $1, t.id, $2, $3, $4::timestamptz from public.tenants as t
-  returning id, expires_at`;
 
 /**
  * Mints a key for a tenant and stores only its hash. Runs as the schema owner with the tenant set, so the insert goes

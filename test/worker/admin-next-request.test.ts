@@ -1,11 +1,11 @@
 // Every change the admin CLI makes is seen by the tenant's very next MCP request, also inside an open session: the
-// CLI's own operations (scripts/lib) against the test cloud, then the Worker through SELF.fetch.
+// CLI's own operations (src/control) against the test cloud, then the Worker through SELF.fetch.
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { authenticate } from "../../src/auth/authenticate.ts";
 import { createRequestContext } from "../../src/context.ts";
-import { createKey, listKeys, revokeKey, rotateKey } from "../../scripts/lib/keys.ts";
-import { setTenantStatus, updateTenant } from "../../scripts/lib/tenants.ts";
+import { createKey, listKeys, revokeKey, rotateKey } from "../../src/control/keys.ts";
+import { setTenantStatus, updateTenant } from "../../src/control/tenants.ts";
 import { adminTenant, deps } from "./admin-support.ts";
 import { connectClient, initializeMessage, MCP_URL, openSession, post } from "./support/fixtures.ts";
 

@@ -1,21 +1,20 @@
 /**
- * Support for the administration tests: the admin CLI's operations (scripts/lib) wired to the test cloud exactly as
+ * Support for the administration tests: the admin CLI's operations (src/control) wired to the test cloud exactly as
  * the CLI wires them (the owner login over Neon HTTP, Upstash REST, the Worker's pepper), and a way to call the
  * Worker that waits for its after-response work (audit rows, cache writes) so tests never wait for time.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { neon } from "@neondatabase/serverless";
 import worker from "../../src/index.ts";
-import type { AdminDeps } from "../../scripts/lib/admin-types.ts";
-import { createTenant } from "../../scripts/lib/tenants.ts";
+import type { AdminDeps } from "../../src/control/types.ts";
+import { createTenant } from "../../src/control/tenants.ts";
 import { vi } from "vitest";
-import { cloud, MCP_URL, redis } from "./support/fixtures.ts";
+import { controlDeps, MCP_URL } from "./support/fixtures.ts";
 import { modernMessage } from "./support/modern.ts";
 
 /** The CLI's dependencies against the test cloud. */
-export const deps: AdminDeps = { sql: neon(cloud.ownerDatabaseUrl), redis, pepper: cloud.apiKeyPepper };
+export const deps: AdminDeps = controlDeps;
 
 /** A slug no other test uses. */
 export function uniqueSlug(prefix: string): string {

@@ -2,7 +2,7 @@
 // can start with the key lookup. These tests prove the memory is only ever a guess: every request still verifies
 // its key, and nothing it does can spend a tenant's budget for a caller without the full key.
 import { describe, expect, it, vi } from "vitest";
-import { rotateKey } from "../../scripts/lib/keys.ts";
+import { rotateKey } from "../../src/control/keys.ts";
 import { mintApiKey } from "../../src/auth/api-key.ts";
 import { Redis } from "@upstash/redis/cloudflare";
 import { recordFingerprint, type KeyRecord } from "../../src/auth/key-store.ts";

@@ -2,7 +2,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { keyCacheKey } from "../../src/redis/keys.ts";
-import { setTenantStatus } from "../../scripts/lib/tenants.ts";
+import { setTenantStatus } from "../../src/control/tenants.ts";
 import { adminTenant, deps, fetchSettled } from "./admin-support.ts";
 import { cloud, redis } from "./support/fixtures.ts";
 

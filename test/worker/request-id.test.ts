@@ -1,7 +1,7 @@
 // The request id is the server's: a client that sends `X-Request-Id` cannot stamp its traffic with an id another
 // tenant quoted to support. The client's value survives only as `client_request_id` in the log line.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ownerTransaction } from "../../scripts/lib/owner-sql.ts";
+import { ownerTransaction } from "../../src/control/owner-sql.ts";
 import { adminTenant, deps, logLines, settledModernCall } from "./admin-support.ts";
 import { cloud } from "./support/fixtures.ts";
 

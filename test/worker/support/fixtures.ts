@@ -9,15 +9,19 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis/cloudflare";
 import { inject } from "vitest";
-import { mintApiKey } from "../../../src/auth/api-key.ts";
+import { createTenant as controlCreateTenant } from "../../../src/control/tenants.ts";
+import type { AdminDeps } from "../../../src/control/types.ts";
 import { keyCacheKey } from "../../../src/redis/keys.ts";
-import type { Plan } from "../../../src/tenancy/tenant.ts";
+import type { Feature, Plan } from "../../../src/tenancy/tenant.ts";
 
 export const cloud = inject("cloud");
 neonConfig.fetchEndpoint = cloud.neonHttpEndpoint;
 /** Superuser connection: bypasses RLS, like an operator's maintenance connection. */
 export const admin = neon(cloud.adminDatabaseUrl);
 export const redis = new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false });
+
+/** The control plane's dependencies against the test cloud, wired as the admin CLI wires them (the owner login). */
+export const controlDeps: AdminDeps = { sql: neon(cloud.ownerDatabaseUrl), redis, pepper: cloud.apiKeyPepper };
 
 export const MCP_URL = "http://tenant-mcp.test/mcp";
 
@@ -36,29 +40,37 @@ function randomSuffix(): string {
   return [...crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Creates a tenant with one workspace, a few documents and an API key. */
+/**
+ * Creates a tenant and its API key through the control plane (as `tenant create` does), then one workspace and a few
+ * documents as the admin.
+ */
 export async function createTenant(
   plan: Plan,
-  o: { rateLimitPerMinute?: number; featuresAdd?: string[]; featuresRemove?: string[]; documents?: string[] } = {},
+  o: { rateLimitPerMinute?: number; featuresAdd?: Feature[]; featuresRemove?: Feature[]; documents?: string[] } = {},
 ): Promise<TestTenant> {
   const slug = `t-${plan}-${randomSuffix()}`;
-  const id = crypto.randomUUID();
+  const { tenant, apiKey, keyId } = await controlCreateTenant(controlDeps, {
+    slug,
+    name: `Tenant ${slug}`,
+    plan,
+    rateLimitPerMinute: o.rateLimitPerMinute ?? 1000,
+    features: { add: o.featuresAdd ?? [], remove: o.featuresRemove ?? [] },
+    keyName: "test",
+    // The fixture's own workspace has an id the test knows before any request.
+    defaultWorkspace: false,
+  });
+  const id = tenant.id;
   const workspaceId = crypto.randomUUID();
   const titles = o.documents ?? ["Quarterly report", "Onboarding checklist", "Incident review"];
   const documentIds = titles.map(() => crypto.randomUUID());
-  const key = await mintApiKey(cloud.apiKeyPepper);
   await admin.transaction([
-    admin`insert into public.tenants (id, slug, name, plan, rate_limit_per_minute, features_add, features_remove)
-          values (${id}, ${slug}, ${`Tenant ${slug}`}, ${plan}, ${o.rateLimitPerMinute ?? 1000},
-                  ${o.featuresAdd ?? []}, ${o.featuresRemove ?? []})`,
     admin`insert into public.workspaces (tenant_id, id, name) values (${id}, ${workspaceId}, 'Main')`,
     ...titles.map(
       (title, i) => admin`insert into public.documents (tenant_id, id, workspace_id, title, body)
                           values (${id}, ${documentIds[i]}, ${workspaceId}, ${title}, ${`Body of ${title}.`})`,
     ),
-    admin`insert into public.api_keys (id, tenant_id, name, secret_hash) values (${key.keyId}, ${id}, 'test', ${key.secretHash})`,
   ]);
-  return { id, slug, plan, apiKey: key.apiKey, keyId: key.keyId, workspaceId, documentIds };
+  return { id, slug, plan, apiKey, keyId, workspaceId, documentIds };
 }
 
 /** Revokes a key the way the admin CLI does: in the database, then the Worker's cache entry. */

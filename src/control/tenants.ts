@@ -1,45 +1,22 @@
-import { mintApiKey } from "../../src/auth/api-key.ts";
-import { isPlan, PLANS, type Plan } from "../../src/tenancy/tenant.ts";
-import { AdminError, usageError } from "./admin-error.ts";
-import type { AdminDeps, TenantView } from "./admin-types.ts";
-import { hiddenPlanFeatures, type FeatureChanges } from "./features.ts";
+import { mintApiKey } from "../auth/api-key.ts";
+import type { Plan } from "../tenancy/tenant.ts";
+import { ControlError, field, invalid, says, type MessageParts } from "./errors.ts";
+import type { AdminDeps, TenantView } from "./types.ts";
+import { hiddenPlanFeatures } from "./features.ts";
 import { ownerTransaction, type Row, type Statement } from "./owner-sql.ts";
 import { TENANT_SELECT, toTenantView } from "./rows.ts";
-import { INSERT_KEY_SQL } from "./tenant-keys.ts";
-import { checkLabel } from "./text.ts";
+import { INSERT_KEY_SQL } from "./keys.ts";
+import { createTenantInput, parseInput, updateTenantInput, type CreateTenantInput, type UpdateTenantInput } from "./schemas.ts";
 import { invalidateWorkerCache, purgeTenantState } from "./worker-cache.ts";
 import { DEFAULT_WORKSPACE_NAME, INSERT_WORKSPACE_SQL, toWorkspaceView, type WorkspaceView } from "./workspaces.ts";
 
-/** Same rule as the `tenants.slug` check constraint, so a bad slug is a usage error rather than a database error. */
-const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
-
-/** What `tenant create` takes. */
-export interface CreateTenantInput {
-  slug: string;
-  name: string;
-  plan: string;
-  features?: FeatureChanges;
-  /** Requests per minute. Default: the column default (60). */
-  rateLimitPerMinute?: number;
-  /** Label of the first API key. Default "default". */
-  keyName?: string;
-  /** Also create the tenant's first workspace ({@link DEFAULT_WORKSPACE_NAME}), so its key is useful at once. Default true. */
-  defaultWorkspace?: boolean;
-}
+export type { CreateTenantInput, UpdateTenantInput } from "./schemas.ts";
 
 /** What `tenant update` did: the tenant as it is now, and what the operator should know about the result. */
 export interface TenantUpdate {
   tenant: TenantView;
-  /** One line each, e.g. an override that hides a feature of the tenant's new plan. */
-  warnings: string[];
-}
-
-/** What `tenant update` may change; absent fields stay as they are. */
-export interface UpdateTenantInput {
-  name?: string;
-  plan?: string;
-  features?: FeatureChanges;
-  rateLimitPerMinute?: number;
+  /** One line each, e.g. an override that hides a feature of the tenant's new plan; render with `renderMessage`. */
+  warnings: MessageParts[];
 }
 
 /**
@@ -48,12 +25,9 @@ export interface UpdateTenantInput {
  */
 export async function createTenant(
   deps: AdminDeps,
-  input: CreateTenantInput,
+  raw: CreateTenantInput,
 ): Promise<{ tenant: TenantView; keyId: string; apiKey: string; workspace: WorkspaceView | null }> {
-  checkSlug(input.slug);
-  checkPlan(input.plan);
-  checkName(input.name);
-  if (input.keyName !== undefined) checkLabel(input.keyName, "--key-name");
+  const input = parseInput(createTenantInput, raw);
   const id = crypto.randomUUID();
   const key = await mintApiKey(deps.pepper);
   try {
@@ -75,7 +49,7 @@ export async function createTenant(
       workspace: workspace ? toWorkspaceView(workspace) : null,
     };
   } catch (err) {
-    if ((err as { code?: string }).code === "23505") throw new AdminError(`a tenant with slug "${input.slug}" already exists`, { cause: err });
+    if ((err as { code?: string }).code === "23505") throw new ControlError("conflict", `a tenant with slug "${input.slug}" already exists`, { field: "slug", cause: err });
     throw err;
   }
 }
@@ -97,11 +71,10 @@ export async function getTenant(deps: AdminDeps, slug: string): Promise<TenantVi
  * of the tenant, so the next request (also inside an open session) sees the new tools and limit. Warns when a plan
  * change leaves a removal override that hides a feature of the new plan (one the operator did not remove just now).
  */
-export async function updateTenant(deps: AdminDeps, slug: string, input: UpdateTenantInput): Promise<TenantUpdate> {
-  if (input.plan !== undefined) checkPlan(input.plan);
-  if (input.name !== undefined) checkName(input.name);
+export async function updateTenant(deps: AdminDeps, slug: string, raw: UpdateTenantInput): Promise<TenantUpdate> {
+  const input = parseInput(updateTenantInput, raw);
   if (Object.values(input).every((v) => v === undefined)) {
-    throw usageError("nothing to change: give --name, --plan, --features or --rate-limit");
+    throw invalid(undefined, says`nothing to change: give ${field("name")}, ${field("plan")}, ${field("features")} or ${field("rateLimitPerMinute")}`);
   }
   const f = input.features;
   const add = f?.add ?? [];
@@ -126,13 +99,12 @@ export async function updateTenant(deps: AdminDeps, slug: string, input: UpdateT
     },
     { text: "select plan from public.tenants" },
   );
-  const warnings: string[] = [];
+  const warnings: MessageParts[] = [];
   if (input.plan !== undefined && before?.plan !== tenant.plan) {
     const hidden = hiddenPlanFeatures(tenant.plan as Plan, tenant.featuresRemove).filter((x) => !remove.includes(x));
     for (const x of hidden) {
       warnings.push(
-        `the override -${x} still hides ${x}, which the ${tenant.plan} plan includes; ` +
-          `drop it with --features ~${x} (or --features =plan to drop every override)`,
+        says`the override -${x} still hides ${x}, which the ${tenant.plan} plan includes; drop it with ${field("features")} ~${x} (or ${field("features")} =plan to drop every override)`,
       );
     }
   }
@@ -182,21 +154,6 @@ function keyIds(rows: Row[] | undefined): string[] {
 /** The single row of a tenant-scoped read; none means the slug names no tenant. */
 function one(rows: Row[] | undefined, slug: string): Row {
   const row = rows?.[0];
-  if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
+  if (!row) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   return row;
-}
-
-function checkSlug(slug: string): void {
-  if (!SLUG.test(slug)) {
-    throw usageError(`--slug must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit, got "${slug}"`);
-  }
-}
-
-function checkName(name: string): void {
-  if (!name.trim()) throw usageError("--name must not be empty");
-  checkLabel(name, "--name");
-}
-
-function checkPlan(plan: string): void {
-  if (!isPlan(plan)) throw usageError(`--plan must be one of ${PLANS.join(", ")}, got "${plan}"`);
 }

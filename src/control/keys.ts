@@ -1,11 +1,20 @@
-import { API_KEY_PREFIX, mintApiKey, parseApiKey } from "../../src/auth/api-key.ts";
-import { AdminError, usageError } from "./admin-error.ts";
-import type { AdminDeps, KeyView } from "./admin-types.ts";
+import { API_KEY_PREFIX, mintApiKey, parseApiKey } from "../auth/api-key.ts";
+import { ControlError, field, invalid, says } from "./errors.ts";
+import type { AdminDeps, KeyView } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { KEY_SELECT, toKeyView } from "./rows.ts";
-import { INSERT_KEY_SQL } from "./tenant-keys.ts";
-import { checkLabel } from "./text.ts";
+import { createKeyInput, parseInput, type CreateKeyInput } from "./schemas.ts";
 import { invalidateWorkerCache } from "./worker-cache.ts";
+
+/**
+ * Stores a minted key (`$1` id, `$2` label, `$3` secret hash, `$4` expiry or null) for the tenant in app.tenant_id.
+ * The tenant id comes from the one tenant row the owner can see, so under row-level security the key can only land
+ * in the tenant in scope, and nothing is written when the scope names no tenant. Shared by every script that mints
+ * keys (the admin services, dev keys, the test suites).
+ */
+export const INSERT_KEY_SQL = `insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at)
+  select $1, t.id, $2, $3, $4::timestamptz from public.tenants as t
+  returning id, expires_at`;
 
 /** A key as it is shown once, at creation. */
 export interface NewKey {
@@ -15,15 +24,15 @@ export interface NewKey {
 }
 
 /** Creates a key for a tenant. `expiresInSeconds`: default never. */
-export async function createKey(deps: AdminDeps, slug: string, o: { name?: string; expiresInSeconds?: number } = {}): Promise<NewKey> {
-  if (o.name !== undefined) checkLabel(o.name, "--name");
+export async function createKey(deps: AdminDeps, slug: string, raw: CreateKeyInput = {}): Promise<NewKey> {
+  const o = parseInput(createKeyInput, raw);
   const key = await mintApiKey(deps.pepper);
   // Expiry by this machine's clock: at the scale of an expiry (hours to months) clock skew does not matter.
   const expiresAt = o.expiresInSeconds ? new Date(Date.now() + o.expiresInSeconds * 1000).toISOString() : null;
   const { results } = await ownerTransaction(deps.sql, { slug }, [
     { text: INSERT_KEY_SQL, params: [key.keyId, o.name ?? null, key.secretHash, expiresAt] },
   ]);
-  if (!results[0]?.length) throw new AdminError(`no tenant with slug "${slug}"`);
+  if (!results[0]?.length) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   return { keyId: key.keyId, apiKey: key.apiKey, expiresAt };
 }
 
@@ -36,16 +45,16 @@ export function resolveKeyId(arg: string): string {
   const parsed = parseApiKey(arg.trim());
   if (parsed) return parsed.keyId;
   if (arg.startsWith(API_KEY_PREFIX)) {
-    throw usageError(`<key id> looks like an API key but is not a whole one; give the key id (as \`key list\` shows it) or the whole key`);
+    throw invalid("keyId", says`${field("keyId")} looks like an API key but is not a whole one; give the key id (as \`key list\` shows it) or the whole key`);
   }
-  if (!/^[a-z0-9]{1,64}$/.test(arg)) throw usageError("<key id> must be a key id (lower-case letters and digits, as `key list` shows it) or a whole key");
+  if (!/^[a-z0-9]{1,64}$/.test(arg)) throw invalid("keyId", says`${field("keyId")} must be a key id (lower-case letters and digits, as \`key list\` shows it) or a whole key`);
   return arg;
 }
 
 /** A tenant's keys, oldest first. Secrets are never stored, and hashes never leave the database. */
 export async function listKeys(deps: AdminDeps, slug: string): Promise<KeyView[]> {
   const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [{ text: `${KEY_SELECT} order by created_at, id` }]);
-  if (tenantId === null) throw new AdminError(`no tenant with slug "${slug}"`);
+  if (tenantId === null) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   return (results[0] ?? []).map(toKeyView);
 }
 
@@ -100,16 +109,16 @@ export async function rotateKey(
     },
     { text: `${KEY_SELECT} where id = $1`, params: [keyId] },
   ]);
-  if (tenantId === null) throw new AdminError(`no key with id "${keyId}"`);
+  if (tenantId === null) throw new ControlError("not_found", `no key with id "${keyId}"`, { field: "keyId" });
   const inserted = results[0]?.[0];
   const previous = toKeyView(oneKey(results[1], keyId));
-  if (!inserted) throw new AdminError(`key "${keyId}" is ${previous.status}; only an active key can be rotated (make a new one with \`key create\`)`);
+  if (!inserted) throw new ControlError("conflict", `key "${keyId}" is ${previous.status}; only an active key can be rotated (make a new one with \`key create\`)`, { field: "keyId" });
   await invalidateWorkerCache(deps.redis, [keyId]);
   return { keyId: key.keyId, apiKey: key.apiKey, expiresAt: inserted.expires_at ? new Date(inserted.expires_at as string).toISOString() : null, previous };
 }
 
 function oneKey(rows: Row[] | undefined, keyId: string): Row {
   const row = rows?.[0];
-  if (!row) throw new AdminError(`no key with id "${keyId}"`);
+  if (!row) throw new ControlError("not_found", `no key with id "${keyId}"`, { field: "keyId" });
   return row;
 }

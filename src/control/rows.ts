@@ -1,5 +1,5 @@
-import { effectiveFeatures, isPlan } from "../../src/tenancy/tenant.ts";
-import type { KeyStatus, KeyView, TenantView } from "./admin-types.ts";
+import { effectiveFeatures, isPlan } from "../tenancy/tenant.ts";
+import type { KeyStatus, KeyView, TenantView } from "./types.ts";
 import type { Row } from "./owner-sql.ts";
 
 /** Columns of a tenant row plus its count of working keys, for {@link toTenantView}. Needs app.tenant_id set. */

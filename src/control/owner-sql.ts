@@ -1,5 +1,5 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
-import { AdminError, reasonOf } from "./admin-error.ts";
+import { ControlError, reasonOf } from "./errors.ts";
 
 /** The Neon HTTP query function the admin tools use (the Worker's driver, with an owner or admin login). */
 export type Sql = NeonQueryFunction<false, false>;
@@ -63,7 +63,7 @@ export async function ownerTransaction(sql: Sql, scope: Scope, statements: State
   } catch (err) {
     // Postgres' own errors carry a SQLSTATE and go up as they are; anything else never reached the database.
     if (typeof (err as { code?: unknown }).code === "string") throw err;
-    throw new AdminError(`cannot reach the database: ${reasonOf(err)}`, { cause: err, unreachable: true });
+    throw new ControlError("unavailable", `cannot reach the database: ${reasonOf(err)}`, { cause: err });
   }
   const tenantId = setup.length === 2 ? ((results[1]?.[0]?.tenant_id as string | undefined) ?? "") : "";
   return { tenantId: tenantId === "" ? null : tenantId, results: results.slice(setup.length) };

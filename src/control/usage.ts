@@ -1,5 +1,5 @@
-import { AdminError } from "./admin-error.ts";
-import type { AdminDeps } from "./admin-types.ts";
+import { ControlError } from "./errors.ts";
+import type { AdminDeps } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { iso } from "./rows.ts";
 
@@ -70,7 +70,7 @@ export async function usage(deps: AdminDeps, slug: string, sinceSeconds: number)
     { text: UNANSWERED, params: [sinceSeconds] },
     { text: `select 'all' as tool, ${STATS}`, params: [sinceSeconds] },
   ]);
-  if (tenantId === null) throw new AdminError(`no tenant with slug "${slug}"`);
+  if (tenantId === null) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   const unanswered = new Map((results[2] ?? []).map((r) => [String(r.tool), Number(r.unanswered)]));
   const tools = (results[1] ?? []).map((r) => toUsage(r, unanswered.get(String(r.tool)) ?? 0));
   // A tool whose every call is still waiting for its answer has no finished call, and still shows.

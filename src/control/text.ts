@@ -1,5 +1,5 @@
-import { API_KEY_PREFIX } from "../../src/auth/api-key.ts";
-import { usageError } from "./admin-error.ts";
+import { API_KEY_PREFIX } from "../auth/api-key.ts";
+import { field, invalid, says } from "./errors.ts";
 
 /**
  * Characters a terminal acts on instead of printing: C0 controls and DEL (ESC starts a sequence that can clear the
@@ -53,11 +53,18 @@ export function looksLikeApiKey(text: string): boolean {
 }
 
 /**
- * Checks a name or label the CLI stores and later shows: no control characters (they have no use in a label and
- * would garble every listing), and not an API key (it would be stored and shown in clear). The message never quotes
- * the value.
+ * What is wrong with a name or label the CLI stores and later shows, or undefined: control characters (they have no
+ * use in a label and would garble every listing), or an API key (it would be stored and shown in clear). Worded to
+ * follow the field's name, and never quoting the value.
  */
-export function checkLabel(value: string, flag: string): void {
-  if (hasControls(value)) throw usageError(`${flag} must not contain control characters (such as newlines or escape sequences)`);
-  if (looksLikeApiKey(value)) throw usageError(`${flag} must not contain an API key: it would be stored and shown in clear`);
+export function labelProblem(value: string): string | undefined {
+  if (hasControls(value)) return "must not contain control characters (such as newlines or escape sequences)";
+  if (looksLikeApiKey(value)) return "must not contain an API key: it would be stored and shown in clear";
+  return undefined;
+}
+
+/** Throws an `invalid` error about the input field `fieldName` when {@link labelProblem} finds one. */
+export function checkLabel(value: string, fieldName: string): void {
+  const problem = labelProblem(value);
+  if (problem) throw invalid(fieldName, says`${field(fieldName)} ${problem}`);
 }

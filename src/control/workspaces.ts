@@ -1,6 +1,6 @@
-import { workspaceNameProblem } from "../../src/tools/core/workspaces.ts";
-import { AdminError, usageError } from "./admin-error.ts";
-import type { AdminDeps } from "./admin-types.ts";
+import { workspaceNameProblem } from "../tools/core/workspaces.ts";
+import { ControlError, field, invalid, says } from "./errors.ts";
+import type { AdminDeps } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { iso } from "./rows.ts";
 import { checkLabel } from "./text.ts";
@@ -51,11 +51,11 @@ export function toWorkspaceView(row: Row): WorkspaceView {
  * The name, trimmed, when it follows the tools' rules (sql/006 enforces the same) and holds no API key (the CLI would
  * store and show it in clear, like any label); else a usage error that does not quote it.
  */
-export function checkWorkspaceName(name: string, option = "--name"): string {
+export function checkWorkspaceName(name: string, fieldName = "name"): string {
   const trimmed = name.trim();
   const problem = workspaceNameProblem(trimmed);
-  if (problem) throw usageError(`${option} ${problem}`);
-  checkLabel(trimmed, option);
+  if (problem) throw invalid(fieldName, says`${field(fieldName)} ${problem}`);
+  checkLabel(trimmed, fieldName);
   return trimmed;
 }
 
@@ -74,7 +74,7 @@ export async function listWorkspaces(deps: AdminDeps, slug: string): Promise<Wor
   const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
     { text: `select ${COLUMNS} from public.workspaces as w order by w.created_at, w.id` },
   ]);
-  if (tenantId === null) throw new AdminError(`no tenant with slug "${slug}"`);
+  if (tenantId === null) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   return (results[0] ?? []).map(toWorkspaceView);
 }
 
@@ -106,7 +106,7 @@ async function named<T>(slug: string, name: string, write: Promise<T>): Promise<
     return await write;
   } catch (err) {
     if ((err as { code?: string }).code === "23505") {
-      throw new AdminError(`tenant "${slug}" already has a workspace named "${name}" (names ignore case)`, { cause: err });
+      throw new ControlError("conflict", `tenant "${slug}" already has a workspace named "${name}" (names ignore case)`, { field: "name", cause: err });
     }
     throw err;
   }
@@ -114,8 +114,8 @@ async function named<T>(slug: string, name: string, write: Promise<T>): Promise<
 
 /** The one row a write returned; none means the slug or the workspace names nothing. */
 function found(tenantId: string | null, rows: Row[] | undefined, slug: string, workspace: string): Row {
-  if (tenantId === null) throw new AdminError(`no tenant with slug "${slug}"`);
+  if (tenantId === null) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   const row = rows?.[0];
-  if (!row) throw new AdminError(`tenant "${slug}" has no workspace "${workspace}" (give its id or name)`);
+  if (!row) throw new ControlError("not_found", `tenant "${slug}" has no workspace "${workspace}" (give its id or name)`, { field: "workspace" });
   return row;
 }

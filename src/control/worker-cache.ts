@@ -1,7 +1,7 @@
-import { invalidateCachedKeys } from "../../src/auth/key-store.ts";
-import { tenantStatePatterns } from "../../src/redis/keys.ts";
-import { AdminError, reasonOf } from "./admin-error.ts";
-import type { AdminDeps } from "./admin-types.ts";
+import { invalidateCachedKeys } from "../auth/key-store.ts";
+import { tenantStatePatterns } from "../redis/keys.ts";
+import { ControlError, reasonOf } from "./errors.ts";
+import type { AdminDeps } from "./types.ts";
 
 /**
  * Makes the Worker's next request with any of these keys read Postgres again, so a change to a key or its tenant
@@ -13,10 +13,11 @@ export async function invalidateWorkerCache(redis: AdminDeps["redis"], keyIds: r
   try {
     await invalidateCachedKeys(redis, keyIds);
   } catch (err) {
-    throw new AdminError(
+    throw new ControlError(
+      "unavailable",
       `the change is saved, but the Worker's key cache could not be invalidated (${reasonOf(err)}); ` +
         "it takes effect when cached lookups expire (API_KEY_CACHE_TTL_SECONDS, 30 s by default)",
-      { cause: err, unreachable: true },
+      { cause: err },
     );
   }
 }
@@ -30,10 +31,11 @@ export async function purgeTenantState(redis: AdminDeps["redis"], tenantId: stri
   try {
     for (const pattern of tenantStatePatterns(tenantId)) await deleteMatching(redis, pattern);
   } catch (err) {
-    throw new AdminError(
+    throw new ControlError(
+      "unavailable",
       `the tenant is deleted, but its sessions and counters could not be removed from Redis (${reasonOf(err)}); ` +
         "they expire on their own",
-      { cause: err, unreachable: true },
+      { cause: err },
     );
   }
 }

@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { FEATURES, isPlan, PLANS } from "../tenancy/tenant.ts";
+import { field, invalid, says } from "./errors.ts";
+import { labelProblem } from "./text.ts";
+
+/** Same rule as the `tenants.slug` check constraint, so a bad slug is an input error rather than a database error. */
+const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+/** Largest value of a Postgres `int` column (`rate_limit_per_minute`). */
+const MAX_INT = 2_147_483_647;
+
+// Issue messages are worded to follow the field's name ("must be ..."): `parseInput` puts the field in front, as
+// each adapter names it.
+const got = (input: unknown): string => `got "${String(input)}"`;
+
+const text = (): z.ZodString => z.string({ error: "must be text" });
+
+const noLabelProblem = (value: string, ctx: z.RefinementCtx): void => {
+  const problem = labelProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+};
+
+/** A key label: no control characters, no API key. */
+const label = text().superRefine(noLabelProblem);
+
+// Emptiness first: a name of only a newline is reported as empty.
+const name = text()
+  .refine((value) => value.trim() !== "", { error: "must not be empty", abort: true })
+  .superRefine(noLabelProblem);
+
+// A string refined rather than an enum, so callers may pass any text (the CLI passes what it was given).
+const plan = z
+  .string({ error: (iss) => `must be one of ${PLANS.join(", ")}, ${got(iss.input)}` })
+  .refine(isPlan, { error: (iss) => `must be one of ${PLANS.join(", ")}, ${got(iss.input)}` });
+
+const rateLimitPerMinute = z
+  .number({ error: (iss) => `must be a positive whole number (1 to ${MAX_INT}), ${got(iss.input)}` })
+  .int()
+  .min(1)
+  .max(MAX_INT);
+
+const feature = z.enum(FEATURES, { error: (iss) => `has an unknown feature "${String(iss.input)}" (known: ${FEATURES.join(", ")})` });
+
+/** Per-tenant feature overrides on top of the plan (the CLI builds them with `parseFeatureChanges`). */
+export const featureChangesInput = z.object({
+  /** Drop every override first, so the plan's features apply. Default false. */
+  reset: z.boolean().optional(),
+  /** Overrides to drop: the feature follows the plan again. Default none. */
+  clear: z.array(feature).optional(),
+  add: z.array(feature),
+  remove: z.array(feature),
+});
+
+/** What `createTenant` takes. Checked in this order; the first problem is the one reported. */
+export const createTenantInput = z.object({
+  slug: text().regex(SLUG, {
+    error: (iss) => `must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit, ${got(iss.input)}`,
+  }),
+  plan,
+  name,
+  /** Label of the first API key. Default "default". */
+  keyName: label.optional(),
+  features: featureChangesInput.optional(),
+  /** Requests per minute. Default: the column default (60). */
+  rateLimitPerMinute: rateLimitPerMinute.optional(),
+  /** Also create the tenant's first workspace ("Default"), so its key is useful at once. Default true. */
+  defaultWorkspace: z.boolean().optional(),
+});
+
+/** What `updateTenant` may change; absent fields stay as they are. */
+export const updateTenantInput = z.object({
+  plan: plan.optional(),
+  name: name.optional(),
+  features: featureChangesInput.optional(),
+  rateLimitPerMinute: rateLimitPerMinute.optional(),
+});
+
+/** What `createKey` takes besides the tenant. */
+export const createKeyInput = z.object({
+  /** The key's label. Default none. */
+  name: label.optional(),
+  /** Lifetime in seconds. Default: the key never expires. */
+  expiresInSeconds: z.number({ error: "must be a number of seconds" }).int().positive({ error: "must be longer than 0" }).optional(),
+});
+
+/** Input of `createTenant`. */
+export type CreateTenantInput = z.input<typeof createTenantInput>;
+/** Input of `updateTenant`. */
+export type UpdateTenantInput = z.input<typeof updateTenantInput>;
+/** Input of `createKey`. */
+export type CreateKeyInput = z.input<typeof createKeyInput>;
+
+/**
+ * `input` checked against `schema`, or an `invalid` error about the first problem (in the schema's field order), its
+ * message led by the field (`slug must be ...`). Unknown fields are ignored.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  // The top-level field, also for a problem deeper inside it (`features.add[0]` is about `features`).
+  const name = issue.path[0];
+  if (typeof name !== "string") throw invalid(undefined, issue.message);
+  throw invalid(name, says`${field(name)} ${issue.message}`);
+}
