@@ -1,5 +1,5 @@
 /**
- * The local cloud's request counters (scripts/cloud/stats.ts), read over HTTP: `GET <statsUrl>` and
+ * The local cloud's request counters (local-cloud/stats.ts), read over HTTP: `GET <statsUrl>` and
  * `POST <statsUrl>/reset`. Kinds: upstash_request (every REST request), upstash_pipeline, upstash_multi_exec,
  * upstash_command (Redis commands, counted inside pipelines too), neon_http_query, neon_http_transaction,
  * neon_http_statement, neon_ws_connection.

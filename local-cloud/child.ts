@@ -25,7 +25,7 @@ const MAIN = join(import.meta.dirname, "main.ts");
 const LOG_LIMIT = 64 * 1024;
 
 /**
- * Starts `scripts/cloud/main.ts` (the program behind `npm run cloud`) as a child process with `--ready-json` and waits
+ * Starts `local-cloud/main.ts` (the program behind `npm run cloud`) as a child process with `--ready-json` and waits
  * for its ready line. Plain Node, outside any bundler's module graph, exactly as developers run it. Used by the test
  * setup and by the benchmark; `args` are the cloud's own options (`--ready-json` is added).
  */

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { startCloud, type Cloud } from "./start.ts";
 import { readDotenv, writeDevVars } from "./dev-vars.ts";
-import { migrate } from "../migrate.ts";
+import { migrate } from "../scripts/migrate.ts";
 import { dropDatabase, flushRedis } from "./fresh.ts";
 
 const HELP = `Usage: npm run cloud -- [options]
