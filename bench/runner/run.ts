@@ -16,7 +16,7 @@ import { measureSessions } from "./sessions.ts";
 import type { BenchReport, ScenarioResult } from "./results.ts";
 import { buildCall, checkAnswer, scenarioLabel, type Scenario, type Target } from "./scenarios.ts";
 import { ROOT } from "./wrangler.ts";
-import { startWranglerDev, type WranglerDev } from "../lib/wrangler-dev.ts";
+import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.ts";
 
 /** Progress messages go here (stderr), the report to stdout. */
 export type Log = (message: string) => void;
@@ -208,7 +208,7 @@ async function probeModern(target: Target, data: BenchData): Promise<BenchReport
 /** Runs the microbenchmark in a fresh Node process, so its module state and heap are its own. */
 function microbenchChild(iterations: number): Promise<MicroReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "scripts/bench/microbench.ts"), "--iterations", String(iterations)], {
+    const child = spawn(process.execPath, [join(ROOT, "bench/runner/microbench.ts"), "--iterations", String(iterations)], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });

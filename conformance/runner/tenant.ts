@@ -1,5 +1,5 @@
 import pg from "pg";
-import { createApiKey } from "../lib/tenant-keys.ts";
+import { createApiKey } from "../../scripts/lib/tenant-keys.ts";
 
 /** Slug of the tenant the conformance suite runs as. */
 export const CONFORMANCE_SLUG = "conformance";

@@ -2,7 +2,7 @@
  * CPU microbenchmark, plain Node: the per-request work of building the MCP server for an enterprise tenant and
  * answering `tools/list` through the same SDK transport the Worker uses, against the naive baseline's build. Run by
  * `npm run bench` as a child process (fresh module state); also runnable alone:
- * `node scripts/bench/microbench.ts [--iterations N]` prints one JSON line.
+ * `node bench/runner/microbench.ts [--iterations N]` prints one JSON line.
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { neon } from "@neondatabase/serverless";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { createMcpHandler } from "@modelcontextprotocol/server";
-import { buildNaiveModernServer, buildNaiveServer } from "../../bench/naive-worker/src/server.ts";
+import { buildNaiveModernServer, buildNaiveServer } from "../naive-worker/src/server.ts";
 import { ROOT } from "./wrangler.ts";
 
 /** One measured variant. */

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { createApiKey } from "../lib/tenant-keys.ts";
+import { createApiKey } from "../../scripts/lib/tenant-keys.ts";
 import type { ScenarioData } from "./scenarios.ts";
 
 /** The bench tenant and what the scenarios need of it. */
