@@ -4,7 +4,7 @@ import { createInterface } from "node:readline";
 import type { ReadyInfo } from "./main.ts";
 
 /** Options of {@link spawnCloud}. */
-export interface SpawnCloudOptions {
+interface SpawnCloudOptions {
   /** How long to wait for the ready line. Default 60 000 ms. */
   timeoutMs?: number;
   /** Where the cloud's log (stderr) goes: this process's stderr, or a buffer read with `log()`. Default "inherit". */

@@ -3,10 +3,10 @@ import { randomBytes } from "node:crypto";
 import type { Cloud } from "./start.ts";
 
 /** The Worker's login role (NOBYPASSRLS, owns nothing); see sql/. */
-export const APP_ROLE = "tenant_mcp_app";
+const APP_ROLE = "tenant_mcp_app";
 
 /** The database URL the Worker uses: the cloud's database, as the Worker's role. */
-export function appDatabaseUrl(adminUrl: string): string {
+function appDatabaseUrl(adminUrl: string): string {
   const url = new URL(adminUrl);
   url.username = APP_ROLE;
   url.password = "";

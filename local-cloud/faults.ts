@@ -4,8 +4,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Stats } from "./stats.ts";
 
 /** The upstreams a fault can hit: the Upstash adapter, and the Neon adapters (HTTP `/sql` and WebSocket `/v1`). */
-export const FAULT_TARGETS = ["redis", "postgres"] as const;
-export type FaultTarget = (typeof FAULT_TARGETS)[number];
+const FAULT_TARGETS = ["redis", "postgres"] as const;
+type FaultTarget = (typeof FAULT_TARGETS)[number];
 
 /**
  * What a fault does to a request:
@@ -14,18 +14,18 @@ export type FaultTarget = (typeof FAULT_TARGETS)[number];
  * - `delay`: the request is served after `delayMs`;
  * - `error`: an HTTP error status with a body full of upstream detail (which must never reach a Worker's client).
  */
-export const FAULT_MODES = ["refuse", "drop", "delay", "error"] as const;
-export type FaultMode = (typeof FAULT_MODES)[number];
+const FAULT_MODES = ["refuse", "drop", "delay", "error"] as const;
+type FaultMode = (typeof FAULT_MODES)[number];
 
 /**
  * When a fault strikes: `request` before the upstream sees the request (nothing runs), `response` after the upstream
  * ran it successfully (a write is committed) and before its answer goes out. The WebSocket path only has `request`
  * (at the upgrade); a `response` rule does not touch it.
  */
-export type FaultPhase = "request" | "response";
+type FaultPhase = "request" | "response";
 
 /** One target's fault. */
-export interface FaultRule {
+interface FaultRule {
   mode: FaultMode;
   /** For `delay`: milliseconds. Default 1000. */
   delayMs: number;
@@ -38,10 +38,10 @@ export interface FaultRule {
 }
 
 /** The text every `error` answer carries, so a test can prove it never reaches a client. */
-export const INJECTED_DETAIL = "INJECTED-UPSTREAM-DETAIL: select secret_hash from api_keys at /srv/upstream.c:42";
+const INJECTED_DETAIL = "INJECTED-UPSTREAM-DETAIL: select secret_hash from api_keys at /srv/upstream.c:42";
 
 /** A request's fault, picked once its body is known. */
-export interface ActiveFault {
+interface ActiveFault {
   /**
    * Applies the fault when `phase` is its phase. Resolves true when the adapter should go on, false when the fault
    * took the connection over (reset, held open, or answered): the adapter must then write nothing.
@@ -56,7 +56,7 @@ export interface FaultHook {
 }
 
 /** A control request the fault endpoint refuses (400). */
-export class FaultSpecError extends Error {
+class FaultSpecError extends Error {
   override name = "FaultSpecError";
 }
 

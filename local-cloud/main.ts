@@ -26,7 +26,7 @@ Counters: GET http://127.0.0.1:<port>/__stats, reset with POST /__stats/reset.
 Faults (tests): POST /__faults {"redis"|"postgres": "refuse"|"drop"|"delay"|"error", "delayMs": N}, DELETE to clear.`;
 
 /** Defaults shared by `npm run cloud` and `npm run dev`. */
-export const CLOUD_DEFAULTS = {
+const CLOUD_DEFAULTS = {
   databaseUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/tenant_mcp",
   redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
   neonPort: 4444,
@@ -76,7 +76,7 @@ export function parseCloudArgs(argv: string[], help: string) {
 }
 
 /** Options parsed by {@link parseCloudArgs}. */
-export type CloudArgs = ReturnType<typeof parseCloudArgs>;
+type CloudArgs = ReturnType<typeof parseCloudArgs>;
 
 /** Starts the cloud, migrates (and seeds) the database, writes .dev.vars. Shared by `cloud` and `dev`. */
 export async function bringUpCloud(args: CloudArgs, log: (m: string) => void): Promise<Cloud> {
@@ -110,7 +110,7 @@ export function describeCloud(cloud: Cloud, log: (m: string) => void): void {
 }
 
 /** What `--ready-json` prints: everything a program that started the cloud needs to reach it. */
-export function readyInfo(cloud: Cloud) {
+function readyInfo(cloud: Cloud) {
   return {
     neonHttpEndpoint: cloud.neonHttpEndpoint,
     neonWsProxy: cloud.neonWsProxy,

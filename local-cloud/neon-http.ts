@@ -9,7 +9,7 @@ import { execute, resetConnection, type Outcome } from "./neon/execute.ts";
 import { createPools } from "./neon/pools.ts";
 
 /** Options of {@link createNeonHttpHandler}. */
-export interface NeonHttpOptions {
+interface NeonHttpOptions {
   backend: PgBackend;
   stats: Pick<Stats, "count">;
   /** Largest request body accepted, in bytes. Default 10 MiB. */

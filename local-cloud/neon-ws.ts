@@ -7,7 +7,7 @@ import type { PgBackend } from "./postgres.ts";
 import type { Stats } from "./stats.ts";
 
 /** Options of {@link attachNeonWsBridge}. */
-export interface NeonWsOptions {
+interface NeonWsOptions {
   backend: PgBackend;
   stats: Pick<Stats, "count">;
   /** Injected faults (tests), applied at the upgrade; none by default. */

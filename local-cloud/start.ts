@@ -11,7 +11,7 @@ import { startRedisBackend, type RedisBackend } from "./redis.ts";
 import { createUpstashHandler } from "./upstash-rest.ts";
 
 /** Options of {@link startCloud}. */
-export interface CloudOptions {
+interface CloudOptions {
   /** Admin (superuser or owner) URL of the database to serve. The database is created if missing. */
   databaseUrl: string;
   /** Redis URL, with an optional db number (`redis://127.0.0.1:6379/15`). */

@@ -8,12 +8,12 @@ import { RedisError, type RedisReply } from "./upstash/resp.ts";
 import { ScriptRegistry, type PreparedCommand } from "./upstash/scripts.ts";
 
 /** The counters this handler feeds (a slice of the local cloud's Stats). */
-export interface UpstashStats {
+interface UpstashStats {
   count(kind: string, n?: number): void;
 }
 
 /** Options of {@link createUpstashHandler}. */
-export interface UpstashHandlerOptions {
+interface UpstashHandlerOptions {
   backend: RedisBackend;
   /** The REST token clients must send as `Authorization: Bearer <token>`. */
   token: string;

@@ -40,7 +40,7 @@ export async function measureBundle(config: string, workDir: string): Promise<Bu
 }
 
 /** The V8 `.cpuprofile` shape, as far as start-up timing needs it. */
-export interface CpuProfile {
+interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string } }[];
   startTime: number;
   endTime: number;

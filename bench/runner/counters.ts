@@ -27,7 +27,7 @@ export function perRequest(counters: Record<string, number>, requests: number): 
 }
 
 /** The round trips that matter, per MCP request: HTTP requests to Redis and to Neon, and what they carried. */
-export interface UpstreamSummary {
+interface UpstreamSummary {
   redisHttp: number;
   redisCommands: number;
   neonHttp: number;

@@ -16,7 +16,7 @@ import { buildNaiveModernServer, buildNaiveServer } from "../naive-worker/src/se
 import { ROOT } from "./wrangler.ts";
 
 /** One measured variant. */
-export interface MicroResult {
+interface MicroResult {
   lane: "legacy" | "modern";
   impl: "ours" | "naive";
   /** Median over rounds of process CPU time (user + system) per operation, in microseconds. */
@@ -55,7 +55,7 @@ const MODERN_LIST = { ...LIST, params: { _meta: MODERN_META } };
  * Measures every variant `iterations` times (after as many warm-up operations, capped at 500), in {@link ROUNDS}
  * alternating rounds, and reports the median round.
  */
-export async function runMicrobench(iterations: number): Promise<MicroReport> {
+async function runMicrobench(iterations: number): Promise<MicroReport> {
   const notes: string[] = [];
   const variants = await loadVariants(notes);
   const results: MicroResult[] = [];

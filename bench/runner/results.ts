@@ -5,7 +5,7 @@ import type { Scenario } from "./scenarios.ts";
 import type { SessionBytes } from "./sessions.ts";
 
 /** The median latency of a sequential run with the cloud delaying every upstream request by `latencyMs`. */
-export interface DepthSample {
+interface DepthSample {
   latencyMs: number;
   p50: number;
   errors: number;

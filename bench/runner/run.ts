@@ -19,7 +19,7 @@ import { ROOT } from "./wrangler.ts";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.ts";
 
 /** Progress messages go here (stderr), the report to stdout. */
-export type Log = (message: string) => void;
+type Log = (message: string) => void;
 
 const NAIVE_CONFIG = "bench/naive-worker/wrangler.toml";
 

@@ -34,8 +34,8 @@ export interface ScenarioData {
 }
 
 /** The revision the legacy lane negotiates, and the modern lane's. */
-export const LEGACY_VERSION = "2025-11-25";
-export const MODERN_VERSION = "2026-07-28";
+const LEGACY_VERSION = "2025-11-25";
+const MODERN_VERSION = "2026-07-28";
 
 const CLIENT_INFO = { name: "tenant-mcp-bench", version: "1.0.0" };
 const MODERN_META = {

@@ -2,7 +2,7 @@ import { summarize } from "./counters.ts";
 import { depthAt, type BenchReport, type ScenarioResult } from "./results.ts";
 
 /** One of the targets, judged from a run. */
-export interface TargetCheck {
+interface TargetCheck {
   target: string;
   /** undefined: not measured in this run. */
   met: boolean | undefined;

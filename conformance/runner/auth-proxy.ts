@@ -3,7 +3,7 @@ import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** Options of {@link startAuthProxy}. */
-export interface AuthProxyOptions {
+interface AuthProxyOptions {
   /** Where requests go: an origin such as `http://127.0.0.1:8790`; request paths pass unchanged. */
   upstream: string;
   /** Value of the `Authorization` header added to every request that has none, e.g. `Bearer tmcp_...`. */

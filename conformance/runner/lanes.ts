@@ -15,7 +15,7 @@ export interface SuiteRun {
 }
 
 /** A protocol lane of `/mcp` and the runs that test it. */
-export interface Lane {
+interface Lane {
   name: LaneName;
   description: string;
   runs: SuiteRun[];

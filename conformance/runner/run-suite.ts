@@ -7,7 +7,7 @@ const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = fileURLToPath(new URL("../../node_modules/@modelcontextprotocol/conformance/dist/index.js", import.meta.url));
 
 /** Options of {@link runSuite}. */
-export interface RunSuiteOptions {
+interface RunSuiteOptions {
   /** The MCP endpoint to test. */
   url: string;
   /** Only this scenario (still judged against the run's baseline). */

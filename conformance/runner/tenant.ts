@@ -2,7 +2,7 @@ import pg from "pg";
 import { createApiKey } from "../../scripts/lib/tenant-keys.ts";
 
 /** Slug of the tenant the conformance suite runs as. */
-export const CONFORMANCE_SLUG = "conformance";
+const CONFORMANCE_SLUG = "conformance";
 const KEY_NAME = "conformance run";
 
 /**

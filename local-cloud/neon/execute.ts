@@ -43,7 +43,7 @@ export async function execute(
 }
 
 /** The transaction's opening statement, spelled as Neon's proxy (tokio-postgres) spells it. */
-export function startTransaction(opts: Pick<RequestOptions, "isolationLevel" | "readOnly" | "deferrable">): string {
+function startTransaction(opts: Pick<RequestOptions, "isolationLevel" | "readOnly" | "deferrable">): string {
   const modes: string[] = [];
   if (opts.isolationLevel) modes.push(`ISOLATION LEVEL ${opts.isolationLevel}`);
   if (opts.readOnly) modes.push("READ ONLY");

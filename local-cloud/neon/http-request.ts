@@ -123,7 +123,7 @@ function queryData(value: unknown): QueryData {
  * JSON parameter to Postgres text, as Neon's proxy converts them: strings pass unchanged, null is NULL, booleans,
  * numbers and objects become their JSON text, arrays become Postgres array literals.
  */
-export function paramText(value: unknown): string | null {
+function paramText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === "string") return value;
   if (Array.isArray(value)) return arrayLiteral(value);

@@ -2,7 +2,7 @@ import pg from "pg";
 import type { ConnTarget } from "./http-request.ts";
 
 /** Options of {@link createPools}. */
-export interface PoolsOptions {
+interface PoolsOptions {
   host: string;
   port: number;
   /** Connections per (user, database, password). Default 10. */
@@ -12,7 +12,7 @@ export interface PoolsOptions {
 }
 
 /** Connection pools of the HTTP adapter, one per login, like Neon's proxy pools per (user, database). */
-export interface Pools {
+interface Pools {
   /** Checks out a connection for `target`; the caller must `release()` it (with `true` to destroy it). */
   connect(target: ConnTarget): Promise<pg.PoolClient>;
   /** Closes every pool. */

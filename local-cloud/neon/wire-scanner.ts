@@ -14,10 +14,10 @@ const CANCEL_REQUEST = 80877102;
 export type MessageKind = string;
 
 /** Reports each message's end; `first` is the first byte of its body (ReadyForQuery's transaction status). */
-export type OnMessage = (kind: MessageKind, first: number | undefined) => void;
+type OnMessage = (kind: MessageKind, first: number | undefined) => void;
 
 /** A scanner over one direction of a connection; see {@link wireScanner}. */
-export interface WireScanner {
+interface WireScanner {
   /** Feeds the next bytes, calling `onMessage` at the end of each message they complete. */
   push(chunk: Buffer): void;
   /** True while the bytes fed so far end inside a message (or its header). */

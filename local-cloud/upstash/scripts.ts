@@ -19,7 +19,7 @@ export function sha1(text: string): string {
  * store, whose Lua has no shebang syntax) the line becomes a comment. Either way the line count stays, so line
  * numbers in Lua errors still match the client's script.
  */
-export function rewriteScript(script: string, shebangs: boolean): string {
+function rewriteScript(script: string, shebangs: boolean): string {
   if (!script.startsWith("#!")) return script;
   const newline = script.indexOf("\n");
   const firstLine = newline === -1 ? script : script.slice(0, newline);
