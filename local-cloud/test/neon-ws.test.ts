@@ -1,7 +1,7 @@
 import { Client, neon, neonConfig, Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { bind, errorText, execute, firstColumns, flush, parse, query, sync, WireConnection } from "../support/pg-wire.ts";
-import { cloudLacks } from "../support/servers.ts";
+import { bind, errorText, execute, firstColumns, flush, parse, query, sync, WireConnection } from "../../test/support/pg-wire.ts";
+import { cloudLacks } from "../../test/support/servers.ts";
 
 // The local cloud's WebSocket bridge, driven through the driver's Pool and Client from inside workerd.
 // In a Worker a Pool or Client cannot outlive one request, so every test creates and ends its own.
