@@ -25,7 +25,8 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
-          include: ["test/worker/**/*.test.ts"],
+          // The local cloud's own tests (local-cloud/test/) drive its endpoints with the real drivers, from workerd.
+          include: ["test/worker/**/*.test.ts", "local-cloud/test/**/*.test.ts"],
         },
       },
       {

@@ -3,9 +3,9 @@
  * baseline Worker in the same run, plus a CPU microbenchmark and the bundle size. See `--help` and BENCHMARKS.md.
  */
 import { writeFile } from "node:fs/promises";
-import { HELP, parseBenchArgs, UsageError, type BenchOptions } from "./bench/options.ts";
-import { formatReport } from "./bench/report.ts";
-import { runBench } from "./bench/run.ts";
+import { HELP, parseBenchArgs, UsageError, type BenchOptions } from "../bench/runner/options.ts";
+import { formatReport } from "../bench/runner/report.ts";
+import { runBench } from "../bench/runner/run.ts";
 
 const started = performance.now();
 const log = (m: string): void => void process.stderr.write(`[bench +${((performance.now() - started) / 1000).toFixed(1)}s] ${m}\n`);

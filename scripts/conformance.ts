@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startLocalStack, type LocalStack } from "./lib/local-stack.ts";
 import { freePort } from "./lib/wrangler-dev.ts";
-import { startAuthProxy, type AuthProxy } from "./conformance/auth-proxy.ts";
-import { DEFAULT_LANES, LANE_NAMES, LANES, type LaneName } from "./conformance/lanes.ts";
-import { runSuite } from "./conformance/run-suite.ts";
-import { prepareConformanceTenant } from "./conformance/tenant.ts";
+import { startAuthProxy, type AuthProxy } from "../conformance/runner/auth-proxy.ts";
+import { DEFAULT_LANES, LANE_NAMES, LANES, type LaneName } from "../conformance/runner/lanes.ts";
+import { runSuite } from "../conformance/runner/run-suite.ts";
+import { prepareConformanceTenant } from "../conformance/runner/tenant.ts";
 
 const HELP = `Usage: npm run conformance -- [options]
 

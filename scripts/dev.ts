@@ -5,8 +5,8 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import pg from "pg";
-import { bringUpCloud, closeOnSignal, describeCloud, parseCloudArgs } from "./cloud/main.ts";
-import { readDotenv } from "./cloud/dev-vars.ts";
+import { bringUpCloud, closeOnSignal, describeCloud, parseCloudArgs } from "../local-cloud/main.ts";
+import { readDotenv } from "../local-cloud/dev-vars.ts";
 import { createApiKey } from "./lib/tenant-keys.ts";
 import { startWranglerDev, type WranglerDev } from "./lib/wrangler-dev.ts";
 import { parseApiKey, verifySecret } from "../src/auth/api-key.ts";

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { spawnCloud } from "../scripts/cloud/child.ts";
+import { spawnCloud } from "../local-cloud/child.ts";
 import type { CloudContext } from "./cloud-context.ts";
 
 /** Admin URL of the worker project's test database (dropped and re-created at every run). */
@@ -19,7 +19,7 @@ export default function setup(project: TestProject): Promise<() => Promise<void>
 }
 
 /**
- * Starts the local cloud (`scripts/cloud/main.ts`, the same program as `npm run cloud`) over a fresh, migrated test
+ * Starts the local cloud (`local-cloud/main.ts`, the same program as `npm run cloud`) over a fresh, migrated test
  * database and an emptied Redis db, then provides its endpoints to the project's tests inside workerd as
  * `inject("cloud")`. It runs as a child process: plain Node, outside Vite's module graph, exactly as developers run
  * it. Resolves to the teardown that stops it.

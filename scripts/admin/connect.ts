@@ -1,6 +1,6 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis";
-import { readDotenv } from "../cloud/dev-vars.ts";
+import { readDotenv } from "../../local-cloud/dev-vars.ts";
 import { AdminError } from "./admin-error.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 

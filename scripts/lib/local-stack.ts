@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bringUpCloud, parseCloudArgs } from "../cloud/main.ts";
-import { readDotenv } from "../cloud/dev-vars.ts";
-import { dropDatabase } from "../cloud/fresh.ts";
-import type { Cloud } from "../cloud/start.ts";
+import { bringUpCloud, parseCloudArgs } from "../../local-cloud/main.ts";
+import { readDotenv } from "../../local-cloud/dev-vars.ts";
+import { dropDatabase } from "../../local-cloud/fresh.ts";
+import type { Cloud } from "../../local-cloud/start.ts";
 import { startWranglerDev } from "./wrangler-dev.ts";
 
 /** Options of {@link startLocalStack}. */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
-import { readDotenv } from "../cloud/dev-vars.ts";
+import { readDotenv } from "../../local-cloud/dev-vars.ts";
 
 const WRANGLER_BIN = fileURLToPath(new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));

@@ -95,6 +95,7 @@ async function probe(
     log(`healthz: ${name} unavailable`, err);
     return "unavailable";
   } finally {
-    clearTimeout(timer);
+    // Workers' clearTimeout takes a number or null, not undefined (Node's accepts it); the timer is set by now anyway.
+    if (timer !== undefined) clearTimeout(timer);
   }
 }

@@ -1,6 +1,6 @@
 // Postgres (Neon) down, failing or never answering: a tool call returns isError with a short safe message, a key
 // lookup that misses the cache answers 503, and a create_document cut off mid-flight is fully written or absent,
-// never partial. Faults are injected by the local cloud (scripts/cloud/faults.ts).
+// never partial. Faults are injected by the local cloud (local-cloud/faults.ts).
 import { Client as PgClient, neonConfig } from "@neondatabase/serverless";
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";

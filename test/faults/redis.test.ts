@@ -1,6 +1,6 @@
 // Redis (Upstash) down, failing or slow: auth and sessions answer 503 + Retry-After (never 404 or 500), the rate
 // limiter follows RATE_LIMIT_ON_ERROR (default "open"), every answer comes within a bounded time, and the Worker
-// recovers by itself once Redis is back. Faults are injected by the local cloud (scripts/cloud/faults.ts).
+// recovers by itself once Redis is back. Faults are injected by the local cloud (local-cloud/faults.ts).
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTenant, initializeMessage, MCP_URL, openSession, post, type TestTenant } from "../worker/support/fixtures.ts";

@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startupTimes } from "../../scripts/bench/bundle.ts";
-import { summarize } from "../../scripts/bench/counters.ts";
-import { percentile } from "../../scripts/bench/load.ts";
-import { parseBenchArgs, UsageError } from "../../scripts/bench/options.ts";
-import { depthAt, type BenchReport } from "../../scripts/bench/results.ts";
+import { startupTimes } from "../../bench/runner/bundle.ts";
+import { summarize } from "../../bench/runner/counters.ts";
+import { percentile } from "../../bench/runner/load.ts";
+import { parseBenchArgs, UsageError } from "../../bench/runner/options.ts";
+import { depthAt, type BenchReport } from "../../bench/runner/results.ts";
 import { requireServers } from "../support/servers.ts";
 
 // A database and Redis db of its own: the worker projects' names plus "_bench" (the bench drops its database at

@@ -1,5 +1,5 @@
 /**
- * Driving the local cloud's injected faults (scripts/cloud/faults.ts) from tests inside workerd. A fault hits every
+ * Driving the local cloud's injected faults (local-cloud/faults.ts) from tests inside workerd. A fault hits every
  * client of the cloud, the test fixtures' own Redis and Postgres clients included: clear it before checking state.
  */
 import { afterEach } from "vitest";

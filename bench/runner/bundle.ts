@@ -1,0 +1,70 @@
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { wranglerOnce } from "./wrangler.ts";
+
+/** Size of the uploaded bundle and start-up cost of one Worker. */
+export interface BundleResult {
+  /** Bytes of every module `wrangler deploy --dry-run` would upload. */
+  bytes: number;
+  /** The same, gzip-compressed file by file (what the platform's size limit counts). */
+  gzipBytes: number;
+  /** CPU time of the start-up phase (module evaluation) from `wrangler check startup`'s profile, in ms. */
+  startupActiveMs: number;
+  /** Length of the profiled start-up window, in ms (includes idle time). */
+  startupWindowMs: number;
+}
+
+const TIMEOUT_MS = 120_000;
+
+/**
+ * Builds a Worker as `wrangler deploy --dry-run --outdir` would upload it and measures it, then profiles its start-up
+ * with `wrangler check startup` (workerd, locally: a different CPU than Cloudflare's, so compare, do not quote).
+ */
+export async function measureBundle(config: string, workDir: string): Promise<BundleResult> {
+  const outdir = join(workDir, "dist");
+  await mkdir(outdir, { recursive: true });
+  await wranglerOnce(["deploy", "--dry-run", "--config", config, "--outdir", outdir], TIMEOUT_MS);
+  let bytes = 0;
+  let gzipBytes = 0;
+  for (const file of await listFiles(outdir)) {
+    if (file.endsWith(".map") || file.endsWith(".json")) continue;
+    const content = await readFile(file);
+    bytes += content.length;
+    gzipBytes += gzipSync(content).length;
+  }
+  const profilePath = join(workDir, "startup.cpuprofile");
+  await wranglerOnce(["check", "startup", "--config", config, "--outfile", profilePath], TIMEOUT_MS);
+  const profile = JSON.parse(await readFile(profilePath, "utf8")) as CpuProfile;
+  return { bytes, gzipBytes, ...startupTimes(profile) };
+}
+
+/** The V8 `.cpuprofile` shape, as far as start-up timing needs it. */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string } }[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** Active (non-idle) sampled time and window length of a CPU profile, in ms. */
+export function startupTimes(profile: CpuProfile): { startupActiveMs: number; startupWindowMs: number } {
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  let activeUs = 0;
+  // timeDeltas[i] is the time before sample i; attribute it to the node sampled at i.
+  for (let i = 0; i < samples.length; i++) if (!idle.has(samples[i] as number)) activeUs += deltas[i] ?? 0;
+  return { startupActiveMs: activeUs / 1000, startupWindowMs: (profile.endTime - profile.startTime) / 1000 };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir)) {
+    const path = join(dir, entry);
+    if ((await stat(path)).isDirectory()) out.push(...(await listFiles(path)));
+    else out.push(path);
+  }
+  return out;
+}

@@ -1,0 +1,224 @@
+/**
+ * CPU microbenchmark, plain Node: the per-request work of building the MCP server for an enterprise tenant and
+ * answering `tools/list` through the same SDK transport the Worker uses, against the naive baseline's build. Run by
+ * `npm run bench` as a child process (fresh module state); also runnable alone:
+ * `node bench/runner/microbench.ts [--iterations N]` prints one JSON line.
+ */
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { neon } from "@neondatabase/serverless";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { createMcpHandler } from "@modelcontextprotocol/server";
+import { buildNaiveModernServer, buildNaiveServer } from "../naive-worker/src/server.ts";
+import { ROOT } from "./wrangler.ts";
+
+/** One measured variant. */
+interface MicroResult {
+  lane: "legacy" | "modern";
+  impl: "ours" | "naive";
+  /** Median over rounds of process CPU time (user + system) per operation, in microseconds. */
+  cpuUs: number;
+  /** Median over rounds of wall time per operation, in microseconds. */
+  wallUs: number;
+  /** Tools in the `tools/list` answer (all ten enterprise tools on both sides). */
+  tools: number;
+}
+
+/** What {@link runMicrobench} returns. */
+export interface MicroReport {
+  iterations: number;
+  results: MicroResult[];
+  /** Why a variant is missing, and how modules were loaded. */
+  notes: string[];
+}
+
+interface Variant {
+  lane: MicroResult["lane"];
+  impl: MicroResult["impl"];
+  /** One request's work; resolves with the response body. */
+  op(): Promise<string>;
+}
+
+const ROUNDS = 5;
+const LIST = { jsonrpc: "2.0", id: 1, method: "tools/list" } as const;
+const MODERN_META = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientInfo": { name: "bench", version: "1" },
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+const MODERN_LIST = { ...LIST, params: { _meta: MODERN_META } };
+
+/**
+ * Measures every variant `iterations` times (after as many warm-up operations, capped at 500), in {@link ROUNDS}
+ * alternating rounds, and reports the median round.
+ */
+async function runMicrobench(iterations: number): Promise<MicroReport> {
+  const notes: string[] = [];
+  const variants = await loadVariants(notes);
+  const results: MicroResult[] = [];
+  const samples = new Map<Variant, { cpu: number[]; wall: number[] }>(variants.map((v) => [v, { cpu: [], wall: [] }]));
+  const tools = new Map<Variant, number>();
+  for (const v of variants) {
+    tools.set(v, countTools(await v.op()));
+    for (let i = 0; i < Math.min(iterations, 500); i++) await v.op();
+  }
+  const perRound = Math.max(1, Math.ceil(iterations / ROUNDS));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate the order, so drift on a shared machine does not always favour the same variant.
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    for (const v of order) {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < perRound; i++) await v.op();
+      const wall = (performance.now() - t0) * 1000;
+      const cpu = process.cpuUsage(cpu0);
+      samples.get(v)!.cpu.push((cpu.user + cpu.system) / perRound);
+      samples.get(v)!.wall.push(wall / perRound);
+    }
+  }
+  for (const v of variants) {
+    const s = samples.get(v)!;
+    results.push({ lane: v.lane, impl: v.impl, cpuUs: median(s.cpu), wallUs: median(s.wall), tools: tools.get(v) ?? 0 });
+  }
+  return { iterations: perRound * ROUNDS, results, notes };
+}
+
+/** Our builders come from src/ (imported directly, or bundled by esbuild when Node cannot import them). */
+async function loadVariants(notes: string[]): Promise<Variant[]> {
+  const legacy = await loadSource<{ buildLegacyServer(tenant: unknown, rc: unknown): LegacyServer }>("src/mcp/legacy-server.ts", notes);
+  const modern = existsSync(join(ROOT, "src/mcp/modern-server.ts"))
+    ? await loadSource<{ buildModernServer(tenant: unknown, rc: unknown): ModernServer }>("src/mcp/modern-server.ts", notes)
+    : undefined;
+  if (!modern) notes.push("src/mcp/modern-server.ts is absent: no modern-lane variant");
+  const { createRequestContext } = await loadSource<{ createRequestContext(req: Request, env: unknown, ctx: unknown): unknown }>("src/context.ts", notes);
+  const { effectiveFeatures } = await loadSource<{ effectiveFeatures(plan: string, add: string[], remove: string[]): unknown }>(
+    "src/tenancy/tenant.ts",
+    notes,
+  );
+
+  // What the Worker has once auth is done: an enterprise tenant and the request's context. No I/O happens here:
+  // tools/list touches neither the database nor Redis, and the clients are lazy.
+  const tenant = {
+    id: "00000000-0000-4000-8000-000000000001",
+    slug: "bench",
+    name: "Bench",
+    plan: "enterprise",
+    features: effectiveFeatures("enterprise", [], []),
+    rateLimitPerMinute: 1_000_000,
+    status: "active",
+    config: {},
+  };
+  const rc = createRequestContext(new Request("http://bench/mcp"), BENCH_ENV, { waitUntil: () => {} });
+  const sql = neon("postgres://bench@127.0.0.1:9/bench");
+
+  const variants: Variant[] = [
+    {
+      lane: "legacy",
+      impl: "ours",
+      // As src/mcp/legacy-lane.ts does for a request on a live session.
+      op: () => serveLegacy(legacy.buildLegacyServer(tenant, rc), "bench-session"),
+    },
+    { lane: "legacy", impl: "naive", op: () => serveLegacy(buildNaiveServer(sql) as unknown as LegacyServer, undefined) },
+  ];
+  if (modern) {
+    variants.push({
+      lane: "modern",
+      impl: "ours",
+      // As src/mcp/modern-lane.ts does.
+      op: () => serveModern(() => modern.buildModernServer(tenant, rc)),
+    });
+  }
+  variants.push({ lane: "modern", impl: "naive", op: () => serveModern(() => buildNaiveModernServer(sql)) });
+  return variants;
+}
+
+type LegacyServer = { connect(t: WebStandardStreamableHTTPServerTransport): Promise<void> };
+type ModernFactory = Parameters<typeof createMcpHandler>[0];
+type ModernServer = ReturnType<ModernFactory>;
+
+async function serveLegacy(server: LegacyServer, sessionId: string | undefined): Promise<string> {
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  if (sessionId) transport.sessionId = sessionId;
+  await server.connect(transport);
+  const res = await transport.handleRequest(listRequest(LIST, { "mcp-protocol-version": "2025-11-25" }), { parsedBody: LIST });
+  return res.text();
+}
+
+async function serveModern(factory: ModernFactory): Promise<string> {
+  const handler = createMcpHandler(factory, { legacy: "reject" });
+  const res = await handler.fetch(listRequest(MODERN_LIST, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" }), {
+    parsedBody: MODERN_LIST,
+  });
+  return res.text();
+}
+
+function listRequest(body: unknown, headers: Record<string, string>): Request {
+  return new Request("http://bench/mcp", {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+function countTools(text: string): number {
+  const payload = text.startsWith("{") ? text : (text.split("\n").find((l) => l.startsWith("data:"))?.slice(5) ?? "{}");
+  const message = JSON.parse(payload) as { result?: { tools?: unknown[] }; error?: unknown };
+  if (!message.result?.tools) throw new Error(`tools/list failed in the microbenchmark: ${payload.slice(0, 300)}`);
+  return message.result.tools.length;
+}
+
+/**
+ * Loads a module of src/ in Node. If Node cannot (TypeScript that type stripping cannot handle, such as an enum, or
+ * an import Node cannot resolve), bundles it with esbuild first (it comes with wrangler). Packages stay external, so
+ * a `cloudflare:` module import still fails here: such code would need a shim.
+ */
+async function loadSource<T>(relative: string, notes: string[]): Promise<T> {
+  const file = join(ROOT, relative);
+  try {
+    return (await import(pathToFileURL(file).href)) as T;
+  } catch (err) {
+    notes.push(`${relative}: Node could not import it (${(err as Error).message.split("\n")[0]}); bundled with esbuild`);
+  }
+  // Inside node_modules/.cache so the bundle's bare imports still resolve to the project's packages.
+  const outdir = join(ROOT, "node_modules", ".cache", "tenant-mcp-bench");
+  await mkdir(outdir, { recursive: true });
+  const outfile = join(outdir, `${relative.replace(/[/.]/g, "_")}.mjs`);
+  const esbuild = (await import("esbuild" as string)) as { build(o: Record<string, unknown>): Promise<unknown> };
+  await esbuild.build({ entryPoints: [file], bundle: true, platform: "node", format: "esm", packages: "external", outfile, logLevel: "error" });
+  return (await import(pathToFileURL(outfile).href)) as T;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** The Worker's variables as wrangler.toml sets them, with harmless endpoints (nothing is contacted). */
+const BENCH_ENV = {
+  ALLOWED_ORIGINS: "",
+  MAX_BODY_BYTES: "1048576",
+  SESSION_TTL_SECONDS: "3600",
+  RATE_LIMIT_ON_ERROR: "open",
+  RATE_LIMIT_TIMEOUT_MS: "300",
+  API_KEY_CACHE_TTL_SECONDS: "30",
+  DATABASE_URL: "postgres://bench@127.0.0.1:9/bench",
+  UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9",
+  UPSTASH_REDIS_REST_TOKEN: "bench",
+  API_KEY_PEPPER: "bench-pepper",
+  LOCAL_NEON_HTTP_ENDPOINT: "",
+  LOCAL_NEON_WS_PROXY: "",
+};
+
+if (import.meta.main) {
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { iterations: { type: "string", default: "3000" } } });
+  const iterations = Number(values.iterations);
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    process.stderr.write("error: --iterations must be a positive integer\n");
+    process.exit(2);
+  }
+  process.stdout.write(`${JSON.stringify(await runMicrobench(iterations))}\n`);
+}

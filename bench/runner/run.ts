@@ -1,0 +1,233 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnCloud, type CloudProcess } from "../../local-cloud/child.ts";
+import { readDotenv } from "../../local-cloud/dev-vars.ts";
+import { dropDatabase } from "../../local-cloud/fresh.ts";
+import { measureBundle } from "./bundle.ts";
+import { seedBenchData, type BenchData } from "./data.ts";
+import { percentile, runScenario, type LoadOptions } from "./load.ts";
+import type { MicroReport } from "./microbench.ts";
+import type { BenchOptions } from "./options.ts";
+import { benchPorts, type BenchPorts } from "./ports.ts";
+import { machine, postgresVersion, redisVersion } from "./machine.ts";
+import { measureSessions } from "./sessions.ts";
+import type { BenchReport, ScenarioResult } from "./results.ts";
+import { buildCall, checkAnswer, scenarioLabel, type Scenario, type Target } from "./scenarios.ts";
+import { ROOT } from "./wrangler.ts";
+import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.ts";
+
+/** Progress messages go here (stderr), the report to stdout. */
+type Log = (message: string) => void;
+
+const NAIVE_CONFIG = "bench/naive-worker/wrangler.toml";
+
+/**
+ * One whole benchmark run: bundle and start-up, the CPU microbenchmark (both while nothing else runs), then the local
+ * cloud, both Workers under wrangler dev, the throughput runs, and the depth runs with the cloud restarted per delay.
+ * Everything started is stopped before it returns, also on failure.
+ */
+export async function runBench(o: BenchOptions, command: string, log: Log, signal?: AbortSignal): Promise<BenchReport> {
+  const work = await mkdtemp(join(tmpdir(), "tmcp-bench-"));
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const report: BenchReport = {
+      startedAt: new Date().toISOString(),
+      command,
+      machine: await machine(),
+      settings: {
+        concurrency: o.concurrency,
+        requests: o.requests,
+        warmup: o.warmup,
+        latencies: o.latencies,
+        depthRequests: o.depthRequests,
+        depthConcurrency: o.depthConcurrency,
+        depthRounds: o.depthRounds,
+        documents: o.documents,
+      },
+      modern: { available: false, detail: "not probed" },
+      scenarios: [],
+    };
+
+    if (o.bundle) {
+      log("measuring bundle size and start-up (wrangler deploy --dry-run, wrangler check startup)");
+      const ours = await measureBundle("wrangler.toml", join(work, "bundle-ours"));
+      const naive = o.baseline ? await measureBundle(NAIVE_CONFIG, join(work, "bundle-naive")) : undefined;
+      report.bundle = { ours, ...(naive ? { naive } : {}) };
+    }
+    signal?.throwIfAborted();
+    if (o.microIterations > 0) {
+      log(`CPU microbenchmark (${o.microIterations} operations per variant)`);
+      report.micro = await microbenchChild(o.microIterations);
+    }
+
+    signal?.throwIfAborted();
+    const ports = await benchPorts(o.basePort);
+    const devVars = join(work, "worker.env");
+    log(`local cloud over ${redact(o.databaseUrl)} (dropped and re-created) and ${o.redisUrl}`);
+    await dropDatabase(o.databaseUrl);
+    let cloud = await startBenchCloud(o, ports, devVars, 0, true);
+    stops.push(() => cloud.stop());
+    report.machine.postgres = await postgresVersion(cloud.ready.adminDatabaseUrl);
+    report.machine.redis = await redisVersion(cloud.ready.upstashUrl, cloud.ready.upstashToken);
+
+    const pepper = (await readDotenv(devVars)).API_KEY_PEPPER ?? "";
+    const data = await seedBenchData(cloud.ready.adminDatabaseUrl, pepper, o.documents);
+    log(`seeded tenant ${data.tenantId} with ${data.documentIds.length} documents`);
+
+    const naiveEnv = join(work, "naive.env");
+    await writeFile(
+      naiveEnv,
+      `DATABASE_URL=${JSON.stringify(cloud.ready.adminDatabaseUrl)}\nLOCAL_NEON_HTTP_ENDPOINT=${JSON.stringify(cloud.ready.neonHttpEndpoint)}\n`,
+      { mode: 0o600 },
+    );
+    log("starting the Worker" + (o.baseline ? " and the naive Worker" : "") + " with wrangler dev");
+    const quiet = (): void => {};
+    const workers = await Promise.allSettled([
+      startWranglerDev({ port: ports.worker, envFiles: [devVars], log: quiet }),
+      o.baseline ? startWranglerDev({ port: ports.naive, config: NAIVE_CONFIG, envFiles: [naiveEnv], log: quiet }) : Promise.resolve(undefined),
+    ]);
+    for (const w of workers) if (w.status === "fulfilled" && w.value) stops.push(w.value.stop);
+    for (const w of workers) if (w.status === "rejected") throw w.reason;
+    const ours = (workers[0] as PromiseFulfilledResult<WranglerDev>).value;
+    const naive = (workers[1] as PromiseFulfilledResult<WranglerDev | undefined>).value;
+    const targets: Target[] = [
+      { id: "ours", url: `${ours.url}/mcp`, apiKey: data.apiKey },
+      ...(naive ? [{ id: "naive", url: `${naive.url}/mcp` }] : []),
+    ];
+
+    report.modern = await probeModern(targets[0]!, data);
+    log(`modern lane: ${report.modern.available ? "served" : "not served"} (${report.modern.detail})`);
+    const scenarios = o.lanes
+      .filter((lane) => lane === "legacy" || report.modern.available)
+      .flatMap((lane) => o.scenarios.map((name): Scenario => ({ lane, name })));
+
+    const load: LoadOptions = { concurrency: o.concurrency, requests: o.requests, durationMs: o.durationMs, warmup: o.warmup, signal };
+    for (const scenario of scenarios) {
+      const result: Partial<ScenarioResult> & { scenario: Scenario } = { scenario, label: scenarioLabel(scenario) };
+      for (const target of targets) {
+        log(`${result.label}: ${target.id}, ${o.concurrency} clients`);
+        const measured = await runScenario(scenario, target, data, load, cloud.ready.statsUrl);
+        result[target.id as "ours" | "naive"] = { load: measured, depth: [] };
+      }
+      report.scenarios.push(result as ScenarioResult);
+    }
+    // After the throughput runs: the initialize scenario has opened more sessions than the per-tenant cap.
+    report.sessions = await measureSessions(cloud.ready.upstashUrl, cloud.ready.upstashToken, data.tenantId);
+    if (report.sessions) log(`sessions: ${report.sessions.sessions} stored, ${report.sessions.valueBytes} bytes per record, ${report.sessions.memoryBytes} bytes of Redis memory per session`);
+
+    if (o.latencies.length > 1) {
+      const depthLoad: LoadOptions = {
+        concurrency: o.depthConcurrency,
+        requests: Math.max(1, Math.ceil(o.depthRequests / o.depthRounds)),
+        durationMs: o.durationMs,
+        warmup: Math.min(o.warmup, 10),
+        signal,
+        keepSamples: true,
+      };
+      // Rounds in ABBA order (0, 20, 20, 0, ...): the machine's load drifts, and alternating cancels a steady drift
+      // instead of charging it all to one delay. One cloud restart per change of delay.
+      const pooled = new Map<string, { samples: number[]; errors: number }>();
+      for (let round = 0; round < o.depthRounds; round++) {
+        for (const latencyMs of round % 2 === 0 ? o.latencies : [...o.latencies].reverse()) {
+          signal?.throwIfAborted();
+          if (latencyMs !== cloud.latencyMs) {
+            log(`restarting the local cloud with ${latencyMs} ms per upstream request`);
+            await cloud.stop();
+            cloud = await startBenchCloud(o, ports, devVars, latencyMs, false);
+          }
+          for (const [i, sc] of report.scenarios.entries()) {
+            for (const target of targets) {
+              log(`${sc.label}: ${target.id}, sequential, +${latencyMs} ms per upstream request (round ${round + 1}/${o.depthRounds})`);
+              const measured = await runScenario(sc.scenario, target, data, depthLoad, cloud.ready.statsUrl);
+              const key = `${i} ${target.id} ${latencyMs}`;
+              const pool = pooled.get(key) ?? { samples: [], errors: 0 };
+              pool.samples.push(...(measured.samples ?? []));
+              pool.errors += measured.errors;
+              pooled.set(key, pool);
+            }
+          }
+        }
+      }
+      for (const [i, sc] of report.scenarios.entries()) {
+        for (const target of targets) {
+          for (const latencyMs of o.latencies) {
+            const pool = pooled.get(`${i} ${target.id} ${latencyMs}`) ?? { samples: [], errors: 0 };
+            const p50 = percentile(pool.samples.sort((a, b) => a - b), 50);
+            sc[target.id as "ours" | "naive"]!.depth.push({ latencyMs, p50, errors: pool.errors });
+          }
+        }
+      }
+    }
+    return report;
+  } finally {
+    // Workers first (they hold connections to the cloud), then the cloud.
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log(`while stopping: ${(err as Error).message}`));
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+interface BenchCloud extends CloudProcess {
+  latencyMs: number;
+}
+
+/** The cloud on the run's fixed ports; its .env file keeps the Upstash token and pepper across restarts. */
+async function startBenchCloud(o: BenchOptions, ports: BenchPorts, devVars: string, latencyMs: number, migrate: boolean): Promise<BenchCloud> {
+  const cloud = await spawnCloud(
+    [
+      "--database-url", o.databaseUrl,
+      "--redis-url", o.redisUrl,
+      "--neon-port", String(ports.neon),
+      "--upstash-port", String(ports.upstash),
+      "--latency-ms", String(latencyMs),
+      "--dev-vars", devVars,
+      ...(migrate ? [] : ["--no-migrate"]),
+    ],
+    { stderr: "capture" },
+  );
+  if (cloud.ready.engines.postgres !== "server" || cloud.ready.engines.redis !== "server") {
+    await cloud.stop();
+    throw new Error(`the bench needs the real servers; the cloud fell back to ${JSON.stringify(cloud.ready.engines)}:\n${cloud.log()}`);
+  }
+  return { ...cloud, latencyMs };
+}
+
+/** Sends a modern `server/discover`; the lane is served when it answers with a result. */
+async function probeModern(target: Target, data: BenchData): Promise<BenchReport["modern"]> {
+  const call = buildCall({ lane: "modern", name: "initialize" }, target, data, 0);
+  try {
+    const res = await fetch(target.url, { method: "POST", headers: call.headers, body: call.body, signal: AbortSignal.timeout(10_000) });
+    const failure = checkAnswer(call, res.status, res.headers.get("content-type") ?? "", await res.text());
+    return failure ? { available: false, detail: `server/discover got ${failure.slice(0, 120)}` } : { available: true, detail: "server/discover answered" };
+  } catch (err) {
+    return { available: false, detail: `server/discover failed: ${(err as Error).message}` };
+  }
+}
+
+/** Runs the microbenchmark in a fresh Node process, so its module state and heap are its own. */
+function microbenchChild(iterations: number): Promise<MicroReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, "bench/runner/microbench.ts"), "--iterations", String(iterations)], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr = (stderr + c).slice(-8000)));
+    // Bounded: a microbenchmark that takes ten minutes is broken.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(JSON.parse(stdout) as MicroReport);
+      else reject(new Error(`microbenchmark exited with ${code}:\n${stderr}`));
+    });
+  });
+}
+
+function redact(url: string): string {
+  const u = new URL(url);
+  u.password = "";
+  return u.toString();
+}

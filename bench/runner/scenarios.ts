@@ -1,0 +1,125 @@
+/**
+ * The benchmark's scenarios and the raw MCP requests they send. Raw `fetch` with the headers a real client sends is
+ * cheaper than an SDK client, so the load generator does not compete with the Worker for the machine's two cores.
+ */
+
+/** Protocol lanes of `/mcp`: 2025-era sessions, and the stateless 2026-07-28 revision. */
+export const LANES = ["legacy", "modern"] as const;
+export type Lane = (typeof LANES)[number];
+
+/** What one request of a scenario asks. `initialize` is `server/discover` in the modern lane, which has no handshake. */
+export const SCENARIO_NAMES = ["initialize", "tools/list", "get_document", "search_documents"] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** One scenario: a request kind on a lane. */
+export interface Scenario {
+  lane: Lane;
+  name: ScenarioName;
+}
+
+/** A server under load. */
+export interface Target {
+  /** "ours" or "naive". */
+  id: string;
+  /** The `/mcp` URL. */
+  url: string;
+  /** Bearer API key; the naive Worker takes none. */
+  apiKey?: string;
+}
+
+/** What tool calls need from the seeded data. */
+export interface ScenarioData {
+  documentIds: string[];
+  searchQuery: string;
+}
+
+/** The revision the legacy lane negotiates, and the modern lane's. */
+const LEGACY_VERSION = "2025-11-25";
+const MODERN_VERSION = "2026-07-28";
+
+const CLIENT_INFO = { name: "tenant-mcp-bench", version: "1.0.0" };
+const MODERN_META = {
+  "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
+  "io.modelcontextprotocol/clientInfo": CLIENT_INFO,
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+
+/** A request ready to send, and what its answer must contain. */
+export interface McpCall {
+  headers: Record<string, string>;
+  body: string;
+  /** A tool call must not come back with `isError`. */
+  toolCall: boolean;
+}
+
+/** The display name of a scenario, e.g. "legacy tools/call get_document". */
+export function scenarioLabel(s: Scenario): string {
+  const what = s.name === "get_document" || s.name === "search_documents" ? `tools/call ${s.name}` : s.lane === "modern" && s.name === "initialize" ? "server/discover" : s.name;
+  return `${s.lane} ${what}`;
+}
+
+/**
+ * Builds request number `n` of a scenario. `sessionId` is the legacy session of the client sending it (absent for
+ * the modern lane, for `initialize`, and for a stateless server).
+ */
+export function buildCall(s: Scenario, target: Target, data: ScenarioData, n: number, sessionId?: string): McpCall {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+  };
+  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  const method = s.name === "initialize" ? (s.lane === "legacy" ? "initialize" : "server/discover") : s.name === "tools/list" ? "tools/list" : "tools/call";
+  let params: Record<string, unknown> | undefined;
+  if (s.name === "get_document") params = { name: s.name, arguments: { id: data.documentIds[n % data.documentIds.length] } };
+  else if (s.name === "search_documents") params = { name: s.name, arguments: { query: data.searchQuery, limit: 10 } };
+
+  if (s.lane === "legacy") {
+    if (method === "initialize") params = { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: CLIENT_INFO };
+    else headers["mcp-protocol-version"] = LEGACY_VERSION;
+    if (sessionId) headers["mcp-session-id"] = sessionId;
+  } else {
+    // 2026-07-28: the version and method travel as headers too (Mcp-Name mirrors the tool name), and every request
+    // carries the client's `_meta` envelope.
+    headers["mcp-protocol-version"] = MODERN_VERSION;
+    headers["mcp-method"] = method;
+    if (method === "tools/call") headers["mcp-name"] = s.name;
+    params = { ...params, _meta: MODERN_META };
+  }
+  const body = JSON.stringify({ jsonrpc: "2.0", id: n, method, ...(params ? { params } : {}) });
+  return { headers, body, toolCall: method === "tools/call" };
+}
+
+/** The `notifications/initialized` a legacy client sends after `initialize`. */
+export function initializedNotification(target: Target, sessionId: string | undefined): McpCall {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    "mcp-protocol-version": LEGACY_VERSION,
+  };
+  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  if (sessionId) headers["mcp-session-id"] = sessionId;
+  return { headers, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), toolCall: false };
+}
+
+/**
+ * Checks an answer: HTTP 200 and a JSON-RPC result (from a JSON body or the first SSE `data:` line), and no `isError`
+ * for a tool call. Returns a short reason when it is not a success.
+ */
+export function checkAnswer(call: McpCall, status: number, contentType: string, text: string): string | undefined {
+  if (status !== 200) return `HTTP ${status}: ${text.slice(0, 200)}`;
+  let payload = text;
+  if (contentType.includes("text/event-stream")) {
+    const line = text.split("\n").find((l) => l.startsWith("data:"));
+    if (!line) return `SSE without data: ${text.slice(0, 200)}`;
+    payload = line.slice(5);
+  }
+  let message: { result?: { isError?: boolean }; error?: unknown };
+  try {
+    message = JSON.parse(payload) as typeof message;
+  } catch {
+    return `not JSON: ${payload.slice(0, 200)}`;
+  }
+  if (message.error !== undefined || message.result === undefined) return `JSON-RPC error: ${payload.slice(0, 200)}`;
+  if (call.toolCall && message.result.isError) return `tool error: ${payload.slice(0, 200)}`;
+  return undefined;
+}

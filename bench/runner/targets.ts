@@ -1,0 +1,91 @@
+import { summarize } from "./counters.ts";
+import { depthAt, type BenchReport, type ScenarioResult } from "./results.ts";
+
+/** One of the issue's targets, judged from a run. */
+interface TargetCheck {
+  target: string;
+  /** undefined: not measured in this run. */
+  met: boolean | undefined;
+  figures: string;
+}
+
+/**
+ * Depth is a difference of medians of a few dozen requests: allow this much above a whole number of round trips
+ * before calling a target missed.
+ */
+export const DEPTH_TOLERANCE = 0.25;
+/** Below this many Neon HTTP requests per MCP request, a scenario counts as touching no Postgres (key-cache refills). */
+const NO_POSTGRES = 0.01;
+
+/** Judges the issue's targets (issue 7, "Targets") from a report. */
+export function checkTargets(report: BenchReport): TargetCheck[] {
+  const delay = report.settings.latencies.at(-1) ?? 0;
+  const checks: TargetCheck[] = [];
+  const find = (lane: string, name: string): ScenarioResult | undefined =>
+    report.scenarios.find((s) => s.scenario.lane === lane && s.scenario.name === name);
+  const lanes = report.modern.available ? ["legacy", "modern"] : ["legacy"];
+
+  for (const lane of lanes) {
+    const depths = ["get_document", "search_documents"].map((name) => {
+      const s = find(lane, name);
+      return { name, depth: s ? depthAt(s.ours.depth, delay) : undefined };
+    });
+    const measured = depths.filter((d) => d.depth !== undefined);
+    checks.push({
+      target: `${lane}: tools/call of a data tool on a warm session, sequential depth <= 2`,
+      met: measured.length ? measured.every((d) => d.depth! <= 2 + DEPTH_TOLERANCE) : undefined,
+      figures: measured.length ? measured.map((d) => `${d.name} ${d.depth!.toFixed(2)}`).join(", ") : "not measured",
+    });
+
+    const list = find(lane, "tools/list");
+    const listDepth = list ? depthAt(list.ours.depth, delay) : undefined;
+    const neon = list ? summarize(list.ours.load.upstream).neonHttp : undefined;
+    checks.push({
+      target: `${lane}: tools/list <= 1 sequential round trip and no Postgres request`,
+      met: listDepth === undefined || neon === undefined ? undefined : listDepth <= 1 + DEPTH_TOLERANCE && neon < NO_POSTGRES,
+      figures: list ? `depth ${fmt(listDepth)}, Neon HTTP/request ${fmt(neon, 3)}` : "not measured",
+    });
+
+    const ours = report.micro?.results.find((r) => r.lane === lane && r.impl === "ours");
+    const naive = report.micro?.results.find((r) => r.lane === lane && r.impl === "naive");
+    checks.push({
+      target: `${lane}: CPU of server build + tools/list (enterprise) <= 25% of the naive build`,
+      met: ours && naive ? ours.cpuUs <= 0.25 * naive.cpuUs : undefined,
+      figures: ours && naive ? `${ours.cpuUs.toFixed(0)} µs vs ${naive.cpuUs.toFixed(0)} µs = ${pct(ours.cpuUs / naive.cpuUs)}` : "not measured",
+    });
+
+    const oursRps = list?.ours.load.rps;
+    const naiveRps = list?.naive?.load.rps;
+    checks.push({
+      target: `${lane}: tools/list throughput through wrangler dev within 2x of the naive Worker`,
+      met: oursRps !== undefined && naiveRps !== undefined ? oursRps * 2 >= naiveRps : undefined,
+      figures:
+        oursRps !== undefined && naiveRps !== undefined
+          ? `${oursRps.toFixed(0)} vs ${naiveRps.toFixed(0)} req/s = ${pct(oursRps / naiveRps)}`
+          : "not measured",
+    });
+  }
+
+  const bundle = report.bundle?.ours;
+  checks.push({
+    target: "bundle size (gzip) and start-up time reported; start-up well under 1 s",
+    met: bundle ? bundle.startupActiveMs < 1000 : undefined,
+    figures: bundle
+      ? `${kib(bundle.gzipBytes)} gzip (${kib(bundle.bytes)} raw), start-up ${bundle.startupActiveMs.toFixed(0)} ms CPU`
+      : "not measured",
+  });
+  return checks;
+}
+
+function fmt(n: number | undefined, digits = 2): string {
+  return n === undefined ? "n/a" : n.toFixed(digits);
+}
+
+function pct(ratio: number): string {
+  return `${(ratio * 100).toFixed(0)}%`;
+}
+
+/** Bytes as KiB with one decimal. */
+export function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}

@@ -1,0 +1,58 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import type { Cloud } from "./start.ts";
+
+/** The Worker's login role (NOBYPASSRLS, owns nothing); see sql/. */
+const APP_ROLE = "tenant_mcp_app";
+
+/** The database URL the Worker uses: the cloud's database, as the Worker's role. */
+function appDatabaseUrl(adminUrl: string): string {
+  const url = new URL(adminUrl);
+  url.username = APP_ROLE;
+  url.password = "";
+  return url.toString();
+}
+
+/**
+ * Writes the variables `wrangler dev` needs to reach the local cloud (git-ignored `.dev.vars`), and marks the Worker as
+ * local (loopback browser origins allowed). The API-key pepper
+ * already in the file is kept, so keys minted earlier keep verifying; a new one is generated only on first run.
+ * Returns the variables written.
+ */
+export async function writeDevVars(path: string, cloud: Cloud): Promise<Record<string, string>> {
+  const existing = await readDotenv(path);
+  const vars: Record<string, string> = {
+    DATABASE_URL: appDatabaseUrl(cloud.pg.adminUrl),
+    UPSTASH_REDIS_REST_URL: cloud.upstashUrl,
+    UPSTASH_REDIS_REST_TOKEN: cloud.upstashToken,
+    API_KEY_PEPPER: existing.API_KEY_PEPPER || randomBytes(32).toString("base64url"),
+    LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint,
+    LOCAL_NEON_WS_PROXY: cloud.neonWsProxy,
+    // Browsers on this machine (the Inspector's direct mode, a local web app) may call the local Worker; a deployed
+    // Worker keeps the wrangler.toml default (off) and serves only the origins ALLOWED_ORIGINS names.
+    ALLOW_LOCALHOST_ORIGINS: "true",
+  };
+  const body = Object.entries(vars)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join("\n");
+  await writeFile(path, `# Written by the local cloud (local-cloud); local development only.\n${body}\n`, { mode: 0o600 });
+  return vars;
+}
+
+/** Reads a dotenv file into an object; a missing file is empty. */
+export async function readDotenv(path: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m) continue;
+    const raw = m[2] ?? "";
+    out[m[1] as string] = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+  }
+  return out;
+}
