@@ -6,7 +6,7 @@ import { forget, recall, remember } from "../auth/recall.ts";
 import type { RequestContext } from "../context.ts";
 import { enforceRateLimit, enforceRateLimitIfKeyLive, type RateLimitOutcome } from "../ratelimit/limiter.ts";
 import { SessionStore, type SessionRecord } from "../session/store.ts";
-import type { Principal } from "./principal.ts";
+import type { Principal } from "../auth/principal.ts";
 
 /** Headers a stage wants on the final response, whatever it is (rate-limit counters). */
 export type ResponseHeaders = Record<string, string>;

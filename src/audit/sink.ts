@@ -1,4 +1,4 @@
-import type { Credential, Principal } from "../admission/principal.ts";
+import type { Credential, Principal } from "../auth/principal.ts";
 import type { RequestContext } from "../context.ts";
 import { forTenant } from "../db/for-tenant.ts";
 import type { AuditSink, ToolCallAudit } from "./types.ts";

@@ -1,4 +1,4 @@
-import { apiKeyPrincipal, type Principal } from "../admission/principal.ts";
+import { apiKeyPrincipal, type Principal } from "./principal.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, unavailable } from "../http/errors.ts";
 import { bearerChallenge, INVALID_API_KEY, TENANT_SUSPENDED } from "../http/messages.ts";

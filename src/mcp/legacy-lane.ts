@@ -8,7 +8,7 @@ import {
   type JSONRPCMessage,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Gate } from "../admission/admit.ts";
-import type { Principal } from "../admission/principal.ts";
+import type { Principal } from "../auth/principal.ts";
 import { createAuditSink } from "../audit/sink.ts";
 import { toolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";

@@ -1,4 +1,4 @@
-import type { Principal } from "../admission/principal.ts";
+import type { Principal } from "../auth/principal.ts";
 import { throttleUnrememberedKey } from "../auth/attempt-throttle.ts";
 import { authenticate, TenantSuspendedError } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";

@@ -4,7 +4,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { neon } from "@neondatabase/serverless";
 import { describe, expect, it } from "vitest";
-import type { Principal } from "../../src/admission/principal.ts";
+import type { Principal } from "../../src/auth/principal.ts";
 import { createAuditSink } from "../../src/audit/sink.ts";
 import { authenticate } from "../../src/auth/authenticate.ts";
 import { createRequestContext } from "../../src/context.ts";
