@@ -39,7 +39,7 @@ export function isLoopbackOrigin(origin: string): boolean {
 /** Checks the media types a POST to `/mcp` must carry (Streamable HTTP: JSON body, JSON or SSE reply). */
 export function checkMediaTypes(request: Request): void {
   const contentType = request.headers.get("content-type");
-  if (!contentType || contentType.split(";")[0]?.trim().toLowerCase() !== "application/json") {
+  if (contentType?.split(";")[0]?.trim().toLowerCase() !== "application/json") {
     throw new HttpError(415, "Content-Type must be application/json");
   }
   const accepted = acceptedMediaTypes(request.headers.get("accept") ?? "");

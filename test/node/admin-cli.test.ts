@@ -512,7 +512,7 @@ describe("key list", { timeout: 30_000 }, () => {
     const id = tenants.find((t) => t.slug === s)?.id;
     await admin.query("update public.api_keys set last_used_at = '2026-11-26 13:59:42.5Z' where tenant_id = $1", [id]);
     const human = (await cli(["key", "list", s])).stdout;
-    expect(human).toMatch(/  2026-11-26 13:59Z  /);
+    expect(human).toMatch(/ {2}2026-11-26 13:59Z {2}/);
     expect(human).not.toContain("13:59:42");
     expect((await json<{ keys: { lastUsedAt: string }[] }>(["key", "list", s])).keys[0]?.lastUsedAt).toBe("2026-11-26T13:59:42.500Z");
   });
