@@ -20,7 +20,10 @@ export default defineConfig({
           // The Worker under test gets the local cloud's endpoints as its bindings, exactly as `npm run dev` would.
           cloudflareTest(({ inject }) => {
             const cloud = inject("cloud") as CloudContext;
-            return { wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...cloudBindings(cloud), ...DEPLOYED_VARS } } };
+            return {
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: { bindings: { ...cloudBindings(cloud), ...DEPLOYED_VARS } },
+            };
           }),
         ],
         test: {

@@ -48,7 +48,11 @@ export function spawnCloud(args: string[], o: SpawnCloudOptions = {}): Promise<C
     }, timeoutMs);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`local cloud exited with code ${code} before it was ready${capture ? `; its log:\n${log}` : " (its stderr is above)"}`));
+      reject(
+        new Error(
+          `local cloud exited with code ${code} before it was ready${capture ? `; its log:\n${log}` : " (its stderr is above)"}`,
+        ),
+      );
     });
     createInterface({ input: child.stdout! }).once("line", (line) => {
       clearTimeout(timer);

@@ -35,7 +35,9 @@ export async function writeDevVars(path: string, cloud: Cloud): Promise<Record<s
   const body = Object.entries(vars)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join("\n");
-  await writeFile(path, `# Written by the local cloud (local-cloud); local development only.\n${body}\n`, { mode: 0o600 });
+  await writeFile(path, `# Written by the local cloud (local-cloud); local development only.\n${body}\n`, {
+    mode: 0o600,
+  });
   return vars;
 }
 

@@ -113,8 +113,11 @@ export class Faults {
     return {
       pick: (body) => {
         const rule = this.rules.get(target);
-        if (!rule || (rule.match !== undefined && !body.toLowerCase().includes(rule.match.toLowerCase()))) return undefined;
-        return { apply: (phase, conn) => (phase === rule.phase ? this.strike(target, rule, conn) : Promise.resolve(true)) };
+        if (!rule || (rule.match !== undefined && !body.toLowerCase().includes(rule.match.toLowerCase())))
+          return undefined;
+        return {
+          apply: (phase, conn) => (phase === rule.phase ? this.strike(target, rule, conn) : Promise.resolve(true)),
+        };
       },
     };
   }
@@ -175,7 +178,8 @@ export class Faults {
 
 /** Parses a control body into per-target rules (`undefined`: clear that target). */
 function parseSpec(spec: unknown): Map<FaultTarget, FaultRule | undefined> {
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new FaultSpecError("body must be a JSON object");
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec))
+    throw new FaultSpecError("body must be a JSON object");
   const { delayMs, ...targets } = spec as Record<string, unknown>;
   const out = new Map<FaultTarget, FaultRule | undefined>();
   for (const [key, value] of Object.entries(targets)) {
@@ -185,7 +189,8 @@ function parseSpec(spec: unknown): Map<FaultTarget, FaultRule | undefined> {
     const target = key as FaultTarget;
     if (value === null) out.set(target, undefined);
     else if (typeof value === "string") out.set(target, parseRule(target, { mode: value, delayMs }));
-    else if (typeof value === "object" && !Array.isArray(value)) out.set(target, parseRule(target, { delayMs, ...value }));
+    else if (typeof value === "object" && !Array.isArray(value))
+      out.set(target, parseRule(target, { delayMs, ...value }));
     else throw new FaultSpecError(`${target}: expected a mode, an object or null`);
   }
   return out;
@@ -195,9 +200,12 @@ function parseRule(target: FaultTarget, raw: Record<string, unknown>): FaultRule
   const { mode, delayMs, phase, match, status, ...rest } = raw;
   const extra = Object.keys(rest);
   if (extra.length) throw new FaultSpecError(`${target}: unknown option(s) ${extra.join(", ")}`);
-  if (!(FAULT_MODES as readonly unknown[]).includes(mode)) throw new FaultSpecError(`${target}: mode must be one of ${FAULT_MODES.join(", ")}`);
-  if (phase !== undefined && phase !== "request" && phase !== "response") throw new FaultSpecError(`${target}: phase must be request or response`);
-  if (match !== undefined && (typeof match !== "string" || match === "")) throw new FaultSpecError(`${target}: match must be a non-empty string`);
+  if (!(FAULT_MODES as readonly unknown[]).includes(mode))
+    throw new FaultSpecError(`${target}: mode must be one of ${FAULT_MODES.join(", ")}`);
+  if (phase !== undefined && phase !== "request" && phase !== "response")
+    throw new FaultSpecError(`${target}: phase must be request or response`);
+  if (match !== undefined && (typeof match !== "string" || match === ""))
+    throw new FaultSpecError(`${target}: match must be a non-empty string`);
   return {
     mode: mode as FaultMode,
     delayMs: delayMs === undefined ? 1000 : int(delayMs, `${target}: delayMs`, 0, 600_000),

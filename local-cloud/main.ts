@@ -100,8 +100,12 @@ export async function bringUpCloud(args: CloudArgs, log: (m: string) => void): P
 
 /** Prints where everything listens and which engines are in use. */
 export function describeCloud(cloud: Cloud, log: (m: string) => void): void {
-  log(`postgres engine: ${cloud.engines.postgres === "server" ? "PostgreSQL server" : "EMBEDDED PGlite (no server reachable)"}`);
-  log(`redis engine:    ${cloud.engines.redis === "server" ? "Redis server" : "EMBEDDED in-process store (no server reachable)"}`);
+  log(
+    `postgres engine: ${cloud.engines.postgres === "server" ? "PostgreSQL server" : "EMBEDDED PGlite (no server reachable)"}`,
+  );
+  log(
+    `redis engine:    ${cloud.engines.redis === "server" ? "Redis server" : "EMBEDDED in-process store (no server reachable)"}`,
+  );
   log(`neon http:       ${cloud.neonHttpEndpoint}`);
   log(`neon websocket:  ws://${cloud.neonWsProxy}`);
   log(`upstash rest:    ${cloud.upstashUrl}`);

@@ -29,7 +29,9 @@ const MiB = 1024 * 1024;
  * is ignored) and reset with `DISCARD ALL` before they go back to the pool, so requests never see each other's
  * session state.
  */
-export function createNeonHttpHandler(o: NeonHttpOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createNeonHttpHandler(
+  o: NeonHttpOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { backend, stats } = o;
   const pools = createPools({ host: backend.host, port: backend.port });
   backend.onClose(() => pools.close());

@@ -61,7 +61,10 @@ export async function startPgBackend(databaseUrl: string, log: (msg: string) => 
     const lite = await startPglite();
     const adminUrl = `postgres://${lite.superuser}@${lite.host}:${lite.port}/${encodeURIComponent(database)}`;
     const { host: liteHost, port: litePort, superuser } = lite;
-    return withCleanups({ kind: "pglite", host: liteHost, port: litePort, superuser, adminUrl, impersonates: true }, lite.close);
+    return withCleanups(
+      { kind: "pglite", host: liteHost, port: litePort, superuser, adminUrl, impersonates: true },
+      lite.close,
+    );
   }
 
   try {

@@ -53,7 +53,9 @@ export async function startRedisBackend(redisUrl: string, log: (msg: string) => 
     return createMemoryBackend();
   }
   const shebangs = await supportsShebangs(first);
-  log(`redis: Redis server at ${target.host}:${target.port}, db ${target.db}${shebangs ? "" : " (before 7: script shebangs become comments)"}`);
+  log(
+    `redis: Redis server at ${target.host}:${target.port}, db ${target.db}${shebangs ? "" : " (before 7: script shebangs become comments)"}`,
+  );
   return createServerBackend(target, first, shebangs);
 }
 

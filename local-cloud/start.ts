@@ -79,11 +79,23 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
 
   const postgresFaults = faults.hook("postgres");
   const neon = createServer(
-    route(createNeonHttpHandler({ backend: pg, stats, faults: postgresFaults }), "/sql", stats, faults, options.latencyMs),
+    route(
+      createNeonHttpHandler({ backend: pg, stats, faults: postgresFaults }),
+      "/sql",
+      stats,
+      faults,
+      options.latencyMs,
+    ),
   );
   attachNeonWsBridge(neon, { backend: pg, stats, faults: postgresFaults });
   const upstash = createServer(
-    route(createUpstashHandler({ backend: redis, token: options.upstashToken, stats, faults: faults.hook("redis") }), undefined, stats, faults, options.latencyMs),
+    route(
+      createUpstashHandler({ backend: redis, token: options.upstashToken, stats, faults: faults.hook("redis") }),
+      undefined,
+      stats,
+      faults,
+      options.latencyMs,
+    ),
   );
   const neonPort = await listen(neon, options.neonPort, options.host);
   const upstashPort = await listen(upstash, options.upstashPort, options.host);

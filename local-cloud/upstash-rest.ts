@@ -32,7 +32,9 @@ type Answer = { status: number; body: unknown };
  * JSON array), `/pipeline` (commands in order, not atomic) and `/multi-exec` (one MULTI/EXEC).
  * Shapes follow @upstash/redis 1.39's http.ts and pipeline.ts; see local-cloud-protocols.md.
  */
-export function createUpstashHandler(o: UpstashHandlerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createUpstashHandler(
+  o: UpstashHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const scripts = new ScriptRegistry(o.backend.shebangs);
   const expectedToken = digest(`Bearer ${o.token}`);
   // The client sends the last `upstash-sync-token` it saw and keeps the one in each reply (read-your-writes across
@@ -54,7 +56,11 @@ export function createUpstashHandler(o: UpstashHandlerOptions): (req: IncomingMe
     if (!body.ok) return { status: body.status, body: { error: body.error } };
     const fault = o.faults?.pick(body.text);
     if (fault && !(await fault.apply("request", res))) return undefined;
-    const result = await execute(path, body.value, String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64");
+    const result = await execute(
+      path,
+      body.value,
+      String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64",
+    );
     // The commands ran: a fault here loses only the answer.
     if (fault && !(await fault.apply("response", res))) return undefined;
     return result;
@@ -79,7 +85,8 @@ export function createUpstashHandler(o: UpstashHandlerOptions): (req: IncomingMe
   async function single(command: string[], base64: boolean): Promise<Answer> {
     o.stats.count("upstash_command");
     const prepared = prepare(command);
-    const reply = prepared instanceof RedisError ? prepared : prepared.fixReply((await o.backend.run([prepared.args]))[0] ?? null);
+    const reply =
+      prepared instanceof RedisError ? prepared : prepared.fixReply((await o.backend.run([prepared.args]))[0] ?? null);
     return reply instanceof RedisError
       ? { status: 400, body: { error: reply.message } }
       : { status: 200, body: { result: replyToJson(reply, base64) } };
@@ -118,7 +125,10 @@ export function createUpstashHandler(o: UpstashHandlerOptions): (req: IncomingMe
       if (!result) return;
     } catch (error) {
       // The backend itself failed (Redis went away): the client turns any non-2xx JSON body into an UpstashError.
-      result = { status: 503, body: { error: `ERR local Redis backend failed: ${error instanceof Error ? error.message : String(error)}` } };
+      result = {
+        status: 503,
+        body: { error: `ERR local Redis backend failed: ${error instanceof Error ? error.message : String(error)}` },
+      };
     }
     syncToken += 1;
     res.writeHead(result.status, { "content-type": "application/json", "upstash-sync-token": String(syncToken) });
@@ -142,7 +152,8 @@ async function readJson(req: IncomingMessage): Promise<Body> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return { ok: false, status: 413, error: `ERR request body over ${MAX_BODY_BYTES} bytes` };
+    if (size > MAX_BODY_BYTES)
+      return { ok: false, status: 413, error: `ERR request body over ${MAX_BODY_BYTES} bytes` };
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString("utf8");

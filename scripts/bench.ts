@@ -8,7 +8,8 @@ import { formatReport } from "../bench/runner/report.ts";
 import { runBench } from "../bench/runner/run.ts";
 
 const started = performance.now();
-const log = (m: string): void => void process.stderr.write(`[bench +${((performance.now() - started) / 1000).toFixed(1)}s] ${m}\n`);
+const log = (m: string): void =>
+  void process.stderr.write(`[bench +${((performance.now() - started) / 1000).toFixed(1)}s] ${m}\n`);
 
 let options: BenchOptions | "help";
 try {

@@ -27,7 +27,7 @@ const log = (m: string): void => void process.stderr.write(`[dev] ${m}\n`);
 
 const argv = process.argv.slice(2);
 const portAt = argv.indexOf("--port");
-const port = portAt >= 0 ? argv.splice(portAt, 2)[1] ?? "" : "8787";
+const port = portAt >= 0 ? (argv.splice(portAt, 2)[1] ?? "") : "8787";
 if (!/^\d+$/.test(port)) {
   process.stderr.write(`error: --port must be a number\n`);
   process.exit(2);
@@ -47,7 +47,12 @@ for (const [slug, key] of Object.entries(keys)) log(`  ${slug.padEnd(8)} ${key}`
 // URL) must not reach the Worker, which wrangler would otherwise let win over the file.
 let wrangler: WranglerDev;
 try {
-  wrangler = await startWranglerDev({ port: Number(port), envFiles: [devVars], verbose: true, log: (m) => process.stdout.write(`${m}\n`) });
+  wrangler = await startWranglerDev({
+    port: Number(port),
+    envFiles: [devVars],
+    verbose: true,
+    log: (m) => process.stdout.write(`${m}\n`),
+  });
 } catch (err) {
   await cloud.close();
   process.stderr.write(`error: ${(err as Error).message}\n`);

@@ -62,15 +62,24 @@ function withHeaders(response: Response, extra: Record<string, string>): Respons
 }
 
 /** The one log line per request. Internal detail of a failure goes here and only here. */
-function logRequest(rc: RequestContext, request: Request, status: number, ms: number, failure: HttpError | undefined): void {
+function logRequest(
+  rc: RequestContext,
+  request: Request,
+  status: number,
+  ms: number,
+  failure: HttpError | undefined,
+): void {
   const fields = {
     ...rc.fields,
     http_method: request.method,
     path: new URL(request.url).pathname,
     status,
     ms,
-    ...(failure ? { error: failure.internal ?? failure.publicMessage, ...(failure.cause ? { cause: String(failure.cause) } : {}) } : {}),
+    ...(failure
+      ? { error: failure.internal ?? failure.publicMessage, ...(failure.cause ? { cause: String(failure.cause) } : {}) }
+      : {}),
   };
-  if (status >= 500) rc.log.error("request", { ...fields, stack: failure?.cause instanceof Error ? failure.cause.stack : undefined });
+  if (status >= 500)
+    rc.log.error("request", { ...fields, stack: failure?.cause instanceof Error ? failure.cause.stack : undefined });
   else rc.log.info("request", fields);
 }

@@ -58,9 +58,22 @@ export interface Config {
 
 type ConfigEnv = Pick<
   Env,
-  "ALLOWED_ORIGINS" | "ALLOW_LOCALHOST_ORIGINS" | "MAX_BODY_BYTES" | "SESSION_TTL_SECONDS" | "RATE_LIMIT_ON_ERROR" | "RATE_LIMIT_TIMEOUT_MS" | "API_KEY_CACHE_TTL_SECONDS"
-  | "REDIS_TIMEOUT_MS" | "DB_TIMEOUT_MS" | "MAX_WORKSPACES_PER_TENANT" | "SESSION_MAX_PER_TENANT" | "INITIALIZE_MAX_BYTES"
-  | "TRUSTED_REQUEST_ID_HEADER" | "HEALTHZ_CACHE_MS" | "API_KEY_PEPPER" | "TENANT_HOST_SUFFIX"
+  | "ALLOWED_ORIGINS"
+  | "ALLOW_LOCALHOST_ORIGINS"
+  | "MAX_BODY_BYTES"
+  | "SESSION_TTL_SECONDS"
+  | "RATE_LIMIT_ON_ERROR"
+  | "RATE_LIMIT_TIMEOUT_MS"
+  | "API_KEY_CACHE_TTL_SECONDS"
+  | "REDIS_TIMEOUT_MS"
+  | "DB_TIMEOUT_MS"
+  | "MAX_WORKSPACES_PER_TENANT"
+  | "SESSION_MAX_PER_TENANT"
+  | "INITIALIZE_MAX_BYTES"
+  | "TRUSTED_REQUEST_ID_HEADER"
+  | "HEALTHZ_CACHE_MS"
+  | "API_KEY_PEPPER"
+  | "TENANT_HOST_SUFFIX"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -71,7 +84,8 @@ export function loadConfig(env: ConfigEnv): Config {
   const hit = cache.get(env);
   if (hit) return hit;
   const onError = env.RATE_LIMIT_ON_ERROR || "open";
-  if (onError !== "open" && onError !== "closed") throw new Error(`RATE_LIMIT_ON_ERROR must be "open" or "closed", got "${onError}"`);
+  if (onError !== "open" && onError !== "closed")
+    throw new Error(`RATE_LIMIT_ON_ERROR must be "open" or "closed", got "${onError}"`);
   const config: Config = Object.freeze({
     allowedOrigins: new Set(
       (env.ALLOWED_ORIGINS ?? "")

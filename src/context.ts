@@ -43,9 +43,14 @@ export interface RequestContext {
 }
 
 /** Builds the context of one request. */
-export function createRequestContext(request: Request, env: Env, ctx: Pick<ExecutionContext, "waitUntil">): RequestContext {
+export function createRequestContext(
+  request: Request,
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+): RequestContext {
   const config = loadConfig(env);
-  const requestId = plainId(config.trustedRequestIdHeader && request.headers.get(config.trustedRequestIdHeader)) ?? crypto.randomUUID();
+  const requestId =
+    plainId(config.trustedRequestIdHeader && request.headers.get(config.trustedRequestIdHeader)) ?? crypto.randomUUID();
   // The client's own id is only a hint for matching its logs to ours: it never names the request (one tenant could
   // otherwise stamp its traffic with an id another tenant quoted to support), and only a short, plain one is kept.
   const clientRequestId = plainId(request.headers.get("x-request-id"));

@@ -26,12 +26,17 @@ export default function setup(project: TestProject): Promise<() => Promise<void>
  */
 export async function startTestCloud(project: TestProject, target: TestCloudTarget): Promise<() => Promise<void>> {
   const cloud = await spawnCloud([
-    "--database-url", target.databaseUrl,
-    "--redis-url", target.redisUrl,
-    "--neon-port", "0",
-    "--upstash-port", "0",
+    "--database-url",
+    target.databaseUrl,
+    "--redis-url",
+    target.redisUrl,
+    "--neon-port",
+    "0",
+    "--upstash-port",
+    "0",
     "--fresh",
-    "--dev-vars", "-",
+    "--dev-vars",
+    "-",
   ]);
   const ready = cloud.ready;
   const as = (user: string): string => {

@@ -1,4 +1,12 @@
-import { buildCall, checkAnswer, initializedNotification, type McpCall, type Scenario, type ScenarioData, type Target } from "./scenarios.ts";
+import {
+  buildCall,
+  checkAnswer,
+  initializedNotification,
+  type McpCall,
+  type Scenario,
+  type ScenarioData,
+  type Target,
+} from "./scenarios.ts";
 import { perRequest, readCounters, resetCounters } from "./counters.ts";
 
 /** How hard and how long to drive one scenario. */
@@ -49,9 +57,10 @@ export async function runScenario(
   o: LoadOptions,
   statsUrl: string,
 ): Promise<LoadResult> {
-  const sessions = scenario.lane === "legacy" && scenario.name !== "initialize"
-    ? await Promise.all(Array.from({ length: o.concurrency }, () => openSession(target, data)))
-    : Array.from({ length: o.concurrency }, () => undefined);
+  const sessions =
+    scenario.lane === "legacy" && scenario.name !== "initialize"
+      ? await Promise.all(Array.from({ length: o.concurrency }, () => openSession(target, data)))
+      : Array.from({ length: o.concurrency }, () => undefined);
   const send = (n: number, client: number): McpCall => buildCall(scenario, target, data, n, sessions[client]);
 
   if (o.warmup > 0) {
@@ -120,7 +129,12 @@ async function drive(
 /** Sends one call; returns why it failed, or undefined. */
 async function post(url: string, call: McpCall): Promise<string | undefined> {
   try {
-    const res = await fetch(url, { method: "POST", headers: call.headers, body: call.body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const res = await fetch(url, {
+      method: "POST",
+      headers: call.headers,
+      body: call.body,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
     const text = await res.text();
     return checkAnswer(call, res.status, res.headers.get("content-type") ?? "", text);
   } catch (err) {
@@ -134,12 +148,22 @@ async function post(url: string, call: McpCall): Promise<string | undefined> {
  */
 async function openSession(target: Target, data: ScenarioData): Promise<string | undefined> {
   const init = buildCall({ lane: "legacy", name: "initialize" }, target, data, 0);
-  const res = await fetch(target.url, { method: "POST", headers: init.headers, body: init.body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const res = await fetch(target.url, {
+    method: "POST",
+    headers: init.headers,
+    body: init.body,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
   const failure = checkAnswer(init, res.status, res.headers.get("content-type") ?? "", await res.text());
   if (failure) throw new Error(`initialize failed on ${target.id}: ${failure}`);
   const sessionId = res.headers.get("mcp-session-id") ?? undefined;
   const note = initializedNotification(target, sessionId);
-  const ack = await fetch(target.url, { method: "POST", headers: note.headers, body: note.body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const ack = await fetch(target.url, {
+    method: "POST",
+    headers: note.headers,
+    body: note.body,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
   await ack.arrayBuffer();
   if (ack.status >= 300) throw new Error(`notifications/initialized failed on ${target.id}: HTTP ${ack.status}`);
   return sessionId;

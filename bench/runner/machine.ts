@@ -34,7 +34,12 @@ export async function postgresVersion(adminUrl: string): Promise<string> {
 /** Redis's version, asked through the cloud's Upstash endpoint (`INFO server`); "unknown" if refused. */
 export async function redisVersion(upstashUrl: string, token: string): Promise<string> {
   try {
-    const res = await fetch(upstashUrl, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(["INFO", "server"]), signal: AbortSignal.timeout(5000) });
+    const res = await fetch(upstashUrl, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify(["INFO", "server"]),
+      signal: AbortSignal.timeout(5000),
+    });
     const { result } = (await res.json()) as { result?: string };
     return /redis_version:(\S+)/.exec(result ?? "")?.[1] ?? "unknown";
   } catch {

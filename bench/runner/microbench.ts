@@ -81,23 +81,36 @@ async function runMicrobench(iterations: number): Promise<MicroReport> {
   }
   for (const v of variants) {
     const s = samples.get(v)!;
-    results.push({ lane: v.lane, impl: v.impl, cpuUs: median(s.cpu), wallUs: median(s.wall), tools: tools.get(v) ?? 0 });
+    results.push({
+      lane: v.lane,
+      impl: v.impl,
+      cpuUs: median(s.cpu),
+      wallUs: median(s.wall),
+      tools: tools.get(v) ?? 0,
+    });
   }
   return { iterations: perRound * ROUNDS, results, notes };
 }
 
 /** Our builders come from src/ (imported directly, or bundled by esbuild when Node cannot import them). */
 async function loadVariants(notes: string[]): Promise<Variant[]> {
-  const legacy = await loadSource<{ buildLegacyServer(tenant: unknown, rc: unknown): LegacyServer }>("src/mcp/legacy-server.ts", notes);
-  const modern = existsSync(join(ROOT, "src/mcp/modern-server.ts"))
-    ? await loadSource<{ buildModernServer(tenant: unknown, rc: unknown): ModernServer }>("src/mcp/modern-server.ts", notes)
-    : undefined;
-  if (!modern) notes.push("src/mcp/modern-server.ts is absent: no modern-lane variant");
-  const { createRequestContext } = await loadSource<{ createRequestContext(req: Request, env: unknown, ctx: unknown): unknown }>("src/context.ts", notes);
-  const { effectiveFeatures } = await loadSource<{ effectiveFeatures(plan: string, add: string[], remove: string[]): unknown }>(
-    "src/tenancy/tenant.ts",
+  const legacy = await loadSource<{ buildLegacyServer(tenant: unknown, rc: unknown): LegacyServer }>(
+    "src/mcp/legacy-server.ts",
     notes,
   );
+  const modern = existsSync(join(ROOT, "src/mcp/modern-server.ts"))
+    ? await loadSource<{ buildModernServer(tenant: unknown, rc: unknown): ModernServer }>(
+        "src/mcp/modern-server.ts",
+        notes,
+      )
+    : undefined;
+  if (!modern) notes.push("src/mcp/modern-server.ts is absent: no modern-lane variant");
+  const { createRequestContext } = await loadSource<{
+    createRequestContext(req: Request, env: unknown, ctx: unknown): unknown;
+  }>("src/context.ts", notes);
+  const { effectiveFeatures } = await loadSource<{
+    effectiveFeatures(plan: string, add: string[], remove: string[]): unknown;
+  }>("src/tenancy/tenant.ts", notes);
 
   // What the Worker has once auth is done: an enterprise tenant and the request's context. No I/O happens here:
   // tools/list touches neither the database nor Redis, and the clients are lazy.
@@ -121,7 +134,11 @@ async function loadVariants(notes: string[]): Promise<Variant[]> {
       // As src/mcp/legacy-lane.ts does for a request on a live session.
       op: () => serveLegacy(legacy.buildLegacyServer(tenant, rc), "bench-session"),
     },
-    { lane: "legacy", impl: "naive", op: () => serveLegacy(buildNaiveServer(sql) as unknown as LegacyServer, undefined) },
+    {
+      lane: "legacy",
+      impl: "naive",
+      op: () => serveLegacy(buildNaiveServer(sql) as unknown as LegacyServer, undefined),
+    },
   ];
   if (modern) {
     variants.push({
@@ -140,18 +157,26 @@ type ModernFactory = Parameters<typeof createMcpHandler>[0];
 type ModernServer = ReturnType<ModernFactory>;
 
 async function serveLegacy(server: LegacyServer, sessionId: string | undefined): Promise<string> {
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   if (sessionId) transport.sessionId = sessionId;
   await server.connect(transport);
-  const res = await transport.handleRequest(listRequest(LIST, { "mcp-protocol-version": "2025-11-25" }), { parsedBody: LIST });
+  const res = await transport.handleRequest(listRequest(LIST, { "mcp-protocol-version": "2025-11-25" }), {
+    parsedBody: LIST,
+  });
   return res.text();
 }
 
 async function serveModern(factory: ModernFactory): Promise<string> {
   const handler = createMcpHandler(factory, { legacy: "reject" });
-  const res = await handler.fetch(listRequest(MODERN_LIST, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" }), {
-    parsedBody: MODERN_LIST,
-  });
+  const res = await handler.fetch(
+    listRequest(MODERN_LIST, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" }),
+    {
+      parsedBody: MODERN_LIST,
+    },
+  );
   return res.text();
 }
 
@@ -164,7 +189,12 @@ function listRequest(body: unknown, headers: Record<string, string>): Request {
 }
 
 function countTools(text: string): number {
-  const payload = text.startsWith("{") ? text : (text.split("\n").find((l) => l.startsWith("data:"))?.slice(5) ?? "{}");
+  const payload = text.startsWith("{")
+    ? text
+    : (text
+        .split("\n")
+        .find((l) => l.startsWith("data:"))
+        ?.slice(5) ?? "{}");
   const message = JSON.parse(payload) as { result?: { tools?: unknown[] }; error?: unknown };
   if (!message.result?.tools) throw new Error(`tools/list failed in the microbenchmark: ${payload.slice(0, 300)}`);
   return message.result.tools.length;
@@ -180,14 +210,24 @@ async function loadSource<T>(relative: string, notes: string[]): Promise<T> {
   try {
     return (await import(pathToFileURL(file).href)) as T;
   } catch (err) {
-    notes.push(`${relative}: Node could not import it (${(err as Error).message.split("\n")[0]}); bundled with esbuild`);
+    notes.push(
+      `${relative}: Node could not import it (${(err as Error).message.split("\n")[0]}); bundled with esbuild`,
+    );
   }
   // Inside node_modules/.cache so the bundle's bare imports still resolve to the project's packages.
   const outdir = join(ROOT, "node_modules", ".cache", "tenant-mcp-bench");
   await mkdir(outdir, { recursive: true });
   const outfile = join(outdir, `${relative.replace(/[/.]/g, "_")}.mjs`);
   const esbuild = (await import("esbuild" as string)) as { build(o: Record<string, unknown>): Promise<unknown> };
-  await esbuild.build({ entryPoints: [file], bundle: true, platform: "node", format: "esm", packages: "external", outfile, logLevel: "error" });
+  await esbuild.build({
+    entryPoints: [file],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    outfile,
+    logLevel: "error",
+  });
   return (await import(pathToFileURL(outfile).href)) as T;
 }
 
@@ -214,7 +254,10 @@ const BENCH_ENV = {
 };
 
 if (import.meta.main) {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { iterations: { type: "string", default: "3000" } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { iterations: { type: "string", default: "3000" } },
+  });
   const iterations = Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1) {
     process.stderr.write("error: --iterations must be a positive integer\n");

@@ -87,7 +87,10 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         "depth-rounds": { type: "string", default: "2" },
         "micro-iterations": { type: "string", default: "3000" },
         "no-bundle": { type: "boolean", default: false },
-        "database-url": { type: "string", default: env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/tenant_mcp_bench" },
+        "database-url": {
+          type: "string",
+          default: env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/tenant_mcp_bench",
+        },
         "redis-url": { type: "string", default: env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/14" },
         "base-port": { type: "string", default: "0" },
         documents: { type: "string", default: "200" },
@@ -103,7 +106,10 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const databaseUrl = v["database-url"];
   const dbName = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
   // The bench drops its database at start: refuse anything that does not look like a bench database.
-  if (!dbName.includes("bench")) throw new UsageError(`--database-url: the database is dropped at start, so its name must contain "bench" (got "${dbName}")`);
+  if (!dbName.includes("bench"))
+    throw new UsageError(
+      `--database-url: the database is dropped at start, so its name must contain "bench" (got "${dbName}")`,
+    );
   const latencies = list(v.latency, "--latency").map((s) => int(s, "--latency", 0));
   if (latencies[0] !== 0) throw new UsageError("--latency: the first delay must be 0 (the reference)");
 
@@ -130,14 +136,18 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
 }
 
 function list(value: string, flag: string): string[] {
-  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new UsageError(`${flag}: empty list`);
   return items;
 }
 
 function oneOf<T extends string>(items: string[], allowed: readonly T[], flag: string): T[] {
   for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw new UsageError(`${flag}: unknown "${item}" (one of ${allowed.join(", ")})`);
+    if (!(allowed as readonly string[]).includes(item))
+      throw new UsageError(`${flag}: unknown "${item}" (one of ${allowed.join(", ")})`);
   }
   return items as T[];
 }

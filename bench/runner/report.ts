@@ -34,7 +34,10 @@ export function formatReport(r: BenchReport): string {
 
   if (r.micro) {
     out.push("### CPU: per-request server build + tools/list (plain Node)", "");
-    out.push("| lane | ours µs CPU | naive µs CPU | ours ÷ naive | ours µs wall | naive µs wall | tools (ours/naive) |", "|---|---|---|---|---|---|---|");
+    out.push(
+      "| lane | ours µs CPU | naive µs CPU | ours ÷ naive | ours µs wall | naive µs wall | tools (ours/naive) |",
+      "|---|---|---|---|---|---|---|",
+    );
     for (const lane of ["legacy", "modern"] as const) {
       const ours = r.micro.results.find((x) => x.lane === lane && x.impl === "ours");
       const naive = r.micro.results.find((x) => x.lane === lane && x.impl === "naive");
@@ -44,22 +47,36 @@ export function formatReport(r: BenchReport): string {
           `${naive.wallUs.toFixed(0)} | ${ours.tools}/${naive.tools} |`,
       );
     }
-    out.push("", `Median of 5 alternating rounds, ${r.micro.iterations} operations per variant.${r.micro.notes.length ? ` Notes: ${r.micro.notes.join("; ")}.` : ""}`, "");
+    out.push(
+      "",
+      `Median of 5 alternating rounds, ${r.micro.iterations} operations per variant.${r.micro.notes.length ? ` Notes: ${r.micro.notes.join("; ")}.` : ""}`,
+      "",
+    );
   }
 
   if (r.bundle) {
     out.push("### Bundle and start-up", "");
     out.push("| Worker | bundle | gzip | start-up CPU (ms) | profiled window (ms) |", "|---|---|---|---|---|");
     for (const [name, b] of Object.entries(r.bundle)) {
-      if (b) out.push(`| ${name} | ${kib(b.bytes)} | ${kib(b.gzipBytes)} | ${b.startupActiveMs.toFixed(1)} | ${b.startupWindowMs.toFixed(1)} |`);
+      if (b)
+        out.push(
+          `| ${name} | ${kib(b.bytes)} | ${kib(b.gzipBytes)} | ${b.startupActiveMs.toFixed(1)} | ${b.startupWindowMs.toFixed(1)} |`,
+        );
     }
-    out.push("", "`wrangler deploy --dry-run --outdir` (gzip per module) and `wrangler check startup` (local workerd profile).", "");
+    out.push(
+      "",
+      "`wrangler deploy --dry-run --outdir` (gzip per module) and `wrangler check startup` (local workerd profile).",
+      "",
+    );
   }
 
   if (r.sessions) {
     const x = r.sessions;
     out.push("### Bytes per session", "");
-    out.push("| sessions stored | record bytes (mean) | record bytes (max) | Redis memory per session |", "|---|---|---|---|");
+    out.push(
+      "| sessions stored | record bytes (mean) | record bytes (max) | Redis memory per session |",
+      "|---|---|---|---|",
+    );
     out.push(`| ${x.sessions} | ${x.valueBytes} | ${x.maxValueBytes} | ${x.memoryBytes} |`);
     out.push(
       "",
@@ -71,7 +88,8 @@ export function formatReport(r: BenchReport): string {
 
   out.push("### Targets (issue 7)", "");
   out.push("| target | met | figures |", "|---|---|---|");
-  for (const t of checkTargets(r)) out.push(`| ${t.target} | ${t.met === undefined ? "n/a" : t.met ? "yes" : "**no**"} | ${t.figures} |`);
+  for (const t of checkTargets(r))
+    out.push(`| ${t.target} | ${t.met === undefined ? "n/a" : t.met ? "yes" : "**no**"} | ${t.figures} |`);
   out.push("", `Depth targets allow ${DEPTH_TOLERANCE} for noise.`);
   return out.join("\n");
 }
@@ -94,7 +112,13 @@ function scenarioTable(sc: ScenarioResult, latencies: number[]): string[] {
     row("ours", sc.ours, latencies, delays),
     ...(sc.naive ? [row("naive", sc.naive, latencies, delays)] : []),
   ];
-  const lines = [`#### ${sc.label}`, "", `| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+  const lines = [
+    `#### ${sc.label}`,
+    "",
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ];
   if (sc.naive) {
     const o = sc.ours.load;
     const n = sc.naive.load;

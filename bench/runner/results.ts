@@ -70,6 +70,7 @@ export interface BenchReport {
 export function depthAt(samples: readonly DepthSample[], latencyMs: number): number | undefined {
   const base = samples.find((s) => s.latencyMs === 0);
   const delayed = samples.find((s) => s.latencyMs === latencyMs);
-  if (!base || !delayed || latencyMs === 0 || !Number.isFinite(base.p50) || !Number.isFinite(delayed.p50)) return undefined;
+  if (!base || !delayed || latencyMs === 0 || !Number.isFinite(base.p50) || !Number.isFinite(delayed.p50))
+    return undefined;
   return (delayed.p50 - base.p50) / latencyMs;
 }

@@ -86,7 +86,9 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     const quiet = (): void => {};
     const workers = await Promise.allSettled([
       startWranglerDev({ port: ports.worker, envFiles: [devVars], log: quiet }),
-      o.baseline ? startWranglerDev({ port: ports.naive, config: NAIVE_CONFIG, envFiles: [naiveEnv], log: quiet }) : Promise.resolve(undefined),
+      o.baseline
+        ? startWranglerDev({ port: ports.naive, config: NAIVE_CONFIG, envFiles: [naiveEnv], log: quiet })
+        : Promise.resolve(undefined),
     ]);
     for (const w of workers) if (w.status === "fulfilled" && w.value) stops.push(w.value.stop);
     for (const w of workers) if (w.status === "rejected") throw w.reason;
@@ -103,7 +105,13 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       .filter((lane) => lane === "legacy" || report.modern.available)
       .flatMap((lane) => o.scenarios.map((name): Scenario => ({ lane, name })));
 
-    const load: LoadOptions = { concurrency: o.concurrency, requests: o.requests, durationMs: o.durationMs, warmup: o.warmup, signal };
+    const load: LoadOptions = {
+      concurrency: o.concurrency,
+      requests: o.requests,
+      durationMs: o.durationMs,
+      warmup: o.warmup,
+      signal,
+    };
     for (const scenario of scenarios) {
       const result: Partial<ScenarioResult> & { scenario: Scenario } = { scenario, label: scenarioLabel(scenario) };
       for (const target of targets) {
@@ -115,7 +123,10 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     }
     // After the throughput runs: the initialize scenario has opened more sessions than the per-tenant cap.
     report.sessions = await measureSessions(cloud.ready.upstashUrl, cloud.ready.upstashToken, data.tenantId);
-    if (report.sessions) log(`sessions: ${report.sessions.sessions} stored, ${report.sessions.valueBytes} bytes per record, ${report.sessions.memoryBytes} bytes of Redis memory per session`);
+    if (report.sessions)
+      log(
+        `sessions: ${report.sessions.sessions} stored, ${report.sessions.valueBytes} bytes per record, ${report.sessions.memoryBytes} bytes of Redis memory per session`,
+      );
 
     if (o.latencies.length > 1) {
       const depthLoad: LoadOptions = {
@@ -139,7 +150,9 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
           }
           for (const [i, sc] of report.scenarios.entries()) {
             for (const target of targets) {
-              log(`${sc.label}: ${target.id}, sequential, +${latencyMs} ms per upstream request (round ${round + 1}/${o.depthRounds})`);
+              log(
+                `${sc.label}: ${target.id}, sequential, +${latencyMs} ms per upstream request (round ${round + 1}/${o.depthRounds})`,
+              );
               const measured = await runScenario(sc.scenario, target, data, depthLoad, cloud.ready.statsUrl);
               const key = `${i} ${target.id} ${latencyMs}`;
               const pool = pooled.get(key) ?? { samples: [], errors: 0 };
@@ -154,7 +167,10 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
         for (const target of targets) {
           for (const latencyMs of o.latencies) {
             const pool = pooled.get(`${i} ${target.id} ${latencyMs}`) ?? { samples: [], errors: 0 };
-            const p50 = percentile(pool.samples.sort((a, b) => a - b), 50);
+            const p50 = percentile(
+              pool.samples.sort((a, b) => a - b),
+              50,
+            );
             sc[target.id as "ours" | "naive"]!.depth.push({ latencyMs, p50, errors: pool.errors });
           }
         }
@@ -163,7 +179,8 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     return report;
   } finally {
     // Workers first (they hold connections to the cloud), then the cloud.
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log(`while stopping: ${(err as Error).message}`));
+    for (const stop of stops.reverse())
+      await stop().catch((err: unknown) => log(`while stopping: ${(err as Error).message}`));
     await rm(work, { recursive: true, force: true });
   }
 }
@@ -173,22 +190,36 @@ interface BenchCloud extends CloudProcess {
 }
 
 /** The cloud on the run's fixed ports; its .env file keeps the Upstash token and pepper across restarts. */
-async function startBenchCloud(o: BenchOptions, ports: BenchPorts, devVars: string, latencyMs: number, migrate: boolean): Promise<BenchCloud> {
+async function startBenchCloud(
+  o: BenchOptions,
+  ports: BenchPorts,
+  devVars: string,
+  latencyMs: number,
+  migrate: boolean,
+): Promise<BenchCloud> {
   const cloud = await spawnCloud(
     [
-      "--database-url", o.databaseUrl,
-      "--redis-url", o.redisUrl,
-      "--neon-port", String(ports.neon),
-      "--upstash-port", String(ports.upstash),
-      "--latency-ms", String(latencyMs),
-      "--dev-vars", devVars,
+      "--database-url",
+      o.databaseUrl,
+      "--redis-url",
+      o.redisUrl,
+      "--neon-port",
+      String(ports.neon),
+      "--upstash-port",
+      String(ports.upstash),
+      "--latency-ms",
+      String(latencyMs),
+      "--dev-vars",
+      devVars,
       ...(migrate ? [] : ["--no-migrate"]),
     ],
     { stderr: "capture" },
   );
   if (cloud.ready.engines.postgres !== "server" || cloud.ready.engines.redis !== "server") {
     await cloud.stop();
-    throw new Error(`the bench needs the real servers; the cloud fell back to ${JSON.stringify(cloud.ready.engines)}:\n${cloud.log()}`);
+    throw new Error(
+      `the bench needs the real servers; the cloud fell back to ${JSON.stringify(cloud.ready.engines)}:\n${cloud.log()}`,
+    );
   }
   return { ...cloud, latencyMs };
 }
@@ -197,9 +228,16 @@ async function startBenchCloud(o: BenchOptions, ports: BenchPorts, devVars: stri
 async function probeModern(target: Target, data: BenchData): Promise<BenchReport["modern"]> {
   const call = buildCall({ lane: "modern", name: "initialize" }, target, data, 0);
   try {
-    const res = await fetch(target.url, { method: "POST", headers: call.headers, body: call.body, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(target.url, {
+      method: "POST",
+      headers: call.headers,
+      body: call.body,
+      signal: AbortSignal.timeout(10_000),
+    });
     const failure = checkAnswer(call, res.status, res.headers.get("content-type") ?? "", await res.text());
-    return failure ? { available: false, detail: `server/discover got ${failure.slice(0, 120)}` } : { available: true, detail: "server/discover answered" };
+    return failure
+      ? { available: false, detail: `server/discover got ${failure.slice(0, 120)}` }
+      : { available: true, detail: "server/discover answered" };
   } catch (err) {
     return { available: false, detail: `server/discover failed: ${(err as Error).message}` };
   }
@@ -208,10 +246,14 @@ async function probeModern(target: Target, data: BenchData): Promise<BenchReport
 /** Runs the microbenchmark in a fresh Node process, so its module state and heap are its own. */
 function microbenchChild(iterations: number): Promise<MicroReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bench/runner/microbench.ts"), "--iterations", String(iterations)], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "bench/runner/microbench.ts"), "--iterations", String(iterations)],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));

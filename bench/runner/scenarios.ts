@@ -54,7 +54,12 @@ export interface McpCall {
 
 /** The display name of a scenario, e.g. "legacy tools/call get_document". */
 export function scenarioLabel(s: Scenario): string {
-  const what = s.name === "get_document" || s.name === "search_documents" ? `tools/call ${s.name}` : s.lane === "modern" && s.name === "initialize" ? "server/discover" : s.name;
+  const what =
+    s.name === "get_document" || s.name === "search_documents"
+      ? `tools/call ${s.name}`
+      : s.lane === "modern" && s.name === "initialize"
+        ? "server/discover"
+        : s.name;
   return `${s.lane} ${what}`;
 }
 
@@ -68,13 +73,22 @@ export function buildCall(s: Scenario, target: Target, data: ScenarioData, n: nu
     accept: "application/json, text/event-stream",
   };
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
-  const method = s.name === "initialize" ? (s.lane === "legacy" ? "initialize" : "server/discover") : s.name === "tools/list" ? "tools/list" : "tools/call";
+  const method =
+    s.name === "initialize"
+      ? s.lane === "legacy"
+        ? "initialize"
+        : "server/discover"
+      : s.name === "tools/list"
+        ? "tools/list"
+        : "tools/call";
   let params: Record<string, unknown> | undefined;
-  if (s.name === "get_document") params = { name: s.name, arguments: { id: data.documentIds[n % data.documentIds.length] } };
+  if (s.name === "get_document")
+    params = { name: s.name, arguments: { id: data.documentIds[n % data.documentIds.length] } };
   else if (s.name === "search_documents") params = { name: s.name, arguments: { query: data.searchQuery, limit: 10 } };
 
   if (s.lane === "legacy") {
-    if (method === "initialize") params = { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: CLIENT_INFO };
+    if (method === "initialize")
+      params = { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: CLIENT_INFO };
     else headers["mcp-protocol-version"] = LEGACY_VERSION;
     if (sessionId) headers["mcp-session-id"] = sessionId;
   } else {

@@ -16,18 +16,36 @@ export interface SessionBytes {
  * Measures the bench tenant's sessions through the cloud's Upstash endpoint: every record's STRLEN and MEMORY USAGE,
  * and the live-session index's MEMORY USAGE. `undefined` when the tenant holds no sessions.
  */
-export async function measureSessions(upstashUrl: string, token: string, tenantId: string): Promise<SessionBytes | undefined> {
+export async function measureSessions(
+  upstashUrl: string,
+  token: string,
+  tenantId: string,
+): Promise<SessionBytes | undefined> {
   const index = sessionIndexKey(tenantId);
   const keys: string[] = [];
   let cursor = "0";
   do {
-    const [next, batch] = (await command(upstashUrl, token, ["SCAN", cursor, "MATCH", sessionPattern(tenantId), "COUNT", "1000"])) as [string, string[]];
+    const [next, batch] = (await command(upstashUrl, token, [
+      "SCAN",
+      cursor,
+      "MATCH",
+      sessionPattern(tenantId),
+      "COUNT",
+      "1000",
+    ])) as [string, string[]];
     keys.push(...batch.filter((k) => k !== index));
     cursor = String(next);
   } while (cursor !== "0");
   if (keys.length === 0) return undefined;
-  const values = (await pipeline(upstashUrl, token, keys.map((k) => ["STRLEN", k]))) as number[];
-  const memory = (await pipeline(upstashUrl, token, [...keys.map((k) => ["MEMORY", "USAGE", k]), ["MEMORY", "USAGE", index]])) as (number | null)[];
+  const values = (await pipeline(
+    upstashUrl,
+    token,
+    keys.map((k) => ["STRLEN", k]),
+  )) as number[];
+  const memory = (await pipeline(upstashUrl, token, [
+    ...keys.map((k) => ["MEMORY", "USAGE", k]),
+    ["MEMORY", "USAGE", index],
+  ])) as (number | null)[];
   const sum = (xs: readonly (number | null)[]): number => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
   return {
     sessions: keys.length,
@@ -38,7 +56,12 @@ export async function measureSessions(upstashUrl: string, token: string, tenantI
 }
 
 async function command(url: string, token: string, args: string[]): Promise<unknown> {
-  const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(args), signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+    body: JSON.stringify(args),
+    signal: AbortSignal.timeout(10_000),
+  });
   const body = (await res.json()) as { result?: unknown; error?: string };
   if (body.error !== undefined) throw new Error(`${args[0]}: ${body.error}`);
   return body.result;

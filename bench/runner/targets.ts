@@ -42,7 +42,10 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     const neon = list ? summarize(list.ours.load.upstream).neonHttp : undefined;
     checks.push({
       target: `${lane}: tools/list <= 1 sequential round trip and no Postgres request`,
-      met: listDepth === undefined || neon === undefined ? undefined : listDepth <= 1 + DEPTH_TOLERANCE && neon < NO_POSTGRES,
+      met:
+        listDepth === undefined || neon === undefined
+          ? undefined
+          : listDepth <= 1 + DEPTH_TOLERANCE && neon < NO_POSTGRES,
       figures: list ? `depth ${fmt(listDepth)}, Neon HTTP/request ${fmt(neon, 3)}` : "not measured",
     });
 
@@ -51,7 +54,10 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     checks.push({
       target: `${lane}: CPU of server build + tools/list (enterprise) <= 25% of the naive build`,
       met: ours && naive ? ours.cpuUs <= 0.25 * naive.cpuUs : undefined,
-      figures: ours && naive ? `${ours.cpuUs.toFixed(0)} µs vs ${naive.cpuUs.toFixed(0)} µs = ${pct(ours.cpuUs / naive.cpuUs)}` : "not measured",
+      figures:
+        ours && naive
+          ? `${ours.cpuUs.toFixed(0)} µs vs ${naive.cpuUs.toFixed(0)} µs = ${pct(ours.cpuUs / naive.cpuUs)}`
+          : "not measured",
     });
 
     const oursRps = list?.ours.load.rps;

@@ -20,7 +20,15 @@ export interface AuthProxy {
 }
 
 // Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one connection and are not forwarded.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+]);
 
 /**
  * A reverse proxy that adds an `Authorization` header: the MCP conformance CLI has no option for credentials in its

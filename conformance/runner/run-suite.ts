@@ -4,7 +4,9 @@ import type { SuiteRun } from "./lanes.ts";
 
 const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
 // The CLI of the pinned devDependency (the `conformance` bin), run with this Node: the suite needs Node >= 22.
-const CLI = fileURLToPath(new URL("../../node_modules/@modelcontextprotocol/conformance/dist/index.js", import.meta.url));
+const CLI = fileURLToPath(
+  new URL("../../node_modules/@modelcontextprotocol/conformance/dist/index.js", import.meta.url),
+);
 
 /** Options of {@link runSuite}. */
 interface RunSuiteOptions {
@@ -23,11 +25,15 @@ interface RunSuiteOptions {
  */
 export function runSuite(run: SuiteRun, o: RunSuiteOptions): Promise<number> {
   const args = [
-    CLI, "server",
-    "--url", o.url,
+    CLI,
+    "server",
+    "--url",
+    o.url,
     ...(o.scenario ? ["--scenario", o.scenario, ...wireOf(run.select)] : run.select),
-    "--expected-failures", run.baseline,
-    "--output-dir", o.outputDir,
+    "--expected-failures",
+    run.baseline,
+    "--output-dir",
+    o.outputDir,
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: PROJECT_DIR, stdio: ["ignore", "inherit", "inherit"] });

@@ -10,7 +10,10 @@ const KEY_NAME = "conformance run";
  * prompts the suite calls by name; no plan has it), then mints a fresh API key for this run and revokes the keys of
  * earlier runs. Idempotent: run it against the same database any number of times. Returns the new key.
  */
-export async function prepareConformanceTenant(adminUrl: string, pepper: string): Promise<{ tenantId: string; apiKey: string }> {
+export async function prepareConformanceTenant(
+  adminUrl: string,
+  pepper: string,
+): Promise<{ tenantId: string; apiKey: string }> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {

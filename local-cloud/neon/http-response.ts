@@ -44,21 +44,36 @@ export function toNeonResult(result: RawResult, o: { arrayMode: boolean; rawOutp
   const value = (v: string | null, i: number): unknown =>
     v === null || o.rawOutput ? v : textToJson(v, fields[i]!.dataTypeID);
   const rows = result.rows.map((row) =>
-    o.arrayMode
-      ? row.map(value)
-      : Object.fromEntries(row.map((v, i) => [fields[i]!.name, value(v, i)])),
+    o.arrayMode ? row.map(value) : Object.fromEntries(row.map((v, i) => [fields[i]!.name, value(v, i)])),
   );
   return { rowAsArray: o.arrayMode, fields, rows, command: result.command ?? "", rowCount: result.rowCount };
 }
 
 /** The keys of an error body, in Neon's order. Missing ones are sent as null. */
 const ERROR_KEYS = [
-  "code", "detail", "hint", "position", "internalPosition", "internalQuery", "severity", "where", "table",
-  "column", "schema", "dataType", "constraint", "file", "line", "routine",
+  "code",
+  "detail",
+  "hint",
+  "position",
+  "internalPosition",
+  "internalQuery",
+  "severity",
+  "where",
+  "table",
+  "column",
+  "schema",
+  "dataType",
+  "constraint",
+  "file",
+  "line",
+  "routine",
 ] as const;
 
 /** Error body with every key Neon sends: `message`, then the Postgres error fields (null when absent). */
-export function errorBody(message: string, fields: Partial<Record<(typeof ERROR_KEYS)[number], unknown>> = {}): Record<string, unknown> {
+export function errorBody(
+  message: string,
+  fields: Partial<Record<(typeof ERROR_KEYS)[number], unknown>> = {},
+): Record<string, unknown> {
   const body: Record<string, unknown> = { message };
   for (const key of ERROR_KEYS) {
     const v = fields[key];

@@ -59,19 +59,33 @@ describe("Neon HTTP /sql: values", () => {
   });
 
   it("round-trips nested arrays with NULLs and awkward text elements", async () => {
-    const [row] = await admin.query("select $1::int[] as ints, $2::text[] as texts, '{{1,NULL},{NULL,4}}'::int8[] as lit", [
-      [[1, null], [null, 4]],
-      ["a,b", null, 'c"d', "NULL", "", "{x}", "back\\slash"],
-    ]);
+    const [row] = await admin.query(
+      "select $1::int[] as ints, $2::text[] as texts, '{{1,NULL},{NULL,4}}'::int8[] as lit",
+      [
+        [
+          [1, null],
+          [null, 4],
+        ],
+        ["a,b", null, 'c"d', "NULL", "", "{x}", "back\\slash"],
+      ],
+    );
     expect(row).toEqual({
-      ints: [[1, null], [null, 4]],
+      ints: [
+        [1, null],
+        [null, 4],
+      ],
       texts: ["a,b", null, 'c"d', "NULL", "", "{x}", "back\\slash"],
-      lit: [["1", null], [null, "4"]],
+      lit: [
+        ["1", null],
+        [null, "4"],
+      ],
     });
   });
 
   it("keeps json as written and jsonb normalised, with their own type ids", async () => {
-    const r = await adminFull.query(`select '{"b": 1, "a": [2, null]}'::json as j, '{"b": 1, "a": [2, null]}'::jsonb as jb`);
+    const r = await adminFull.query(
+      `select '{"b": 1, "a": [2, null]}'::json as j, '{"b": 1, "a": [2, null]}'::jsonb as jb`,
+    );
     expect(r.fields.map((f) => f.dataTypeID)).toEqual([114, 3802]);
     const row = r.rows[0] as { j: Record<string, unknown>; jb: Record<string, unknown> };
     expect(row.j).toEqual({ b: 1, a: [2, null] });
@@ -103,7 +117,10 @@ describe("Neon HTTP /sql: values", () => {
         "Neon-Raw-Text-Output": "true",
         "Neon-Array-Mode": "true",
       },
-      body: JSON.stringify({ query: "select 1::int4 as a, true as b, 'NaN'::float8 as c, null::text as d, $1::int8 as e", params: ["7"] }),
+      body: JSON.stringify({
+        query: "select 1::int4 as a, true as b, 'NaN'::float8 as c, null::text as d, $1::int8 as e",
+        params: ["7"],
+      }),
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
@@ -113,7 +130,13 @@ describe("Neon HTTP /sql: values", () => {
       rowAsArray: true,
       rows: [["1", "t", "NaN", null, "7"]],
     });
-    expect((body.fields as { name: string; dataTypeID: number; format: string }[]).map((f) => [f.name, f.dataTypeID, f.format])).toEqual([
+    expect(
+      (body.fields as { name: string; dataTypeID: number; format: string }[]).map((f) => [
+        f.name,
+        f.dataTypeID,
+        f.format,
+      ]),
+    ).toEqual([
       ["a", 23, "text"],
       ["b", 16, "text"],
       ["c", 701, "text"],
@@ -199,7 +222,10 @@ describe("Neon HTTP /sql: transactions", () => {
   });
 
   it("applies the isolation level (and deferrable) from the headers", async () => {
-    const show = (): ReturnType<typeof admin>[] => [admin`show transaction_isolation`, admin`show transaction_deferrable`];
+    const show = (): ReturnType<typeof admin>[] => [
+      admin`show transaction_isolation`,
+      admin`show transaction_deferrable`,
+    ];
     expect(await admin.transaction(show())).toEqual([
       [{ transaction_isolation: "read committed" }],
       [{ transaction_deferrable: "off" }],
@@ -208,16 +234,13 @@ describe("Neon HTTP /sql: transactions", () => {
       [{ transaction_isolation: "repeatable read" }],
       [{ transaction_deferrable: "off" }],
     ]);
-    expect(await admin.transaction(show(), { isolationLevel: "Serializable", readOnly: true, deferrable: true })).toEqual([
-      [{ transaction_isolation: "serializable" }],
-      [{ transaction_deferrable: "on" }],
-    ]);
+    expect(
+      await admin.transaction(show(), { isolationLevel: "Serializable", readOnly: true, deferrable: true }),
+    ).toEqual([[{ transaction_isolation: "serializable" }], [{ transaction_deferrable: "on" }]]);
   });
 
   it("refuses an invalid isolation level with a 400", async () => {
-    const err = await rejection(
-      admin.transaction([admin`select 1`], { isolationLevel: "Snapshot" as "Serializable" }),
-    );
+    const err = await rejection(admin.transaction([admin`select 1`], { isolationLevel: "Snapshot" as "Serializable" }));
     expect(err.message).toBe("invalid isolation level");
     const res = await fetch(cloud.neonHttpEndpoint, {
       method: "POST",
@@ -248,7 +271,9 @@ describe("Neon HTTP /sql: isolation between requests", () => {
     await admin`set role tenant_mcp_app`;
     await admin`set search_path = pg_catalog`;
     for (let i = 0; i < followUps; i++) {
-      const [row] = (await admin`select current_user as u, current_setting('search_path') as p`) as [{ u: string; p: string }];
+      const [row] = (await admin`select current_user as u, current_setting('search_path') as p`) as [
+        { u: string; p: string },
+      ];
       expect(row.u).toBe(new URL(cloud.adminDatabaseUrl).username);
       expect(row.p).not.toBe("pg_catalog");
     }

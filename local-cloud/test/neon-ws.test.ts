@@ -1,6 +1,16 @@
 import { Client, neon, neonConfig, Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { bind, errorText, execute, firstColumns, flush, parse, query, sync, WireConnection } from "../../test/support/pg-wire.ts";
+import {
+  bind,
+  errorText,
+  execute,
+  firstColumns,
+  flush,
+  parse,
+  query,
+  sync,
+  WireConnection,
+} from "../../test/support/pg-wire.ts";
 import { cloudLacks } from "../../test/support/servers.ts";
 
 // The local cloud's WebSocket bridge, driven through the driver's Pool and Client from inside workerd.
@@ -52,7 +62,10 @@ describe("Neon WebSocket /v1", () => {
   it("logs in as the role in the connection string", async (ctx) => {
     const lacks = cloudLacks(cloud, "postgres");
     if (lacks) ctx.skip(lacks);
-    const user = await withPool(cloud.appDatabaseUrl, async (pool) => (await pool.query("select current_user as u")).rows[0]);
+    const user = await withPool(
+      cloud.appDatabaseUrl,
+      async (pool) => (await pool.query("select current_user as u")).rows[0],
+    );
     expect(user).toEqual({ u: "tenant_mcp_app" });
   });
 

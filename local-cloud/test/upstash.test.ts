@@ -8,7 +8,13 @@ type ClientOptions = Partial<ConstructorParameters<typeof Redis>[0]>;
 
 /** A client as the Worker builds one; `retry: false` so a failure shows at once instead of after backoffs. */
 function client(options: ClientOptions = {}): Redis {
-  return new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, retry: false, enableTelemetry: false, ...options });
+  return new Redis({
+    url: cloud.upstashUrl,
+    token: cloud.upstashToken,
+    retry: false,
+    enableTelemetry: false,
+    ...options,
+  });
 }
 
 /** Keys of one test; Redis db 15 is shared with every other test file. */
@@ -18,7 +24,11 @@ function keys(): (name: string) => string {
 }
 
 /** A raw REST call, for what the client would hide (status codes, wire encoding). */
-async function rest(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+async function rest(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   const res = await fetch(cloud.upstashUrl + path, {
     method: "POST",
     headers: { authorization: `Bearer ${cloud.upstashToken}`, "content-type": "application/json", ...headers },
@@ -66,7 +76,9 @@ describe.each([
   it("stores sorted sets with scores", async () => {
     const redis = client(options);
     const key = keys()("zset");
-    expect(await redis.zadd(key, { score: 2.5, member: "b" }, { score: -1, member: "a" }, { score: 10, member: "c" })).toBe(3);
+    expect(
+      await redis.zadd(key, { score: 2.5, member: "b" }, { score: -1, member: "a" }, { score: 10, member: "c" }),
+    ).toBe(3);
     expect(await redis.zrange(key, 0, -1)).toEqual(["a", "b", "c"]);
     expect(await redis.zrange(key, 0, -1, { withScores: true })).toEqual(["a", -1, "b", 2.5, "c", 10]);
     expect(await redis.zscore(key, "b")).toBe(2.5);
@@ -111,7 +123,10 @@ describe("Upstash REST pipelines and transactions", () => {
     expect(urls).toEqual([`${cloud.upstashUrl}/pipeline`]);
     const [set, push, incr] = settled;
     expect(set).toEqual({ status: "fulfilled", value: "OK" });
-    expect(push).toEqual({ status: "rejected", reason: expect.objectContaining({ message: expect.stringMatching(WRONGTYPE) }) });
+    expect(push).toEqual({
+      status: "rejected",
+      reason: expect.objectContaining({ message: expect.stringMatching(WRONGTYPE) }),
+    });
     expect(incr).toEqual({ status: "fulfilled", value: 1 });
   });
 
@@ -151,9 +166,23 @@ describe("Upstash REST wire format", () => {
     const b64 = { "upstash-encoding": "base64" };
     expect(await rest("/", ["SET", k("a"), "007"], b64)).toEqual({ status: 200, body: { result: "OK" } });
     expect(await rest("/", ["GET", k("a")], b64)).toEqual({ status: 200, body: { result: btoa("007") } });
-    expect(await rest("/", ["MGET", k("a"), k("none")], b64)).toEqual({ status: 200, body: { result: [btoa("007"), null] } });
+    expect(await rest("/", ["MGET", k("a"), k("none")], b64)).toEqual({
+      status: 200,
+      body: { result: [btoa("007"), null] },
+    });
     expect(await rest("/", ["PING"], b64)).toEqual({ status: 200, body: { result: btoa("PONG") } });
-    expect(await rest("/pipeline", [["SET", k("b"), 7], ["INCR", k("b")], ["LPUSH", k("a"), "x"], ["GET", k("b")]], b64)).toEqual({
+    expect(
+      await rest(
+        "/pipeline",
+        [
+          ["SET", k("b"), 7],
+          ["INCR", k("b")],
+          ["LPUSH", k("a"), "x"],
+          ["GET", k("b")],
+        ],
+        b64,
+      ),
+    ).toEqual({
       status: 200,
       body: [{ result: "OK" }, { result: 8 }, { error: expect.stringMatching(WRONGTYPE) }, { result: btoa("8") }],
     });
@@ -163,7 +192,10 @@ describe("Upstash REST wire format", () => {
   it("answers a Redis error with 400 and its message", async () => {
     const key = keys()("s");
     await rest("/", ["SET", key, "v"]);
-    expect(await rest("/", ["LPUSH", key, "x"])).toEqual({ status: 400, body: { error: expect.stringMatching(WRONGTYPE) } });
+    expect(await rest("/", ["LPUSH", key, "x"])).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(WRONGTYPE) },
+    });
   });
 
   it("rejects a wrong or missing token with 401", async () => {

@@ -64,11 +64,16 @@ export class RespConnection {
     const connection = new RespConnection(socket);
     const setup: string[][] = [];
     if (target.password !== undefined) {
-      setup.push(target.username === undefined ? ["AUTH", target.password] : ["AUTH", target.username, target.password]);
+      setup.push(
+        target.username === undefined ? ["AUTH", target.password] : ["AUTH", target.username, target.password],
+      );
     }
     // Every pooled connection must sit in the same logical database, or keys would scatter between dbs.
     setup.push(["SELECT", String(target.db)], ["PING"]);
-    const timer = setTimeout(() => connection.fail(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => connection.fail(new Error(`Redis did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     try {
       const replies = await connection.send(setup);
       const failed = replies.find((r): r is RedisError => r instanceof RedisError);

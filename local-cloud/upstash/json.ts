@@ -28,7 +28,7 @@ export class BadCommand extends Error {
  */
 export function commandFromJson(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) throw new BadCommand("ERR a command must be a non-empty JSON array");
-  return value.map((arg: unknown) => (typeof arg === "string" ? arg : JSON.stringify(arg) ?? "null"));
+  return value.map((arg: unknown) => (typeof arg === "string" ? arg : (JSON.stringify(arg) ?? "null")));
 }
 
 /** A list of commands from JSON (the body of /pipeline and /multi-exec). */

@@ -17,7 +17,10 @@ const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of v
 export async function createMemoryBackend(): Promise<RedisBackend> {
   const { default: RedisMock } = await import("ioredis-mock");
   // ioredis-mock shares data between instances with the same host and port; a unique host keeps this one apart.
-  const mock = new RedisMock({ host: `local-cloud-${randomUUID()}`, lazyConnect: true }) as unknown as Record<string, unknown>;
+  const mock = new RedisMock({ host: `local-cloud-${randomUUID()}`, lazyConnect: true }) as unknown as Record<
+    string,
+    unknown
+  >;
   const scripts = new Map<string, string>();
   let tail: Promise<unknown> = Promise.resolve();
 
@@ -58,7 +61,8 @@ export async function createMemoryBackend(): Promise<RedisBackend> {
           return scriptCommand(args);
       }
       const fn = method(name);
-      if (!fn) return new RedisError(`ERR unknown command '${name}', with args beginning with: ${args.slice(0, 3).join(" ")}`);
+      if (!fn)
+        return new RedisError(`ERR unknown command '${name}', with args beginning with: ${args.slice(0, 3).join(" ")}`);
       return fromMock(await fn(...normaliseOptions(name, args)));
     } catch (error) {
       return toRedisError(error);
@@ -94,7 +98,9 @@ export async function createMemoryBackend(): Promise<RedisBackend> {
         // Redis discards a transaction when a command fails to queue; an unknown command is the case we can see.
         const unknown = commands.find((c) => !isScriptVerb(c[0] ?? "") && !method(c[0] ?? ""));
         if (unknown) {
-          return new RedisError(`EXECABORT Transaction discarded because of previous errors: ERR unknown command '${unknown[0] ?? ""}'`);
+          return new RedisError(
+            `EXECABORT Transaction discarded because of previous errors: ERR unknown command '${unknown[0] ?? ""}'`,
+          );
         }
         const replies: RedisReply[] = [];
         for (const command of commands) replies.push(await execute(command));
@@ -147,7 +153,8 @@ function fromLua(value: unknown): RedisReply {
 function toRedisError(error: unknown): RedisError {
   const message = error instanceof Error ? error.message : String(error);
   if (/does not contain a|wrong kind of value/i.test(message)) return new RedisError(WRONGTYPE);
-  if (/^Unsupported command/.test(message)) return new RedisError(`ERR unknown command (not in the in-process store): ${message}`);
+  if (/^Unsupported command/.test(message))
+    return new RedisError(`ERR unknown command (not in the in-process store): ${message}`);
   // Redis errors start with an upper-case code (ERR, NOSCRIPT, WRONGTYPE...); give one to the mock's plain texts.
   return new RedisError(/^[A-Z]+ /.test(message) ? message : `ERR ${message}`);
 }
@@ -155,8 +162,33 @@ function toRedisError(error: unknown): RedisError {
 // Redis takes option keywords in any case; ioredis-mock only in upper case (it ignores `set k v ex 10`, which
 // @upstash/redis sends). Upper-case the keywords in the option positions of the commands that have them, and only
 // there, so keys and values are never touched.
-const OPTIONS_FROM: Record<string, number> = { SET: 2, GETEX: 1, EXPIRE: 2, PEXPIRE: 2, EXPIREAT: 2, PEXPIREAT: 2, ZRANGE: 3 };
-const KEYWORDS = new Set(["EX", "PX", "EXAT", "PXAT", "NX", "XX", "GT", "LT", "KEEPTTL", "GET", "PERSIST", "WITHSCORES", "LIMIT", "REV", "BYSCORE", "BYLEX"]);
+const OPTIONS_FROM: Record<string, number> = {
+  SET: 2,
+  GETEX: 1,
+  EXPIRE: 2,
+  PEXPIRE: 2,
+  EXPIREAT: 2,
+  PEXPIREAT: 2,
+  ZRANGE: 3,
+};
+const KEYWORDS = new Set([
+  "EX",
+  "PX",
+  "EXAT",
+  "PXAT",
+  "NX",
+  "XX",
+  "GT",
+  "LT",
+  "KEEPTTL",
+  "GET",
+  "PERSIST",
+  "WITHSCORES",
+  "LIMIT",
+  "REV",
+  "BYSCORE",
+  "BYLEX",
+]);
 
 function normaliseOptions(name: string, args: string[]): string[] {
   const from = OPTIONS_FROM[name.toUpperCase()];

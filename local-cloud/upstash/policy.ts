@@ -6,10 +6,34 @@ import { RedisError } from "./resp.ts";
  * logical database, so nothing may reach the others; and server administration is not Upstash's either.
  */
 const REFUSED = new Set([
-  "SELECT", "SWAPDB", "MOVE", "HELLO", "AUTH", "RESET", "QUIT", "CLIENT",
-  "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH",
-  "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR",
-  "SYNC", "PSYNC", "REPLCONF", "REPLICAOF", "SLAVEOF", "FAILOVER", "SHUTDOWN", "DEBUG",
+  "SELECT",
+  "SWAPDB",
+  "MOVE",
+  "HELLO",
+  "AUTH",
+  "RESET",
+  "QUIT",
+  "CLIENT",
+  "MULTI",
+  "EXEC",
+  "DISCARD",
+  "WATCH",
+  "UNWATCH",
+  "SUBSCRIBE",
+  "PSUBSCRIBE",
+  "SSUBSCRIBE",
+  "UNSUBSCRIBE",
+  "PUNSUBSCRIBE",
+  "SUNSUBSCRIBE",
+  "MONITOR",
+  "SYNC",
+  "PSYNC",
+  "REPLCONF",
+  "REPLICAOF",
+  "SLAVEOF",
+  "FAILOVER",
+  "SHUTDOWN",
+  "DEBUG",
 ]);
 
 /**

@@ -30,7 +30,10 @@ function rewriteScript(script: string, shebangs: boolean): string {
   let dropped = false;
   const kept = options.map((option) => {
     if (!option.startsWith("flags=")) return option;
-    const flags = option.slice("flags=".length).split(",").filter((f) => f !== "");
+    const flags = option
+      .slice("flags=".length)
+      .split(",")
+      .filter((f) => f !== "");
     const known = flags.filter((f) => REDIS_FLAGS.has(f));
     if (known.length !== flags.length) dropped = true;
     return known.length === 0 ? "" : `flags=${known.join(",")}`;

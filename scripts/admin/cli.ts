@@ -35,7 +35,10 @@ export interface AdminIo {
    * Builds the clients, and says where they point for messages. Default: from the environment or .dev.vars (see
    * scripts/admin/connect.ts).
    */
-  connect?(env: NodeJS.ProcessEnv, devVarsPath: string): Promise<{ deps: AdminDeps; where: string; secrets?: string[] }>;
+  connect?(
+    env: NodeJS.ProcessEnv,
+    devVarsPath: string,
+  ): Promise<{ deps: AdminDeps; where: string; secrets?: string[] }>;
 }
 
 /**
@@ -49,7 +52,9 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
   const secrets = [io.env.API_KEY_PEPPER, io.env.UPSTASH_REDIS_REST_TOKEN].filter((v): v is string => !!v);
   try {
     const words = leadingWords(argv);
-    command = COMMANDS.find((c) => c.words.length === Math.min(words.length, c.words.length) && c.words.every((w, i) => w === words[i]));
+    command = COMMANDS.find(
+      (c) => c.words.length === Math.min(words.length, c.words.length) && c.words.every((w, i) => w === words[i]),
+    );
     const wantsHelp = argv.includes("--help") || argv.includes("-h");
     if (!command) {
       const group = COMMANDS.filter((c) => c.words.length > 1 && c.words[0] === words[0]);
@@ -70,7 +75,8 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       return 0;
     }
     if (positionals.length < command.args.length) throw usageError(`missing <${command.args[positionals.length]}>`);
-    if (positionals.length > command.args.length) throw usageError(`unexpected argument "${positionals[command.args.length]}"`);
+    if (positionals.length > command.args.length)
+      throw usageError(`unexpected argument "${positionals[command.args.length]}"`);
 
     const devVars = typeof values["dev-vars"] === "string" ? values["dev-vars"] : ".dev.vars";
     const connection = await (io.connect ?? defaultConnect)(io.env, devVars).catch((error: unknown) => ({ error }));
@@ -84,16 +90,23 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     return 0;
   } catch (err) {
     const { message, exitCode } = describeFailure(err, secrets);
-    let hint = exitCode === 2 ? ` (see \`npm run admin -- ${command ? `${command.words.join(" ")} ` : ""}--help\`)` : "";
+    let hint =
+      exitCode === 2 ? ` (see \`npm run admin -- ${command ? `${command.words.join(" ")} ` : ""}--help\`)` : "";
     if (err instanceof ControlError && err.kind === "unavailable" && where) hint = ` (${where})`;
     io.stderr(`error: ${safeLine(`${message}${hint}`, secrets)}\n`);
     return exitCode;
   }
 }
 
-async function defaultConnect(env: NodeJS.ProcessEnv, devVarsPath: string): Promise<{ deps: AdminDeps; where: string; secrets: string[] }> {
+async function defaultConnect(
+  env: NodeJS.ProcessEnv,
+  devVarsPath: string,
+): Promise<{ deps: AdminDeps; where: string; secrets: string[] }> {
   const c = await resolveConnection(env, devVarsPath);
-  const where = c.source === "environment" ? "using DATABASE_URL and UPSTASH_REDIS_REST_URL from the environment" : `using the local stack in ${c.source}: is \`npm run dev\` running?`;
+  const where =
+    c.source === "environment"
+      ? "using DATABASE_URL and UPSTASH_REDIS_REST_URL from the environment"
+      : `using the local stack in ${c.source}: is \`npm run dev\` running?`;
   return { deps: connect(c), where, secrets: [c.pepper, c.redisToken, urlPassword(c.databaseUrl)].filter(Boolean) };
 }
 
@@ -194,9 +207,26 @@ function overview(): string {
 }
 
 function groupHelp(group: string, commands: Command[]): string {
-  return [`Usage: npm run admin -- ${group} <command> [options]`, "", "Commands:", ...commands.map((c) => `  ${c.words.join(" ")} ${c.synopsis}`.trimEnd()), "", GLOBAL_HELP].join("\n");
+  return [
+    `Usage: npm run admin -- ${group} <command> [options]`,
+    "",
+    "Commands:",
+    ...commands.map((c) => `  ${c.words.join(" ")} ${c.synopsis}`.trimEnd()),
+    "",
+    GLOBAL_HELP,
+  ].join("\n");
 }
 
 function commandHelp(c: Command): string {
-  return [`Usage: npm run admin -- ${c.words.join(" ")} ${c.synopsis}`.trimEnd(), "", `${c.summary[0]?.toUpperCase()}${c.summary.slice(1)}.`, "", c.details, "", GLOBAL_HELP, "", CONNECTION_HELP].join("\n");
+  return [
+    `Usage: npm run admin -- ${c.words.join(" ")} ${c.synopsis}`.trimEnd(),
+    "",
+    `${c.summary[0]?.toUpperCase()}${c.summary.slice(1)}.`,
+    "",
+    c.details,
+    "",
+    GLOBAL_HELP,
+    "",
+    CONNECTION_HELP,
+  ].join("\n");
 }

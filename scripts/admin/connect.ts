@@ -66,7 +66,12 @@ export function connect(c: Connection): AdminDeps {
   return {
     sql: neon(c.databaseUrl),
     // One quick retry, as in the Worker: an operator should hear about a down Redis in a second, not after five.
-    redis: new Redis({ url: c.redisUrl, token: c.redisToken, retry: { retries: 1, backoff: () => 100 }, enableTelemetry: false }),
+    redis: new Redis({
+      url: c.redisUrl,
+      token: c.redisToken,
+      retry: { retries: 1, backoff: () => 100 },
+      enableTelemetry: false,
+    }),
     pepper: c.pepper,
   };
 }

@@ -30,7 +30,8 @@ export function parseDuration(text: string, flag: string, options: DurationOptio
       throw usageError(`${flag} must be a duration such as 90d, 12h, 30m or 1h30m, got "${text}"`);
     }
     // Digits beyond double precision still add up to more than `max`, which is all that matters then.
-    for (const [, n, unit] of value.matchAll(/(\d+)([smhdw])/g)) seconds += Number(n) * (UNIT_SECONDS[unit as string] as number);
+    for (const [, n, unit] of value.matchAll(/(\d+)([smhdw])/g))
+      seconds += Number(n) * (UNIT_SECONDS[unit as string] as number);
   }
   if (seconds === 0 && !options.allowZero) throw usageError(`${flag} must be longer than 0`);
   if (!(seconds <= max)) throw usageError(`${flag} must be at most ${describeMax(max)}, got "${text}"`);
@@ -40,6 +41,8 @@ export function parseDuration(text: string, flag: string, options: DurationOptio
 /** `36500d (100 years)` for the default, else the largest whole unit. */
 function describeMax(seconds: number): string {
   if (seconds === MAX_DURATION_SECONDS) return "36500d (100 years)";
-  const [unit, size] = Object.entries(UNIT_SECONDS).reverse().find(([, s]) => seconds % s === 0) ?? ["s", 1];
+  const [unit, size] = Object.entries(UNIT_SECONDS)
+    .reverse()
+    .find(([, s]) => seconds % s === 0) ?? ["s", 1];
   return `${seconds / size}${unit}`;
 }

@@ -7,7 +7,9 @@ import { fields, minute, table, when, type Output } from "./output.ts";
 
 /** When a key stops working: its expiry, or the end of its rotation grace period, whichever is first. */
 function validUntil(k: KeyView): string | null {
-  const ends = [k.expiresAt, k.status === "rotating" ? k.revokedAt : null].filter((t): t is string => t !== null).sort();
+  const ends = [k.expiresAt, k.status === "rotating" ? k.revokedAt : null]
+    .filter((t): t is string => t !== null)
+    .sort();
   return ends[0] ?? null;
 }
 
@@ -48,7 +50,11 @@ JSON: {"keyId": "...", "apiKey": "tmcp_..."}`,
       });
       return {
         json: { keyId: key.keyId, apiKey: key.apiKey },
-        human: `${fields([["key id", key.keyId], ["api key", key.apiKey], ["expires", when(key.expiresAt)]])}\n\nThe API key is shown only now: store it.`,
+        human: `${fields([
+          ["key id", key.keyId],
+          ["api key", key.apiKey],
+          ["expires", when(key.expiresAt)],
+        ])}\n\nThe API key is shown only now: store it.`,
       };
     },
   },
@@ -64,8 +70,18 @@ last call may be up to a minute later; "-" if the key never made one. --json giv
 JSON: {"keys": [{"id", "name", "status", "createdAt", "lastUsedAt", "expiresAt", "revokedAt"}]}`,
     async run(deps, [slug]) {
       const keys = await listKeys(deps, slug as string);
-      const rows = keys.map((k) => [k.id, k.name ?? "-", k.status, when(k.createdAt), minute(k.lastUsedAt), when(validUntil(k))]);
-      return { json: { keys }, human: keys.length ? table(["id", "name", "status", "created", "last used", "expires"], rows) : "no keys" };
+      const rows = keys.map((k) => [
+        k.id,
+        k.name ?? "-",
+        k.status,
+        when(k.createdAt),
+        minute(k.lastUsedAt),
+        when(validUntil(k)),
+      ]);
+      return {
+        json: { keys },
+        human: keys.length ? table(["id", "name", "status", "created", "last used", "expires"], rows) : "no keys",
+      };
     },
   },
   {
@@ -139,7 +155,9 @@ JSON: {"tenant", "since", "tools": [{"tool", "calls", "ok", "toolErrors", "proto
         ms(u.p95Ms),
       ];
       const headers = ["tool", "calls", "ok", "tool errors", "protocol errors", "unanswered", "p50 ms", "p95 ms"];
-      const body = report.tools.length ? table(headers, [...report.tools.map(row), row({ ...report.total, tool: "(all)" })]) : "no tool calls";
+      const body = report.tools.length
+        ? table(headers, [...report.tools.map(row), row({ ...report.total, tool: "(all)" })])
+        : "no tool calls";
       return { json: report, human: `tool calls of ${report.tenant} since ${when(report.since)}\n\n${body}` };
     },
   },

@@ -15,7 +15,14 @@ export interface Output {
 export function table(headers: string[], rows: string[][]): string {
   const all = [headers.map((h) => h.toUpperCase()), ...rows.map((r) => r.map(escapeControls))];
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
-  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number))).join("  ").trimEnd()).join("\n");
+  return all
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** Label/value lines with the values aligned and escaped like table cells. */

@@ -1,7 +1,14 @@
 import { isPlan } from "../../src/tenancy/tenant.ts";
 import type { TenantView } from "../../src/control/types.ts";
 import { parseFeatureChanges, planFeatures, type FeatureChanges } from "../../src/control/features.ts";
-import { createTenant, deleteTenant, getTenant, listTenants, setTenantStatus, updateTenant } from "../../src/control/tenants.ts";
+import {
+  createTenant,
+  deleteTenant,
+  getTenant,
+  listTenants,
+  setTenantStatus,
+  updateTenant,
+} from "../../src/control/tenants.ts";
 import { renderMessage } from "../../src/control/errors.ts";
 import { usageError } from "./admin-error.ts";
 import { flagOf } from "./errors.ts";
@@ -69,7 +76,8 @@ export const TENANT_COMMANDS: Command[] = [
       "no-default-workspace": { type: "boolean" },
     },
     summary: "create a tenant, its first API key and workspace",
-    synopsis: "--slug <slug> --name <name> --plan <free|pro|enterprise> [--features +a,-b] [--rate-limit <n>] [--no-default-workspace]",
+    synopsis:
+      "--slug <slug> --name <name> --plan <free|pro|enterprise> [--features +a,-b] [--rate-limit <n>] [--no-default-workspace]",
     details: `Creates the tenant, a first API key and a first workspace named "Default", and prints the key once: it is not
 stored and cannot be shown again.
 
@@ -108,10 +116,21 @@ JSON: {"tenant": {...}, "apiKey": "tmcp_...", "workspace": {...} or null}`,
     details: `JSON: {"tenants": [...]}`,
     async run(deps) {
       const tenants = await listTenants(deps);
-      const rows = tenants.map((t) => [t.slug, t.name, t.plan, t.status, String(t.rateLimitPerMinute), String(t.activeKeys), list(t.features), when(t.createdAt)]);
+      const rows = tenants.map((t) => [
+        t.slug,
+        t.name,
+        t.plan,
+        t.status,
+        String(t.rateLimitPerMinute),
+        String(t.activeKeys),
+        list(t.features),
+        when(t.createdAt),
+      ]);
       return {
         json: { tenants },
-        human: tenants.length ? table(["slug", "name", "plan", "status", "rate/min", "keys", "features", "created"], rows) : "no tenants",
+        human: tenants.length
+          ? table(["slug", "name", "plan", "status", "rate/min", "keys", "features", "created"], rows)
+          : "no tenants",
       };
     },
   },

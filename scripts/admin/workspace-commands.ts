@@ -1,5 +1,11 @@
 import { usageError } from "./admin-error.ts";
-import { createWorkspace, deleteWorkspace, listWorkspaces, renameWorkspace, type WorkspaceView } from "../../src/control/workspaces.ts";
+import {
+  createWorkspace,
+  deleteWorkspace,
+  listWorkspaces,
+  renameWorkspace,
+  type WorkspaceView,
+} from "../../src/control/workspaces.ts";
 import { required, type Command } from "./command.ts";
 import { fields, table, when, type Output } from "./output.ts";
 
@@ -48,7 +54,13 @@ JSON: {"workspace": {"id", "name", "documentCount", "createdAt", "archivedAt"}}`
 JSON: {"workspaces": [...]}`,
     async run(deps, [slug]) {
       const workspaces = await listWorkspaces(deps, slug as string);
-      const rows = workspaces.map((w) => [w.id, w.name, String(w.documentCount), when(w.createdAt), when(w.archivedAt)]);
+      const rows = workspaces.map((w) => [
+        w.id,
+        w.name,
+        String(w.documentCount),
+        when(w.createdAt),
+        when(w.archivedAt),
+      ]);
       return {
         json: { workspaces },
         human: workspaces.length ? table(["id", "name", "documents", "created", "archived"], rows) : "no workspaces",
@@ -64,7 +76,9 @@ JSON: {"workspaces": [...]}`,
     details: `${NAME_HELP}
 JSON: {"workspace": {...}}`,
     async run(deps, [slug, workspace], values) {
-      return workspaceOutput(await renameWorkspace(deps, slug as string, workspace as string, required(values, "name")));
+      return workspaceOutput(
+        await renameWorkspace(deps, slug as string, workspace as string, required(values, "name")),
+      );
     },
   },
   {
@@ -79,7 +93,8 @@ update_workspace, hides a workspace without deleting anything).
   --yes                 required: confirms the deletion
 JSON: {"deleted": {"id": "...", "name": "...", "documents": <n>}}`,
     async run(deps, [slug, workspace], values) {
-      if (values.yes !== true) throw usageError(`deleting workspace "${workspace}" removes its documents; add --yes to confirm`);
+      if (values.yes !== true)
+        throw usageError(`deleting workspace "${workspace}" removes its documents; add --yes to confirm`);
       const deleted = await deleteWorkspace(deps, slug as string, workspace as string);
       return {
         json: { deleted },

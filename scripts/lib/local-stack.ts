@@ -52,7 +52,18 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   if (o.freshDatabase) await dropDatabase(o.databaseUrl);
   // The same options `npm run cloud` parses, so defaults stay in one place.
   const args = parseCloudArgs(
-    ["--database-url", o.databaseUrl, "--redis-url", o.redisUrl, "--neon-port", "0", "--upstash-port", "0", "--dev-vars", cloudVars],
+    [
+      "--database-url",
+      o.databaseUrl,
+      "--redis-url",
+      o.redisUrl,
+      "--neon-port",
+      "0",
+      "--upstash-port",
+      "0",
+      "--dev-vars",
+      cloudVars,
+    ],
     "",
   );
   const cloud = await bringUpCloud(args, log);
@@ -63,7 +74,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   try {
     const pepper = (await readDotenv(cloudVars)).API_KEY_PEPPER ?? "";
     const extraVars = join(dir, "extra.vars");
-    await writeFile(extraVars, Object.entries(o.vars ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}\n`).join(""), { mode: 0o600 });
+    await writeFile(
+      extraVars,
+      Object.entries(o.vars ?? {})
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
     const worker = await startWranglerDev({ port: o.port, envFiles: [cloudVars, extraVars], verbose: o.verbose, log });
     return {
       url: worker.url,

@@ -16,10 +16,18 @@ export interface CreateKeyOptions {
  * through the same row-level policies as everything else (FORCE RLS applies to the owner too). Returns the full key,
  * which is never stored and cannot be shown again.
  */
-export async function createApiKey(client: pg.ClientBase, o: CreateKeyOptions): Promise<{ keyId: string; apiKey: string }> {
+export async function createApiKey(
+  client: pg.ClientBase,
+  o: CreateKeyOptions,
+): Promise<{ keyId: string; apiKey: string }> {
   const { apiKey, keyId, secretHash } = await mintApiKey(o.pepper);
   await inTenant(client, o.tenantId, async () => {
-    const inserted = await client.query(INSERT_KEY_SQL, [keyId, o.name, secretHash, o.expiresAt ? new Date(o.expiresAt) : null]);
+    const inserted = await client.query(INSERT_KEY_SQL, [
+      keyId,
+      o.name,
+      secretHash,
+      o.expiresAt ? new Date(o.expiresAt) : null,
+    ]);
     if (inserted.rowCount !== 1) throw new Error(`tenant ${o.tenantId} does not exist`);
   });
   return { keyId, apiKey };

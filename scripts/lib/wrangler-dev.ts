@@ -49,10 +49,14 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
   const child = spawn(
     process.execPath,
     [
-      WRANGLER_BIN, "dev",
-      "--ip", "127.0.0.1",
-      "--port", String(port),
-      "--inspector-port", String(inspectorPort),
+      WRANGLER_BIN,
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
       "--show-interactive-dev-session=false",
       ...(o.config ? ["--config", o.config] : []),
       ...o.envFiles.flatMap((f) => ["--env-file", f]),
@@ -64,7 +68,10 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
   const tail = (): string => lines.join("\n");
   const url = `http://127.0.0.1:${port}`;
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`wrangler dev not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`wrangler dev not ready after ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS,
+    );
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`wrangler dev exited with code ${code} before it was ready`));
@@ -100,7 +107,9 @@ export function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }

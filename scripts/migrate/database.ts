@@ -23,10 +23,7 @@ export function quoteIdent(name: string): string {
  * CREATE runs on the server's `postgres` database with the same credentials; a concurrent runner creating the same
  * database at the same moment is not an error.
  */
-export async function connectCreatingDatabase(
-  databaseUrl: string,
-  log: (message: string) => void,
-): Promise<pg.Client> {
+export async function connectCreatingDatabase(databaseUrl: string, log: (message: string) => void): Promise<pg.Client> {
   try {
     return await connect(databaseUrl);
   } catch (e) {

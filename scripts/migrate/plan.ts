@@ -34,9 +34,7 @@ export function planMigrations(
       continue;
     }
     if (file.version < newest) {
-      throw new Error(
-        `${file.name}.sql is not applied but migration ${newest} is; renumber it above ${newest}.`,
-      );
+      throw new Error(`${file.name}.sql is not applied but migration ${newest} is; renumber it above ${newest}.`);
     }
     pending.push(file);
   }

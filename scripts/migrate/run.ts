@@ -83,13 +83,18 @@ export async function migrate(o: MigrateOptions): Promise<MigrateResult> {
 
     const applied: string[] = [];
     for (const file of pending) {
-      await runInTransaction(client, file, (ms) => log(`applied ${file.name} (${ms} ms)`), async () => {
-        await client.query("INSERT INTO public.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [
-          file.version,
-          file.name,
-          file.checksum,
-        ]);
-      });
+      await runInTransaction(
+        client,
+        file,
+        (ms) => log(`applied ${file.name} (${ms} ms)`),
+        async () => {
+          await client.query("INSERT INTO public.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [
+            file.version,
+            file.name,
+            file.checksum,
+          ]);
+        },
+      );
       applied.push(file.name);
     }
     const seeded: string[] = [];

@@ -34,7 +34,16 @@ export function createAuditSink(rc: AuditContext, principal: Principal, sessionI
       await forTenant(rc, tenantId).batch([
         {
           text: INSERT,
-          params: [new Date(call.startedAt).toISOString(), rc.requestId, keyId, row.session_id, row.tool, row.status, row.call_id, row.duration_ms],
+          params: [
+            new Date(call.startedAt).toISOString(),
+            rc.requestId,
+            keyId,
+            row.session_id,
+            row.tool,
+            row.status,
+            row.call_id,
+            row.duration_ms,
+          ],
         },
         { text: TOUCH_KEY, params: [keyId] },
       ]);

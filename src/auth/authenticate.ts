@@ -84,7 +84,10 @@ export async function verify(request: Request, rc: RequestContext): Promise<Veri
  * yields `a.b`, which no slug can equal, so it only ever rejects.
  */
 export function tenantSlugFromHost(url: string, suffix: string | undefined): string | null {
-  const base = (suffix ?? "").trim().replace(/^\.+|\.+$/g, "").toLowerCase();
+  const base = (suffix ?? "")
+    .trim()
+    .replace(/^\.+|\.+$/g, "")
+    .toLowerCase();
   if (!base) return null;
   const host = new URL(url).hostname.toLowerCase().replace(/\.$/, "");
   if (!host.endsWith(`.${base}`)) return null;

@@ -13,10 +13,13 @@ let cachedKey: { pepper: string; key: Promise<HmacKey> } | undefined;
 export function pepperKey(pepper: string): Promise<HmacKey> {
   if (!pepper) throw new Error("API_KEY_PEPPER is not set");
   if (cachedKey?.pepper !== pepper) {
-    const key = crypto.subtle.importKey("raw", new TextEncoder().encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
+    const key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(pepper),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
     cachedKey = { pepper, key };
   }
   return cachedKey.key;

@@ -62,7 +62,10 @@ export class ControlError extends Error {
 
   constructor(kind: ControlErrorKind, message: string | MessageParts, options: ControlErrorOptions = {}) {
     const parts = typeof message === "string" ? [message] : message;
-    super(renderMessage(parts, (f) => f), { cause: options.cause });
+    super(
+      renderMessage(parts, (f) => f),
+      { cause: options.cause },
+    );
     this.name = "ControlError";
     this.kind = kind;
     this.field = options.field;
@@ -92,7 +95,8 @@ export function renderMessage(parts: MessageParts, name: (field: string) => stri
 export function reasonOf(err: unknown): string {
   const parts: string[] = [];
   // The Neon driver keeps the underlying error in `sourceError`, fetch in `cause`.
-  const next = (c: unknown): unknown => (c as { cause?: unknown }).cause ?? (c as { sourceError?: unknown }).sourceError;
+  const next = (c: unknown): unknown =>
+    (c as { cause?: unknown }).cause ?? (c as { sourceError?: unknown }).sourceError;
   for (let c: unknown = err; c && parts.length < 4; c = next(c)) {
     const part = (c as Error).message || (c as { code?: string }).code || String(c);
     if (!parts.some((p) => p.includes(part))) parts.push(part);

@@ -43,21 +43,32 @@ export function parseFeatureChanges(spec: string, o: FeatureParseOptions = {}): 
     }
     const sign = "+-~".includes(item[0] as string) ? (item[0] as "+" | "-" | "~") : "+";
     const name = sign === item[0] ? item.slice(1) : item;
-    if (!isFeature(name)) throw invalid("features", `unknown feature "${name}" (known: ${FEATURES.join(", ")}; or =plan)`);
+    if (!isFeature(name))
+      throw invalid("features", `unknown feature "${name}" (known: ${FEATURES.join(", ")}; or =plan)`);
     const earlier = seen.get(name);
-    if (earlier !== undefined && earlier !== sign) throw invalid("features", `feature ${name} is given twice (${earlier}${name} and ${sign}${name})`);
+    if (earlier !== undefined && earlier !== sign)
+      throw invalid("features", `feature ${name} is given twice (${earlier}${name} and ${sign}${name})`);
     seen.set(name, sign);
     if (sign === "+" && TEST_FEATURES.includes(name) && !o.allowTestFeatures) {
-      throw invalid("features", says`${name} is for the conformance suite only; add ${field("allowTestFeatures")} to give it to a tenant anyway`);
+      throw invalid(
+        "features",
+        says`${name} is for the conformance suite only; add ${field("allowTestFeatures")} to give it to a tenant anyway`,
+      );
     }
     const list = sign === "+" ? changes.add : sign === "-" ? changes.remove : changes.clear;
     if (!list.includes(name)) list.push(name);
   }
   if ((changes.reset || changes.clear.length) && !o.allowClear) {
-    throw invalid("features", says`${field("features")} =plan and ~name only apply to tenant update (a new tenant has no overrides)`);
+    throw invalid(
+      "features",
+      says`${field("features")} =plan and ~name only apply to tenant update (a new tenant has no overrides)`,
+    );
   }
   if (!changes.reset && !changes.clear.length && !changes.add.length && !changes.remove.length) {
-    throw invalid("features", says`${field("features")} needs at least one name, e.g. +bulk_export,-advanced_analytics`);
+    throw invalid(
+      "features",
+      says`${field("features")} needs at least one name, e.g. +bulk_export,-advanced_analytics`,
+    );
   }
   return changes;
 }

@@ -45,15 +45,24 @@ export function resolveKeyId(arg: string): string {
   const parsed = parseApiKey(arg.trim());
   if (parsed) return parsed.keyId;
   if (arg.startsWith(API_KEY_PREFIX)) {
-    throw invalid("keyId", says`${field("keyId")} looks like an API key but is not a whole one; give the key id (as \`key list\` shows it) or the whole key`);
+    throw invalid(
+      "keyId",
+      says`${field("keyId")} looks like an API key but is not a whole one; give the key id (as \`key list\` shows it) or the whole key`,
+    );
   }
-  if (!/^[a-z0-9]{1,64}$/.test(arg)) throw invalid("keyId", says`${field("keyId")} must be a key id (lower-case letters and digits, as \`key list\` shows it) or a whole key`);
+  if (!/^[a-z0-9]{1,64}$/.test(arg))
+    throw invalid(
+      "keyId",
+      says`${field("keyId")} must be a key id (lower-case letters and digits, as \`key list\` shows it) or a whole key`,
+    );
   return arg;
 }
 
 /** A tenant's keys, oldest first. Secrets are never stored, and hashes never leave the database. */
 export async function listKeys(deps: AdminDeps, slug: string): Promise<KeyView[]> {
-  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [{ text: `${KEY_SELECT} order by created_at, id` }]);
+  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
+    { text: `${KEY_SELECT} order by created_at, id` },
+  ]);
   if (tenantId === null) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   return (results[0] ?? []).map(toKeyView);
 }
@@ -64,7 +73,10 @@ export async function listKeys(deps: AdminDeps, slug: string): Promise<KeyView[]
  */
 export async function revokeKey(deps: AdminDeps, keyId: string): Promise<KeyView> {
   const { results } = await ownerTransaction(deps.sql, { keyId }, [
-    { text: "update public.api_keys set revoked_at = now() where id = $1 and (revoked_at is null or revoked_at > now())", params: [keyId] },
+    {
+      text: "update public.api_keys set revoked_at = now() where id = $1 and (revoked_at is null or revoked_at > now())",
+      params: [keyId],
+    },
     { text: `${KEY_SELECT} where id = $1`, params: [keyId] },
   ]);
   const key = toKeyView(oneKey(results[1], keyId));
@@ -112,9 +124,19 @@ export async function rotateKey(
   if (tenantId === null) throw new ControlError("not_found", `no key with id "${keyId}"`, { field: "keyId" });
   const inserted = results[0]?.[0];
   const previous = toKeyView(oneKey(results[1], keyId));
-  if (!inserted) throw new ControlError("conflict", `key "${keyId}" is ${previous.status}; only an active key can be rotated (make a new one with \`key create\`)`, { field: "keyId" });
+  if (!inserted)
+    throw new ControlError(
+      "conflict",
+      `key "${keyId}" is ${previous.status}; only an active key can be rotated (make a new one with \`key create\`)`,
+      { field: "keyId" },
+    );
   await invalidateWorkerCache(deps.redis, [keyId]);
-  return { keyId: key.keyId, apiKey: key.apiKey, expiresAt: inserted.expires_at ? new Date(inserted.expires_at as string).toISOString() : null, previous };
+  return {
+    keyId: key.keyId,
+    apiKey: key.apiKey,
+    expiresAt: inserted.expires_at ? new Date(inserted.expires_at as string).toISOString() : null,
+    previous,
+  };
 }
 
 function oneKey(rows: Row[] | undefined, keyId: string): Row {

@@ -33,7 +33,8 @@ export interface OwnerResult {
 const AS_OWNER = "set local role tenant_mcp_owner";
 
 function scopeStatement(scope: Scope): Statement | null {
-  if ("tenantId" in scope) return { text: "select set_config('app.tenant_id', $1, true) as tenant_id", params: [scope.tenantId] };
+  if ("tenantId" in scope)
+    return { text: "select set_config('app.tenant_id', $1, true) as tenant_id", params: [scope.tenantId] };
   if ("slug" in scope) {
     return {
       text: "select set_config('app.tenant_id', coalesce(public.directory_tenant_id($1)::text, ''), true) as tenant_id",

@@ -39,7 +39,9 @@ const rateLimitPerMinute = z
   .min(1)
   .max(MAX_INT);
 
-const feature = z.enum(FEATURES, { error: (iss) => `has an unknown feature "${String(iss.input)}" (known: ${FEATURES.join(", ")})` });
+const feature = z.enum(FEATURES, {
+  error: (iss) => `has an unknown feature "${String(iss.input)}" (known: ${FEATURES.join(", ")})`,
+});
 
 /** Per-tenant feature overrides on top of the plan (the CLI builds them with `parseFeatureChanges`). */
 export const featureChangesInput = z.object({
@@ -80,7 +82,11 @@ export const createKeyInput = z.object({
   /** The key's label. Default none. */
   name: label.optional(),
   /** Lifetime in seconds. Default: the key never expires. */
-  expiresInSeconds: z.number({ error: "must be a number of seconds" }).int().positive({ error: "must be longer than 0" }).optional(),
+  expiresInSeconds: z
+    .number({ error: "must be a number of seconds" })
+    .int()
+    .positive({ error: "must be longer than 0" })
+    .optional(),
 });
 
 /** Input of `createTenant`. */

@@ -6,7 +6,13 @@ import { hiddenPlanFeatures } from "./features.ts";
 import { ownerTransaction, type Row, type Statement } from "./owner-sql.ts";
 import { TENANT_SELECT, toTenantView } from "./rows.ts";
 import { INSERT_KEY_SQL } from "./keys.ts";
-import { createTenantInput, parseInput, updateTenantInput, type CreateTenantInput, type UpdateTenantInput } from "./schemas.ts";
+import {
+  createTenantInput,
+  parseInput,
+  updateTenantInput,
+  type CreateTenantInput,
+  type UpdateTenantInput,
+} from "./schemas.ts";
 import { invalidateWorkerCache, purgeTenantState } from "./worker-cache.ts";
 import { DEFAULT_WORKSPACE_NAME, INSERT_WORKSPACE_SQL, toWorkspaceView, type WorkspaceView } from "./workspaces.ts";
 
@@ -35,7 +41,15 @@ export async function createTenant(
       {
         text: `insert into public.tenants (id, slug, name, plan, features_add, features_remove, rate_limit_per_minute)
                values ($1, $2, $3, $4, $5, $6, coalesce($7::int, 60))`,
-        params: [id, input.slug, input.name, input.plan, input.features?.add ?? [], input.features?.remove ?? [], input.rateLimitPerMinute ?? null],
+        params: [
+          id,
+          input.slug,
+          input.name,
+          input.plan,
+          input.features?.add ?? [],
+          input.features?.remove ?? [],
+          input.rateLimitPerMinute ?? null,
+        ],
       },
       { text: INSERT_KEY_SQL, params: [key.keyId, input.keyName ?? "default", key.secretHash, null] },
       { text: TENANT_SELECT },
@@ -49,14 +63,20 @@ export async function createTenant(
       workspace: workspace ? toWorkspaceView(workspace) : null,
     };
   } catch (err) {
-    if ((err as { code?: string }).code === "23505") throw new ControlError("conflict", `a tenant with slug "${input.slug}" already exists`, { field: "slug", cause: err });
+    if ((err as { code?: string }).code === "23505")
+      throw new ControlError("conflict", `a tenant with slug "${input.slug}" already exists`, {
+        field: "slug",
+        cause: err,
+      });
     throw err;
   }
 }
 
 /** Every tenant, by slug, through the operator directory. */
 export async function listTenants(deps: AdminDeps): Promise<TenantView[]> {
-  const { results } = await ownerTransaction(deps.sql, { directory: true }, [{ text: "select * from public.directory_tenants()" }]);
+  const { results } = await ownerTransaction(deps.sql, { directory: true }, [
+    { text: "select * from public.directory_tenants()" },
+  ]);
   return (results[0] ?? []).map(toTenantView);
 }
 
@@ -74,7 +94,10 @@ export async function getTenant(deps: AdminDeps, slug: string): Promise<TenantVi
 export async function updateTenant(deps: AdminDeps, slug: string, raw: UpdateTenantInput): Promise<TenantUpdate> {
   const input = parseInput(updateTenantInput, raw);
   if (Object.values(input).every((v) => v === undefined)) {
-    throw invalid(undefined, says`nothing to change: give ${field("name")}, ${field("plan")}, ${field("features")} or ${field("rateLimitPerMinute")}`);
+    throw invalid(
+      undefined,
+      says`nothing to change: give ${field("name")}, ${field("plan")}, ${field("features")} or ${field("rateLimitPerMinute")}`,
+    );
   }
   const f = input.features;
   const add = f?.add ?? [];
@@ -95,7 +118,15 @@ export async function updateTenant(deps: AdminDeps, slug: string, raw: UpdateTen
                features_remove = array(select distinct f
                                          from unnest(case when $6::boolean then '{}'::text[] else features_remove end || $5::text[]) as f
                                         where f <> all($4::text[] || $7::text[]) order by f)`,
-      params: [input.name ?? null, input.plan ?? null, input.rateLimitPerMinute ?? null, add, remove, f?.reset ?? false, f?.clear ?? []],
+      params: [
+        input.name ?? null,
+        input.plan ?? null,
+        input.rateLimitPerMinute ?? null,
+        add,
+        remove,
+        f?.reset ?? false,
+        f?.clear ?? [],
+      ],
     },
     { text: "select plan from public.tenants" },
   );
@@ -112,7 +143,11 @@ export async function updateTenant(deps: AdminDeps, slug: string, raw: UpdateTen
 }
 
 /** Suspends (every request gets 403 from the next one on) or resumes a tenant. Idempotent. */
-export async function setTenantStatus(deps: AdminDeps, slug: string, status: "active" | "suspended"): Promise<TenantView> {
+export async function setTenantStatus(
+  deps: AdminDeps,
+  slug: string,
+  status: "active" | "suspended",
+): Promise<TenantView> {
   return (await changeTenant(deps, slug, { text: "update public.tenants set status = $1", params: [status] })).tenant;
 }
 
@@ -134,7 +169,12 @@ export async function deleteTenant(deps: AdminDeps, slug: string): Promise<{ id:
  * Runs one UPDATE of the tenant in scope (after `before`, a read of the row as it was, when given), reads it back and
  * its key ids, then invalidates those keys' lookups.
  */
-async function changeTenant(deps: AdminDeps, slug: string, update: Statement, before?: Statement): Promise<{ tenant: TenantView; before?: Row }> {
+async function changeTenant(
+  deps: AdminDeps,
+  slug: string,
+  update: Statement,
+  before?: Statement,
+): Promise<{ tenant: TenantView; before?: Row }> {
   const { results } = await ownerTransaction(deps.sql, { slug }, [
     ...(before ? [before] : []),
     update,

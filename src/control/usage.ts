@@ -74,13 +74,17 @@ export async function usage(deps: AdminDeps, slug: string, sinceSeconds: number)
   const unanswered = new Map((results[2] ?? []).map((r) => [String(r.tool), Number(r.unanswered)]));
   const tools = (results[1] ?? []).map((r) => toUsage(r, unanswered.get(String(r.tool)) ?? 0));
   // A tool whose every call is still waiting for its answer has no finished call, and still shows.
-  for (const [tool, n] of unanswered) if (!tools.some((t) => t.tool === tool)) tools.push(toUsage({ tool, calls: 0 }, n));
+  for (const [tool, n] of unanswered)
+    if (!tools.some((t) => t.tool === tool)) tools.push(toUsage({ tool, calls: 0 }, n));
   tools.sort((a, b) => b.calls - a.calls || (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0));
   return {
     tenant: slug,
     since: iso(results[0]?.[0]?.since) as string,
     tools,
-    total: toUsage(results[3]?.[0] ?? { tool: "all" }, [...unanswered.values()].reduce((a, b) => a + b, 0)),
+    total: toUsage(
+      results[3]?.[0] ?? { tool: "all" },
+      [...unanswered.values()].reduce((a, b) => a + b, 0),
+    ),
   };
 }
 

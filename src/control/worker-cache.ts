@@ -26,7 +26,11 @@ export async function invalidateWorkerCache(redis: AdminDeps["redis"], keyIds: r
  * Removes everything the Worker keeps in Redis for a deleted tenant: its keys' cached lookups (replaced by
  * invalidation markers, so no in-flight lookup can bring one back), its sessions and its rate-limit counters.
  */
-export async function purgeTenantState(redis: AdminDeps["redis"], tenantId: string, keyIds: readonly string[]): Promise<void> {
+export async function purgeTenantState(
+  redis: AdminDeps["redis"],
+  tenantId: string,
+  keyIds: readonly string[],
+): Promise<void> {
   await invalidateWorkerCache(redis, keyIds);
   try {
     for (const pattern of tenantStatePatterns(tenantId)) await deleteMatching(redis, pattern);

@@ -65,7 +65,11 @@ export function checkWorkspaceName(name: string, fieldName = "name"): string {
  */
 export async function createWorkspace(deps: AdminDeps, slug: string, name: string): Promise<WorkspaceView> {
   const checked = checkWorkspaceName(name);
-  const { tenantId, results } = await named(slug, checked, ownerTransaction(deps.sql, { slug }, [{ text: INSERT_WORKSPACE_SQL, params: [checked] }]));
+  const { tenantId, results } = await named(
+    slug,
+    checked,
+    ownerTransaction(deps.sql, { slug }, [{ text: INSERT_WORKSPACE_SQL, params: [checked] }]),
+  );
   return toWorkspaceView(found(tenantId, results[0], slug, checked));
 }
 
@@ -79,20 +83,32 @@ export async function listWorkspaces(deps: AdminDeps, slug: string): Promise<Wor
 }
 
 /** Renames a tenant's workspace, given by id or current name. */
-export async function renameWorkspace(deps: AdminDeps, slug: string, workspace: string, name: string): Promise<WorkspaceView> {
+export async function renameWorkspace(
+  deps: AdminDeps,
+  slug: string,
+  workspace: string,
+  name: string,
+): Promise<WorkspaceView> {
   const checked = checkWorkspaceName(name);
   const { tenantId, results } = await named(
     slug,
     checked,
     ownerTransaction(deps.sql, { slug }, [
-      { text: `update public.workspaces as w set name = $2 where w.id = (${PICK}) returning ${COLUMNS}`, params: [workspace, checked] },
+      {
+        text: `update public.workspaces as w set name = $2 where w.id = (${PICK}) returning ${COLUMNS}`,
+        params: [workspace, checked],
+      },
     ]),
   );
   return toWorkspaceView(found(tenantId, results[0], slug, workspace));
 }
 
 /** Deletes a tenant's workspace, given by id or name, and its documents (ON DELETE CASCADE). No undo. */
-export async function deleteWorkspace(deps: AdminDeps, slug: string, workspace: string): Promise<{ id: string; name: string; documents: number }> {
+export async function deleteWorkspace(
+  deps: AdminDeps,
+  slug: string,
+  workspace: string,
+): Promise<{ id: string; name: string; documents: number }> {
   const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
     { text: `delete from public.workspaces as w where w.id = (${PICK}) returning ${COLUMNS}`, params: [workspace] },
   ]);
@@ -106,7 +122,11 @@ async function named<T>(slug: string, name: string, write: Promise<T>): Promise<
     return await write;
   } catch (err) {
     if ((err as { code?: string }).code === "23505") {
-      throw new ControlError("conflict", `tenant "${slug}" already has a workspace named "${name}" (names ignore case)`, { field: "name", cause: err });
+      throw new ControlError(
+        "conflict",
+        `tenant "${slug}" already has a workspace named "${name}" (names ignore case)`,
+        { field: "name", cause: err },
+      );
     }
     throw err;
   }
@@ -116,6 +136,9 @@ async function named<T>(slug: string, name: string, write: Promise<T>): Promise<
 function found(tenantId: string | null, rows: Row[] | undefined, slug: string, workspace: string): Row {
   if (tenantId === null) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   const row = rows?.[0];
-  if (!row) throw new ControlError("not_found", `tenant "${slug}" has no workspace "${workspace}" (give its id or name)`, { field: "workspace" });
+  if (!row)
+    throw new ControlError("not_found", `tenant "${slug}" has no workspace "${workspace}" (give its id or name)`, {
+      field: "workspace",
+    });
   return row;
 }

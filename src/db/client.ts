@@ -10,7 +10,12 @@ export type DbEnv = Pick<Env, "DATABASE_URL" | "LOCAL_NEON_HTTP_ENDPOINT" | "LOC
  * answers 503 or an isError result instead of hanging). Tenant code reaches it only through `forTenant`.
  */
 export function createSql(env: DbEnv, timeoutMs: number): NeonQueryFunction<false, false> {
-  const settings = [env.DATABASE_URL, env.LOCAL_NEON_HTTP_ENDPOINT ?? "", env.LOCAL_NEON_WS_PROXY ?? "", timeoutMs].join("\n");
+  const settings = [
+    env.DATABASE_URL,
+    env.LOCAL_NEON_HTTP_ENDPOINT ?? "",
+    env.LOCAL_NEON_WS_PROXY ?? "",
+    timeoutMs,
+  ].join("\n");
   if (driver?.settings !== settings) {
     // The driver reads these from its global `neonConfig` at query time. They are set here, when the settings change,
     // not on every request: in a deployed isolate they never change (one env, one timeout), so this runs once.

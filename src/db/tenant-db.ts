@@ -64,10 +64,7 @@ export function createTenantDb(sql: NeonQueryFunction<false, false>, tenantId: s
 
   const batch = async (statements: Statement[], options: CallOptions = {}): Promise<Record<string, unknown>[][]> => {
     if (statements.length === 0) return [];
-    const queries = [
-      sql.query(SET_TENANT, [tenantId]),
-      ...statements.map((s) => sql.query(s.text, s.params ?? [])),
-    ];
+    const queries = [sql.query(SET_TENANT, [tenantId]), ...statements.map((s) => sql.query(s.text, s.params ?? []))];
     let results: Record<string, unknown>[][];
     try {
       results = (await sql.transaction(queries, {

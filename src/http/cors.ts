@@ -43,7 +43,11 @@ const PREFLIGHT_MAX_AGE_SECONDS = 7200;
  * other OPTIONS is an ordinary request, answered as the route answers a method it does not serve.
  */
 export function isPreflight(request: Request): boolean {
-  return request.method === "OPTIONS" && request.headers.has("origin") && request.headers.has("access-control-request-method");
+  return (
+    request.method === "OPTIONS" &&
+    request.headers.has("origin") &&
+    request.headers.has("access-control-request-method")
+  );
 }
 
 /**
@@ -82,5 +86,6 @@ export function applyCors(headers: Headers, request: Request, config: Config): v
 function appendVary(headers: Headers, name: string): void {
   const vary = headers.get("vary");
   if (vary === null) headers.set("vary", name);
-  else if (!vary.split(",").some((v) => v.trim().toLowerCase() === name || v.trim() === "*")) headers.set("vary", `${vary}, ${name}`);
+  else if (!vary.split(",").some((v) => v.trim().toLowerCase() === name || v.trim() === "*"))
+    headers.set("vary", `${vary}, ${name}`);
 }

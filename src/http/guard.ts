@@ -1,4 +1,8 @@
-import { JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import {
+  JSONRPCMessageSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.ts";
 import { HttpError, RpcCode } from "./errors.ts";
 import { ORIGIN_NOT_ALLOWED, unsupportedVersion } from "./messages.ts";
@@ -33,7 +37,9 @@ export function isLoopbackOrigin(origin: string): boolean {
   } catch {
     return false;
   }
-  return (url.protocol === "http:" || url.protocol === "https:") && url.origin === origin && LOOPBACK_HOSTS.has(url.hostname);
+  return (
+    (url.protocol === "http:" || url.protocol === "https:") && url.origin === origin && LOOPBACK_HOSTS.has(url.hostname)
+  );
 }
 
 /** Checks the media types a POST to `/mcp` must carry (Streamable HTTP: JSON body, JSON or SSE reply). */
@@ -105,7 +111,10 @@ export function checkInitializeSize(body: string, maxBytes: number): void {
   if (body.length * 3 <= maxBytes) return;
   const bytes = new TextEncoder().encode(body).byteLength;
   if (bytes > maxBytes) {
-    throw new HttpError(413, `initialize request exceeds ${maxBytes} bytes`, { code: RpcCode.InvalidRequest, internal: `initialize of ${bytes} bytes` });
+    throw new HttpError(413, `initialize request exceeds ${maxBytes} bytes`, {
+      code: RpcCode.InvalidRequest,
+      internal: `initialize of ${bytes} bytes`,
+    });
   }
 }
 

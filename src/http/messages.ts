@@ -53,7 +53,8 @@ export const MODERN_METHOD_NOT_ALLOWED =
 export const GET_ONLY = "Method not allowed: use GET";
 
 /** 404 -32001 for an unknown, expired, ended or other tenant's session: the client must start a new one. */
-export const SESSION_NOT_FOUND = "Session not found: it expired or was ended; send initialize again to start a new session";
+export const SESSION_NOT_FOUND =
+  "Session not found: it expired or was ended; send initialize again to start a new session";
 
 /** 400 for an `MCP-Protocol-Version` header no lane serves. `requested` is the caller's, cut short. */
 export function unsupportedVersion(requested: string, supported: readonly string[]): string {

@@ -27,14 +27,21 @@ export function clientAddress(request: Request): string | null {
  *
  * @throws {HttpError} 429 when the address is over its limit.
  */
-export async function throttleByAddress(limiter: AddressLimiter, request: Request, log: Logger, what: string): Promise<void> {
+export async function throttleByAddress(
+  limiter: AddressLimiter,
+  request: Request,
+  log: Logger,
+  what: string,
+): Promise<void> {
   const address = clientAddress(request);
   if (address === null) return;
   let success: boolean;
   try {
     ({ success } = await limiter.limit({ key: address }));
   } catch (err) {
-    log.warn(`${what} throttle unavailable, letting the request through`, { error: err instanceof Error ? err : String(err) });
+    log.warn(`${what} throttle unavailable, letting the request through`, {
+      error: err instanceof Error ? err : String(err),
+    });
     return;
   }
   if (!success) {

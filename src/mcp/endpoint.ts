@@ -2,9 +2,22 @@ import { admit, type ResponseHeaders } from "../admission/admit.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
 import { GET_STREAM_NOT_ALLOWED, MCP_METHOD_NOT_ALLOWED } from "../http/messages.ts";
-import { checkInitializeSize, checkMediaTypes, checkOrigin, checkProtocolVersionHeader, parseMessage, readBodyCapped } from "../http/guard.ts";
+import {
+  checkInitializeSize,
+  checkMediaTypes,
+  checkOrigin,
+  checkProtocolVersionHeader,
+  parseMessage,
+  readBodyCapped,
+} from "../http/guard.ts";
 import { deleteLegacySession, serveLegacyPost } from "./legacy-lane.ts";
-import { FIRST_MODERN_REVISION, isModernBodilessRequest, isModernPost, modernMethodNotAllowed, serveModernPost } from "./modern-lane.ts";
+import {
+  FIRST_MODERN_REVISION,
+  isModernBodilessRequest,
+  isModernPost,
+  modernMethodNotAllowed,
+  serveModernPost,
+} from "./modern-lane.ts";
 
 export type { ResponseHeaders } from "../admission/admit.ts";
 

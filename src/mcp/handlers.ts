@@ -19,7 +19,10 @@ export function handle<S extends z.ZodObject<{ method: z.ZodLiteral<string> }>, 
   server.setRequestHandler(loose as never, async (request: unknown, extra: Extra) => {
     const parsed = schema.safeParse(request);
     if (!parsed.success) {
-      throw new McpError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${z.prettifyError(parsed.error).split("\n")[0]}`);
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Invalid params for ${method}: ${z.prettifyError(parsed.error).split("\n")[0]}`,
+      );
     }
     return handler(parsed.data, extra) as never;
   });

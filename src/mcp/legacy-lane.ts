@@ -14,9 +14,14 @@ import { toolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, RpcCode, unavailable } from "../http/errors.ts";
 import { SESSION_NOT_FOUND } from "../http/messages.ts";
-import { capabilityNames, mintSessionId, SessionStore, storedClientInfo, type SessionRecord } from "../session/store.ts";
+import {
+  capabilityNames,
+  mintSessionId,
+  SessionStore,
+  storedClientInfo,
+  type SessionRecord,
+} from "../session/store.ts";
 import { buildLegacyServer, type LegacySession } from "./legacy-server.ts";
-
 
 /**
  * Serves one POSTed message of the legacy era (MCP 2025-11-25 and earlier) over Streamable HTTP with sessions kept
@@ -50,7 +55,9 @@ export async function serveLegacyPost(
       // The stored field keeps its name, so records written before a deploy still read after it.
       keyId: principal.credential.id,
       // The SDK's Server negotiates exactly this way: the client's version if supported, else the latest.
-      protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion) ? params.protocolVersion : LATEST_PROTOCOL_VERSION,
+      protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion)
+        ? params.protocolVersion
+        : LATEST_PROTOCOL_VERSION,
       // Only what later requests use, capped: the record stays small whatever the client sent.
       clientInfo: storedClientInfo(params.clientInfo),
       capabilities: capabilityNames(params.capabilities as Record<string, unknown>),
@@ -58,11 +65,16 @@ export async function serveLegacyPost(
     };
     // The eviction's DEL, if any, goes under waitUntil: a failure there leaves records that expire with their TTL.
     const evictionDone = (work: Promise<unknown>): void =>
-      rc.waitUntil(work.catch((err: unknown) => rc.log.warn("session eviction failed", { error: err instanceof Error ? err : String(err) })));
+      rc.waitUntil(
+        work.catch((err: unknown) =>
+          rc.log.warn("session eviction failed", { error: err instanceof Error ? err : String(err) }),
+        ),
+      );
     const evicted = await store.create(sessionId, record, evictionDone).catch((err: unknown) => {
       throw unavailable("session store", err);
     });
-    if (evicted > 0) rc.log.info("session cap reached: longest-idle sessions ended", { evicted, max: rc.config.sessionMaxPerTenant });
+    if (evicted > 0)
+      rc.log.info("session cap reached: longest-idle sessions ended", { evicted, max: rc.config.sessionMaxPerTenant });
   } else {
     const presented = request.headers.get("mcp-session-id");
     if (!presented) {
@@ -93,7 +105,8 @@ export async function serveLegacyPost(
   // logging/setLevel): notifications reach the client only over SSE.
   const notifies =
     isJSONRPCRequest(message) &&
-    (message.params?._meta?.progressToken !== undefined || (message.method === "tools/call" && record.logLevel !== undefined));
+    (message.params?._meta?.progressToken !== undefined ||
+      (message.method === "tools/call" && record.logLevel !== undefined));
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: initialize ? () => sessionId : undefined,
     enableJsonResponse: !notifies,
@@ -136,7 +149,11 @@ function withoutTask(message: JSONRPCMessage): JSONRPCMessage {
 }
 
 /** `DELETE /mcp`: ends the caller's session (404 when it is not a live session of this tenant). */
-export async function deleteLegacySession(request: Request, principal: Principal, rc: RequestContext): Promise<Response> {
+export async function deleteLegacySession(
+  request: Request,
+  principal: Principal,
+  rc: RequestContext,
+): Promise<Response> {
   const presented = request.headers.get("mcp-session-id");
   if (!presented) throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required");
   rc.fields.session_id = presented;

@@ -66,7 +66,11 @@ export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, ses
 
   const scope: SharedScope = { offering, rc, tenant, lane: "legacy", rpcError };
   for (const [method, handler] of Object.entries(sharedHandlers(scope))) {
-    handle(server, V1_SCHEMAS[method as SharedMethod], (request, extra) => handler(request.params as never, extra.signal) as never);
+    handle(
+      server,
+      V1_SCHEMAS[method as SharedMethod],
+      (request, extra) => handler(request.params as never, extra.signal) as never,
+    );
   }
   handle(server, CallToolRequestSchema, async (request, extra) => {
     const tool = calledTool(scope, request.params.name);

@@ -17,7 +17,9 @@ import type { SealedToolState } from "./modern-request-state.ts";
 export function modernInput(ctx: ServerContext, owner: string): ToolInput {
   const sealed = ctx.mcpReq.requestState<SealedToolState>();
   if (sealed !== undefined && sealed.tool !== owner) {
-    throw new ProtocolError(ProtocolErrorCode.InvalidParams, "Invalid or expired requestState", { reason: "invalid_request_state" });
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, "Invalid or expired requestState", {
+      reason: "invalid_request_state",
+    });
   }
   // The envelope type does not declare its keys; the SDK validated the envelope before dispatch.
   const declared = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];

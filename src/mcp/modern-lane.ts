@@ -39,7 +39,10 @@ export function isModernBodilessRequest(request: Request): boolean {
 
 /** The answer to a modern GET or DELETE: 405 as the SDK gives it (`Allow: POST`), in the legacy lane's body. */
 export function modernMethodNotAllowed(): HttpError {
-  return new HttpError(405, MODERN_METHOD_NOT_ALLOWED, { headers: { allow: "POST" }, internal: "GET/DELETE on the stateless revision" });
+  return new HttpError(405, MODERN_METHOD_NOT_ALLOWED, {
+    headers: { allow: "POST" },
+    internal: "GET/DELETE on the stateless revision",
+  });
 }
 
 /**

@@ -92,8 +92,10 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext, rec
 
   const scope: SharedScope = { offering, rc, tenant, lane: "modern", rpcError };
   for (const [method, handler] of Object.entries(sharedHandlers(scope))) {
-    server.setRequestHandler(method as SharedMethod, { params: PARAMS[method as SharedMethod] as never }, (params, ctx) =>
-      handler(params as never, ctx.mcpReq.signal) as never,
+    server.setRequestHandler(
+      method as SharedMethod,
+      { params: PARAMS[method as SharedMethod] as never },
+      (params, ctx) => handler(params as never, ctx.mcpReq.signal) as never,
     );
   }
   server.setRequestHandler("tools/call", { params: CallToolParams }, async (params, ctx) => {

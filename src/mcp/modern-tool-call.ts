@@ -39,7 +39,10 @@ export async function callModernTool(
   const linked = ctx.mcpReq.requestState<SealedToolState>()?.call;
   if (linked !== undefined) deps.recorder?.link(linked);
   const log = clientLog(ctx);
-  const toolCtx = { ...createToolContext(deps.rc, deps.tenant, ctx.mcpReq.signal, progressSink(ctx), input), ...(log ? { clientLog: log } : {}) };
+  const toolCtx = {
+    ...createToolContext(deps.rc, deps.tenant, ctx.mcpReq.signal, progressSink(ctx), input),
+    ...(log ? { clientLog: log } : {}),
+  };
 
   const { inputRequired, ...result } = await callTool(tool, rawArgs, toolCtx);
   if (!inputRequired) return { ...result };
@@ -55,7 +58,12 @@ function progressSink(ctx: ServerContext): ProgressSink {
   return (progress, total, message) =>
     ctx.mcpReq.notify({
       method: "notifications/progress",
-      params: { progressToken: token, progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) },
+      params: {
+        progressToken: token,
+        progress,
+        ...(total === undefined ? {} : { total }),
+        ...(message === undefined ? {} : { message }),
+      },
     });
 }
 
@@ -65,6 +73,7 @@ function progressSink(ctx: ServerContext): ProgressSink {
  */
 function clientLog(ctx: ServerContext): ClientLog | undefined {
   // The SDK reads the level from the same place (the envelope type does not declare the key).
-  if ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] === undefined) return undefined;
+  if ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] === undefined)
+    return undefined;
   return (level, data) => ctx.mcpReq.log(level, data, SERVER_INFO.name);
 }

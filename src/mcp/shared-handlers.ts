@@ -28,7 +28,10 @@ export interface SharedParams {
 export type SharedMethod = keyof SharedParams;
 
 /** One shared request handler: validated params and the request's abort signal in, the MCP result out. */
-export type SharedHandler<M extends SharedMethod> = (params: SharedParams[M], signal: AbortSignal) => Promise<object> | object;
+export type SharedHandler<M extends SharedMethod> = (
+  params: SharedParams[M],
+  signal: AbortSignal,
+) => Promise<object> | object;
 
 /** The shared handlers one tenant's offering has, keyed by method: a method the offering lacks is absent. */
 export type SharedHandlers = { [M in SharedMethod]?: SharedHandler<M> };

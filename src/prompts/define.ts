@@ -23,7 +23,9 @@ export function definePrompt<A extends z.ZodObject>(spec: PromptSpec<A>): Prompt
       const unstorable = findUnstorableText(raw);
       if (unstorable !== undefined) return { success: false, error: unstorableTextIssue(unstorable) };
       const result = spec.args.safeParse(raw ?? {});
-      return result.success ? { success: true, data: result.data } : { success: false, error: formatIssues(result.error) };
+      return result.success
+        ? { success: true, data: result.data }
+        : { success: false, error: formatIssues(result.error) };
     },
     handler: (parsed, ctx) => spec.handler(parsed as z.output<A>, ctx),
     ...(spec.complete ? { complete: spec.complete } : {}),

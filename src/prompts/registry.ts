@@ -75,10 +75,16 @@ export async function completePromptArgument(
 ): Promise<CompletePromptOutcome> {
   const prompt = promptSet(ctx.tenant.features, lane).byName.get(name);
   if (!prompt) return { ok: false, error: "unknown_prompt", message: `Unknown prompt: ${name.slice(0, 100)}` };
-  if (findUnstorableText(value) !== undefined) return { ok: false, error: "invalid_arguments", message: unstorableTextIssue(argument.slice(0, 100)) };
+  if (findUnstorableText(value) !== undefined)
+    return { ok: false, error: "invalid_arguments", message: unstorableTextIssue(argument.slice(0, 100)) };
   try {
     const values = prompt.complete ? await prompt.complete(argument, value, ctx) : [];
-    return { ok: true, values: values.slice(0, MAX_COMPLETIONS), total: values.length, hasMore: values.length > MAX_COMPLETIONS };
+    return {
+      ok: true,
+      values: values.slice(0, MAX_COMPLETIONS),
+      total: values.length,
+      hasMore: values.length > MAX_COMPLETIONS,
+    };
   } catch (err) {
     const message = publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `complete ${name}` });
     return { ok: false, error: isUnstorableInput(err) ? "invalid_arguments" : "failed", message };

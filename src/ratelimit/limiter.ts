@@ -81,7 +81,8 @@ async function count(
   } catch (err) {
     return degraded(deps, limit, err);
   }
-  if (result.reason === "timeout") return degraded(deps, limit, new Error(`no answer within ${deps.config.rateLimitTimeoutMs} ms`));
+  if (result.reason === "timeout")
+    return degraded(deps, limit, new Error(`no answer within ${deps.config.rateLimitTimeoutMs} ms`));
   if (!live()) return null;
 
   const resetSeconds = Math.max(0, Math.ceil((result.reset - deps.now()) / 1000));

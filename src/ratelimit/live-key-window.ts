@@ -73,7 +73,11 @@ export function liveKeyWindow(
       const now = Date.now();
       const currentWindow = Math.floor(now / windowMs);
       // `identifier` is the limiter's `tmcp:rl:<tenantId>`: the same counters as Ratelimit.slidingWindow's.
-      const keys = [check.cacheKey, rateLimitWindowKey(identifier, currentWindow), rateLimitWindowKey(identifier, currentWindow - 1)];
+      const keys = [
+        check.cacheKey,
+        rateLimitWindowKey(identifier, currentWindow),
+        rateLimitWindowKey(identifier, currentWindow - 1),
+      ];
       const args = [tokens, now, windowMs, check.fingerprint];
       let reply: [number, number];
       try {
@@ -84,7 +88,13 @@ export function liveKeyWindow(
       }
       const [remaining, limit] = reply;
       if (remaining === -2) onKeyNotLive();
-      return { success: remaining >= 0, limit, remaining: Math.max(0, remaining), reset: (currentWindow + 1) * windowMs, pending: Promise.resolve() };
+      return {
+        success: remaining >= 0,
+        limit,
+        remaining: Math.max(0, remaining),
+        reset: (currentWindow + 1) * windowMs,
+        pending: Promise.resolve(),
+      };
     },
     getRemaining() {
       return Promise.reject(new Error("not used: the window is read through Ratelimit.slidingWindow"));

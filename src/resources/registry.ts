@@ -7,10 +7,13 @@ import { documentResource } from "./documents.ts";
 import type { ReadResourceOutcome, ResourceListing, ResourceTemplate, ResourceTemplateListing } from "./types.ts";
 
 /** Every resource template the server knows. */
-export const ALL_RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([documentResource, ...CONFORMANCE_RESOURCES]);
+export const ALL_RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([
+  documentResource,
+  ...CONFORMANCE_RESOURCES,
+]);
 
-const templatesFor = perFeatureSet(
-  (features): readonly ResourceTemplate[] => Object.freeze(ALL_RESOURCE_TEMPLATES.filter((t) => features.has(t.feature))),
+const templatesFor = perFeatureSet((features): readonly ResourceTemplate[] =>
+  Object.freeze(ALL_RESOURCE_TEMPLATES.filter((t) => features.has(t.feature))),
 );
 
 /** Whether a feature set allows any resource at all (the `resources` capability). */
@@ -37,7 +40,10 @@ export async function listResources(ctx: ToolContext): Promise<ListResourcesOutc
     const lists = await Promise.all(templatesFor(ctx.tenant.features).map((t) => t.list?.(ctx) ?? []));
     return { ok: true, resources: lists.flat() };
   } catch (err) {
-    return { ok: false, message: publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: "resources/list" }) };
+    return {
+      ok: false,
+      message: publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: "resources/list" }),
+    };
   }
 }
 
@@ -53,7 +59,11 @@ export async function readResource(uri: string, ctx: ToolContext): Promise<ReadR
       const result = await template.read(params, uri, ctx);
       return result ? { ok: true, result } : notFound();
     } catch (err) {
-      return { ok: false, error: "failed", message: publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: "resources/read" }) };
+      return {
+        ok: false,
+        error: "failed",
+        message: publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: "resources/read" }),
+      };
     }
   }
   return notFound();

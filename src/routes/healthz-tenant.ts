@@ -68,13 +68,23 @@ export async function healthzTenant(request: Request, rc: RequestContext): Promi
   }
 
   const body: TenantHealth = {
-    status: !dbOk ? "database" : rateLimit === "exceeded" ? "rate_limited" : rateLimit === "unavailable" ? "unavailable" : "ok",
+    status: !dbOk
+      ? "database"
+      : rateLimit === "exceeded"
+        ? "rate_limited"
+        : rateLimit === "unavailable"
+          ? "unavailable"
+          : "ok",
     tenant: tenant.slug,
     checks: { tenant: "active", database: dbOk ? "ok" : "unavailable", rate_limit: rateLimit },
   };
   const status = { ok: 200, database: 503, rate_limited: 429, unavailable: 503, suspended: 403 }[body.status];
   const headers: Record<string, string> =
-    body.status === "rate_limited" ? { "retry-after": retryAfter ?? "1" } : status === 503 ? { "retry-after": "2" } : {};
+    body.status === "rate_limited"
+      ? { "retry-after": retryAfter ?? "1" }
+      : status === 503
+        ? { "retry-after": "2" }
+        : {};
   return report(status, body, headers);
 }
 

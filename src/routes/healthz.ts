@@ -25,8 +25,11 @@ export interface Health {
  */
 export async function serveHealthz(request: Request, rc: RequestContext): Promise<Response> {
   await throttleByAddress(rc.throttles.healthz, request, rc.log, "healthz");
-  const log = (msg: string, err: unknown): void => rc.log.error(msg, { error: err instanceof Error ? err : String(err) });
-  const health = await sharedProbe.get(rc.now(), rc.config.healthzCacheMs, () => probeHealth({ sql: rc.sql, redis: rc.redis }, log));
+  const log = (msg: string, err: unknown): void =>
+    rc.log.error(msg, { error: err instanceof Error ? err : String(err) });
+  const health = await sharedProbe.get(rc.now(), rc.config.healthzCacheMs, () =>
+    probeHealth({ sql: rc.sql, redis: rc.redis }, log),
+  );
   return healthResponse(health);
 }
 
@@ -63,13 +66,21 @@ export async function healthz(deps: HealthDeps, log: (msg: string, err: unknown)
 /** Probes both stores, each with its own timeout; never throws. */
 export async function probeHealth(deps: HealthDeps, log: (msg: string, err: unknown) => void): Promise<Health> {
   const [postgres, redis] = await Promise.all([
-    probe(async () => {
-      const rows = (await deps.sql.query("select 1 as ok")) as Array<{ ok: number }>;
-      if (rows[0]?.ok !== 1) throw new Error("unexpected answer to select 1");
-    }, "postgres", log),
-    probe(async () => {
-      if ((await deps.redis.ping()) !== "PONG") throw new Error("unexpected answer to PING");
-    }, "redis", log),
+    probe(
+      async () => {
+        const rows = (await deps.sql.query("select 1 as ok")) as Array<{ ok: number }>;
+        if (rows[0]?.ok !== 1) throw new Error("unexpected answer to select 1");
+      },
+      "postgres",
+      log,
+    ),
+    probe(
+      async () => {
+        if ((await deps.redis.ping()) !== "PONG") throw new Error("unexpected answer to PING");
+      },
+      "redis",
+      log,
+    ),
   ]);
   return { postgres, redis };
 }
@@ -86,7 +97,10 @@ async function probe(
 ): Promise<"ok" | "unavailable"> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name} probe timed out after ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${name} probe timed out after ${PROBE_TIMEOUT_MS} ms`)),
+      PROBE_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([check(), timeout]);

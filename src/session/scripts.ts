@@ -57,7 +57,13 @@ export const TOUCH_SESSION_SHA = "4cdbedceba850c4f8b0731c622d3cae79b7be80d";
  * Runs a script whose hash is known, issuing EVALSHA synchronously (so auto-pipelining batches it with commands issued
  * in the same tick); sends the source (EVAL) only when Redis does not have the script cached yet.
  */
-export function runKnownScript(redis: Pick<Redis, "eval" | "evalsha">, script: LuaScript, sha: string, keys: string[], args: string[]): Promise<unknown> {
+export function runKnownScript(
+  redis: Pick<Redis, "eval" | "evalsha">,
+  script: LuaScript,
+  sha: string,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
   return redis.evalsha(sha, keys, args).catch((err: unknown) => {
     if (!/NOSCRIPT/i.test(err instanceof Error ? err.message : String(err))) throw err;
     return redis.eval(script.source, keys, args);
@@ -68,7 +74,12 @@ export function runKnownScript(redis: Pick<Redis, "eval" | "evalsha">, script: L
  * Runs a script by its hash (EVALSHA), sending its source (EVAL) only when Redis does not have it cached yet. The
  * hash is computed once per isolate; it derives from a constant, so it is the kind of thing module scope may hold.
  */
-export async function runScript(redis: Pick<Redis, "eval" | "evalsha">, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+export async function runScript(
+  redis: Pick<Redis, "eval" | "evalsha">,
+  script: LuaScript,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
   const sha = await (script.sha ??= sha1Hex(script.source));
   try {
     return await redis.evalsha(sha, keys, args);

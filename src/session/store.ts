@@ -33,7 +33,9 @@ const SESSION_ID = /^[A-Za-z0-9_-]{32}$/;
 /** A new session id with 192 random bits. */
 export function mintSessionId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_");
 }
 
 /** Whether a presented id could be one of ours; anything else is answered as "not found" without a lookup. */
@@ -78,7 +80,11 @@ export class SessionStore {
   private readonly now: () => number;
 
   // Not `Pick<Config, ...>`: the admin CLI and the bench import this module outside the Worker, where `Env` is unknown.
-  constructor(redis: SessionRedis, config: { sessionTtlSeconds: number; sessionMaxPerTenant: number }, now: () => number) {
+  constructor(
+    redis: SessionRedis,
+    config: { sessionTtlSeconds: number; sessionMaxPerTenant: number },
+    now: () => number,
+  ) {
     this.redis = redis;
     this.ttlSeconds = config.sessionTtlSeconds;
     this.maxPerTenant = config.sessionMaxPerTenant;
@@ -118,7 +124,9 @@ export class SessionStore {
    * meanwhile: SET XX never brings a deleted session back.
    */
   async update(sessionId: string, record: SessionRecord): Promise<boolean> {
-    return (await this.redis.set(sessionKey(record.tenantId, sessionId), record, { ex: this.ttlSeconds, xx: true })) !== null;
+    return (
+      (await this.redis.set(sessionKey(record.tenantId, sessionId), record, { ex: this.ttlSeconds, xx: true })) !== null
+    );
   }
 
   /**

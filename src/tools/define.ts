@@ -40,13 +40,17 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefi
       if (unstorable !== undefined) return { success: false, error: unstorableTextIssue(unstorable) };
       // A call without `arguments` means "no arguments" (MCP: `arguments` is optional).
       const result = spec.input.safeParse(args ?? {});
-      return result.success ? { success: true, data: result.data } : { success: false, error: formatIssues(result.error) };
+      return result.success
+        ? { success: true, data: result.data }
+        : { success: false, error: formatIssues(result.error) };
     },
     async handler(args, ctx) {
       try {
         return await spec.handler(args as z.output<I>, ctx);
       } catch (err) {
-        return errorResult(publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `tool ${spec.name}` }));
+        return errorResult(
+          publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `tool ${spec.name}` }),
+        );
       }
     },
   } satisfies Tool);

@@ -7,7 +7,11 @@ import type { Logger } from "../log/logger.ts";
  * line).
  */
 export function publicFailure(err: unknown, where: { log: Logger; requestId: string; operation: string }): string {
-  const fields = { operation: where.operation, error: err, ...(err instanceof TenantDbError ? { pg_code: err.code } : {}) };
+  const fields = {
+    operation: where.operation,
+    error: err,
+    ...(err instanceof TenantDbError ? { pg_code: err.code } : {}),
+  };
   if (err instanceof TenantDbError && err.failure === "aborted") {
     where.log.info("operation aborted", fields);
     return "Cancelled.";
@@ -19,7 +23,8 @@ export function publicFailure(err: unknown, where: { log: Logger; requestId: str
   }
   where.log.error("operation failed", fields);
   if (err instanceof TenantDbError) {
-    if (err.failure === "unavailable" || isUnavailableCode(err.code)) return "The database is unavailable; try again shortly.";
+    if (err.failure === "unavailable" || isUnavailableCode(err.code))
+      return "The database is unavailable; try again shortly.";
     if (err.code === "57014") return "The query took too long; narrow the request and try again.";
     // serialization_failure, deadlock_detected: nothing was written, a retry can succeed.
     if (err.code === "40001" || err.code === "40P01") return "A concurrent change conflicted with this one; try again.";

@@ -23,7 +23,8 @@ export function findUnstorableText(value: unknown): string | undefined {
     } else if (v !== null && typeof v === "object") {
       const entries = Object.entries(v);
       for (const [k] of entries) if (UNSTORABLE.test(k)) return path;
-      for (let i = entries.length - 1; i >= 0; i--) pending.push({ value: entries[i]![1], path: join(path, entries[i]![0]) });
+      for (let i = entries.length - 1; i >= 0; i--)
+        pending.push({ value: entries[i]![1], path: join(path, entries[i]![0]) });
     }
   }
   return undefined;

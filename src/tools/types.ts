@@ -23,7 +23,10 @@ export type ContentBlock =
   | { type: "text"; text: string }
   | { type: "image"; data: string; mimeType: string }
   | { type: "audio"; data: string; mimeType: string }
-  | { type: "resource"; resource: { uri: string; mimeType?: string; text: string } | { uri: string; mimeType?: string; blob: string } }
+  | {
+      type: "resource";
+      resource: { uri: string; mimeType?: string; text: string } | { uri: string; mimeType?: string; blob: string };
+    }
   | { type: "resource_link"; uri: string; name: string; mimeType?: string; description?: string };
 
 /** What a tool handler returns: an MCP `CallToolResult`, SDK-neutral so both protocol lanes can send it. */
@@ -120,7 +123,16 @@ export interface ToolContext {
 }
 
 /** Severity of a client-facing log message (MCP `LoggingLevel`, RFC 5424 order). */
-export const CLIENT_LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;
+export const CLIENT_LOG_LEVELS = [
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+] as const;
 export type ClientLogLevel = (typeof CLIENT_LOG_LEVELS)[number];
 
 /** Delivers one client-facing log message; `data` is any JSON value. */

@@ -7,10 +7,7 @@ import { createTenant, type E2eTenant } from "./support/tenants.ts";
 const { mcpUrl } = inject("e2e");
 
 /** The Inspector's `--protocol-era` values this server must serve. */
-const ERAS: ReadonlyArray<{ era: "legacy" | "modern"; pending?: string }> = [
-  { era: "legacy" },
-  { era: "modern" },
-];
+const ERAS: ReadonlyArray<{ era: "legacy" | "modern"; pending?: string }> = [{ era: "legacy" }, { era: "modern" }];
 
 type ToolsList = { result: { tools: Array<{ name: string }> } };
 type ToolCall = { result: { isError?: boolean; structuredContent?: { results: Array<{ title: string }> } } };
@@ -35,17 +32,32 @@ for (const { era, pending } of ERAS) {
       ]);
       expect(a.code, a.stderr).toBe(0);
       expect(b.code, b.stderr).toBe(0);
-      expectPlanTools((a.json as ToolsList).result.tools.map((t) => t.name), "free", era);
-      expectPlanTools((b.json as ToolsList).result.tools.map((t) => t.name), "pro", era);
+      expectPlanTools(
+        (a.json as ToolsList).result.tools.map((t) => t.name),
+        "free",
+        era,
+      );
+      expectPlanTools(
+        (b.json as ToolsList).result.tools.map((t) => t.name),
+        "pro",
+        era,
+      );
     });
 
     it("calls a tool for each tenant at once, each seeing only its own documents", async () => {
       const search = ["--method", "tools/call", "--tool-name", "search_documents", "--tool-arg", "query=report"];
-      const [a, b] = await Promise.all([runInspector(mcpUrl, free.apiKey, search, era), runInspector(mcpUrl, pro.apiKey, search, era)]);
+      const [a, b] = await Promise.all([
+        runInspector(mcpUrl, free.apiKey, search, era),
+        runInspector(mcpUrl, pro.apiKey, search, era),
+      ]);
       expect(a.code, a.stderr).toBe(0);
       expect(b.code, b.stderr).toBe(0);
-      expect((a.json as ToolCall).result.structuredContent?.results.map((r) => r.title)).toEqual([`Quarterly report ${free.marker}`]);
-      expect((b.json as ToolCall).result.structuredContent?.results.map((r) => r.title)).toEqual([`Quarterly report ${pro.marker}`]);
+      expect((a.json as ToolCall).result.structuredContent?.results.map((r) => r.title)).toEqual([
+        `Quarterly report ${free.marker}`,
+      ]);
+      expect((b.json as ToolCall).result.structuredContent?.results.map((r) => r.title)).toEqual([
+        `Quarterly report ${pro.marker}`,
+      ]);
     });
 
     it("gets nothing without a key, and nothing with a wrong one", async () => {

@@ -8,7 +8,10 @@ const { mcpUrl } = inject("e2e");
 let plain: E2eTenant;
 let fixtures: E2eTenant;
 beforeAll(async () => {
-  [plain, fixtures] = await Promise.all([createTenant("free"), createTenant("free", { featuresAdd: ["conformance_fixtures"] })]);
+  [plain, fixtures] = await Promise.all([
+    createTenant("free"),
+    createTenant("free", { featuresAdd: ["conformance_fixtures"] }),
+  ]);
 });
 
 describe("completion/complete", () => {
@@ -21,9 +24,9 @@ describe("completion/complete", () => {
       expect(pa.completion).toEqual({ values: ["paris", "park", "party"], total: 3, hasMore: false });
       const none = await client.complete({ ref, argument: { name: "arg2", value: "pa" } });
       expect(none.completion.values).toEqual([]);
-      await expect(client.complete({ ref: { type: "ref/prompt", name: "no_such_prompt" }, argument: { name: "x", value: "" } })).rejects.toThrow(
-        /-32602/,
-      );
+      await expect(
+        client.complete({ ref: { type: "ref/prompt", name: "no_such_prompt" }, argument: { name: "x", value: "" } }),
+      ).rejects.toThrow(/-32602/);
     } finally {
       await transport.terminateSession();
       await client.close();
@@ -37,7 +40,13 @@ describe("completion/complete", () => {
       expect(capabilities?.completions).toBeUndefined();
       expect(capabilities?.logging).toEqual({});
       const raw = client.request(
-        { method: "completion/complete", params: { ref: { type: "ref/prompt", name: "summarize_workspace" }, argument: { name: "workspace_id", value: "" } } },
+        {
+          method: "completion/complete",
+          params: {
+            ref: { type: "ref/prompt", name: "summarize_workspace" },
+            argument: { name: "workspace_id", value: "" },
+          },
+        },
         CompleteResultSchema,
       );
       await expect(raw).rejects.toThrow(/-32601/);

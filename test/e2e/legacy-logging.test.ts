@@ -27,7 +27,11 @@ describe("logging/setLevel", () => {
       await client.setLoggingLevel("warning");
       expect(await logsOfOneCall()).toEqual([]); // the tool logs at info, below warning
       await client.setLoggingLevel("info");
-      expect(await logsOfOneCall()).toEqual(["Tool execution started", "Tool processing data", "Tool execution completed"]);
+      expect(await logsOfOneCall()).toEqual([
+        "Tool execution started",
+        "Tool processing data",
+        "Tool execution completed",
+      ]);
     } finally {
       await transport.terminateSession();
       await client.close();

@@ -20,13 +20,25 @@ function admin(args: string[]): Promise<Record<string, unknown>> {
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`admin ${args.join(" ")}: ${code} ${stderr}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`admin ${args.join(" ")}: ${code} ${stderr}`)),
+    );
   });
 }
 
 async function newTenant(extra: string[] = []): Promise<string> {
   const slug = `onb-${crypto.randomUUID().slice(0, 8)}`;
-  const made = await admin(["tenant", "create", "--slug", slug, "--name", `Onboarding ${slug}`, "--plan", "free", ...extra]);
+  const made = await admin([
+    "tenant",
+    "create",
+    "--slug",
+    slug,
+    "--name",
+    `Onboarding ${slug}`,
+    "--plan",
+    "free",
+    ...extra,
+  ]);
   return made.apiKey as string;
 }
 
@@ -44,10 +56,16 @@ for (const kind of CLIENT_KINDS) {
         const created = await client.callTool("create_workspace", { name: "Notes" });
         expect(created.isError).toBe(false);
         const ws = (created.structured as { workspace: Ws }).workspace;
-        const doc = await client.callTool("create_document", { workspace_id: ws.id, title: "First note", body: "Hello." });
+        const doc = await client.callTool("create_document", {
+          workspace_id: ws.id,
+          title: "First note",
+          body: "Hello.",
+        });
         expect(doc.isError).toBe(false);
         const listed = await client.callTool("list_documents", { workspace_id: ws.id });
-        expect((listed.structured as { documents: { title: string }[] }).documents.map((d) => d.title)).toEqual(["First note"]);
+        expect((listed.structured as { documents: { title: string }[] }).documents.map((d) => d.title)).toEqual([
+          "First note",
+        ]);
       } finally {
         await client.close();
       }
@@ -58,7 +76,11 @@ for (const kind of CLIENT_KINDS) {
       try {
         const { workspaces } = (await client.callTool("list_workspaces")).structured as { workspaces: Ws[] };
         expect(workspaces.map((w) => w.name)).toEqual(["Default"]);
-        const doc = await client.callTool("create_document", { workspace_id: workspaces[0]?.id, title: "Hello", body: "" });
+        const doc = await client.callTool("create_document", {
+          workspace_id: workspaces[0]?.id,
+          title: "Hello",
+          body: "",
+        });
         expect(doc.isError).toBe(false);
         expect((await client.callTool("create_workspace", { name: "default" })).text).toMatch(/already exists/);
       } finally {

@@ -35,7 +35,12 @@ for (const kind of CLIENT_KINDS) {
 
         // Interleaved calls on both sessions; each answer must be its own tenant's.
         const rounds = await Promise.all(
-          Array.from({ length: 6 }, () => Promise.all([a.callTool("search_documents", { query: "report" }), b.callTool("search_documents", { query: "report" })])),
+          Array.from({ length: 6 }, () =>
+            Promise.all([
+              a.callTool("search_documents", { query: "report" }),
+              b.callTool("search_documents", { query: "report" }),
+            ]),
+          ),
         );
         for (const [fromA, fromB] of rounds) {
           expect(titles(fromA.structured)).toEqual([`Quarterly report ${free.marker}`]);
@@ -65,12 +70,19 @@ for (const kind of CLIENT_KINDS) {
     });
 
     it("the conformance fixtures exist only for a tenant with the conformance_fixtures feature", async () => {
-      const [plain, special] = await Promise.all([kind.connect(mcpUrl, free.apiKey), kind.connect(mcpUrl, fixtures.apiKey)]);
+      const [plain, special] = await Promise.all([
+        kind.connect(mcpUrl, free.apiKey),
+        kind.connect(mcpUrl, fixtures.apiKey),
+      ]);
       try {
         const [plainTools, specialTools] = await Promise.all([plain.listTools(), special.listTools()]);
         expect(plainTools.filter((t) => t.startsWith("test_"))).toEqual([]);
-        expect(specialTools).toEqual(expect.arrayContaining(["test_simple_text", "test_error_handling", ...planTools("free")]));
-        await expect(special.callTool("test_simple_text")).resolves.toMatchObject({ text: "This is a simple text response for testing." });
+        expect(specialTools).toEqual(
+          expect.arrayContaining(["test_simple_text", "test_error_handling", ...planTools("free")]),
+        );
+        await expect(special.callTool("test_simple_text")).resolves.toMatchObject({
+          text: "This is a simple text response for testing.",
+        });
         await expect(plain.callTool("test_simple_text")).rejects.toThrow(/Tool not available to this tenant/);
       } finally {
         await Promise.all([plain.close(), special.close()]);

@@ -6,9 +6,26 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { keyCacheKey } from "../../src/redis/keys.ts";
-import { admin, cloud, connectClient, createTenant, initializeMessage, post, redis, type TestTenant } from "../worker/support/fixtures.ts";
+import {
+  admin,
+  cloud,
+  connectClient,
+  createTenant,
+  initializeMessage,
+  post,
+  redis,
+  type TestTenant,
+} from "../worker/support/fixtures.ts";
 import { modernMessage, postModern, replyOf } from "../worker/support/modern.ts";
-import { clearFaults, clearFaultsAfterEach, faultHits, injectFaults, INJECTED_DETAIL, timed, type FaultRule } from "./support/faults.ts";
+import {
+  clearFaults,
+  clearFaultsAfterEach,
+  faultHits,
+  injectFaults,
+  INJECTED_DETAIL,
+  timed,
+  type FaultRule,
+} from "./support/faults.ts";
 
 clearFaultsAfterEach();
 
@@ -23,7 +40,9 @@ beforeAll(async () => {
   tenant = await createTenant("pro");
   ({ client } = await connectClient(tenant.apiKey));
   // The key record reaches the Redis cache after the first response (waitUntil): from then on, auth needs no Postgres.
-  await vi.waitFor(async () => expect(await redis.get(keyCacheKey(tenant.keyId))).toMatchObject({ record: { keyId: tenant.keyId } }));
+  await vi.waitFor(async () =>
+    expect(await redis.get(keyCacheKey(tenant.keyId))).toMatchObject({ record: { keyId: tenant.keyId } }),
+  );
 });
 
 type ToolResult = { isError?: boolean; content: Array<{ type: string; text?: string }>; structuredContent?: unknown };
@@ -36,7 +55,9 @@ async function call(name: string, args: Record<string, unknown>): Promise<ToolRe
 function expectSafeFailure(result: ToolResult, message = UNAVAILABLE): void {
   expect(result.isError).toBe(true);
   expect(result.content).toEqual([{ type: "text", text: message }]);
-  expect(JSON.stringify(result)).not.toMatch(new RegExp(`${INJECTED_DETAIL}|select|Server error|HTTP status|at .+:\\d+:\\d+`, "i"));
+  expect(JSON.stringify(result)).not.toMatch(
+    new RegExp(`${INJECTED_DETAIL}|select|Server error|HTTP status|at .+:\\d+:\\d+`, "i"),
+  );
 }
 
 describe.each<[string, FaultRule]>([
@@ -54,7 +75,9 @@ describe.each<[string, FaultRule]>([
   it("a key that is not in the cache gets 503 with Retry-After", async () => {
     const fresh = await createTenant("free");
     await injectFaults({ postgres: rule });
-    const { value: res, ms } = await timed(() => post(initializeMessage(), { authorization: `Bearer ${fresh.apiKey}` }));
+    const { value: res, ms } = await timed(() =>
+      post(initializeMessage(), { authorization: `Bearer ${fresh.apiKey}` }),
+    );
     const text = await res.text();
     expect(res.status, text).toBe(503);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
@@ -76,9 +99,12 @@ describe.each<[string, FaultRule]>([
 describe("the stateless (2026-07-28) lane", () => {
   it("Postgres down: a tool call returns isError with the same short safe message", async () => {
     await injectFaults({ postgres: "refuse" });
-    const res = await postModern(modernMessage("tools/call", { name: "get_document", arguments: { id: tenant.documentIds[0] } }), {
-      authorization: `Bearer ${tenant.apiKey}`,
-    });
+    const res = await postModern(
+      modernMessage("tools/call", { name: "get_document", arguments: { id: tenant.documentIds[0] } }),
+      {
+        authorization: `Bearer ${tenant.apiKey}`,
+      },
+    );
     expect(res.status).toBe(200);
     expectSafeFailure((await replyOf(res)).result as ToolResult);
   });

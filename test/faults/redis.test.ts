@@ -3,9 +3,23 @@
 // recovers by itself once Redis is back. Faults are injected by the local cloud (local-cloud/faults.ts).
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTenant, initializeMessage, MCP_URL, openSession, post, type TestTenant } from "../worker/support/fixtures.ts";
+import {
+  createTenant,
+  initializeMessage,
+  MCP_URL,
+  openSession,
+  post,
+  type TestTenant,
+} from "../worker/support/fixtures.ts";
 import { modernMessage, postModern } from "../worker/support/modern.ts";
-import { clearFaultsAfterEach, faultHits, injectFaults, INJECTED_DETAIL, timed, type FaultRule } from "./support/faults.ts";
+import {
+  clearFaultsAfterEach,
+  faultHits,
+  injectFaults,
+  INJECTED_DETAIL,
+  timed,
+  type FaultRule,
+} from "./support/faults.ts";
 
 clearFaultsAfterEach();
 
@@ -59,7 +73,9 @@ describe.each<[string, FaultRule]>([
 
   it("an unknown key id is 503, not 401 (the key cache cannot be read)", async () => {
     await injectFaults({ redis: rule });
-    await expectUnavailable(await post(listTools, { authorization: `Bearer tmcp_${"a".repeat(16)}_${"b".repeat(40)}` }));
+    await expectUnavailable(
+      await post(listTools, { authorization: `Bearer tmcp_${"a".repeat(16)}_${"b".repeat(40)}` }),
+    );
   });
 
   it("the 503 comes fast: the client's retries do not hold the request", async () => {

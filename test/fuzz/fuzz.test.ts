@@ -18,9 +18,18 @@ const HANG_MS = 15_000;
 /** What no answer may contain (unless the request itself carried that very text, which some errors quote). */
 const FORBIDDEN: Array<[string, RegExp]> = [
   ["stack trace", /\n\s*at\s|\bat\s\S+\s\(\S+:\d+:\d+\)|[\w/.-]+\.(?:ts|js|mjs):\d+/],
-  ["SQL text", /\bselect\b[\s\S]{1,80}\bfrom\b|\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\bdelete\s+from\b|set_config|\bpublic\.\w+/i],
-  ["Postgres error", /SQLSTATE|syntax error at or near|violates \w+ constraint|relation "|column "|invalid input syntax|permission denied for/i],
-  ["upstream error", /NeonDbError|UpstashError|Server error \(HTTP status|command was:|could not run the query|local cloud|ECONNREFUSED|\bERR [a-z]/i],
+  [
+    "SQL text",
+    /\bselect\b[\s\S]{1,80}\bfrom\b|\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\bdelete\s+from\b|set_config|\bpublic\.\w+/i,
+  ],
+  [
+    "Postgres error",
+    /SQLSTATE|syntax error at or near|violates \w+ constraint|relation "|column "|invalid input syntax|permission denied for/i,
+  ],
+  [
+    "upstream error",
+    /NeonDbError|UpstashError|Server error \(HTTP status|command was:|could not run the query|local cloud|ECONNREFUSED|\bERR [a-z]/i,
+  ],
 ];
 
 interface Tenant extends FuzzTenant {
@@ -33,7 +42,10 @@ beforeAll(async () => {
   tenants = await Promise.all(
     (["free", "pro", "enterprise"] as const).map(async (plan, n) => {
       const tag = `fuzztag${n}x${crypto.randomUUID().slice(0, 8)}`;
-      const t = await createTenant(plan, { rateLimitPerMinute: 1_000_000, documents: [`Quarterly report ${tag}`, `Notes ${tag}`] });
+      const t = await createTenant(plan, {
+        rateLimitPerMinute: 1_000_000,
+        documents: [`Quarterly report ${tag}`, `Notes ${tag}`],
+      });
       return { ...t, tag, sessionId: await openSession(t.apiKey) };
     }),
   );
@@ -49,7 +61,8 @@ async function runCase(index: number): Promise<Outcome> {
   const other = tenants[(index + 1) % tenants.length]!;
   const c = generateCase(new Rng(caseSeed(SEED, index)), own, other);
   const body = c.method === "GET" || c.method === "HEAD" ? undefined : c.body;
-  const requestText = JSON.stringify(c.headers) + (typeof body === "string" ? body : body ? new TextDecoder().decode(body) : "");
+  const requestText =
+    JSON.stringify(c.headers) + (typeof body === "string" ? body : body ? new TextDecoder().decode(body) : "");
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const hang = new Promise<"hang">((resolve) => {
@@ -57,13 +70,20 @@ async function runCase(index: number): Promise<Outcome> {
   });
   let answer: { res: Response; text: string } | "hang";
   try {
-    answer = await Promise.race([SELF.fetch(MCP_URL, { method: c.method, headers: c.headers, body }).then(async (res) => ({ res, text: await res.text() })), hang]);
+    answer = await Promise.race([
+      SELF.fetch(MCP_URL, { method: c.method, headers: c.headers, body }).then(async (res) => ({
+        res,
+        text: await res.text(),
+      })),
+      hang,
+    ]);
   } catch (err) {
     return { status: "fetch-error", problems: [`fetch failed: ${String(err)} (${c.mutations.join(", ")})`] };
   } finally {
     clearTimeout(timer);
   }
-  if (answer === "hang") return { status: "hang", problems: [`no answer within ${HANG_MS} ms (${c.mutations.join(", ")})`] };
+  if (answer === "hang")
+    return { status: "hang", problems: [`no answer within ${HANG_MS} ms (${c.mutations.join(", ")})`] };
 
   const { res, text } = answer;
   const problems: string[] = [];
@@ -82,7 +102,9 @@ async function runCase(index: number): Promise<Outcome> {
 }
 
 describe("fuzz", () => {
-  it(`${CASES} mutated requests: no 5xx, no hangs, nothing internal in any answer`, { timeout: 300_000 }, async ({ annotate }) => {
+  it(`${CASES} mutated requests: no 5xx, no hangs, nothing internal in any answer`, { timeout: 300_000 }, async ({
+    annotate,
+  }) => {
     const statuses = new Map<Outcome["status"], number>();
     const failures: string[] = [];
     const started = Date.now();
@@ -96,8 +118,12 @@ describe("fuzz", () => {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
-    const histogram = [...statuses].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([s, n]) => `${s}=${n}`).join(" ");
-    const count = (pred: (s: Outcome["status"]) => boolean): number => [...statuses].filter(([s]) => pred(s)).reduce((a, [, n]) => a + n, 0);
+    const histogram = [...statuses]
+      .sort(([a], [b]) => String(a).localeCompare(String(b)))
+      .map(([s, n]) => `${s}=${n}`)
+      .join(" ");
+    const count = (pred: (s: Outcome["status"]) => boolean): number =>
+      [...statuses].filter(([s]) => pred(s)).reduce((a, [, n]) => a + n, 0);
     await annotate(
       `fuzz: seed=${SEED} ${CASES} requests in ${Date.now() - started} ms; ${histogram}; ` +
         `5xx=${count((s) => typeof s === "number" && s >= 500)} hangs=${count((s) => s === "hang")} failing cases=${failures.length}`,

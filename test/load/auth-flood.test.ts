@@ -10,7 +10,8 @@ const FLOOD = 250;
 
 function randomKey(): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-  const pick = (n: number): string => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => alphabet[b % 32]).join("");
+  const pick = (n: number): string =>
+    [...crypto.getRandomValues(new Uint8Array(n))].map((b) => alphabet[b % 32]).join("");
   return `tmcp_${pick(16)}_${pick(40)}`;
 }
 
@@ -25,13 +26,17 @@ describe("a flood of random key ids from one address", () => {
     const before = await postgresLookups();
     const statuses = await Promise.all(
       Array.from({ length: FLOOD }, () =>
-        post({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { authorization: `Bearer ${randomKey()}`, "cf-connecting-ip": "198.51.100.23" }).then(
-          (r) => r.status,
-        ),
+        post(
+          { jsonrpc: "2.0", id: 1, method: "tools/list" },
+          { authorization: `Bearer ${randomKey()}`, "cf-connecting-ip": "198.51.100.23" },
+        ).then((r) => r.status),
       ),
     );
     const lookups = (await postgresLookups()) - before;
-    await annotate(`auth flood: ${FLOOD} random keys, ${lookups} Postgres lookups, ${statuses.filter((s) => s === 429).length} throttled`, "summary");
+    await annotate(
+      `auth flood: ${FLOOD} random keys, ${lookups} Postgres lookups, ${statuses.filter((s) => s === 429).length} throttled`,
+      "summary",
+    );
     expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
     // The binding's window is fixed (10 s, aligned to the clock): a flood that straddles a boundary gets two windows.
     expect(lookups).toBeLessThanOrEqual(2 * 50);

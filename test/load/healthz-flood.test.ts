@@ -16,12 +16,17 @@ describe("a hammered /healthz", () => {
   it("costs the stores one probe per window, not one per call", async ({ annotate }) => {
     const before = await stats();
     const started = Date.now();
-    const statuses = await Promise.all(Array.from({ length: CALLS }, () => SELF.fetch("http://tenant-mcp.test/healthz").then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: CALLS }, () => SELF.fetch("http://tenant-mcp.test/healthz").then((r) => r.status)),
+    );
     const elapsed = Date.now() - started;
     const after = await stats();
     const queries = (after.neon_http_query ?? 0) - (before.neon_http_query ?? 0);
     const redisCalls = (after.upstash_request ?? 0) - (before.upstash_request ?? 0);
-    await annotate(`healthz flood: ${CALLS} calls in ${elapsed} ms, ${queries} Postgres queries, ${redisCalls} Redis requests`, "summary");
+    await annotate(
+      `healthz flood: ${CALLS} calls in ${elapsed} ms, ${queries} Postgres queries, ${redisCalls} Redis requests`,
+      "summary",
+    );
     expect(statuses.every((s) => s === 200)).toBe(true);
     // One probe per started window (1 s by default) of the flood, plus one for a window it straddles.
     const windows = Math.ceil(elapsed / 1000) + 1;

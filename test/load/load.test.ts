@@ -29,7 +29,11 @@ interface Tally {
 }
 
 /** The request a session sends as its `i`-th: a mix of listing, reading, searching and probing the other tenants. */
-function request(i: number, own: LoadTenant, other: LoadTenant): { body: Record<string, unknown>; check: (result: unknown) => string | null } {
+function request(
+  i: number,
+  own: LoadTenant,
+  other: LoadTenant,
+): { body: Record<string, unknown>; check: (result: unknown) => string | null } {
   const call = (name: string, args: Record<string, unknown>): Record<string, unknown> => ({
     jsonrpc: "2.0",
     id: i,
@@ -48,7 +52,10 @@ function request(i: number, own: LoadTenant, other: LoadTenant): { body: Record<
       // Another tenant's document: exactly the answer for an id that exists nowhere.
       return {
         body: call("get_document", { id: other.documentIds[0] }),
-        check: (r) => (JSON.stringify(r).includes('"isError":true') && JSON.stringify(r).includes("Document not found.") ? null : "other tenant's document not refused"),
+        check: (r) =>
+          JSON.stringify(r).includes('"isError":true') && JSON.stringify(r).includes("Document not found.")
+            ? null
+            : "other tenant's document not refused",
       };
     default:
       return { body: call("search_documents", { query: "report" }), check: ok(own.tag) };
@@ -63,7 +70,8 @@ async function runSession(own: LoadTenant, others: LoadTenant[], sessionId: stri
     const text = await res.text();
     tally.status.set(res.status, (tally.status.get(res.status) ?? 0) + 1);
     for (const o of others) {
-      if (text.includes(o.tag) || o.documentIds.some((id) => text.includes(id))) tally.crossTenant.push(`${own.slug} saw ${o.slug}: ${text.slice(0, 200)}`);
+      if (text.includes(o.tag) || o.documentIds.some((id) => text.includes(id)))
+        tally.crossTenant.push(`${own.slug} saw ${o.slug}: ${text.slice(0, 200)}`);
     }
     if (res.status !== 200) continue;
     if (res.headers.get("ratelimit-remaining") === null) tally.degraded += 1;
@@ -74,11 +82,16 @@ async function runSession(own: LoadTenant, others: LoadTenant[], sessionId: stri
 }
 
 describe("load", () => {
-  it(`3 tenants x ${SESSIONS} sessions x ${REQUESTS} requests: no 5xx, no cross-tenant results, 429s exactly past each limit`, { timeout: 60_000 }, async ({ annotate }) => {
+  it(`3 tenants x ${SESSIONS} sessions x ${REQUESTS} requests: no 5xx, no cross-tenant results, 429s exactly past each limit`, {
+    timeout: 60_000,
+  }, async ({ annotate }) => {
     const tenants: LoadTenant[] = await Promise.all(
       LIMITS.map(async (limit, n) => {
         const tag = `loadtag${n}x${crypto.randomUUID().slice(0, 8)}`;
-        const t = await createTenant("pro", { rateLimitPerMinute: limit, documents: [`Quarterly report ${tag}`, `Onboarding ${tag}`, `Incident report ${tag}`] });
+        const t = await createTenant("pro", {
+          rateLimitPerMinute: limit,
+          documents: [`Quarterly report ${tag}`, `Onboarding ${tag}`, `Incident report ${tag}`],
+        });
         return { ...t, limit, tag };
       }),
     );
@@ -87,9 +100,20 @@ describe("load", () => {
     const started = Date.now();
     // Sessions open first (SESSIONS initializes count against the limit, which is above SESSIONS), then every session
     // of every tenant sends its requests at the same time.
-    const sessions = await Promise.all(tenants.map((t) => Promise.all(Array.from({ length: SESSIONS }, () => openSession(t.apiKey)))));
+    const sessions = await Promise.all(
+      tenants.map((t) => Promise.all(Array.from({ length: SESSIONS }, () => openSession(t.apiKey)))),
+    );
     await Promise.all(
-      tenants.flatMap((t, n) => sessions[n]!.map((id) => runSession(t, tenants.filter((o) => o !== t), id, tallies[n]!))),
+      tenants.flatMap((t, n) =>
+        sessions[n]!.map((id) =>
+          runSession(
+            t,
+            tenants.filter((o) => o !== t),
+            id,
+            tallies[n]!,
+          ),
+        ),
+      ),
     );
     const ended = Date.now();
     // The limiter's windows are fixed minutes of the epoch. Across a boundary, the sliding window lets through up to
@@ -107,7 +131,10 @@ describe("load", () => {
     await annotate(
       `load: ${tenants.length * sent} requests in ${ended - started} ms (${oneWindow ? "one window, exact" : "across a window boundary, bounded"}); ` +
         results
-          .map(({ t, tally, served, limited, other }) => `${t.slug} limit=${t.limit} served=${served} 429=${limited} other=${JSON.stringify(other)} degraded=${tally.degraded} cross-tenant=${tally.crossTenant.length}`)
+          .map(
+            ({ t, tally, served, limited, other }) =>
+              `${t.slug} limit=${t.limit} served=${served} 429=${limited} other=${JSON.stringify(other)} degraded=${tally.degraded} cross-tenant=${tally.crossTenant.length}`,
+          )
           .join("; "),
       "summary",
     );

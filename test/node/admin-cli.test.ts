@@ -87,7 +87,21 @@ const CLOSED_PORT = 9209;
 
 const slug = (p: string): string => `${p}-${crypto.randomUUID().slice(0, 8)}`;
 
-const TENANT_KEYS = ["activeKeys", "config", "createdAt", "features", "featuresAdd", "featuresRemove", "id", "name", "plan", "rateLimitPerMinute", "slug", "status", "updatedAt"];
+const TENANT_KEYS = [
+  "activeKeys",
+  "config",
+  "createdAt",
+  "features",
+  "featuresAdd",
+  "featuresRemove",
+  "id",
+  "name",
+  "plan",
+  "rateLimitPerMinute",
+  "slug",
+  "status",
+  "updatedAt",
+];
 const KEY_KEYS = ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "revokedAt", "status"];
 
 describe("help", { timeout: 30_000 }, () => {
@@ -98,7 +112,10 @@ describe("help", { timeout: 30_000 }, () => {
     for (const c of COMMANDS) expect(top.stdout).toContain(c.words.join(" "));
     for (const group of ["tenant", "key", "workspace"]) {
       const run = await cli([group, "--help"], {});
-      expect([run.code, run.stdout.split("\n")[0]]).toEqual([0, `Usage: npm run admin -- ${group} <command> [options]`]);
+      expect([run.code, run.stdout.split("\n")[0]]).toEqual([
+        0,
+        `Usage: npm run admin -- ${group} <command> [options]`,
+      ]);
     }
     for (const c of COMMANDS) {
       const run = await cli([...c.words, "--help"], {}); // no connection needed for help
@@ -106,7 +123,10 @@ describe("help", { timeout: 30_000 }, () => {
       expect(run.stdout.startsWith(`Usage: npm run admin -- ${c.words.join(" ")}`)).toBe(true);
       expect(run.stdout).toContain("--json");
     }
-    for (const words of [["tenant", "create"], ["tenant", "update"]]) {
+    for (const words of [
+      ["tenant", "create"],
+      ["tenant", "update"],
+    ]) {
       const help = (await cli([...words, "--help"], {})).stdout;
       for (const text of ["--allow-test-features", "conformance suite only"]) expect(help).toContain(text);
     }
@@ -119,23 +139,50 @@ describe("tenants", { timeout: 30_000 }, () => {
   it("create, list, show, update, suspend, resume: JSON shapes and aligned tables", async () => {
     const s = slug("cli");
     const created = await json<{ tenant: Record<string, unknown>; apiKey: string }>([
-      "tenant", "create", "--slug", s, "--name", "CLI Test", "--plan", "pro", "--features", "+bulk_export", "--rate-limit", "120",
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "CLI Test",
+      "--plan",
+      "pro",
+      "--features",
+      "+bulk_export",
+      "--rate-limit",
+      "120",
     ]);
     expect(Object.keys(created).sort()).toEqual(["apiKey", "tenant", "workspace"]);
     expect(Object.keys(created.tenant).sort()).toEqual(TENANT_KEYS);
     expect(created.apiKey).toMatch(/^tmcp_[a-z2-7]{16}_[a-z2-7]{40}$/);
     expect(created.tenant).toMatchObject({
-      slug: s, name: "CLI Test", plan: "pro", status: "active", rateLimitPerMinute: 120, activeKeys: 1,
-      features: ["core", "advanced_analytics", "bulk_export"], featuresAdd: ["bulk_export"], featuresRemove: [],
+      slug: s,
+      name: "CLI Test",
+      plan: "pro",
+      status: "active",
+      rateLimitPerMinute: 120,
+      activeKeys: 1,
+      features: ["core", "advanced_analytics", "bulk_export"],
+      featuresAdd: ["bulk_export"],
+      featuresRemove: [],
     });
-    await fails(["tenant", "create", "--slug", s, "--name", "Again", "--plan", "free"], 1, /a tenant with slug ".*" already exists/);
+    await fails(
+      ["tenant", "create", "--slug", s, "--name", "Again", "--plan", "free"],
+      1,
+      /a tenant with slug ".*" already exists/,
+    );
 
     const { tenants } = await json<{ tenants: { slug: string }[] }>(["tenant", "list"]);
     expect(tenants.find((t) => t.slug === s)).toEqual(created.tenant);
     const table = (await cli(["tenant", "list"])).stdout.trimEnd().split("\n");
     const header = table[0] as string;
     const row = table.find((l) => l.startsWith(`${s} `)) as string;
-    for (const [column, value] of [["PLAN", "pro"], ["STATUS", "active"], ["RATE/MIN", "120"], ["KEYS", "1"]] as const) {
+    for (const [column, value] of [
+      ["PLAN", "pro"],
+      ["STATUS", "active"],
+      ["RATE/MIN", "120"],
+      ["KEYS", "1"],
+    ] as const) {
       expect(row.indexOf(` ${value} `) + 1, column).toBe(header.indexOf(column));
     }
 
@@ -144,10 +191,25 @@ describe("tenants", { timeout: 30_000 }, () => {
 
     const keyId = created.apiKey.split("_")[1] as string;
     const updated = await json<{ tenant: Record<string, unknown> }>([
-      "tenant", "update", s, "--plan", "enterprise", "--features", "-bulk_export", "--rate-limit", "5", "--name", "Renamed",
+      "tenant",
+      "update",
+      s,
+      "--plan",
+      "enterprise",
+      "--features",
+      "-bulk_export",
+      "--rate-limit",
+      "5",
+      "--name",
+      "Renamed",
     ]);
     expect(updated.tenant).toMatchObject({
-      plan: "enterprise", name: "Renamed", rateLimitPerMinute: 5, features: ["core", "advanced_analytics"], featuresAdd: [], featuresRemove: ["bulk_export"],
+      plan: "enterprise",
+      name: "Renamed",
+      rateLimitPerMinute: 5,
+      features: ["core", "advanced_analytics"],
+      featuresAdd: [],
+      featuresRemove: ["bulk_export"],
     });
     // The Worker's cached lookup of the tenant's key was invalidated.
     expect(await redis.get(keyCacheKey(keyId))).toEqual({ invalidated: true });
@@ -158,14 +220,41 @@ describe("tenants", { timeout: 30_000 }, () => {
 
   it("delete needs --yes, then removes the tenant's rows from every table and its state in Redis", async () => {
     const s = slug("del");
-    const { tenant, apiKey } = await json<{ tenant: { id: string }; apiKey: string }>(["tenant", "create", "--slug", s, "--name", "Doomed", "--plan", "free"]);
+    const { tenant, apiKey } = await json<{ tenant: { id: string }; apiKey: string }>([
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "Doomed",
+      "--plan",
+      "free",
+    ]);
     const workspace = crypto.randomUUID();
-    await admin.query("insert into public.workspaces (tenant_id, id, name) values ($1, $2, 'w')", [tenant.id, workspace]);
-    await admin.query("insert into public.documents (tenant_id, workspace_id, title) values ($1, $2, 'd')", [tenant.id, workspace]);
-    await admin.query("insert into public.audit_log (tenant_id, request_id, key_id, tool, status, duration_ms) values ($1, 'r-1', 'k', 't', 'ok', 1)", [tenant.id]);
+    await admin.query("insert into public.workspaces (tenant_id, id, name) values ($1, $2, 'w')", [
+      tenant.id,
+      workspace,
+    ]);
+    await admin.query("insert into public.documents (tenant_id, workspace_id, title) values ($1, $2, 'd')", [
+      tenant.id,
+      workspace,
+    ]);
+    await admin.query(
+      "insert into public.audit_log (tenant_id, request_id, key_id, tool, status, duration_ms) values ($1, 'r-1', 'k', 't', 'ok', 1)",
+      [tenant.id],
+    );
     await redis.set(`tmcp:sess:${tenant.id}:session-a`, "{}");
     await redis.set(`tmcp:rl:${tenant.id}:12345`, "1");
-    const other = await json<{ tenant: { id: string } }>(["tenant", "create", "--slug", slug("keep"), "--name", "Keep", "--plan", "free"]);
+    const other = await json<{ tenant: { id: string } }>([
+      "tenant",
+      "create",
+      "--slug",
+      slug("keep"),
+      "--name",
+      "Keep",
+      "--plan",
+      "free",
+    ]);
     await redis.set(`tmcp:sess:${other.tenant.id}:session-b`, "{}");
 
     await fails(["tenant", "delete", s], 2, /removes all of its data; add --yes/);
@@ -177,7 +266,9 @@ describe("tenants", { timeout: 30_000 }, () => {
     );
     expect(tables.rows.length).toBeGreaterThanOrEqual(4);
     for (const { table_name } of tables.rows) {
-      const left = await admin.query(`select count(*)::int as n from public."${table_name}" where tenant_id = $1`, [tenant.id]);
+      const left = await admin.query(`select count(*)::int as n from public."${table_name}" where tenant_id = $1`, [
+        tenant.id,
+      ]);
       expect(left.rows[0].n, table_name).toBe(0);
     }
     expect(await redis.keys(`tmcp:*:${tenant.id}:*`)).toEqual([]);
@@ -190,7 +281,15 @@ describe("keys", { timeout: 30_000 }, () => {
   it("create, list (never a secret), rotate, revoke: JSON shapes", async () => {
     const s = slug("keys");
     const first = await json<{ apiKey: string }>(["tenant", "create", "--slug", s, "--name", "Keys", "--plan", "free"]);
-    const made = await json<{ keyId: string; apiKey: string }>(["key", "create", s, "--name", "ci", "--expires-in", "90d"]);
+    const made = await json<{ keyId: string; apiKey: string }>([
+      "key",
+      "create",
+      s,
+      "--name",
+      "ci",
+      "--expires-in",
+      "90d",
+    ]);
     expect(Object.keys(made).sort()).toEqual(["apiKey", "keyId"]);
     expect(made.apiKey.startsWith(`tmcp_${made.keyId}_`)).toBe(true);
 
@@ -206,7 +305,13 @@ describe("keys", { timeout: 30_000 }, () => {
     }
     expect(human.stdout.split("\n")[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CREATED\s+LAST USED\s+EXPIRES$/);
 
-    const rotated = await json<{ keyId: string; apiKey: string; previous: Record<string, unknown> }>(["key", "rotate", made.keyId, "--grace", "1h"]);
+    const rotated = await json<{ keyId: string; apiKey: string; previous: Record<string, unknown> }>([
+      "key",
+      "rotate",
+      made.keyId,
+      "--grace",
+      "1h",
+    ]);
     expect(Object.keys(rotated).sort()).toEqual(["apiKey", "keyId", "previous"]);
     expect(rotated.previous).toMatchObject({ id: made.keyId, status: "rotating" });
     expect(Date.parse(rotated.previous.revokedAt as string) - Date.now()).toBeGreaterThan(3500_000);
@@ -223,7 +328,16 @@ describe("keys", { timeout: 30_000 }, () => {
 describe("usage", { timeout: 30_000 }, () => {
   it("reports finished calls by outcome, unanswered questions, p50 and p95 per tool from the audit log", async () => {
     const s = slug("use");
-    const { tenant } = await json<{ tenant: { id: string } }>(["tenant", "create", "--slug", s, "--name", "Usage", "--plan", "free"]);
+    const { tenant } = await json<{ tenant: { id: string } }>([
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "Usage",
+      "--plan",
+      "free",
+    ]);
     const insert = (tool: string, status: string, ms: number, callId: string | null = null) =>
       admin.query(
         "insert into public.audit_log (tenant_id, request_id, key_id, tool, status, call_id, duration_ms) values ($1, $2, 'k', $3, $4, $5, $6)",
@@ -231,7 +345,11 @@ describe("usage", { timeout: 30_000 }, () => {
       );
     // search_documents: 7 ok, 1 tool_error, 1 'error' (written before sql/007: a tool error), 1 protocol_error.
     for (let ms = 10; ms <= 100; ms += 10) {
-      await insert("search_documents", ms === 100 ? "protocol_error" : ms === 90 ? "tool_error" : ms === 80 ? "error" : "ok", ms);
+      await insert(
+        "search_documents",
+        ms === 100 ? "protocol_error" : ms === 90 ? "tool_error" : ms === 80 ? "error" : "ok",
+        ms,
+      );
     }
     // delete_document: one call asked, asked again, then finished ok (one call); one asked and never answered.
     const answered = crypto.randomUUID();
@@ -252,15 +370,60 @@ describe("usage", { timeout: 30_000 }, () => {
       tenant: s,
       since: expect.any(String),
       tools: [
-        { tool: "search_documents", calls: 10, ok: 7, toolErrors: 2, protocolErrors: 1, errors: 3, unanswered: 0, p50Ms: 50, p95Ms: 100 },
-        { tool: "delete_document", calls: 1, ok: 1, toolErrors: 0, protocolErrors: 0, errors: 0, unanswered: 1, p50Ms: 3, p95Ms: 3 },
-        { tool: "get_document", calls: 0, ok: 0, toolErrors: 0, protocolErrors: 0, errors: 0, unanswered: 1, p50Ms: null, p95Ms: null },
+        {
+          tool: "search_documents",
+          calls: 10,
+          ok: 7,
+          toolErrors: 2,
+          protocolErrors: 1,
+          errors: 3,
+          unanswered: 0,
+          p50Ms: 50,
+          p95Ms: 100,
+        },
+        {
+          tool: "delete_document",
+          calls: 1,
+          ok: 1,
+          toolErrors: 0,
+          protocolErrors: 0,
+          errors: 0,
+          unanswered: 1,
+          p50Ms: 3,
+          p95Ms: 3,
+        },
+        {
+          tool: "get_document",
+          calls: 0,
+          ok: 0,
+          toolErrors: 0,
+          protocolErrors: 0,
+          errors: 0,
+          unanswered: 1,
+          p50Ms: null,
+          p95Ms: null,
+        },
       ],
-      total: { tool: "all", calls: 11, ok: 8, toolErrors: 2, protocolErrors: 1, errors: 3, unanswered: 2, p50Ms: 50, p95Ms: 100 },
+      total: {
+        tool: "all",
+        calls: 11,
+        ok: 8,
+        toolErrors: 2,
+        protocolErrors: 1,
+        errors: 3,
+        unanswered: 2,
+        p50Ms: 50,
+        p95Ms: 100,
+      },
     });
     expect(Math.abs(Date.parse(report.since as string) - (Date.now() - 7 * 86_400_000))).toBeLessThan(60_000);
     const wider = await json<{ tools: { tool: string }[] }>(["usage", s, "--since", "9d"]);
-    expect(wider.tools.map((t) => t.tool)).toEqual(["search_documents", "delete_document", "list_workspaces", "get_document"]);
+    expect(wider.tools.map((t) => t.tool)).toEqual([
+      "search_documents",
+      "delete_document",
+      "list_workspaces",
+      "get_document",
+    ]);
 
     const human = (await cli(["usage", s])).stdout;
     expect(human).toMatch(/^TOOL\s+CALLS\s+OK\s+TOOL ERRORS\s+PROTOCOL ERRORS\s+UNANSWERED\s+P50 MS\s+P95 MS$/m);
@@ -278,18 +441,35 @@ describe("errors", { timeout: 30_000 }, () => {
     await fails(["tenant", "show"], 2, /missing <slug>/, {});
     await fails(["tenant", "show", "a", "b"], 2, /unexpected argument "b"/, {});
     await fails(["tenant", "list", "--bogus"], 2, /Unknown option '--bogus'/, {});
-    await fails(["tenant", "create", "--slug", "x-y", "--name", "n", "--plan", "gold"], 2, /--plan must be one of free, pro, enterprise/, {});
+    await fails(
+      ["tenant", "create", "--slug", "x-y", "--name", "n", "--plan", "gold"],
+      2,
+      /--plan must be one of free, pro, enterprise/,
+      {},
+    );
     await fails(["tenant", "create", "--slug", "Bad Slug", "--name", "n", "--plan", "free"], 2, /--slug must be/, {});
     await fails(["tenant", "create", "--name", "n", "--plan", "free"], 2, /--slug is required/, {});
-    await fails(["tenant", "update", "acme", "--rate-limit", "0"], 2, /--rate-limit must be a positive whole number/, {});
+    await fails(
+      ["tenant", "update", "acme", "--rate-limit", "0"],
+      2,
+      /--rate-limit must be a positive whole number/,
+      {},
+    );
     await fails(["tenant", "update", "acme", "--features", "+teleport"], 2, /unknown feature "teleport"/, {});
     await fails(["tenant", "update", "acme"], 2, /nothing to change/, {});
     await fails(["key", "create", "acme", "--expires-in", "soon"], 2, /--expires-in must be a duration/, {});
   });
 
   it("a missing or unreachable service is one line on stderr and exit code 1", async () => {
-    await fails(["tenant", "list", "--dev-vars", join(tempDir, "missing.vars")], 1, /no DATABASE_URL in the environment and no local stack/, {});
-    await fails(["tenant", "list"], 1, /UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set/, { DATABASE_URL: cloud.ownerDatabaseUrl });
+    await fails(
+      ["tenant", "list", "--dev-vars", join(tempDir, "missing.vars")],
+      1,
+      /no DATABASE_URL in the environment and no local stack/,
+      {},
+    );
+    await fails(["tenant", "list"], 1, /UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set/, {
+      DATABASE_URL: cloud.ownerDatabaseUrl,
+    });
     await fails(["tenant", "list"], 1, /cannot reach the database: .*ECONNREFUSED.*\(using DATABASE_URL/, {
       ...PROD_ENV,
       LOCAL_NEON_HTTP_ENDPOINT: `http://127.0.0.1:${CLOSED_PORT}/sql`,
@@ -297,10 +477,15 @@ describe("errors", { timeout: 30_000 }, () => {
     // Postgres saved the change; Redis is down, so the Worker's cache could not be told: the operator must know.
     const s = slug("redis");
     await json(["tenant", "create", "--slug", s, "--name", "Redis down", "--plan", "free"]);
-    await fails(["tenant", "suspend", s], 1, /the change is saved, but the Worker's key cache could not be invalidated/, {
-      ...PROD_ENV,
-      UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${CLOSED_PORT}`,
-    });
+    await fails(
+      ["tenant", "suspend", s],
+      1,
+      /the change is saved, but the Worker's key cache could not be invalidated/,
+      {
+        ...PROD_ENV,
+        UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${CLOSED_PORT}`,
+      },
+    );
     expect((await json<{ tenant: { status: string } }>(["tenant", "show", s])).tenant.status).toBe("suspended");
   });
 });
@@ -319,7 +504,10 @@ describe("local stack", { timeout: 30_000 }, () => {
       ].join("\n"),
     );
     const s = slug("local");
-    const created = await json<{ tenant: { slug: string } }>(["tenant", "create", "--slug", s, "--name", "Local", "--plan", "free", "--dev-vars", vars], {});
+    const created = await json<{ tenant: { slug: string } }>(
+      ["tenant", "create", "--slug", s, "--name", "Local", "--plan", "free", "--dev-vars", vars],
+      {},
+    );
     expect(created.tenant.slug).toBe(s);
     const { tenants } = await json<{ tenants: { slug: string }[] }>(["tenant", "list", "--dev-vars", vars], {});
     expect(tenants.map((t) => t.slug)).toContain(s);
@@ -329,27 +517,71 @@ describe("local stack", { timeout: 30_000 }, () => {
 describe("feature overrides", { timeout: 30_000 }, () => {
   it("~name drops one override and =plan drops them all, back to the plan's features", async () => {
     const s = slug("feat");
-    await json(["tenant", "create", "--slug", s, "--name", "Overrides", "--plan", "pro", "--features", "+bulk_export,-advanced_analytics"]);
+    await json([
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "Overrides",
+      "--plan",
+      "pro",
+      "--features",
+      "+bulk_export,-advanced_analytics",
+    ]);
     const one = await json<{ tenant: Record<string, unknown> }>(["tenant", "update", s, "--features", "~bulk_export"]);
     expect(one.tenant).toMatchObject({ features: ["core"], featuresAdd: [], featuresRemove: ["advanced_analytics"] });
     const all = await json<{ tenant: Record<string, unknown> }>(["tenant", "update", s, "--features", "=plan"]);
     expect(all.tenant).toMatchObject({ features: ["core", "advanced_analytics"], featuresAdd: [], featuresRemove: [] });
     // A reset and new overrides in one go: the reset comes first.
     await json(["tenant", "update", s, "--features", "-advanced_analytics"]);
-    const again = await json<{ tenant: Record<string, unknown> }>(["tenant", "update", s, "--features", "=plan,+bulk_export"]);
+    const again = await json<{ tenant: Record<string, unknown> }>([
+      "tenant",
+      "update",
+      s,
+      "--features",
+      "=plan,+bulk_export",
+    ]);
     expect(again.tenant).toMatchObject({ featuresAdd: ["bulk_export"], featuresRemove: [] });
     // Dropping an override that is not there changes nothing and is no error.
-    const same = await json<{ tenant: Record<string, unknown> }>(["tenant", "update", s, "--features", "~advanced_analytics"]);
+    const same = await json<{ tenant: Record<string, unknown> }>([
+      "tenant",
+      "update",
+      s,
+      "--features",
+      "~advanced_analytics",
+    ]);
     expect({ ...same.tenant, updatedAt: null }).toEqual({ ...again.tenant, updatedAt: null });
 
     await fails(["tenant", "update", s, "--features", "~bulk_export,+bulk_export"], 2, /bulk_export/, {});
-    await fails(["tenant", "create", "--slug", slug("x"), "--name", "n", "--plan", "free", "--features", "=plan"], 2, /only .*tenant update/, {});
-    await fails(["tenant", "create", "--slug", slug("x"), "--name", "n", "--plan", "free", "--features", "~bulk_export"], 2, /only .*tenant update/, {});
+    await fails(
+      ["tenant", "create", "--slug", slug("x"), "--name", "n", "--plan", "free", "--features", "=plan"],
+      2,
+      /only .*tenant update/,
+      {},
+    );
+    await fails(
+      ["tenant", "create", "--slug", slug("x"), "--name", "n", "--plan", "free", "--features", "~bulk_export"],
+      2,
+      /only .*tenant update/,
+      {},
+    );
   });
 
   it("tenant show tells the plan's features, the overrides and the effective features apart", async () => {
     const s = slug("show");
-    await json(["tenant", "create", "--slug", s, "--name", "Show", "--plan", "pro", "--features", "+bulk_export,-advanced_analytics"]);
+    await json([
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "Show",
+      "--plan",
+      "pro",
+      "--features",
+      "+bulk_export,-advanced_analytics",
+    ]);
     const shown = (await cli(["tenant", "show", s])).stdout;
     expect(shown).toMatch(/^plan\s+pro \(features: core, advanced_analytics\)$/m);
     expect(shown).toMatch(/^overrides\s+\+bulk_export \(added\), -advanced_analytics \(removed\)$/m);
@@ -366,26 +598,57 @@ describe("feature overrides", { timeout: 30_000 }, () => {
     expect(JSON.parse(run.stdout).tenant).toMatchObject({ plan: "enterprise", featuresRemove: ["bulk_export"] });
     expect(run.stderr).toMatch(/^warning: [^\n]*-bulk_export[^\n]*enterprise[^\n]*~bulk_export[^\n]*\n$/);
     // No plan change, or the same plan again: no warning.
-    for (const args of [["--rate-limit", "61"], ["--plan", "enterprise"]]) {
+    for (const args of [
+      ["--rate-limit", "61"],
+      ["--plan", "enterprise"],
+    ]) {
       const quiet = await cli(["tenant", "update", s, ...args]);
       expect([quiet.code, quiet.stderr]).toEqual([0, ""]);
     }
     // Clearing the override in the same command: no warning.
     await json(["tenant", "update", s, "--plan", "free"]);
-    expect((await json<{ tenant: { features: string[] } }>(["tenant", "update", s, "--plan", "enterprise", "--features", "~bulk_export"])).tenant.features).toContain(
-      "bulk_export",
-    );
+    expect(
+      (
+        await json<{ tenant: { features: string[] } }>([
+          "tenant",
+          "update",
+          s,
+          "--plan",
+          "enterprise",
+          "--features",
+          "~bulk_export",
+        ])
+      ).tenant.features,
+    ).toContain("bulk_export");
   });
 
   it("conformance_fixtures is refused in tenant create/update unless --allow-test-features", async () => {
     const s = slug("fix");
-    await fails(["tenant", "create", "--slug", s, "--name", "n", "--plan", "free", "--features", "+conformance_fixtures"], 2, /conformance_fixtures.*conformance suite only.*--allow-test-features/, {});
+    await fails(
+      ["tenant", "create", "--slug", s, "--name", "n", "--plan", "free", "--features", "+conformance_fixtures"],
+      2,
+      /conformance_fixtures.*conformance suite only.*--allow-test-features/,
+      {},
+    );
     const made = await json<{ tenant: { features: string[] } }>([
-      "tenant", "create", "--slug", s, "--name", "n", "--plan", "free", "--features", "+conformance_fixtures", "--allow-test-features",
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "n",
+      "--plan",
+      "free",
+      "--features",
+      "+conformance_fixtures",
+      "--allow-test-features",
     ]);
     expect(made.tenant.features).toContain("conformance_fixtures");
     // Taking it away needs no flag.
-    expect((await json<{ tenant: { features: string[] } }>(["tenant", "update", s, "--features", "~conformance_fixtures"])).tenant.features).toEqual(["core"]);
+    expect(
+      (await json<{ tenant: { features: string[] } }>(["tenant", "update", s, "--features", "~conformance_fixtures"]))
+        .tenant.features,
+    ).toEqual(["core"]);
     await fails(["tenant", "update", s, "--features", "conformance_fixtures"], 2, /--allow-test-features/, {});
     await json(["tenant", "update", s, "--features", "+conformance_fixtures", "--allow-test-features"]);
   });
@@ -410,7 +673,8 @@ describe("secrets given to the CLI", { timeout: 60_000 }, () => {
       const base = c.args.map((a) => valid[a] as string);
       c.args.forEach((_, i) => runs.push({ args: [...c.words, ...base.map((v, j) => (i === j ? fake : v))] }));
       runs.push({ args: [...c.words, ...base, fake] });
-      const required: Record<string, string> = c.words.join(" ") === "tenant create" ? { slug: slug("sec"), name: "n", plan: "free" } : {};
+      const required: Record<string, string> =
+        c.words.join(" ") === "tenant create" ? { slug: slug("sec"), name: "n", plan: "free" } : {};
       for (const [name, option] of Object.entries(c.options)) {
         if (option.type !== "string") continue;
         const values: Record<string, string> = { ...required, [name]: fake };
@@ -445,7 +709,16 @@ describe("control characters", { timeout: 30_000 }, () => {
 
   it("names, labels and tool names are escaped in tables and fields; --json stays exact", async () => {
     const s = slug("ctl");
-    const { tenant } = await json<{ tenant: { id: string } }>(["tenant", "create", "--slug", s, "--name", "Plain", "--plan", "free"]);
+    const { tenant } = await json<{ tenant: { id: string } }>([
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "Plain",
+      "--plan",
+      "free",
+    ]);
     // Written behind the CLI's back, as SQL or an older CLI could have.
     await admin.query("update public.tenants set name = $2 where id = $1", [tenant.id, EVIL]);
     await admin.query("update public.api_keys set name = $2 where tenant_id = $1", [tenant.id, EVIL]);
@@ -453,11 +726,18 @@ describe("control characters", { timeout: 30_000 }, () => {
       "insert into public.audit_log (tenant_id, request_id, key_id, tool, status, duration_ms) values ($1, 'r-ctl', 'k', $2, 'ok', 1)",
       [tenant.id, EVIL],
     );
-    for (const args of [["tenant", "list"], ["tenant", "show", s], ["key", "list", s], ["usage", s]]) {
+    for (const args of [
+      ["tenant", "list"],
+      ["tenant", "show", s],
+      ["key", "list", s],
+      ["usage", s],
+    ]) {
       const run = await cli(args);
       expect([run.code, run.stderr], args.join(" ")).toEqual([0, ""]);
       expect(run.stdout, args.join(" ")).not.toMatch(RAW);
-      expect(run.stdout, args.join(" ")).toContain("Evil\\x1b[2J\\x1b[H\\nforged-row  free  active\\r\\x07\\x7f\\x85\\x9b31m\\u202eend");
+      expect(run.stdout, args.join(" ")).toContain(
+        "Evil\\x1b[2J\\x1b[H\\nforged-row  free  active\\r\\x07\\x7f\\x85\\x9b31m\\u202eend",
+      );
       expect(run.stdout.split("\n").some((line) => line.startsWith("forged-row"))).toBe(false);
     }
     expect((await json<{ tenant: { name: string } }>(["tenant", "show", s])).tenant.name).toBe(EVIL);
@@ -472,8 +752,18 @@ describe("control characters", { timeout: 30_000 }, () => {
 
   it("control characters are refused in tenant names and key labels", async () => {
     const s = slug("ctl");
-    await fails(["tenant", "create", "--slug", s, "--name", "a\u001bb", "--plan", "free"], 2, /--name must not contain control characters/, {});
-    await fails(["tenant", "create", "--slug", s, "--name", "a", "--plan", "free", "--key-name", "x\ny"], 2, /--key-name must not contain control characters/, {});
+    await fails(
+      ["tenant", "create", "--slug", s, "--name", "a\u001bb", "--plan", "free"],
+      2,
+      /--name must not contain control characters/,
+      {},
+    );
+    await fails(
+      ["tenant", "create", "--slug", s, "--name", "a", "--plan", "free", "--key-name", "x\ny"],
+      2,
+      /--key-name must not contain control characters/,
+      {},
+    );
     await fails(["tenant", "update", s, "--name", "a\u0085b"], 2, /--name must not contain control characters/, {});
     await fails(["key", "create", s, "--name", "a\u0007"], 2, /--name must not contain control characters/, {});
   });
@@ -485,8 +775,25 @@ describe("ranges", { timeout: 30_000 }, () => {
     await json(["tenant", "create", "--slug", s, "--name", "Range", "--plan", "free"]);
     const { keyId } = await json<{ keyId: string }>(["key", "create", s]);
     const cases: [string[], RegExp][] = [
-      [["tenant", "update", s, "--rate-limit", "2147483648"], /--rate-limit must be a positive whole number \(1 to 2147483647\), got "2147483648"/],
-      [["tenant", "create", "--slug", slug("r"), "--name", "n", "--plan", "free", "--rate-limit", "99999999999999999999"], /--rate-limit must be a positive whole number \(1 to 2147483647\)/],
+      [
+        ["tenant", "update", s, "--rate-limit", "2147483648"],
+        /--rate-limit must be a positive whole number \(1 to 2147483647\), got "2147483648"/,
+      ],
+      [
+        [
+          "tenant",
+          "create",
+          "--slug",
+          slug("r"),
+          "--name",
+          "n",
+          "--plan",
+          "free",
+          "--rate-limit",
+          "99999999999999999999",
+        ],
+        /--rate-limit must be a positive whole number \(1 to 2147483647\)/,
+      ],
       [["usage", s, "--since", "9999999999w"], /--since must be at most 36500d \(100 years\), got "9999999999w"/],
       [["usage", s, "--since", "99999999999999999999999d"], /--since must be at most 36500d/],
       [["key", "create", s, "--expires-in", "9999999999w"], /--expires-in must be at most 36500d/],
@@ -499,7 +806,10 @@ describe("ranges", { timeout: 30_000 }, () => {
       expect(run.stderr).not.toMatch(/database error|out of range|overflow/);
     }
     // The largest allowed values work.
-    expect((await json<{ tenant: { rateLimitPerMinute: number } }>(["tenant", "update", s, "--rate-limit", "2147483647"])).tenant.rateLimitPerMinute).toBe(2147483647);
+    expect(
+      (await json<{ tenant: { rateLimitPerMinute: number } }>(["tenant", "update", s, "--rate-limit", "2147483647"]))
+        .tenant.rateLimitPerMinute,
+    ).toBe(2147483647);
     await json(["usage", s, "--since", "36500d"]);
   });
 });
@@ -514,7 +824,9 @@ describe("key list", { timeout: 30_000 }, () => {
     const human = (await cli(["key", "list", s])).stdout;
     expect(human).toMatch(/ {2}2026-11-26 13:59Z {2}/);
     expect(human).not.toContain("13:59:42");
-    expect((await json<{ keys: { lastUsedAt: string }[] }>(["key", "list", s])).keys[0]?.lastUsedAt).toBe("2026-11-26T13:59:42.500Z");
+    expect((await json<{ keys: { lastUsedAt: string }[] }>(["key", "list", s])).keys[0]?.lastUsedAt).toBe(
+      "2026-11-26T13:59:42.500Z",
+    );
   });
 });
 
@@ -522,7 +834,22 @@ describe("the program", { timeout: 60_000 }, () => {
   it("`npm run -s admin` prints one JSON document on stdout, and exits non-zero with one line on stderr", async () => {
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     const s = slug("prog");
-    const created = await spawned([npm, "run", "-s", "admin", "--", "tenant", "create", "--slug", s, "--name", "Program", "--plan", "free", "--json"]);
+    const created = await spawned([
+      npm,
+      "run",
+      "-s",
+      "admin",
+      "--",
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "Program",
+      "--plan",
+      "free",
+      "--json",
+    ]);
     expect([created.code, created.stderr]).toEqual([0, ""]);
     expect(JSON.parse(created.stdout)).toMatchObject({ tenant: { slug: s }, apiKey: expect.stringMatching(/^tmcp_/) });
 
@@ -534,6 +861,10 @@ describe("the program", { timeout: 60_000 }, () => {
     expect([usage.code, usage.stdout]).toEqual([2, ""]);
     expect(usage.stderr).toMatch(/^error: missing <slug> \(see `npm run admin -- tenant show --help`\)\n$/);
     const failed = await spawned([process.execPath, "scripts/admin.ts", "tenant", "show", "no-such-tenant"]);
-    expect([failed.code, failed.stdout, failed.stderr]).toEqual([1, "", 'error: no tenant with slug "no-such-tenant"\n']);
+    expect([failed.code, failed.stdout, failed.stderr]).toEqual([
+      1,
+      "",
+      'error: no tenant with slug "no-such-tenant"\n',
+    ]);
   });
 });

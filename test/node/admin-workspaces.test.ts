@@ -45,18 +45,39 @@ const WORKSPACE_KEYS = ["archivedAt", "createdAt", "documentCount", "id", "name"
 type Ws = { id: string; name: string; documentCount: number; archivedAt: string | null };
 
 async function rows(tenantId: string): Promise<{ id: string; name: string }[]> {
-  return (await admin.query("select id::text, name from public.workspaces where tenant_id = $1 order by created_at, id", [tenantId])).rows;
+  return (
+    await admin.query("select id::text, name from public.workspaces where tenant_id = $1 order by created_at, id", [
+      tenantId,
+    ])
+  ).rows;
 }
 
 describe("tenant create", { timeout: 30_000 }, () => {
   it("makes a first workspace named Default with every new tenant, unless --no-default-workspace", async () => {
-    const made = await json<{ tenant: { id: string }; workspace: Ws }>(["tenant", "create", "--slug", slug("dw"), "--name", "D", "--plan", "free"]);
+    const made = await json<{ tenant: { id: string }; workspace: Ws }>([
+      "tenant",
+      "create",
+      "--slug",
+      slug("dw"),
+      "--name",
+      "D",
+      "--plan",
+      "free",
+    ]);
     expect(Object.keys(made.workspace).sort()).toEqual(WORKSPACE_KEYS);
     expect(made.workspace).toMatchObject({ name: "Default", documentCount: 0, archivedAt: null });
     expect(await rows(made.tenant.id)).toEqual([{ id: made.workspace.id, name: "Default" }]);
 
     const bare = await json<{ tenant: { id: string }; workspace: null }>([
-      "tenant", "create", "--slug", slug("nodw"), "--name", "N", "--plan", "free", "--no-default-workspace",
+      "tenant",
+      "create",
+      "--slug",
+      slug("nodw"),
+      "--name",
+      "N",
+      "--plan",
+      "free",
+      "--no-default-workspace",
     ]);
     expect(bare.workspace).toBeNull();
     expect(await rows(bare.tenant.id)).toEqual([]);
@@ -69,45 +90,88 @@ describe("tenant create", { timeout: 30_000 }, () => {
 describe("workspace commands", { timeout: 30_000 }, () => {
   it("create, list, rename (by name or id), delete: JSON shapes, tables, and only the named tenant's rows", async () => {
     const s = slug("ws");
-    const { tenant } = await json<{ tenant: { id: string } }>(["tenant", "create", "--slug", s, "--name", "W", "--plan", "free"]);
+    const { tenant } = await json<{ tenant: { id: string } }>([
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "W",
+      "--plan",
+      "free",
+    ]);
     const o = slug("wso");
-    const other = await json<{ tenant: { id: string }; workspace: Ws }>(["tenant", "create", "--slug", o, "--name", "O", "--plan", "free"]);
+    const other = await json<{ tenant: { id: string }; workspace: Ws }>([
+      "tenant",
+      "create",
+      "--slug",
+      o,
+      "--name",
+      "O",
+      "--plan",
+      "free",
+    ]);
 
     const { workspace } = await json<{ workspace: Ws }>(["workspace", "create", s, "--name", "  Research  "]);
     expect(Object.keys(workspace).sort()).toEqual(WORKSPACE_KEYS);
     expect(workspace).toMatchObject({ name: "Research", documentCount: 0, archivedAt: null });
-    await admin.query("insert into public.documents (tenant_id, workspace_id, title) values ($1, $2, 'a'), ($1, $2, 'b')", [tenant.id, workspace.id]);
+    await admin.query(
+      "insert into public.documents (tenant_id, workspace_id, title) values ($1, $2, 'a'), ($1, $2, 'b')",
+      [tenant.id, workspace.id],
+    );
 
     const listed = await json<{ workspaces: Ws[] }>(["workspace", "list", s]);
-    expect(listed.workspaces.map((w) => [w.name, w.documentCount])).toEqual([["Default", 0], ["Research", 2]]);
+    expect(listed.workspaces.map((w) => [w.name, w.documentCount])).toEqual([
+      ["Default", 0],
+      ["Research", 2],
+    ]);
     const table = (await cli(["workspace", "list", s])).stdout.split("\n");
     expect(table[0]).toMatch(/^ID\s+NAME\s+DOCUMENTS\s+CREATED\s+ARCHIVED$/);
     expect(table.find((l) => l.includes("Research"))).toMatch(/Research\s+2\s+/);
 
-    await fails(["workspace", "create", s, "--name", "research"], 1, /already has a workspace named "research" \(names ignore case\)/);
+    await fails(
+      ["workspace", "create", s, "--name", "research"],
+      1,
+      /already has a workspace named "research" \(names ignore case\)/,
+    );
     // The same name in another tenant is fine.
     await json(["workspace", "create", o, "--name", "Research"]);
 
     const renamed = await json<{ workspace: Ws }>(["workspace", "rename", s, "RESEARCH", "--name", "Lab notes"]);
     expect(renamed.workspace).toMatchObject({ id: workspace.id, name: "Lab notes", documentCount: 2 });
-    expect((await json<{ workspace: Ws }>(["workspace", "rename", s, workspace.id, "--name", "Lab"])).workspace.name).toBe("Lab");
+    expect(
+      (await json<{ workspace: Ws }>(["workspace", "rename", s, workspace.id, "--name", "Lab"])).workspace.name,
+    ).toBe("Lab");
     await fails(["workspace", "rename", s, "Lab", "--name", "default"], 1, /already has a workspace named "default"/);
 
     // Another tenant's workspace, named by its id under this tenant's slug, is not there.
-    await fails(["workspace", "rename", s, other.workspace.id, "--name", "pwned"], 1, new RegExp(`tenant "${s}" has no workspace "${other.workspace.id}"`));
+    await fails(
+      ["workspace", "rename", s, other.workspace.id, "--name", "pwned"],
+      1,
+      new RegExp(`tenant "${s}" has no workspace "${other.workspace.id}"`),
+    );
     await fails(["workspace", "delete", s, other.workspace.id, "--yes"], 1, /has no workspace/);
     expect(await rows(other.tenant.id)).toContainEqual({ id: other.workspace.id, name: "Default" });
 
     await fails(["workspace", "delete", s, "Lab"], 2, /removes its documents; add --yes/);
-    expect(await json(["workspace", "delete", s, "lab", "--yes"])).toEqual({ deleted: { id: workspace.id, name: "Lab", documents: 2 } });
-    const left = await admin.query("select count(*)::int as n from public.documents where workspace_id = $1", [workspace.id]);
+    expect(await json(["workspace", "delete", s, "lab", "--yes"])).toEqual({
+      deleted: { id: workspace.id, name: "Lab", documents: 2 },
+    });
+    const left = await admin.query("select count(*)::int as n from public.documents where workspace_id = $1", [
+      workspace.id,
+    ]);
     expect(left.rows[0].n).toBe(0);
     expect((await rows(tenant.id)).map((w) => w.name)).toEqual(["Default"]);
   });
 
   it("wrong names are usage errors (exit 2) before any connection; unknown tenants and workspaces exit 1", async () => {
-    for (const [name, why] of [["", /--name is required/], ["   ", /--name must not be empty/], ["x".repeat(101), /--name must be at most 100 characters/],
-      ["a\u0007b", /--name must not contain control/], ["rtl\u202Eoverride", /bidirectional-override/]] as const) {
+    for (const [name, why] of [
+      ["", /--name is required/],
+      ["   ", /--name must not be empty/],
+      ["x".repeat(101), /--name must be at most 100 characters/],
+      ["a\u0007b", /--name must not contain control/],
+      ["rtl\u202Eoverride", /bidirectional-override/],
+    ] as const) {
       await fails(["workspace", "create", "acme", "--name", name], 2, why);
     }
     await fails(["workspace", "create", "acme"], 2, /--name is required/);
@@ -117,6 +181,10 @@ describe("workspace commands", { timeout: 30_000 }, () => {
     await fails(["workspace", "delete", "no-such-tenant", "X", "--yes"], 1, /no tenant with slug "no-such-tenant"/);
     const s = slug("wse");
     await json(["tenant", "create", "--slug", s, "--name", "E", "--plan", "free"]);
-    await fails(["workspace", "rename", s, "Nope", "--name", "X"], 1, new RegExp(`tenant "${s}" has no workspace "Nope"`));
+    await fails(
+      ["workspace", "rename", s, "Nope", "--name", "X"],
+      1,
+      new RegExp(`tenant "${s}" has no workspace "Nope"`),
+    );
   });
 });

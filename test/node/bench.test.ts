@@ -25,74 +25,88 @@ afterAll(async () => {
 
 function runBenchCli(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["scripts/bench.ts", ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["scripts/bench.ts", ...args],
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 describe("npm run bench", () => {
-  it(
-    "runs every stage on a tiny size and reports figures that fit what each Worker does",
-    async (ctx) => {
-      // The bench refuses the embedded engines: its figures would describe them, not the servers it is about.
-      await requireServers(ctx, { postgres: DATABASE_URL, redis: REDIS_URL });
-      const dir = await mkdtemp(join(tmpdir(), "tmcp-bench-test-"));
-      dirs.push(dir);
-      const json = join(dir, "report.json");
-      const { code, stdout, stderr } = await runBenchCli(
-        [
-          "--database-url", DATABASE_URL,
-          "--redis-url", REDIS_URL,
-          "--base-port", BASE_PORT,
-          "--scenario", "tools/list,get_document",
-          "--concurrency", "2",
-          "--requests", "10",
-          "--warmup", "2",
-          "--latency", "0,10",
-          "--depth-requests", "3",
-          "--micro-iterations", "20",
-          "--documents", "10",
-          "--no-bundle",
-          "--json", json,
-        ],
-        100_000,
-      );
-      expect(code, stderr).toBe(0);
-      const report = JSON.parse(await readFile(json, "utf8")) as BenchReport;
+  it("runs every stage on a tiny size and reports figures that fit what each Worker does", async (ctx) => {
+    // The bench refuses the embedded engines: its figures would describe them, not the servers it is about.
+    await requireServers(ctx, { postgres: DATABASE_URL, redis: REDIS_URL });
+    const dir = await mkdtemp(join(tmpdir(), "tmcp-bench-test-"));
+    dirs.push(dir);
+    const json = join(dir, "report.json");
+    const { code, stdout, stderr } = await runBenchCli(
+      [
+        "--database-url",
+        DATABASE_URL,
+        "--redis-url",
+        REDIS_URL,
+        "--base-port",
+        BASE_PORT,
+        "--scenario",
+        "tools/list,get_document",
+        "--concurrency",
+        "2",
+        "--requests",
+        "10",
+        "--warmup",
+        "2",
+        "--latency",
+        "0,10",
+        "--depth-requests",
+        "3",
+        "--micro-iterations",
+        "20",
+        "--documents",
+        "10",
+        "--no-bundle",
+        "--json",
+        json,
+      ],
+      100_000,
+    );
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(await readFile(json, "utf8")) as BenchReport;
 
-      const lanes = report.modern.available ? ["legacy", "modern"] : ["legacy"];
-      expect(report.scenarios.map((s) => `${s.scenario.lane} ${s.scenario.name}`)).toEqual(
-        lanes.flatMap((lane) => [`${lane} tools/list`, `${lane} get_document`]),
-      );
-      for (const s of report.scenarios) {
-        for (const t of [s.ours, s.naive!]) {
-          expect(t.load.sent).toBe(10);
-          expect(t.load.errors, t.load.firstError).toBe(0);
-          expect(t.load.p50).toBeGreaterThan(0);
-          expect(t.depth.map((d) => d.latencyMs)).toEqual([0, 10]);
-          expect(depthAt(t.depth, 10)).toEqual(expect.any(Number));
-        }
-        // Counters land on the right Worker: ours authenticates every request against Redis; the naive one has no
-        // Redis at all and runs exactly the tool's one query.
-        expect(summarize(s.ours.load.upstream).redisHttp).toBeGreaterThanOrEqual(1);
-        const naive = summarize(s.naive!.load.upstream);
-        expect(naive.redisHttp).toBe(0);
-        expect(naive.neonHttp).toBe(s.scenario.name === "get_document" ? 1 : 0);
-        if (s.scenario.name === "get_document") expect(summarize(s.ours.load.upstream).neonHttp).toBeGreaterThanOrEqual(1);
+    const lanes = report.modern.available ? ["legacy", "modern"] : ["legacy"];
+    expect(report.scenarios.map((s) => `${s.scenario.lane} ${s.scenario.name}`)).toEqual(
+      lanes.flatMap((lane) => [`${lane} tools/list`, `${lane} get_document`]),
+    );
+    for (const s of report.scenarios) {
+      for (const t of [s.ours, s.naive!]) {
+        expect(t.load.sent).toBe(10);
+        expect(t.load.errors, t.load.firstError).toBe(0);
+        expect(t.load.p50).toBeGreaterThan(0);
+        expect(t.depth.map((d) => d.latencyMs)).toEqual([0, 10]);
+        expect(depthAt(t.depth, 10)).toEqual(expect.any(Number));
       }
+      // Counters land on the right Worker: ours authenticates every request against Redis; the naive one has no
+      // Redis at all and runs exactly the tool's one query.
+      expect(summarize(s.ours.load.upstream).redisHttp).toBeGreaterThanOrEqual(1);
+      const naive = summarize(s.naive!.load.upstream);
+      expect(naive.redisHttp).toBe(0);
+      expect(naive.neonHttp).toBe(s.scenario.name === "get_document" ? 1 : 0);
+      if (s.scenario.name === "get_document")
+        expect(summarize(s.ours.load.upstream).neonHttp).toBeGreaterThanOrEqual(1);
+    }
 
-      const micro = report.micro!.results;
-      for (const impl of ["ours", "naive"]) {
-        const r = micro.find((m) => m.lane === "legacy" && m.impl === impl);
-        expect(r?.tools, impl).toBe(10);
-        expect(r!.cpuUs).toBeGreaterThan(0);
-      }
-      expect(stdout).toContain("#### legacy tools/list");
-      expect(stdout).toContain("### Targets (issue 7)");
-    },
-    120_000,
-  );
+    const micro = report.micro!.results;
+    for (const impl of ["ours", "naive"]) {
+      const r = micro.find((m) => m.lane === "legacy" && m.impl === impl);
+      expect(r?.tools, impl).toBe(10);
+      expect(r!.cpuUs).toBeGreaterThan(0);
+    }
+    expect(stdout).toContain("#### legacy tools/list");
+    expect(stdout).toContain("### Targets (issue 7)");
+  }, 120_000);
 
   it("prints its help", async () => {
     const { code, stdout } = await runBenchCli(["--help"], 20_000);
@@ -103,7 +117,9 @@ describe("npm run bench", () => {
 
 describe("bench options", () => {
   it("refuses a database whose name does not say bench, since it is dropped", () => {
-    expect(() => parseBenchArgs(["--database-url", "postgres://postgres@127.0.0.1:5432/tenant_mcp"], {})).toThrow(UsageError);
+    expect(() => parseBenchArgs(["--database-url", "postgres://postgres@127.0.0.1:5432/tenant_mcp"], {})).toThrow(
+      UsageError,
+    );
   });
 
   it("takes lists and bounds, and insists on a 0 ms reference delay", () => {

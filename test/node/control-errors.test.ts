@@ -31,7 +31,9 @@ describe("control-plane errors", () => {
 
   it("render every field a message mentions, also inside it", () => {
     const err = thrown(() => parseFeatureChanges("conformance_fixtures"));
-    expect(err.message).toBe("conformance_fixtures is for the conformance suite only; add allowTestFeatures to give it to a tenant anyway");
+    expect(err.message).toBe(
+      "conformance_fixtures is for the conformance suite only; add allowTestFeatures to give it to a tenant anyway",
+    );
     expect(describeFailure(err).message).toBe(
       "conformance_fixtures is for the conformance suite only; add --allow-test-features to give it to a tenant anyway",
     );
@@ -51,7 +53,10 @@ describe("control-plane errors", () => {
   });
 
   it("keep the transport reason a few causes deep", () => {
-    const err = new ControlError("unavailable", `cannot reach the database: ${reasonOf(new Error("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:4444") }))}`);
+    const err = new ControlError(
+      "unavailable",
+      `cannot reach the database: ${reasonOf(new Error("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:4444") }))}`,
+    );
     expect(err.message).toBe("cannot reach the database: fetch failed: connect ECONNREFUSED 127.0.0.1:4444");
   });
 });
@@ -60,20 +65,32 @@ describe("control-plane input schemas", () => {
   it("report the first problem in field order, led by the field", () => {
     const err = thrown(() => parseInput(createTenantInput, { slug: "A", plan: "x", name: "" }));
     expect(err).toMatchObject({ kind: "invalid", field: "slug" });
-    expect(err.message).toBe(`slug must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit, got "A"`);
+    expect(err.message).toBe(
+      `slug must be 2-63 characters of a-z, 0-9 and "-", starting with a letter or digit, got "A"`,
+    );
     expect(describeFailure(err).message).toMatch(/^--slug must be 2-63 characters/);
     expect(thrown(() => parseInput(createTenantInput, { slug: "ab", plan: "x", name: "" })).message).toBe(
       `plan must be one of free, pro, enterprise, got "x"`,
     );
     // Emptiness before the label rules, as the CLI always said.
-    expect(thrown(() => parseInput(createTenantInput, { slug: "ab", plan: "pro", name: "\n" })).message).toBe("name must not be empty");
+    expect(thrown(() => parseInput(createTenantInput, { slug: "ab", plan: "pro", name: "\n" })).message).toBe(
+      "name must not be empty",
+    );
   });
 
   it("refuse what an HTTP caller could send and the CLI never does", () => {
-    expect(thrown(() => parseInput(createTenantInput, { slug: 5, plan: "pro", name: "n" })).message).toBe("slug must be text");
-    const rate = thrown(() => parseInput(createTenantInput, { slug: "ab", plan: "pro", name: "n", rateLimitPerMinute: 1.5 }));
-    expect(describeFailure(rate).message).toBe(`--rate-limit must be a positive whole number (1 to 2147483647), got "1.5"`);
-    const features = thrown(() => parseInput(createTenantInput, { slug: "ab", plan: "pro", name: "n", features: { add: ["nope"], remove: [] } }));
+    expect(thrown(() => parseInput(createTenantInput, { slug: 5, plan: "pro", name: "n" })).message).toBe(
+      "slug must be text",
+    );
+    const rate = thrown(() =>
+      parseInput(createTenantInput, { slug: "ab", plan: "pro", name: "n", rateLimitPerMinute: 1.5 }),
+    );
+    expect(describeFailure(rate).message).toBe(
+      `--rate-limit must be a positive whole number (1 to 2147483647), got "1.5"`,
+    );
+    const features = thrown(() =>
+      parseInput(createTenantInput, { slug: "ab", plan: "pro", name: "n", features: { add: ["nope"], remove: [] } }),
+    );
     expect(features.field).toBe("features");
     expect(thrown(() => parseInput(updateTenantInput, { plan: 3 })).field).toBe("plan");
     expect(thrown(() => parseInput(createKeyInput, { name: "tmcp_abc_secretsecret" })).message).toBe(

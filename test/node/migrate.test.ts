@@ -57,7 +57,9 @@ describe("planMigrations", () => {
 
   it("refuses an applied file whose text changed", () => {
     const applied = [{ version: 1, name: "001_f", checksum: checksumOf("a") }];
-    expect(() => planMigrations([file(1, "a changed")], applied)).toThrow(/001_f\.sql was changed after it was applied/);
+    expect(() => planMigrations([file(1, "a changed")], applied)).toThrow(
+      /001_f\.sql was changed after it was applied/,
+    );
   });
 
   it("does not treat CRLF line endings as a change", () => {
@@ -143,7 +145,9 @@ describe("migrate", () => {
       "001_ok.sql": "CREATE TABLE ok (id int);",
       "002_bad.sql": "CREATE TABLE half (id int);\n\nSELECT no_such_column FROM ok;\n",
     });
-    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow(/^002_bad\.sql:3:8: 42703 column "no_such_column"/);
+    await expect(migrate({ databaseUrl: url, dir })).rejects.toThrow(
+      /^002_bad\.sql:3:8: 42703 column "no_such_column"/,
+    );
     const tables = await query<{ relname: string }>(
       url,
       "SELECT relname FROM pg_catalog.pg_class WHERE relname IN ('ok', 'half') ORDER BY relname",

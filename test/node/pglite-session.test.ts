@@ -5,7 +5,17 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPglite, type PgliteEngine } from "../../local-cloud/neon/pglite.ts";
-import { bind, errorText, execute, firstColumns, flush, parse, query, sync, WireConnection } from "../support/pg-wire.ts";
+import {
+  bind,
+  errorText,
+  execute,
+  firstColumns,
+  flush,
+  parse,
+  query,
+  sync,
+  WireConnection,
+} from "../support/pg-wire.ts";
 
 let lite: PgliteEngine;
 beforeAll(async () => {
@@ -19,7 +29,13 @@ const open = (): Promise<WireConnection> => WireConnection.tcp(lite.host, lite.p
 
 /** Whether `p` settles within `ms`: a bound on how long a test waits to see that something did NOT happen. */
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([p.then(() => true, () => true), delay(ms).then(() => false)]);
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    delay(ms).then(() => false),
+  ]);
 }
 
 describe("embedded PGlite: one session, many connections", () => {

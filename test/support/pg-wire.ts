@@ -136,7 +136,15 @@ const int32 = (n: number): Buffer => {
 export const parse = (sql: string): Buffer => message("P", cstr(""), cstr(sql), int16(0));
 /** Bind text parameters to the unnamed statement, into the unnamed portal. */
 export const bind = (params: string[]): Buffer =>
-  message("B", cstr(""), cstr(""), int16(0), int16(params.length), ...params.flatMap((p) => [int32(Buffer.byteLength(p)), Buffer.from(p)]), int16(0));
+  message(
+    "B",
+    cstr(""),
+    cstr(""),
+    int16(0),
+    int16(params.length),
+    ...params.flatMap((p) => [int32(Buffer.byteLength(p)), Buffer.from(p)]),
+    int16(0),
+  );
 export const execute = (): Buffer => message("E", cstr(""), int32(0));
 export const sync = (): Buffer => message("S");
 export const flush = (): Buffer => message("H");

@@ -13,7 +13,8 @@ const FLOOD = 2 * LIMIT + 20;
 
 function randomKey(): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-  const pick = (n: number): string => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => alphabet[b % 32]).join("");
+  const pick = (n: number): string =>
+    [...crypto.getRandomValues(new Uint8Array(n))].map((b) => alphabet[b % 32]).join("");
   return `tmcp_${pick(16)}_${pick(40)}`;
 }
 
@@ -24,7 +25,12 @@ function address(): string {
 
 async function flood(ip: string, n: number): Promise<Response[]> {
   return Promise.all(
-    Array.from({ length: n }, () => post({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { authorization: `Bearer ${randomKey()}`, "cf-connecting-ip": ip })),
+    Array.from({ length: n }, () =>
+      post(
+        { jsonrpc: "2.0", id: 1, method: "tools/list" },
+        { authorization: `Bearer ${randomKey()}`, "cf-connecting-ip": ip },
+      ),
+    ),
   );
 }
 
@@ -36,7 +42,9 @@ describe("failed authentication, per client address", () => {
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(FLOOD - 2 * LIMIT);
     const throttled = responses.find((r) => r.status === 429)!;
     expect(throttled.headers.get("retry-after")).toBe("10");
-    expect(((await throttled.json()) as { error: { message: string } }).error.message).toBe("Too many requests from this address");
+    expect(((await throttled.json()) as { error: { message: string } }).error.message).toBe(
+      "Too many requests from this address",
+    );
   });
 
   it("does not lock out a key the isolate remembers as valid, even from the flooding address", async () => {
@@ -53,9 +61,9 @@ describe("failed authentication, per client address", () => {
     const ip = address();
     const statuses = await Promise.all(
       Array.from({ length: FLOOD }, () =>
-        SELF.fetch("http://tenant-mcp.test/healthz/tenant", { headers: { authorization: `Bearer ${randomKey()}`, "cf-connecting-ip": ip } }).then(
-          (r) => r.status,
-        ),
+        SELF.fetch("http://tenant-mcp.test/healthz/tenant", {
+          headers: { authorization: `Bearer ${randomKey()}`, "cf-connecting-ip": ip },
+        }).then((r) => r.status),
       ),
     );
     expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
@@ -64,7 +72,11 @@ describe("failed authentication, per client address", () => {
 
   it("is not applied to requests that did not come through Cloudflare's edge (no CF-Connecting-IP)", async () => {
     const statuses = await Promise.all(
-      Array.from({ length: LIMIT + 10 }, () => post({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { authorization: `Bearer ${randomKey()}` }).then((r) => r.status)),
+      Array.from({ length: LIMIT + 10 }, () =>
+        post({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { authorization: `Bearer ${randomKey()}` }).then(
+          (r) => r.status,
+        ),
+      ),
     );
     expect(statuses.filter((s) => s !== 401)).toEqual([]);
   });
@@ -74,7 +86,11 @@ describe("GET /healthz", () => {
   it("hammered from one address: 429 with Retry-After past the limit", async () => {
     const ip = address();
     const n = 2 * 20 + 20; // HEALTHZ_LIMITER: 20 per 10 s
-    const responses = await Promise.all(Array.from({ length: n }, () => SELF.fetch("http://tenant-mcp.test/healthz", { headers: { "cf-connecting-ip": ip } })));
+    const responses = await Promise.all(
+      Array.from({ length: n }, () =>
+        SELF.fetch("http://tenant-mcp.test/healthz", { headers: { "cf-connecting-ip": ip } }),
+      ),
+    );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);

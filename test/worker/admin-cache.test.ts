@@ -1,7 +1,12 @@
 // The Worker's key cache and the admin CLI's invalidation, against the real Upstash adapter: a lookup that read
 // Postgres before an admin change must not be able to cache the old record after it.
 import { describe, expect, it } from "vitest";
-import { INVALIDATION_TTL_SECONDS, invalidateCachedKeys, loadKeyRecord, type KeyStoreDeps } from "../../src/auth/key-store.ts";
+import {
+  INVALIDATION_TTL_SECONDS,
+  invalidateCachedKeys,
+  loadKeyRecord,
+  type KeyStoreDeps,
+} from "../../src/auth/key-store.ts";
 import { keyCacheKey } from "../../src/redis/keys.ts";
 import { redis } from "./support/fixtures.ts";
 
@@ -24,7 +29,10 @@ function lookupRow(keyId: string, plan: string): Record<string, unknown> {
 }
 
 /** Deps whose "database" answers with `plan`, optionally doing something while the query is in flight. */
-function depsWith(plan: string, duringQuery: () => Promise<void> = async () => {}): { deps: KeyStoreDeps; settle(): Promise<void>; queries: number } {
+function depsWith(
+  plan: string,
+  duringQuery: () => Promise<void> = async () => {},
+): { deps: KeyStoreDeps; settle(): Promise<void>; queries: number } {
   const pending: Promise<unknown>[] = [];
   const state = {
     queries: 0,

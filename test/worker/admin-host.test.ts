@@ -11,7 +11,11 @@ function initialize(host: string, apiKey: string, vars: Partial<Env> = SUFFIX): 
     `https://${host}/mcp`,
     {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${apiKey}` },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${apiKey}`,
+      },
       body: JSON.stringify(initializeMessage()),
     },
     vars,
@@ -39,7 +43,10 @@ describe("tenant host names", () => {
     const foreign = await initialize(`${a.slug}.mcp.example.com`, b.apiKey);
     const bogus = await initialize(`${a.slug}.mcp.example.com`, `tmcp_${"a".repeat(16)}_${"b".repeat(40)}`);
     expect(foreign.status).toBe(401);
-    expect([foreign.headers.get("www-authenticate"), await foreign.text()]).toEqual([bogus.headers.get("www-authenticate"), await bogus.text()]);
+    expect([foreign.headers.get("www-authenticate"), await foreign.text()]).toEqual([
+      bogus.headers.get("www-authenticate"),
+      await bogus.text(),
+    ]);
     // Deeper names under the suffix name no tenant.
     expect((await initialize(`x.${a.slug}.mcp.example.com`, a.apiKey)).status).toBe(401);
   });

@@ -97,10 +97,14 @@ describe("rotation", () => {
     // After the grace period: the Worker's own check, with a clock past the end (no test waits for time).
     const request = new Request(MCP_URL, { method: "POST", headers: { authorization: `Bearer ${t.apiKey}` } });
     const rc = createRequestContext(request, env, createExecutionContext());
-    await expect(authenticate(request, { ...rc, now: () => graceEnds - 1000 })).resolves.toMatchObject({ credential: { kind: "api_key", id: t.keyId } });
+    await expect(authenticate(request, { ...rc, now: () => graceEnds - 1000 })).resolves.toMatchObject({
+      credential: { kind: "api_key", id: t.keyId },
+    });
     await expect(authenticate(request, { ...rc, now: () => graceEnds })).rejects.toMatchObject({ status: 401 });
     const fresh = new Request(MCP_URL, { method: "POST", headers: { authorization: `Bearer ${rotated.apiKey}` } });
-    await expect(authenticate(fresh, { ...rc, now: () => graceEnds + 1000 })).resolves.toMatchObject({ credential: { kind: "api_key", id: rotated.keyId } });
+    await expect(authenticate(fresh, { ...rc, now: () => graceEnds + 1000 })).resolves.toMatchObject({
+      credential: { kind: "api_key", id: rotated.keyId },
+    });
   });
 
   it("with no grace period the old key gets 401 on its very next request", async () => {
@@ -120,6 +124,8 @@ describe("rotation", () => {
     const keys = await listKeys(deps, t.slug);
     expect(keys.find((k) => k.id === rotated.keyId)).toMatchObject({ name: "ci", status: "active" });
     expect(keys.find((k) => k.id === key.keyId)).toMatchObject({ name: "ci", status: "rotating" });
-    await expect(rotateKey(deps, key.keyId, { graceSeconds: 60 })).rejects.toThrow(/is rotating; only an active key can be rotated/);
+    await expect(rotateKey(deps, key.keyId, { graceSeconds: 60 })).rejects.toThrow(
+      /is rotating; only an active key can be rotated/,
+    );
   });
 });

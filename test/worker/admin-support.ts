@@ -27,7 +27,12 @@ export async function adminTenant(
   o: { rateLimitPerMinute?: number } = {},
 ): Promise<{ id: string; slug: string; apiKey: string; keyId: string }> {
   const slug = uniqueSlug(`adm-${plan}`);
-  const { tenant, apiKey, keyId } = await createTenant(deps, { slug, name: `Admin test ${slug}`, plan, rateLimitPerMinute: o.rateLimitPerMinute ?? 1000 });
+  const { tenant, apiKey, keyId } = await createTenant(deps, {
+    slug,
+    name: `Admin test ${slug}`,
+    plan,
+    rateLimitPerMinute: o.rateLimitPerMinute ?? 1000,
+  });
   return { id: tenant.id, slug, apiKey, keyId };
 }
 
@@ -35,7 +40,11 @@ export async function adminTenant(
  * One request through the Worker's fetch handler, returning only after everything it left to `waitUntil` is done.
  * `vars` override bindings for this request (e.g. TENANT_HOST_SUFFIX, or a DATABASE_URL that does not work).
  */
-export async function fetchSettled(input: string | URL | Request, init?: RequestInit, vars: Partial<Env> = {}): Promise<Response> {
+export async function fetchSettled(
+  input: string | URL | Request,
+  init?: RequestInit,
+  vars: Partial<Env> = {},
+): Promise<Response> {
   const ctx = createExecutionContext();
   const response = await worker.fetch(new Request(input, init), { ...env, ...vars }, ctx);
   // Buffer the body first: an SSE body is produced by the same request's work.

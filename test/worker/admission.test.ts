@@ -9,7 +9,17 @@ import { recordFingerprint, type KeyRecord } from "../../src/auth/key-store.ts";
 import { keyCacheKey } from "../../src/redis/keys.ts";
 import { LIVE_KEY_WINDOW_SCRIPT, LIVE_KEY_WINDOW_SHA1 } from "../../src/ratelimit/live-key-window.ts";
 import { adminTenant, deps, fetchSettled } from "./admin-support.ts";
-import { admin, cloud, createTenant, initializeMessage, MCP_URL, openSession, post, redis, revokeKey } from "./support/fixtures.ts";
+import {
+  admin,
+  cloud,
+  createTenant,
+  initializeMessage,
+  MCP_URL,
+  openSession,
+  post,
+  redis,
+  revokeKey,
+} from "./support/fixtures.ts";
 
 const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
 
@@ -98,7 +108,9 @@ describe("a remembered key that is no longer valid", () => {
    */
   async function burst(apiKey: string): Promise<void> {
     const statuses = await Promise.all(
-      Array.from({ length: BURST }, () => post(initializeMessage(), { authorization: `Bearer ${apiKey}` }).then((r) => r.status)),
+      Array.from({ length: BURST }, () =>
+        post(initializeMessage(), { authorization: `Bearer ${apiKey}` }).then((r) => r.status),
+      ),
     );
     expect(statuses.filter((s) => s !== 401 && s !== 503)).toEqual([]);
   }
@@ -161,18 +173,29 @@ describe("the remembered path's Redis script", () => {
     const tenant = await createTenant("pro");
     const res = await fetchSettled(MCP_URL, {
       method: "POST",
-      headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      headers: {
+        authorization: `Bearer ${tenant.apiKey}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
       body: JSON.stringify(initializeMessage()),
     });
     expect(res.status).toBe(200);
-    const raw = new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false, automaticDeserialization: false });
+    const raw = new Redis({
+      url: cloud.upstashUrl,
+      token: cloud.upstashToken,
+      enableTelemetry: false,
+      automaticDeserialization: false,
+    });
     const entry = await raw.get<string>(keyCacheKey(tenant.keyId));
     const record = (JSON.parse(entry!) as { record: KeyRecord }).record;
     expect(entry!.startsWith(recordFingerprint(record))).toBe(true);
   });
 
   it("is named by the SHA-1 of its text", async () => {
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(LIVE_KEY_WINDOW_SCRIPT)));
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-1", new TextEncoder().encode(LIVE_KEY_WINDOW_SCRIPT)),
+    );
     expect([...digest].map((b) => b.toString(16).padStart(2, "0")).join("")).toBe(LIVE_KEY_WINDOW_SHA1);
   });
 });

@@ -31,7 +31,10 @@ interface AuditRow {
 }
 
 /** One raw POST to /mcp through the Worker, settled (its audit rows written), with the reply it carried. */
-async function settledPost(message: unknown, headers: Record<string, string>): Promise<{ status: number; body: Record<string, any> }> {
+async function settledPost(
+  message: unknown,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: Record<string, any> }> {
   const res = await fetchSettled(MCP_URL, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
@@ -48,7 +51,12 @@ function modernCall(
 ): Promise<{ status: number; body: Record<string, any> }> {
   const message = modernMessage("tools/call", params, { capabilities });
   const name: Record<string, string> = typeof params.name === "string" ? { "mcp-name": params.name } : {};
-  return settledPost(message, { authorization: `Bearer ${apiKey}`, "mcp-protocol-version": MODERN, "mcp-method": "tools/call", ...name });
+  return settledPost(message, {
+    authorization: `Bearer ${apiKey}`,
+    "mcp-protocol-version": MODERN,
+    "mcp-method": "tools/call",
+    ...name,
+  });
 }
 
 const ELICITATION = { elicitation: { form: {} } };
@@ -57,7 +65,9 @@ const outcomes = (rows: AuditRow[]): string[] => rows.map((r) => `${r.tool} ${r.
 
 /** The audit rows of one tenant, read as the CLI reads them: the owner role, scoped to the tenant. */
 async function auditRows(tenantId: string): Promise<AuditRow[]> {
-  const { results } = await ownerTransaction(deps.sql, { tenantId }, [{ text: "select * from public.audit_log order by called_at, id" }]);
+  const { results } = await ownerTransaction(deps.sql, { tenantId }, [
+    { text: "select * from public.audit_log order by called_at, id" },
+  ]);
   return (results[0] ?? []) as unknown as AuditRow[];
 }
 
@@ -111,7 +121,9 @@ describe("audit log", () => {
     await client.callTool({ name: "list_workspaces", arguments: {} });
     expect((await client.callTool({ name: "get_document", arguments: { id: "not-a-uuid" } })).isError).toBe(true);
     // delete_document exists only on 2026-07-28: on this lane it is an unknown tool like any other.
-    await expect(client.callTool({ name: "delete_document", arguments: { id: crypto.randomUUID() } })).rejects.toMatchObject({ code: -32602 });
+    await expect(
+      client.callTool({ name: "delete_document", arguments: { id: crypto.randomUUID() } }),
+    ).rejects.toMatchObject({ code: -32602 });
     await expect(client.callTool({ name: "no_such_tool", arguments: {} })).rejects.toMatchObject({ code: -32602 });
     const session = client.transport?.sessionId as string;
     const invalid = await settledPost(
@@ -121,7 +133,12 @@ describe("audit log", () => {
     expect(invalid.body.error).toMatchObject({ code: -32602 });
     // Asking for progress makes the answer an SSE stream, written after the response started: still recorded.
     const streamed = await settledPost(
-      { jsonrpc: "2.0", id: 100, method: "tools/call", params: { name: "list_workspaces", arguments: {}, _meta: { progressToken: 1 } } },
+      {
+        jsonrpc: "2.0",
+        id: 100,
+        method: "tools/call",
+        params: { name: "list_workspaces", arguments: {}, _meta: { progressToken: 1 } },
+      },
       { authorization: `Bearer ${t.apiKey}`, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
     );
     expect(streamed.body.result.isError).toBeFalsy();
@@ -145,13 +162,20 @@ describe("audit log", () => {
   it("2026-07-28 lane: ok, tool_error, and protocol_error for -32602 (unknown tool, invalid params) and -32021", async () => {
     const t = await adminTenant("free");
     expect((await modernCall(t.apiKey, { name: "list_workspaces", arguments: {} })).body.result.isError).toBeFalsy();
-    expect((await modernCall(t.apiKey, { name: "get_document", arguments: { id: "not-a-uuid" } })).body.result.isError).toBe(true);
-    expect((await modernCall(t.apiKey, { name: "no_such_tool", arguments: {} })).body.error).toMatchObject({ code: -32602 });
-    expect((await modernCall(t.apiKey, { name: "get_document", arguments: "not-an-object" })).body.error).toMatchObject({ code: -32602 });
+    expect(
+      (await modernCall(t.apiKey, { name: "get_document", arguments: { id: "not-a-uuid" } })).body.result.isError,
+    ).toBe(true);
+    expect((await modernCall(t.apiKey, { name: "no_such_tool", arguments: {} })).body.error).toMatchObject({
+      code: -32602,
+    });
+    expect((await modernCall(t.apiKey, { name: "get_document", arguments: "not-an-object" })).body.error).toMatchObject(
+      { code: -32602 },
+    );
     // The tool runs and asks for confirmation; the client declared no elicitation, so the SDK refuses the question.
     const refused = await modernCall(t.apiKey, { name: "delete_document", arguments: { id: crypto.randomUUID() } });
     expect([refused.status, refused.body.error?.code]).toEqual([200, undefined]); // a missing id never asks
-    const [ws] = await admin`insert into public.workspaces (tenant_id, id, name) values (${t.id}, gen_random_uuid(), 'W') returning id`;
+    const [ws] =
+      await admin`insert into public.workspaces (tenant_id, id, name) values (${t.id}, gen_random_uuid(), 'W') returning id`;
     const [row] = await admin`insert into public.documents (tenant_id, id, workspace_id, title, body)
                               values (${t.id}, gen_random_uuid(), ${ws!.id}, 'Doc', 'Body') returning id`;
     const missing = await modernCall(t.apiKey, { name: "delete_document", arguments: { id: row!.id } });
@@ -217,13 +241,24 @@ describe("audit log", () => {
     expect(questionLinks.filter((id) => id === errLeg?.call_id)).toHaveLength(1);
     expect(new Set(questionLinks).size).toBe(3);
     // The link rides inside the sealed state, and a question asked again keeps it.
-    const sealedCall = (state: string): unknown => JSON.parse(atob(state.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/"))).p.call;
+    const sealedCall = (state: string): unknown =>
+      JSON.parse(atob(state.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/"))).p.call;
     expect(sealedCall(ask1.body.result.requestState)).toBe(okLeg?.call_id);
     expect(sealedCall(again.body.result.requestState)).toBe(okLeg?.call_id);
 
     const report = await usage(deps, t.slug, 3600);
     expect(report.tools).toEqual([
-      { tool: "delete_document", calls: 2, ok: 1, toolErrors: 1, protocolErrors: 0, errors: 1, unanswered: 1, p50Ms: expect.any(Number), p95Ms: expect.any(Number) },
+      {
+        tool: "delete_document",
+        calls: 2,
+        ok: 1,
+        toolErrors: 1,
+        protocolErrors: 0,
+        errors: 1,
+        unanswered: 1,
+        p50Ms: expect.any(Number),
+        p95Ms: expect.any(Number),
+      },
     ]);
     expect(report.total).toMatchObject({ calls: 2, ok: 1, toolErrors: 1, protocolErrors: 0, errors: 1, unanswered: 1 });
   });
@@ -251,12 +286,21 @@ describe("audit log", () => {
   it("a row names the principal's credential and the session it was given, and lands in the principal's tenant only", async () => {
     const [t, other] = await Promise.all([adminTenant("pro"), adminTenant("pro")]);
     const principal = await principalOf(t.apiKey);
-    expect(principal).toEqual({ tenant: expect.objectContaining({ id: t.id, slug: t.slug }), credential: { kind: "api_key", id: t.keyId }, scopes: ["*"] });
+    expect(principal).toEqual({
+      tenant: expect.objectContaining({ id: t.id, slug: t.slug }),
+      credential: { kind: "api_key", id: t.keyId },
+      scopes: ["*"],
+    });
     const pending: Promise<unknown>[] = [];
     const sessionId = "s".repeat(32);
     const log = createLogger({ request_id: "req-audit-principal" }, () => {});
     const audit = createAuditSink(
-      { sql: neon(cloud.appDatabaseUrl), requestId: "req-audit-principal", waitUntil: (p) => void pending.push(p), log },
+      {
+        sql: neon(cloud.appDatabaseUrl),
+        requestId: "req-audit-principal",
+        waitUntil: (p) => void pending.push(p),
+        log,
+      },
       principal,
       sessionId,
     );
@@ -288,20 +332,34 @@ describe("audit log", () => {
       await principalOf(t.apiKey),
       null,
     );
-    const call = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "get_document", arguments: { id: crypto.randomUUID() } } };
+    const call = {
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "get_document", arguments: { id: crypto.randomUUID() } },
+    };
     const recorder = toolCallRecorder(call, { audit, now: () => 1_700_000_000_000 });
     const sent: unknown[] = [];
     const transport = recorder!.watch({ send: async (m: unknown, o?: unknown) => void sent.push([m, o]) });
     const progress = { jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: 1, progress: 1 } };
-    const reply = { jsonrpc: "2.0", id: 7, result: { content: [{ type: "text", text: "Document not found." }], isError: true } };
+    const reply = {
+      jsonrpc: "2.0",
+      id: 7,
+      result: { content: [{ type: "text", text: "Document not found." }], isError: true },
+    };
     await transport.send(progress as never, { relatedRequestId: 7 } as never);
     await transport.send(reply as never);
-    expect(sent).toEqual([[progress, { relatedRequestId: 7 }], [reply, undefined]]);
+    expect(sent).toEqual([
+      [progress, { relatedRequestId: 7 }],
+      [reply, undefined],
+    ]);
     expect(sent[1]).toEqual([reply, undefined]);
 
     await Promise.all(pending); // the sink swallows the failure: nothing rejects
     expect(pending).toHaveLength(1); // one row: the notification is not an answer
-    const failures = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "audit log write failed");
+    const failures = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === "audit log write failed");
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({
       level: "error",
@@ -312,13 +370,20 @@ describe("audit log", () => {
     // A name that is no valid tool name is not written as sent (the operator reads it in a terminal).
     const named: string[] = [];
     const capture = (name: unknown): void => {
-      const r = toolCallRecorder({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name } }, { audit: (c) => void named.push(c.tool), now: Date.now });
-      void r!.watch({ send: async (_m: unknown) => {} }).send({ jsonrpc: "2.0", id: 9, error: { code: -32602, message: "x" } } as never);
+      const r = toolCallRecorder(
+        { jsonrpc: "2.0", id: 9, method: "tools/call", params: { name } },
+        { audit: (c) => void named.push(c.tool), now: Date.now },
+      );
+      void r!
+        .watch({ send: async (_m: unknown) => {} })
+        .send({ jsonrpc: "2.0", id: 9, error: { code: -32602, message: "x" } } as never);
     };
     for (const name of ["no_such.tool-1", "\u001b[2Jevil", "", "x".repeat(129), 42, undefined]) capture(name);
     expect(named).toEqual(["no_such.tool-1", ...Array(5).fill("(invalid name)")]);
     // Anything but a tools/call request is not audited at all.
     expect(toolCallRecorder({ jsonrpc: "2.0", id: 8, method: "tools/list" }, { audit, now: Date.now })).toBeUndefined();
-    expect(toolCallRecorder({ jsonrpc: "2.0", method: "tools/call", params: { name: "x" } }, { audit, now: Date.now })).toBeUndefined();
+    expect(
+      toolCallRecorder({ jsonrpc: "2.0", method: "tools/call", params: { name: "x" } }, { audit, now: Date.now }),
+    ).toBeUndefined();
   });
 });

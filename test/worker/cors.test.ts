@@ -28,12 +28,22 @@ function preflight(origin: string | null, vars: Partial<Env>, url = MCP_URL, met
   );
 }
 
-function postFrom(origin: string, body: unknown, headers: Record<string, string>, vars: Partial<Env>): Promise<Response> {
+function postFrom(
+  origin: string,
+  body: unknown,
+  headers: Record<string, string>,
+  vars: Partial<Env>,
+): Promise<Response> {
   return fetchSettled(
     MCP_URL,
     {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", origin, ...headers },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        origin,
+        ...headers,
+      },
       body: JSON.stringify(body),
     },
     vars,
@@ -42,7 +52,10 @@ function postFrom(origin: string, body: unknown, headers: Record<string, string>
 
 /** The names in a comma-separated header, lower-cased. */
 function names(res: Response, header: string): string[] {
-  return (res.headers.get(header) ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return (res.headers.get(header) ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 function expectReadableBy(res: Response, origin: string): void {
@@ -50,13 +63,28 @@ function expectReadableBy(res: Response, origin: string): void {
   expect(names(res, "vary")).toContain("origin");
   expect(res.headers.get("access-control-allow-credentials")).toBeNull();
   const exposed = names(res, "access-control-expose-headers");
-  for (const h of ["mcp-session-id", "mcp-protocol-version", "www-authenticate", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "x-request-id"]) {
+  for (const h of [
+    "mcp-session-id",
+    "mcp-protocol-version",
+    "www-authenticate",
+    "retry-after",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+    "x-request-id",
+  ]) {
     expect(exposed, h).toContain(h);
   }
 }
 
 function expectNoCors(res: Response): void {
-  for (const h of ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers", "access-control-expose-headers", "access-control-allow-credentials"]) {
+  for (const h of [
+    "access-control-allow-origin",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-expose-headers",
+    "access-control-allow-credentials",
+  ]) {
     expect(res.headers.get(h), h).toBeNull();
   }
 }
@@ -75,7 +103,17 @@ describe("preflight (OPTIONS) from an allowed origin", () => {
       expect(names(res, "vary")).toContain("origin");
       expect(names(res, "access-control-allow-methods")).toEqual(expect.arrayContaining(["post", "get", "delete"]));
       const allowed = names(res, "access-control-allow-headers");
-      for (const h of ["authorization", "content-type", "accept", "mcp-session-id", "mcp-protocol-version", "mcp-method", "mcp-name", "last-event-id", "x-request-id"]) {
+      for (const h of [
+        "authorization",
+        "content-type",
+        "accept",
+        "mcp-session-id",
+        "mcp-protocol-version",
+        "mcp-method",
+        "mcp-name",
+        "last-event-id",
+        "x-request-id",
+      ]) {
         expect(allowed, h).toContain(h);
       }
       expect(Number(res.headers.get("access-control-max-age"))).toBeGreaterThan(0);
@@ -87,7 +125,14 @@ describe("preflight (OPTIONS) from an allowed origin", () => {
   it("allows only the headers MCP clients send, whatever the browser asks for", async () => {
     const res = await fetchSettled(
       MCP_URL,
-      { method: "OPTIONS", headers: { origin: APP, "access-control-request-method": "POST", "access-control-request-headers": "x-evil, cookie, cf-connecting-ip" } },
+      {
+        method: "OPTIONS",
+        headers: {
+          origin: APP,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "x-evil, cookie, cf-connecting-ip",
+        },
+      },
       DEPLOYED,
     );
     expect(res.status).toBe(204);
@@ -96,7 +141,11 @@ describe("preflight (OPTIONS) from an allowed origin", () => {
   });
 
   it("answers without touching Postgres or Redis", async () => {
-    const res = await preflight(APP, { ...DEPLOYED, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1" });
+    const res = await preflight(APP, {
+      ...DEPLOYED,
+      DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+      UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1",
+    });
     expect(res.status).toBe(204);
   });
 
@@ -132,7 +181,11 @@ describe("preflight from any other origin", () => {
   }
 
   it("refuses before any store work", async () => {
-    const res = await preflight("https://evil.example", { ...DEPLOYED, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1" });
+    const res = await preflight("https://evil.example", {
+      ...DEPLOYED,
+      DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+      UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1",
+    });
     expect(res.status).toBe(403);
   });
 });
@@ -168,7 +221,12 @@ describe("responses to an allowed origin", () => {
   it("modern lane tools/list from a loopback origin on the local stack", async () => {
     const tenant = await createTenant("free");
     const origin = "http://localhost:6274";
-    const res = await postFrom(origin, modernMessage("tools/list"), { authorization: `Bearer ${tenant.apiKey}`, "mcp-protocol-version": MODERN, "mcp-method": "tools/list" }, DEV);
+    const res = await postFrom(
+      origin,
+      modernMessage("tools/list"),
+      { authorization: `Bearer ${tenant.apiKey}`, "mcp-protocol-version": MODERN, "mcp-method": "tools/list" },
+      DEV,
+    );
     expect(res.status).toBe(200);
     expectReadableBy(res, origin);
   });
@@ -181,7 +239,11 @@ describe("responses to an allowed origin", () => {
   });
 
   it("other errors too (415, 404, 405)", async () => {
-    const bad = await fetchSettled(MCP_URL, { method: "POST", headers: { origin: APP, "content-type": "text/plain" }, body: "x" }, DEPLOYED);
+    const bad = await fetchSettled(
+      MCP_URL,
+      { method: "POST", headers: { origin: APP, "content-type": "text/plain" }, body: "x" },
+      DEPLOYED,
+    );
     expect(bad.status).toBe(415);
     expectReadableBy(bad, APP);
     const missing = await fetchSettled("http://tenant-mcp.test/nope", { headers: { origin: APP } }, DEPLOYED);
@@ -215,7 +277,15 @@ describe("responses to any other origin", () => {
     const tenant = await createTenant("free");
     const res = await fetchSettled(
       MCP_URL,
-      { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${tenant.apiKey}` }, body: JSON.stringify(initializeMessage()) },
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${tenant.apiKey}`,
+        },
+        body: JSON.stringify(initializeMessage()),
+      },
       DEPLOYED,
     );
     expect(res.status).toBe(200);

@@ -6,7 +6,11 @@ import { createSql } from "../../src/db/client.ts";
 import { forTenant } from "../../src/db/for-tenant.ts";
 
 const cloud = inject("cloud");
-const env = { DATABASE_URL: cloud.appDatabaseUrl, LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint, LOCAL_NEON_WS_PROXY: "" };
+const env = {
+  DATABASE_URL: cloud.appDatabaseUrl,
+  LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint,
+  LOCAL_NEON_WS_PROXY: "",
+};
 
 describe("createSql", () => {
   it("returns the same client for every request of an isolate and leaves the driver's settings alone after", () => {
@@ -34,7 +38,11 @@ describe("createSql", () => {
   it("serves a tenant's queries through forTenant over the shared client", async () => {
     const sql = createSql(env, 10_000);
     const tenantId = crypto.randomUUID();
-    const rows = await forTenant({ sql }, tenantId).query<{ t: string }>("select current_setting('app.tenant_id') as t", [], { readOnly: true });
+    const rows = await forTenant({ sql }, tenantId).query<{ t: string }>(
+      "select current_setting('app.tenant_id') as t",
+      [],
+      { readOnly: true },
+    );
     expect(rows).toEqual([{ t: tenantId }]);
   });
 });

@@ -3,7 +3,15 @@
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
-import { connectClient, createTenant, initializeMessage, MCP_URL, openSession, post, type TestTenant } from "./support/fixtures.ts";
+import {
+  connectClient,
+  createTenant,
+  initializeMessage,
+  MCP_URL,
+  openSession,
+  post,
+  type TestTenant,
+} from "./support/fixtures.ts";
 import { MODERN, modernMessage, postModern, replyOf } from "./support/modern.ts";
 
 let free: TestTenant;
@@ -34,7 +42,10 @@ describe("404 names the endpoint", () => {
 describe("403 for a browser origin names the setting", () => {
   it("in both lanes", async () => {
     const origin = { origin: "https://app.example.com" };
-    for (const res of [await post(initializeMessage(), { ...auth(), ...origin }), await postModern(modernMessage("tools/list"), { ...auth(), ...origin })]) {
+    for (const res of [
+      await post(initializeMessage(), { ...auth(), ...origin }),
+      await postModern(modernMessage("tools/list"), { ...auth(), ...origin }),
+    ]) {
       expect(res.status).toBe(403);
       expect((await errorOf(res)).message).toMatch(/^Origin not allowed: .*ALLOWED_ORIGINS/);
     }
@@ -66,8 +77,14 @@ describe("405 on /mcp says why", () => {
 
 describe("Session not found says to initialize again", () => {
   it("on POST and on DELETE, with the status and code clients act on", async () => {
-    const posted = await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, { ...auth(), "mcp-session-id": "A".repeat(32) });
-    const deleted = await SELF.fetch(MCP_URL, { method: "DELETE", headers: { ...auth(), "mcp-session-id": "A".repeat(32) } });
+    const posted = await post(
+      { jsonrpc: "2.0", id: 2, method: "tools/list" },
+      { ...auth(), "mcp-session-id": "A".repeat(32) },
+    );
+    const deleted = await SELF.fetch(MCP_URL, {
+      method: "DELETE",
+      headers: { ...auth(), "mcp-session-id": "A".repeat(32) },
+    });
     for (const res of [posted, deleted]) {
       expect(res.status).toBe(404);
       const error = await errorOf(res);
@@ -131,7 +148,10 @@ describe("a tool outside the tenant's plan", () => {
 describe("no 'MCP error <code>:' prefix in a legacy error message", () => {
   it("bad params", async () => {
     const session = await openSession(free.apiKey);
-    const res = await post({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { nope: 1 } }, { ...auth(), "mcp-session-id": session });
+    const res = await post(
+      { jsonrpc: "2.0", id: 4, method: "tools/call", params: { nope: 1 } },
+      { ...auth(), "mcp-session-id": session },
+    );
     const { error } = (await res.json()) as { error: { code: number; message: string } };
     expect(error.code).toBe(-32602);
     expect(error.message).not.toMatch(/MCP error/);

@@ -30,7 +30,9 @@ describe("GET /healthz/tenant", () => {
     const bad = await probe(`tmcp_${"a".repeat(16)}_${"b".repeat(40)}`);
     expect(bad.status).toBe(401);
     expect(bad.headers.get("www-authenticate")).toMatch(/error="invalid_token"/);
-    expect(await bad.json()).toMatchObject({ error: { message: expect.stringContaining("Authorization: Bearer tmcp_") } });
+    expect(await bad.json()).toMatchObject({
+      error: { message: expect.stringContaining("Authorization: Bearer tmcp_") },
+    });
   });
 
   it("says suspended, with 403", async () => {
@@ -52,7 +54,9 @@ describe("GET /healthz/tenant", () => {
       const res = await SELF.fetch(URL_, { method, headers: { authorization: `Bearer ${t.apiKey}` } });
       expect(res.status, method).toBe(405);
       expect(res.headers.get("allow"), method).toBe("GET");
-      expect(await res.json(), method).toMatchObject({ error: { message: expect.stringMatching(/^Method not allowed: .*GET/) } });
+      expect(await res.json(), method).toMatchObject({
+        error: { message: expect.stringMatching(/^Method not allowed: .*GET/) },
+      });
     }
   });
 
@@ -62,7 +66,11 @@ describe("GET /healthz/tenant", () => {
     const res = await probe(t.apiKey);
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(await res.json()).toMatchObject({ status: "rate_limited", tenant: t.slug, checks: { database: "ok", rate_limit: "exceeded" } });
+    expect(await res.json()).toMatchObject({
+      status: "rate_limited",
+      tenant: t.slug,
+      checks: { database: "ok", rate_limit: "exceeded" },
+    });
   });
 
   it("says database, with 503, when the database is down and the key is still known from the cache", async () => {

@@ -1,7 +1,16 @@
 // Authentication from the attacker's side: every bad key looks the same; revocation bites inside open sessions.
 import { beforeAll, describe, expect, it } from "vitest";
 import { keyCacheKey } from "../../src/redis/keys.ts";
-import { admin, createTenant, initializeMessage, openSession, post, redis, revokeKey, type TestTenant } from "./support/fixtures.ts";
+import {
+  admin,
+  createTenant,
+  initializeMessage,
+  openSession,
+  post,
+  redis,
+  revokeKey,
+  type TestTenant,
+} from "./support/fixtures.ts";
 import { modernMessage, postModern } from "./support/modern.ts";
 
 let tenant: TestTenant;

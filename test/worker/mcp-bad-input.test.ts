@@ -22,16 +22,30 @@ interface Case {
 
 const auth = (): Record<string, string> => ({ authorization: `Bearer ${tenant.apiKey}` });
 const inSession = (): Record<string, string> => ({ ...auth(), "mcp-session-id": session });
-const call = (params: unknown): Promise<Response> => post({ jsonrpc: "2.0", id: 9, method: "tools/call", params }, inSession());
+const call = (params: unknown): Promise<Response> =>
+  post({ jsonrpc: "2.0", id: 9, method: "tools/call", params }, inSession());
 const MiB = 1024 * 1024;
 
 const cases: Case[] = [
-  { name: "disallowed Origin", request: () => post(initializeMessage(), { ...auth(), origin: "https://evil.example" }), status: 403 },
-  { name: "text/plain body", request: () => post(initializeMessage(), { ...auth(), "content-type": "text/plain" }), status: 415 },
-  { name: "Accept without text/event-stream", request: () => post(initializeMessage(), { ...auth(), accept: "application/json" }), status: 406 },
+  {
+    name: "disallowed Origin",
+    request: () => post(initializeMessage(), { ...auth(), origin: "https://evil.example" }),
+    status: 403,
+  },
+  {
+    name: "text/plain body",
+    request: () => post(initializeMessage(), { ...auth(), "content-type": "text/plain" }),
+    status: 415,
+  },
+  {
+    name: "Accept without text/event-stream",
+    request: () => post(initializeMessage(), { ...auth(), accept: "application/json" }),
+    status: 406,
+  },
   {
     name: "declared body over 1 MiB",
-    request: () => post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { pad: "x".repeat(MiB) } }), auth()),
+    request: () =>
+      post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { pad: "x".repeat(MiB) } }), auth()),
     status: 413,
   },
   {
@@ -56,27 +70,59 @@ const cases: Case[] = [
     status: 413,
   },
   { name: "invalid JSON", request: () => post("{not json", auth()), status: 400, code: -32700 },
-  { name: "JSON-RPC batch", request: () => post([initializeMessage(1), initializeMessage(2)], auth()), status: 400, code: -32600 },
+  {
+    name: "JSON-RPC batch",
+    request: () => post([initializeMessage(1), initializeMessage(2)], auth()),
+    status: 400,
+    code: -32600,
+  },
   { name: "not a JSON-RPC message", request: () => post({ hello: "world" }, auth()), status: 400, code: -32600 },
-  { name: "wrong jsonrpc version", request: () => post({ jsonrpc: "1.0", id: 1, method: "ping" }, auth()), status: 400, code: -32600 },
+  {
+    name: "wrong jsonrpc version",
+    request: () => post({ jsonrpc: "1.0", id: 1, method: "ping" }, auth()),
+    status: 400,
+    code: -32600,
+  },
   {
     name: "unsupported MCP-Protocol-Version",
-    request: () => post({ jsonrpc: "2.0", id: 1, method: "ping" }, { ...inSession(), "mcp-protocol-version": "1900-01-01" }),
+    request: () =>
+      post({ jsonrpc: "2.0", id: 1, method: "ping" }, { ...inSession(), "mcp-protocol-version": "1900-01-01" }),
     status: 400,
   },
   {
     name: "initialize without clientInfo",
-    request: () => post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25" } }, auth()),
+    request: () =>
+      post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25" } }, auth()),
     status: 400,
     code: -32602,
   },
   { name: "PUT", request: () => SELF.fetch(MCP_URL, { method: "PUT", headers: auth() }), status: 405 },
   { name: "unknown path", request: () => SELF.fetch("http://tenant-mcp.test/nope", { headers: auth() }), status: 404 },
-  { name: "unknown method", request: () => post({ jsonrpc: "2.0", id: 3, method: "tools/explode" }, inSession()), status: 200, code: -32601 },
+  {
+    name: "unknown method",
+    request: () => post({ jsonrpc: "2.0", id: 3, method: "tools/explode" }, inSession()),
+    status: 200,
+    code: -32601,
+  },
   { name: "tools/call without a name", request: () => call({ arguments: {} }), status: 200, code: -32602 },
-  { name: "tools/call with wrong argument types", request: () => call({ name: "get_document", arguments: { id: 42 } }), status: 200, toolError: true },
-  { name: "tools/call with a non-UUID id", request: () => call({ name: "get_document", arguments: { id: "1' or '1'='1" } }), status: 200, toolError: true },
-  { name: "tools/call with unknown extra arguments only", request: () => call({ name: "list_documents", arguments: { nope: true } }), status: 200, toolError: true },
+  {
+    name: "tools/call with wrong argument types",
+    request: () => call({ name: "get_document", arguments: { id: 42 } }),
+    status: 200,
+    toolError: true,
+  },
+  {
+    name: "tools/call with a non-UUID id",
+    request: () => call({ name: "get_document", arguments: { id: "1' or '1'='1" } }),
+    status: 200,
+    toolError: true,
+  },
+  {
+    name: "tools/call with unknown extra arguments only",
+    request: () => call({ name: "list_documents", arguments: { nope: true } }),
+    status: 200,
+    toolError: true,
+  },
 ];
 
 describe("malformed requests", () => {

@@ -22,7 +22,10 @@ describe("bulk export", () => {
     expect(progress.length).toBeGreaterThan(0);
     const content = result.content as Array<{ type: string; resource?: { text?: string; mimeType?: string } }>;
     const embedded = content.find((c) => c.type === "resource");
-    const lines = embedded!.resource!.text!.trim().split("\n").map((l) => JSON.parse(l) as { id: string });
+    const lines = embedded!
+      .resource!.text!.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string });
     expect(lines.map((l) => l.id).sort()).toEqual([...enterprise.documentIds].sort());
   });
 });
@@ -66,7 +69,10 @@ describe("prompts", () => {
     const { client } = await connectClient(pro.apiKey);
     const { prompts } = await client.listPrompts();
     expect(prompts.map((p) => p.name)).toContain("summarize_workspace");
-    const prompt = await client.getPrompt({ name: "summarize_workspace", arguments: { workspace_id: pro.workspaceId } });
+    const prompt = await client.getPrompt({
+      name: "summarize_workspace",
+      arguments: { workspace_id: pro.workspaceId },
+    });
     expect(JSON.stringify(prompt.messages)).toContain("Quarterly report");
   });
 

@@ -37,7 +37,12 @@ describe("tools per plan", () => {
     const session = await openSession(free.apiKey);
     const call = async (name: string): Promise<unknown> => {
       const res = await post(
-        { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name, arguments: { workspace_id: free.workspaceId } } },
+        {
+          jsonrpc: "2.0",
+          id: 7,
+          method: "tools/call",
+          params: { name, arguments: { workspace_id: free.workspaceId } },
+        },
         { authorization: `Bearer ${free.apiKey}`, "mcp-session-id": session },
       );
       expect(res.status).toBe(200);
@@ -47,7 +52,9 @@ describe("tools per plan", () => {
     const nonexistent = (await call("no_such_tool")) as { error: { code: number; message: string } };
     expect(lacking.error.code).toBe(-32602);
     expect(nonexistent.error.code).toBe(-32602);
-    expect(lacking.error.message.replace("workspace_stats", "X")).toBe(nonexistent.error.message.replace("no_such_tool", "X"));
+    expect(lacking.error.message.replace("workspace_stats", "X")).toBe(
+      nonexistent.error.message.replace("no_such_tool", "X"),
+    );
   });
 });
 
@@ -65,7 +72,10 @@ describe("cross-tenant access", () => {
     expect(asB.status).toBe(404);
     expect(await asB.text()).toBe(await unknown.text());
     // A's session still works for A.
-    const asA = await post({ jsonrpc: "2.0", id: 3, method: "tools/list" }, { authorization: `Bearer ${pro.apiKey}`, "mcp-session-id": sessionOfA });
+    const asA = await post(
+      { jsonrpc: "2.0", id: 3, method: "tools/list" },
+      { authorization: `Bearer ${pro.apiKey}`, "mcp-session-id": sessionOfA },
+    );
     expect(asA.status).toBe(200);
   });
 

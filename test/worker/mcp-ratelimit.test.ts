@@ -41,7 +41,8 @@ describe("per-tenant sliding window", () => {
       createTenant("pro", { rateLimitPerMinute: 2 }),
       createTenant("pro", { rateLimitPerMinute: 2 }),
     ]);
-    for (let i = 0; i < 2; i++) expect((await post(initializeMessage(), { authorization: `Bearer ${a.apiKey}` })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await post(initializeMessage(), { authorization: `Bearer ${a.apiKey}` })).status).toBe(200);
     expect((await post(initializeMessage(), { authorization: `Bearer ${a.apiKey}` })).status).toBe(429);
     const other = await post(initializeMessage(), { authorization: `Bearer ${b.apiKey}` });
     expect(other.status).toBe(200);
@@ -66,13 +67,23 @@ describe("when Redis is unreachable", () => {
   const log = createLogger({}, (l) => lines.push(l));
 
   it('"open" lets the request through and logs a warning', async () => {
-    const outcome = await enforceRateLimit(tenant, { redis: deadRedis, config: { rateLimitOnError: "open", rateLimitTimeoutMs: 300 }, log, now: Date.now });
+    const outcome = await enforceRateLimit(tenant, {
+      redis: deadRedis,
+      config: { rateLimitOnError: "open", rateLimitTimeoutMs: 300 },
+      log,
+      now: Date.now,
+    });
     expect(outcome.headers["ratelimit-limit"]).toBe("10");
     expect(lines.some((l) => l.includes('"level":"warn"') && l.includes("failing open"))).toBe(true);
   });
 
   it('"closed" answers 503 with Retry-After', async () => {
-    const err = await enforceRateLimit(tenant, { redis: deadRedis, config: { rateLimitOnError: "closed", rateLimitTimeoutMs: 300 }, log, now: Date.now }).then(
+    const err = await enforceRateLimit(tenant, {
+      redis: deadRedis,
+      config: { rateLimitOnError: "closed", rateLimitTimeoutMs: 300 },
+      log,
+      now: Date.now,
+    }).then(
       () => null,
       (e: unknown) => e,
     );

@@ -25,14 +25,27 @@ describe("session lifecycle", () => {
     expect(JSON.stringify(result.structuredContent)).toContain(tenant.documentIds[0]);
 
     await transport.terminateSession();
-    const after = await post(listTools(), { ...auth(), "mcp-session-id": sessionId!, "mcp-protocol-version": "2025-11-25" });
+    const after = await post(listTools(), {
+      ...auth(),
+      "mcp-session-id": sessionId!,
+      "mcp-protocol-version": "2025-11-25",
+    });
     expect(after.status).toBe(404);
     expect(await after.json()).toMatchObject({ error: { code: -32001 } });
   });
 
   it("stores the session in Redis under a key with the tenant id, with the negotiated version and client info", async () => {
     const res = await post(
-      { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: { roots: {} }, clientInfo: { name: "probe", version: "9" } } },
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: { roots: {} },
+          clientInfo: { name: "probe", version: "9" },
+        },
+      },
       auth(),
     );
     expect(res.status).toBe(200);
@@ -56,7 +69,12 @@ describe("session lifecycle", () => {
 
   it("an unsupported initialize version gets the latest supported one", async () => {
     const res = await post(
-      { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "1999-01-01", capabilities: {}, clientInfo: { name: "old", version: "1" } } },
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "1999-01-01", capabilities: {}, clientInfo: { name: "old", version: "1" } },
+      },
       auth(),
     );
     const id = res.headers.get("mcp-session-id")!;
@@ -99,7 +117,10 @@ describe("session lifecycle", () => {
   });
 
   it("DELETE of an unknown session is 404 and GET is 405 with Allow", async () => {
-    const del = await SELF.fetch(MCP_URL, { method: "DELETE", headers: { ...auth(), "mcp-session-id": "B".repeat(32) } });
+    const del = await SELF.fetch(MCP_URL, {
+      method: "DELETE",
+      headers: { ...auth(), "mcp-session-id": "B".repeat(32) },
+    });
     expect(del.status).toBe(404);
     const get = await SELF.fetch(MCP_URL, { method: "GET", headers: { ...auth(), accept: "text/event-stream" } });
     expect(get.status).toBe(405);
@@ -108,7 +129,10 @@ describe("session lifecycle", () => {
 
   it("notifications are accepted with 202 inside a session", async () => {
     const id = await openSession(tenant.apiKey);
-    const res = await post({ jsonrpc: "2.0", method: "notifications/initialized" }, { ...auth(), "mcp-session-id": id });
+    const res = await post(
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      { ...auth(), "mcp-session-id": id },
+    );
     expect(res.status).toBe(202);
   });
 });

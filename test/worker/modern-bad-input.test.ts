@@ -20,13 +20,26 @@ interface Case {
 }
 
 const auth = (): Record<string, string> => ({ authorization: `Bearer ${tenant.apiKey}` });
-const call = (params: Record<string, unknown>): Promise<Response> => postModern(modernMessage("tools/call", params, { id: 9 }), auth());
-const headersOf = (method: string): Record<string, string> => ({ ...auth(), "mcp-protocol-version": MODERN, "mcp-method": method });
+const call = (params: Record<string, unknown>): Promise<Response> =>
+  postModern(modernMessage("tools/call", params, { id: 9 }), auth());
+const headersOf = (method: string): Record<string, string> => ({
+  ...auth(),
+  "mcp-protocol-version": MODERN,
+  "mcp-method": method,
+});
 const MiB = 1024 * 1024;
 
 const cases: Case[] = [
-  { name: "disallowed Origin", request: () => postModern(modernMessage("tools/list"), { ...auth(), origin: "https://evil.example" }), status: 403 },
-  { name: "text/plain body", request: () => postModern(modernMessage("tools/list"), { ...auth(), "content-type": "text/plain" }), status: 415 },
+  {
+    name: "disallowed Origin",
+    request: () => postModern(modernMessage("tools/list"), { ...auth(), origin: "https://evil.example" }),
+    status: 403,
+  },
+  {
+    name: "text/plain body",
+    request: () => postModern(modernMessage("tools/list"), { ...auth(), "content-type": "text/plain" }),
+    status: 415,
+  },
   {
     name: "Accept without text/event-stream",
     request: () => postModern(modernMessage("tools/list"), { ...auth(), accept: "application/json" }),
@@ -40,7 +53,11 @@ const cases: Case[] = [
   { name: "invalid JSON", request: () => post("{not json", headersOf("tools/list")), status: 400, code: -32700 },
   {
     name: "JSON-RPC batch of modern requests",
-    request: () => post([modernMessage("tools/list", {}, { id: 1 }), modernMessage("tools/list", {}, { id: 2 })], headersOf("tools/list")),
+    request: () =>
+      post(
+        [modernMessage("tools/list", {}, { id: 1 }), modernMessage("tools/list", {}, { id: 2 })],
+        headersOf("tools/list"),
+      ),
     status: 400,
     code: -32600,
   },
@@ -55,28 +72,92 @@ const cases: Case[] = [
   },
   {
     name: "envelope with a non-string protocol version",
-    request: () => post({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: { ...envelope(), "io.modelcontextprotocol/protocolVersion": 42 } } }, headersOf("tools/list")),
+    request: () =>
+      post(
+        {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/list",
+          params: { _meta: { ...envelope(), "io.modelcontextprotocol/protocolVersion": 42 } },
+        },
+        headersOf("tools/list"),
+      ),
     status: 400,
     code: -32602,
   },
-  { name: "unsupported revision", request: () => postModern(modernMessage("tools/list", {}, { version: "2030-01-01" }), auth()), status: 400, code: -32022 },
-  { name: "Mcp-Method disagreeing with the body", request: () => postModern(modernMessage("tools/list"), { ...auth(), "mcp-method": "prompts/list" }), status: 400, code: -32020 },
-  { name: "unknown method", request: () => postModern(modernMessage("tools/explode"), auth()), status: 404, code: -32601 },
-  { name: "tools/call without a name", request: () => call({ arguments: {} }), status: 200, code: -32602 },
-  { name: "tools/call of an unknown tool", request: () => call({ name: "no_such_tool", arguments: {} }), status: 200, code: -32602 },
-  { name: "tools/call with arguments that are not an object", request: () => call({ name: "get_document", arguments: [1] }), status: 200, code: -32602 },
-  { name: "tools/call with wrong argument types", request: () => call({ name: "get_document", arguments: { id: 42 } }), status: 200, toolError: true },
-  { name: "tools/call with a non-UUID id", request: () => call({ name: "get_document", arguments: { id: "1' or '1'='1" } }), status: 200, toolError: true },
-  { name: "tools/call with unknown extra arguments only", request: () => call({ name: "list_documents", arguments: { nope: true } }), status: 200, toolError: true },
-  { name: "resources/read without a uri", request: () => postModern(modernMessage("resources/read", {}), auth()), status: 200, code: -32602 },
-  { name: "prompts/get without a name", request: () => postModern(modernMessage("prompts/get", { arguments: {} }), auth()), status: 200, code: -32602 },
   {
-    name: "prompts/get with non-string arguments",
-    request: () => postModern(modernMessage("prompts/get", { name: "summarize_workspace", arguments: { workspace_id: 1 } }), auth()),
+    name: "unsupported revision",
+    request: () => postModern(modernMessage("tools/list", {}, { version: "2030-01-01" }), auth()),
+    status: 400,
+    code: -32022,
+  },
+  {
+    name: "Mcp-Method disagreeing with the body",
+    request: () => postModern(modernMessage("tools/list"), { ...auth(), "mcp-method": "prompts/list" }),
+    status: 400,
+    code: -32020,
+  },
+  {
+    name: "unknown method",
+    request: () => postModern(modernMessage("tools/explode"), auth()),
+    status: 404,
+    code: -32601,
+  },
+  { name: "tools/call without a name", request: () => call({ arguments: {} }), status: 200, code: -32602 },
+  {
+    name: "tools/call of an unknown tool",
+    request: () => call({ name: "no_such_tool", arguments: {} }),
     status: 200,
     code: -32602,
   },
-  { name: "PUT", request: () => SELF.fetch(MCP_URL, { method: "PUT", headers: { ...auth(), "mcp-protocol-version": MODERN } }), status: 405 },
+  {
+    name: "tools/call with arguments that are not an object",
+    request: () => call({ name: "get_document", arguments: [1] }),
+    status: 200,
+    code: -32602,
+  },
+  {
+    name: "tools/call with wrong argument types",
+    request: () => call({ name: "get_document", arguments: { id: 42 } }),
+    status: 200,
+    toolError: true,
+  },
+  {
+    name: "tools/call with a non-UUID id",
+    request: () => call({ name: "get_document", arguments: { id: "1' or '1'='1" } }),
+    status: 200,
+    toolError: true,
+  },
+  {
+    name: "tools/call with unknown extra arguments only",
+    request: () => call({ name: "list_documents", arguments: { nope: true } }),
+    status: 200,
+    toolError: true,
+  },
+  {
+    name: "resources/read without a uri",
+    request: () => postModern(modernMessage("resources/read", {}), auth()),
+    status: 200,
+    code: -32602,
+  },
+  {
+    name: "prompts/get without a name",
+    request: () => postModern(modernMessage("prompts/get", { arguments: {} }), auth()),
+    status: 200,
+    code: -32602,
+  },
+  {
+    name: "prompts/get with non-string arguments",
+    request: () =>
+      postModern(modernMessage("prompts/get", { name: "summarize_workspace", arguments: { workspace_id: 1 } }), auth()),
+    status: 200,
+    code: -32602,
+  },
+  {
+    name: "PUT",
+    request: () => SELF.fetch(MCP_URL, { method: "PUT", headers: { ...auth(), "mcp-protocol-version": MODERN } }),
+    status: 405,
+  },
 ];
 
 describe("malformed modern requests", () => {

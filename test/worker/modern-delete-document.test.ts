@@ -10,7 +10,8 @@ beforeEach(async () => {
 
 const ELICITATION = { elicitation: { form: {} } };
 const auth = (t: TestTenant = tenant): Record<string, string> => ({ authorization: `Bearer ${t.apiKey}` });
-const exists = async (id: string): Promise<boolean> => (await admin`select 1 from public.documents where id = ${id}`).length === 1;
+const exists = async (id: string): Promise<boolean> =>
+  (await admin`select 1 from public.documents where id = ${id}`).length === 1;
 const accept = { confirm: { action: "accept", content: { confirm: true } } };
 
 /** A raw `tools/call delete_document`, optionally as the retry carrying answers and state. */
@@ -19,7 +20,11 @@ async function callDelete(
   retry: { inputResponses?: unknown; requestState?: string } = {},
   o: { as?: TestTenant; capabilities?: Record<string, unknown> } = {},
 ): Promise<{ status: number; body: Record<string, any> }> {
-  const message = modernMessage("tools/call", { name: "delete_document", arguments: { id }, ...retry }, { capabilities: o.capabilities ?? ELICITATION });
+  const message = modernMessage(
+    "tools/call",
+    { name: "delete_document", arguments: { id }, ...retry },
+    { capabilities: o.capabilities ?? ELICITATION },
+  );
   const res = await postModern(message, auth(o.as));
   return { status: res.status, body: await replyOf(res) };
 }
@@ -38,7 +43,11 @@ describe("through the v2 client", () => {
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ deleted: true, document: { id: target, title: "Delete me" } });
     expect(asked).toEqual([
-      expect.objectContaining({ mode: "form", message: expect.stringContaining('"Delete me"'), requestedSchema: expect.objectContaining({ required: ["confirm"] }) }),
+      expect.objectContaining({
+        mode: "form",
+        message: expect.stringContaining('"Delete me"'),
+        requestedSchema: expect.objectContaining({ required: ["confirm"] }),
+      }),
     ]);
     expect(await exists(target)).toBe(false);
     expect(await exists(tenant.documentIds[0]!)).toBe(true);
@@ -121,7 +130,11 @@ describe("on the wire", () => {
   it("state minted for one tenant is refused for another", async () => {
     const other = await createTenant("free");
     const state = (await callDelete(tenant.documentIds[1]!)).body.result.requestState as string;
-    const { body } = await callDelete(tenant.documentIds[1]!, { inputResponses: accept, requestState: state }, { as: other });
+    const { body } = await callDelete(
+      tenant.documentIds[1]!,
+      { inputResponses: accept, requestState: state },
+      { as: other },
+    );
     expect(body.error).toMatchObject({ code: -32602 });
     expect(await exists(tenant.documentIds[1]!)).toBe(true);
   });
@@ -155,7 +168,9 @@ describe("the legacy lane", () => {
   it("has no delete_document: listing omits it and calling it is -32602 like any unknown tool", async () => {
     const { client } = await connectClient(tenant.apiKey);
     expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("delete_document");
-    await expect(client.callTool({ name: "delete_document", arguments: { id: tenant.documentIds[1] } })).rejects.toMatchObject({ code: -32602 });
+    await expect(
+      client.callTool({ name: "delete_document", arguments: { id: tenant.documentIds[1] } }),
+    ).rejects.toMatchObject({ code: -32602 });
     expect(await exists(tenant.documentIds[1]!)).toBe(true);
     await client.close();
   });

@@ -10,11 +10,17 @@ import { connectModernClient, MODERN } from "./support/modern.ts";
 
 let tenant: TestTenant;
 beforeAll(async () => {
-  tenant = await createTenant("enterprise", { documents: ["Quarterly report", "Quarterly budget", "Onboarding checklist"] });
+  tenant = await createTenant("enterprise", {
+    documents: ["Quarterly report", "Quarterly budget", "Onboarding checklist"],
+  });
 });
 
 /** What both eras must agree on in a tool result; `_meta` and `resultType` are the modern envelope's own. */
-const essence = (r: Record<string, unknown>): unknown => ({ content: r.content, structuredContent: r.structuredContent, isError: r.isError ?? false });
+const essence = (r: Record<string, unknown>): unknown => ({
+  content: r.content,
+  structuredContent: r.structuredContent,
+  isError: r.isError ?? false,
+});
 
 describe("the same key through both SDK generations", () => {
   it("lists the same tools; the modern lane adds only delete_document", async () => {
@@ -22,8 +28,14 @@ describe("the same key through both SDK generations", () => {
     const { client: v2 } = await connectModernClient(tenant.apiKey);
     const legacyTools = (await v1.listTools()).tools;
     const modernTools = (await v2.listTools()).tools;
-    expect(modernTools.map((t) => t.name)).toEqual([...legacyTools.map((t) => t.name).slice(0, 8), "delete_document", ...legacyTools.map((t) => t.name).slice(8)]);
-    expect(JSON.parse(JSON.stringify(modernTools.filter((t) => t.name !== "delete_document")))).toEqual(JSON.parse(JSON.stringify(legacyTools)));
+    expect(modernTools.map((t) => t.name)).toEqual([
+      ...legacyTools.map((t) => t.name).slice(0, 8),
+      "delete_document",
+      ...legacyTools.map((t) => t.name).slice(8),
+    ]);
+    expect(JSON.parse(JSON.stringify(modernTools.filter((t) => t.name !== "delete_document")))).toEqual(
+      JSON.parse(JSON.stringify(legacyTools)),
+    );
     await v1.close();
   });
 
@@ -50,14 +62,19 @@ describe("the same key through both SDK generations", () => {
     expect((await v2.getPrompt(prompt)).messages).toEqual((await v1.getPrompt(prompt)).messages);
     const uri = `tenant-mcp://documents/${tenant.documentIds[0]}`;
     expect((await v2.readResource({ uri })).contents).toEqual((await v1.readResource({ uri })).contents);
-    expect((await v2.listResourceTemplates()).resourceTemplates).toEqual((await v1.listResourceTemplates()).resourceTemplates);
+    expect((await v2.listResourceTemplates()).resourceTemplates).toEqual(
+      (await v1.listResourceTemplates()).resourceTemplates,
+    );
     await v1.close();
   });
 
   it("a write in one era is visible in the other", async () => {
     const { client: v1 } = await connectClient(tenant.apiKey);
     const { client: v2 } = await connectModernClient(tenant.apiKey);
-    const created = await v2.callTool({ name: "create_document", arguments: { workspace_id: tenant.workspaceId, title: "Written modern", body: "x" } });
+    const created = await v2.callTool({
+      name: "create_document",
+      arguments: { workspace_id: tenant.workspaceId, title: "Written modern", body: "x" },
+    });
     const id = (created.structuredContent as { document: { id: string } }).document.id;
     const read = await v1.callTool({ name: "get_document", arguments: { id } });
     expect((read.structuredContent as { document: { title: string } }).document.title).toBe("Written modern");
@@ -93,7 +110,10 @@ describe("a dual-era client", () => {
         const body = init?.body ? (JSON.parse(String(init.body)) as { method?: string }) : {};
         if (body.method) methods.push(body.method);
         if (body.method === "server/discover") {
-          return Response.json({ jsonrpc: "2.0", error: { code: -32000, message: "Bad Request: Server not initialized" }, id: null }, { status: 400 });
+          return Response.json(
+            { jsonrpc: "2.0", error: { code: -32000, message: "Bad Request: Server not initialized" }, id: null },
+            { status: 400 },
+          );
         }
         return SELF.fetch(String(url), init as RequestInit);
       },

@@ -13,7 +13,12 @@ beforeAll(async () => {
 
 const ALL = { elicitation: {}, sampling: {}, roots: {} };
 const NAME = { action: "accept", content: { name: "Alice" } };
-const SAMPLED = { role: "assistant", content: { type: "text", text: "Hello there!" }, model: "m", stopReason: "endTurn" };
+const SAMPLED = {
+  role: "assistant",
+  content: { type: "text", text: "Hello there!" },
+  model: "m",
+  stopReason: "endTurn",
+};
 const ROOTS = { roots: [{ uri: "file:///test/root", name: "Test Root" }] };
 
 async function send(
@@ -21,7 +26,9 @@ async function send(
   params: Record<string, unknown>,
   capabilities: Record<string, unknown> = ALL,
 ): Promise<{ status: number; body: Record<string, any> }> {
-  const res = await postModern(modernMessage(method, params, { capabilities }), { authorization: `Bearer ${fixtures.apiKey}` });
+  const res = await postModern(modernMessage(method, params, { capabilities }), {
+    authorization: `Bearer ${fixtures.apiKey}`,
+  });
   return { status: res.status, body: await replyOf(res) };
 }
 
@@ -33,21 +40,30 @@ describe("sampling and roots requests", () => {
     expect(first.resultType).toBe("input_required");
     expect(first.inputRequests).toEqual({
       user_name: expect.objectContaining({ method: "elicitation/create" }),
-      greeting: { method: "sampling/createMessage", params: { messages: [{ role: "user", content: { type: "text", text: "Generate a greeting" } }], maxTokens: 50 } },
+      greeting: {
+        method: "sampling/createMessage",
+        params: { messages: [{ role: "user", content: { type: "text", text: "Generate a greeting" } }], maxTokens: 50 },
+      },
       client_roots: { method: "roots/list", params: {} },
     });
     expect(typeof first.requestState).toBe("string");
 
     const inputResponses = { user_name: NAME, greeting: SAMPLED, client_roots: ROOTS };
-    const done = (await send("tools/call", { name, arguments: {}, inputResponses, requestState: first.requestState })).body.result;
+    const done = (await send("tools/call", { name, arguments: {}, inputResponses, requestState: first.requestState }))
+      .body.result;
     expect(done.resultType).toBe("complete");
     expect(done.content[0].text).toBe("name Alice; greeting Hello there!; roots file:///test/root");
   });
 
   it("asks again for exactly the answers that are missing or malformed, ignoring keys it never asked", async () => {
     const first = (await send("tools/call", { name, arguments: {} })).body.result;
-    const inputResponses = { user_name: NAME, greeting: { role: "assistant", content: { type: "image" } }, extra: { foo: 1 } };
-    const again = (await send("tools/call", { name, arguments: {}, inputResponses, requestState: first.requestState })).body.result;
+    const inputResponses = {
+      user_name: NAME,
+      greeting: { role: "assistant", content: { type: "image" } },
+      extra: { foo: 1 },
+    };
+    const again = (await send("tools/call", { name, arguments: {}, inputResponses, requestState: first.requestState }))
+      .body.result;
     expect(again.resultType).toBe("input_required");
     expect(Object.keys(again.inputRequests).sort()).toEqual(["client_roots", "greeting"]);
   });
@@ -62,7 +78,11 @@ describe("sampling and roots requests", () => {
 
 describe("client capabilities", () => {
   it("a fixture asks only by the means the request declares", async () => {
-    const { body } = await send("tools/call", { name: "test_input_required_result_capabilities", arguments: {} }, { sampling: {} });
+    const { body } = await send(
+      "tools/call",
+      { name: "test_input_required_result_capabilities", arguments: {} },
+      { sampling: {} },
+    );
     expect(Object.values(body.result.inputRequests).map((r: any) => r.method)).toEqual(["sampling/createMessage"]);
   });
 
@@ -89,7 +109,10 @@ describe("prompts that ask", () => {
 
   it("answer prompts/get with InputRequiredResult, then with the messages", async () => {
     const first = (await send("prompts/get", { name })).body.result;
-    expect(first).toMatchObject({ resultType: "input_required", inputRequests: { user_context: { method: "elicitation/create" } } });
+    expect(first).toMatchObject({
+      resultType: "input_required",
+      inputRequests: { user_context: { method: "elicitation/create" } },
+    });
     const inputResponses = { user_context: { action: "accept", content: { context: "tests" } } };
     const done = (await send("prompts/get", { name, inputResponses })).body.result;
     expect(done.messages).toEqual([{ role: "user", content: { type: "text", text: "Use this context: tests" } }]);

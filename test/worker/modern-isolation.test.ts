@@ -26,14 +26,17 @@ describe("tools per plan", () => {
     ["free", () => free],
     ["pro", () => pro],
     ["enterprise", () => enterprise],
-  ] as const)("%s sees exactly its plan's tools: the legacy lane's snapshot plus delete_document", async (plan, tenant) => {
-    const { client } = await connectModernClient(tenant().apiKey);
-    const { tools } = await client.listTools();
-    const snapshot = SNAPSHOTS[plan];
-    const modern = JSON.parse(JSON.stringify(tools)) as { name: string }[];
-    expect(modern.filter((t) => t.name !== "delete_document")).toEqual(snapshot);
-    expect(modern.map((t) => t.name)).toContain("delete_document");
-  });
+  ] as const)(
+    "%s sees exactly its plan's tools: the legacy lane's snapshot plus delete_document",
+    async (plan, tenant) => {
+      const { client } = await connectModernClient(tenant().apiKey);
+      const { tools } = await client.listTools();
+      const snapshot = SNAPSHOTS[plan];
+      const modern = JSON.parse(JSON.stringify(tools)) as { name: string }[];
+      expect(modern.filter((t) => t.name !== "delete_document")).toEqual(snapshot);
+      expect(modern.map((t) => t.name)).toContain("delete_document");
+    },
+  );
 
   it("per-tenant feature changes add and remove tools", async () => {
     const custom = await createTenant("free", { featuresAdd: ["bulk_export"] });
@@ -45,9 +48,12 @@ describe("tools per plan", () => {
 
   it("calling a tool the tenant lacks is JSON-RPC error -32602, the same as a tool nobody defined", async () => {
     const call = async (name: string): Promise<{ error: { code: number; message: string } }> => {
-      const res = await postModern(modernMessage("tools/call", { name, arguments: { workspace_id: free.workspaceId } }, { id: 7 }), {
-        authorization: `Bearer ${free.apiKey}`,
-      });
+      const res = await postModern(
+        modernMessage("tools/call", { name, arguments: { workspace_id: free.workspaceId } }, { id: 7 }),
+        {
+          authorization: `Bearer ${free.apiKey}`,
+        },
+      );
       expect(res.status).toBe(200);
       return (await replyOf(res)) as { error: { code: number; message: string } };
     };
@@ -55,7 +61,9 @@ describe("tools per plan", () => {
     const nonexistent = await call("no_such_tool");
     expect(lacking.error.code).toBe(-32602);
     expect(nonexistent.error.code).toBe(-32602);
-    expect(lacking.error.message.replace("workspace_stats", "X")).toBe(nonexistent.error.message.replace("no_such_tool", "X"));
+    expect(lacking.error.message.replace("workspace_stats", "X")).toBe(
+      nonexistent.error.message.replace("no_such_tool", "X"),
+    );
   });
 });
 
@@ -72,19 +80,30 @@ describe("cross-tenant access", () => {
   });
 
   it("B reading, updating or deleting A's document gets exactly the answer for a document that does not exist", async () => {
-    const { client } = await connectModernClient(enterprise.apiKey, { elicit: () => ({ action: "accept", content: { confirm: true } }) });
+    const { client } = await connectModernClient(enterprise.apiKey, {
+      elicit: () => ({ action: "accept", content: { confirm: true } }),
+    });
     const foreign = pro.documentIds[0]!;
     const missing = crypto.randomUUID();
     const strip = (r: unknown, id: string): string => JSON.stringify(r).replaceAll(id, "<id>");
-    for (const [name, extra] of [["get_document", {}], ["update_document", { title: "pwned" }], ["delete_document", {}]] as const) {
+    for (const [name, extra] of [
+      ["get_document", {}],
+      ["update_document", { title: "pwned" }],
+      ["delete_document", {}],
+    ] as const) {
       const call = (id: string) => client.callTool({ name, arguments: { id, ...extra } });
       const [a, b] = [await call(foreign), await call(missing)];
       expect(strip(a, foreign), name).toBe(strip(b, missing));
       expect(a.isError, name).toBe(true);
     }
     const read = async (id: string): Promise<string> =>
-      JSON.stringify(await replyOf(await postModern(modernMessage("resources/read", { uri: `tenant-mcp://documents/${id}` }), { authorization: `Bearer ${enterprise.apiKey}` })))
-        .replaceAll(id, "<id>");
+      JSON.stringify(
+        await replyOf(
+          await postModern(modernMessage("resources/read", { uri: `tenant-mcp://documents/${id}` }), {
+            authorization: `Bearer ${enterprise.apiKey}`,
+          }),
+        ),
+      ).replaceAll(id, "<id>");
     expect(await read(foreign)).toBe(await read(missing));
     // 2026-07-28 answers a missing resource with -32602 (2025-11-25 used -32002).
     expect(JSON.parse(await read(missing))).toMatchObject({ error: { code: -32602, message: "Resource not found" } });

@@ -43,7 +43,10 @@ describe("per-request protocol version", () => {
     const res = await postModern(modernMessage("tools/list", {}, { id: 3, version: "2099-01-01" }), auth());
     expect(res.status).toBe(400);
     const body = await res.json<Record<string, any>>();
-    expect(body).toMatchObject({ id: 3, error: { code: -32022, data: { supported: [MODERN], requested: "2099-01-01" } } });
+    expect(body).toMatchObject({
+      id: 3,
+      error: { code: -32022, data: { supported: [MODERN], requested: "2099-01-01" } },
+    });
   });
 
   it("a header that disagrees with the envelope is 400 -32020 (header mismatch)", async () => {
@@ -53,14 +56,18 @@ describe("per-request protocol version", () => {
   });
 
   it("a modern header without the envelope is 400 -32602", async () => {
-    const res = await post({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }, { ...auth(), "mcp-protocol-version": MODERN, "mcp-method": "tools/list" });
+    const res = await post(
+      { jsonrpc: "2.0", id: 1, method: "tools/list", params: {} },
+      { ...auth(), "mcp-protocol-version": MODERN, "mcp-method": "tools/list" },
+    );
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: -32602 } });
   });
 });
 
 describe("Mcp-Method and Mcp-Name headers", () => {
-  const call = (): ReturnType<typeof modernMessage> => modernMessage("tools/call", { name: "list_workspaces", arguments: {} });
+  const call = (): ReturnType<typeof modernMessage> =>
+    modernMessage("tools/call", { name: "list_workspaces", arguments: {} });
   it.each([
     ["Mcp-Method missing", { "mcp-method": undefined }],
     ["Mcp-Method naming another method", { "mcp-method": "tools/list" }],
@@ -82,14 +89,20 @@ describe("Mcp-Method and Mcp-Name headers", () => {
 describe("results", () => {
   it("carry resultType and the server's identity in _meta; lists carry ttlMs and cacheScope private", async () => {
     const list = await replyOf(await postModern(modernMessage("tools/list"), auth()));
-    expect(list.result).toMatchObject({ resultType: "complete", cacheScope: "private", _meta: { [SERVER_INFO_KEY]: { name: "tenant-mcp" } } });
+    expect(list.result).toMatchObject({
+      resultType: "complete",
+      cacheScope: "private",
+      _meta: { [SERVER_INFO_KEY]: { name: "tenant-mcp" } },
+    });
     expect(list.result.ttlMs).toBeGreaterThan(0);
     for (const method of ["prompts/list", "resources/templates/list", "resources/list"]) {
       const reply = await replyOf(await postModern(modernMessage(method), auth()));
       expect(reply.result, method).toMatchObject({ resultType: "complete", cacheScope: "private" });
       expect(typeof reply.result.ttlMs, method).toBe("number");
     }
-    const call = await replyOf(await postModern(modernMessage("tools/call", { name: "list_workspaces", arguments: {} }), auth()));
+    const call = await replyOf(
+      await postModern(modernMessage("tools/call", { name: "list_workspaces", arguments: {} }), auth()),
+    );
     expect(call.result).toMatchObject({ resultType: "complete", _meta: { [SERVER_INFO_KEY]: { name: "tenant-mcp" } } });
     expect(call.result.structuredContent.workspaces[0].id).toBe(tenant.workspaceId);
   });
@@ -142,7 +155,8 @@ describe("no sessions", () => {
 });
 
 describe("failures before the lane look the same in both lanes", () => {
-  const modern = (headers: Record<string, string>): Promise<Response> => postModern(modernMessage("tools/list"), headers);
+  const modern = (headers: Record<string, string>): Promise<Response> =>
+    postModern(modernMessage("tools/list"), headers);
   const legacy = (headers: Record<string, string>): Promise<Response> => post(initializeMessage(), headers);
   const outcome = async (res: Response): Promise<string> =>
     `${res.status} ${res.headers.get("www-authenticate")} ${res.headers.get("retry-after") !== null} ${await res.text()}`;
@@ -174,7 +188,10 @@ describe("failures before the lane look the same in both lanes", () => {
   });
 
   it("a request without a body envelope but with an unknown legacy version header stays in the legacy lane", async () => {
-    const res = await post({ jsonrpc: "2.0", id: 1, method: "tools/list" }, { ...auth(), "mcp-protocol-version": "1900-01-01" });
+    const res = await post(
+      { jsonrpc: "2.0", id: 1, method: "tools/list" },
+      { ...auth(), "mcp-protocol-version": "1900-01-01" },
+    );
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: -32600 } });
     // And the envelope alone, without any header, is a modern request missing its headers.
@@ -204,7 +221,11 @@ describe("parity with the legacy lane's extras", () => {
     expect((await quiet.json<Record<string, any>>()).result.isError).toBeFalsy();
     const loud = await postModern(call({ "io.modelcontextprotocol/logLevel": "info" }), headers);
     const messages = (await frames(loud)).filter((f) => f.method === "notifications/message");
-    expect(messages.map((m) => m.params.data)).toEqual(["Tool execution started", "Tool processing data", "Tool execution completed"]);
+    expect(messages.map((m) => m.params.data)).toEqual([
+      "Tool execution started",
+      "Tool processing data",
+      "Tool execution completed",
+    ]);
     const above = await postModern(call({ "io.modelcontextprotocol/logLevel": "error" }), headers);
     expect(above.headers.get("content-type")).toContain("application/json");
     expect((await above.json<Record<string, any>>()).result.isError).toBeFalsy();
@@ -212,7 +233,10 @@ describe("parity with the legacy lane's extras", () => {
 
   it("completes prompt arguments", async () => {
     const res = await postModern(
-      modernMessage("completion/complete", { ref: { type: "ref/prompt", name: "test_prompt_with_arguments" }, argument: { name: "arg1", value: "" } }),
+      modernMessage("completion/complete", {
+        ref: { type: "ref/prompt", name: "test_prompt_with_arguments" },
+        argument: { name: "arg1", value: "" },
+      }),
       { authorization: `Bearer ${fixtures.apiKey}` },
     );
     const reply = await replyOf(res);

@@ -38,8 +38,12 @@ describe("per-tenant sliding window, modern lane", () => {
   });
 
   it("one tenant at its limit does not affect another", async () => {
-    const [a, b] = await Promise.all([createTenant("pro", { rateLimitPerMinute: 2 }), createTenant("pro", { rateLimitPerMinute: 2 })]);
-    for (let i = 0; i < 2; i++) expect((await postModern(list, { authorization: `Bearer ${a.apiKey}` })).status).toBe(200);
+    const [a, b] = await Promise.all([
+      createTenant("pro", { rateLimitPerMinute: 2 }),
+      createTenant("pro", { rateLimitPerMinute: 2 }),
+    ]);
+    for (let i = 0; i < 2; i++)
+      expect((await postModern(list, { authorization: `Bearer ${a.apiKey}` })).status).toBe(200);
     expect((await postModern(list, { authorization: `Bearer ${a.apiKey}` })).status).toBe(429);
     const other = await postModern(list, { authorization: `Bearer ${b.apiKey}` });
     expect(other.status).toBe(200);

@@ -7,7 +7,13 @@ import { isLoopbackOrigin } from "../../src/http/guard.ts";
 import { fetchSettled } from "./admin-support.ts";
 import { createTenant, initializeMessage, MCP_URL } from "./support/fixtures.ts";
 
-const LOOPBACK = ["http://localhost:6274", "http://127.0.0.1:8787", "http://[::1]:3000", "https://localhost", "http://localhost"];
+const LOOPBACK = [
+  "http://localhost:6274",
+  "http://127.0.0.1:8787",
+  "http://[::1]:3000",
+  "https://localhost",
+  "http://localhost",
+];
 const NOT_LOOPBACK = [
   "http://localhost.evil.com",
   "http://127.0.0.1.evil.com",

@@ -113,14 +113,22 @@ describe("the tenant limiter's counters in Redis", () => {
   it("are named tmcp:rl:<tenantId>:<window>, the shape the builders give and the tenant purge pattern matches", async () => {
     const redis = redisClient();
     const tenant = { id: crypto.randomUUID(), rateLimitPerMinute: 5 };
-    const deps = { redis, config: { rateLimitOnError: "closed" as const, rateLimitTimeoutMs: 0 }, log: createLogger({}), now: () => Date.now() };
+    const deps = {
+      redis,
+      config: { rateLimitOnError: "closed" as const, rateLimitTimeoutMs: 0 },
+      log: createLogger({}),
+      now: () => Date.now(),
+    };
     const before = Math.floor(Date.now() / 60_000);
     await enforceRateLimit(tenant, deps);
     const after = Math.floor(Date.now() / 60_000);
     const keys: string[] = [];
     let cursor: string | number = 0;
     do {
-      const [next, batch]: [string | number, string[]] = await redis.scan(cursor, { match: rateLimitPattern(tenant.id), count: 1000 });
+      const [next, batch]: [string | number, string[]] = await redis.scan(cursor, {
+        match: rateLimitPattern(tenant.id),
+        count: 1000,
+      });
       keys.push(...batch);
       cursor = next;
     } while (String(cursor) !== "0");

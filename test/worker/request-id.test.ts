@@ -17,12 +17,19 @@ afterEach(() => {
 });
 
 /** A 2026-07-28 tools/call through the Worker, waiting for its audit write; `headers` and `vars` are added. */
-function callTool(name: string, args: Record<string, unknown>, headers: Record<string, string> = {}, vars: Partial<Env> = {}): Promise<Response> {
+function callTool(
+  name: string,
+  args: Record<string, unknown>,
+  headers: Record<string, string> = {},
+  vars: Partial<Env> = {},
+): Promise<Response> {
   return settledModernCall(tenant.apiKey, name, args, headers, vars);
 }
 
 async function auditRequestIds(tenantId: string): Promise<string[]> {
-  const { results } = await ownerTransaction(deps.sql, { tenantId }, [{ text: "select request_id from public.audit_log order by called_at" }]);
+  const { results } = await ownerTransaction(deps.sql, { tenantId }, [
+    { text: "select request_id from public.audit_log order by called_at" },
+  ]);
   return (results[0] ?? []).map((r) => String((r as { request_id: string }).request_id));
 }
 
@@ -68,12 +75,20 @@ describe("X-Request-Id from the client", () => {
 
 describe("TRUSTED_REQUEST_ID_HEADER", () => {
   it("takes the request id from the configured proxy header, never from X-Request-Id", async () => {
-    const res = await callTool("list_workspaces", {}, { "x-request-id": VICTIM, "cf-ray": "8f1e2d3c4b5a6978-AMS" }, { TRUSTED_REQUEST_ID_HEADER: "CF-Ray" });
+    const res = await callTool(
+      "list_workspaces",
+      {},
+      { "x-request-id": VICTIM, "cf-ray": "8f1e2d3c4b5a6978-AMS" },
+      { TRUSTED_REQUEST_ID_HEADER: "CF-Ray" },
+    );
     expect(res.headers.get("x-request-id")).toBe("8f1e2d3c4b5a6978-AMS");
   });
 
   it("falls back to a minted id when the proxy header is missing or malformed", async () => {
-    for (const headers of [{ "x-request-id": VICTIM }, { "cf-ray": "bad id with spaces" }] as Record<string, string>[]) {
+    for (const headers of [{ "x-request-id": VICTIM }, { "cf-ray": "bad id with spaces" }] as Record<
+      string,
+      string
+    >[]) {
       const res = await callTool("list_workspaces", {}, headers, { TRUSTED_REQUEST_ID_HEADER: "cf-ray" });
       expect(res.headers.get("x-request-id")).toMatch(UUID);
     }

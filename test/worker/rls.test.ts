@@ -48,7 +48,10 @@ async function makeTenant(docs: number): Promise<Fixture> {
 
 /** Runs `queries` in one HTTP transaction that first sets app.tenant_id, as the Worker's db layer does. */
 async function asTenant(sql: Sql, tenantId: string, queries: ReturnType<Sql>[]): Promise<Record<string, unknown>[][]> {
-  const [, ...results] = await sql.transaction([sql`select set_config('app.tenant_id', ${tenantId}, true)`, ...queries]);
+  const [, ...results] = await sql.transaction([
+    sql`select set_config('app.tenant_id', ${tenantId}, true)`,
+    ...queries,
+  ]);
   return results as Record<string, unknown>[][];
 }
 

@@ -10,10 +10,19 @@ import { createTenant, initializeMessage, MCP_URL, redis, type TestTenant } from
 const MAX_SESSION_BYTES = 1024;
 
 function headers(apiKey: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { authorization: `Bearer ${apiKey}`, "content-type": "application/json", accept: "application/json, text/event-stream", ...extra };
+  return {
+    authorization: `Bearer ${apiKey}`,
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    ...extra,
+  };
 }
 
-function initialize(apiKey: string, message: unknown = initializeMessage(), vars: Partial<Env> = {}): Promise<Response> {
+function initialize(
+  apiKey: string,
+  message: unknown = initializeMessage(),
+  vars: Partial<Env> = {},
+): Promise<Response> {
   return fetchSettled(MCP_URL, { method: "POST", headers: headers(apiKey), body: JSON.stringify(message) }, vars);
 }
 
@@ -26,7 +35,11 @@ async function open(t: TestTenant, vars: Partial<Env> = {}): Promise<string> {
 function ping(t: TestTenant, sessionId: string, vars: Partial<Env> = {}): Promise<Response> {
   return fetchSettled(
     MCP_URL,
-    { method: "POST", headers: headers(t.apiKey, { "mcp-session-id": sessionId }), body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }) },
+    {
+      method: "POST",
+      headers: headers(t.apiKey, { "mcp-session-id": sessionId }),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+    },
     vars,
   );
 }
@@ -36,7 +49,10 @@ async function storedSessions(tenantId: string): Promise<{ key: string; bytes: n
   const keys: string[] = [];
   let cursor: string | number = "0";
   do {
-    const [next, batch]: [string | number, string[]] = await redis.scan(cursor, { match: sessionKey(tenantId, "*"), count: 500 });
+    const [next, batch]: [string | number, string[]] = await redis.scan(cursor, {
+      match: sessionKey(tenantId, "*"),
+      count: 500,
+    });
     keys.push(...batch.filter((k) => k !== sessionIndexKey(tenantId)));
     cursor = next;
   } while (String(cursor) !== "0");
@@ -45,7 +61,9 @@ async function storedSessions(tenantId: string): Promise<{ key: string; bytes: n
 
 function padded(size: number): Record<string, unknown> {
   const m = initializeMessage();
-  (m.params as { capabilities: Record<string, unknown> }).capabilities = { experimental: { pad: { data: "x".repeat(size) } } };
+  (m.params as { capabilities: Record<string, unknown> }).capabilities = {
+    experimental: { pad: { data: "x".repeat(size) } },
+  };
   return m;
 }
 
@@ -67,7 +85,11 @@ describe("session size", () => {
         ...initializeMessage(),
         params: {
           protocolVersion: "2025-11-25",
-          capabilities: { roots: { listChanged: true, extra: "r".repeat(1000) }, sampling: { x: "s".repeat(1000) }, elicitation: {} },
+          capabilities: {
+            roots: { listChanged: true, extra: "r".repeat(1000) },
+            sampling: { x: "s".repeat(1000) },
+            elicitation: {},
+          },
           clientInfo: { name: "\u{1F993}".repeat(500), version: "\u0001".repeat(300), title: "t".repeat(1000) },
         },
       },
@@ -94,7 +116,12 @@ describe("session size", () => {
       },
     });
     const record = (await redis.get<Record<string, unknown>>(sessionKey(t.id, res.headers.get("mcp-session-id")!)))!;
-    expect(record).toMatchObject({ tenantId: t.id, keyId: t.keyId, protocolVersion: "2025-06-18", clientInfo: { version: "1.2.3" } });
+    expect(record).toMatchObject({
+      tenantId: t.id,
+      keyId: t.keyId,
+      protocolVersion: "2025-06-18",
+      clientInfo: { version: "1.2.3" },
+    });
     expect((record.clientInfo as { name: string }).name).toBe("n".repeat(64));
     expect(record.clientInfo).not.toHaveProperty("title");
     expect(record.capabilities).toEqual(["roots", "sampling"]);
@@ -111,7 +138,12 @@ describe("live sessions per tenant (SESSION_MAX_PER_TENANT)", () => {
     const [s1, s2, s3] = [await open(a, cap), await open(a, cap), await open(a, cap)];
     // Idle times made explicit (tests never wait for time): s1 idle longest, then s2, then s3.
     const now = Date.now();
-    await redis.zadd(sessionIndexKey(a.id), { score: now - 30_000, member: s1! }, { score: now - 20_000, member: s2! }, { score: now - 10_000, member: s3! });
+    await redis.zadd(
+      sessionIndexKey(a.id),
+      { score: now - 30_000, member: s1! },
+      { score: now - 20_000, member: s2! },
+      { score: now - 10_000, member: s3! },
+    );
     expect((await ping(a, s1!, cap)).status).toBe(200); // s1 is now the most recently used
 
     const s4 = await open(a, cap);
@@ -131,7 +163,11 @@ describe("live sessions per tenant (SESSION_MAX_PER_TENANT)", () => {
     const t = await createTenant("free");
     const ttl = Number(3600);
     // Two index entries whose last use is older than the session TTL: their records are gone.
-    await redis.zadd(sessionIndexKey(t.id), { score: Date.now() - (ttl + 60) * 1000, member: "a".repeat(32) }, { score: Date.now() - (ttl + 30) * 1000, member: "b".repeat(32) });
+    await redis.zadd(
+      sessionIndexKey(t.id),
+      { score: Date.now() - (ttl + 60) * 1000, member: "a".repeat(32) },
+      { score: Date.now() - (ttl + 30) * 1000, member: "b".repeat(32) },
+    );
     const live = [await open(t, cap), await open(t, cap), await open(t, cap)];
     for (const s of live) expect((await ping(t, s, cap)).status).toBe(200);
     expect(await redis.zrange(sessionIndexKey(t.id), 0, -1)).toEqual(expect.arrayContaining(live));
@@ -144,7 +180,11 @@ describe("live sessions per tenant (SESSION_MAX_PER_TENANT)", () => {
     const ttl = await redis.ttl(sessionIndexKey(t.id));
     expect(ttl).toBeGreaterThan(3500);
     expect(ttl).toBeLessThanOrEqual(3600);
-    const res = await fetchSettled(MCP_URL, { method: "DELETE", headers: headers(t.apiKey, { "mcp-session-id": s }) }, cap);
+    const res = await fetchSettled(
+      MCP_URL,
+      { method: "DELETE", headers: headers(t.apiKey, { "mcp-session-id": s }) },
+      cap,
+    );
     expect(res.status).toBe(204);
     expect(await redis.zcard(sessionIndexKey(t.id))).toBe(0);
   });

@@ -55,14 +55,17 @@ beforeAll(async () => {
 });
 
 describe("createTenantDb", () => {
-  it.each(["", "not-a-uuid", "00000000-0000-0000-0000-00000000000", "'; reset role; --", "{00000000-0000-0000-0000-000000000000}"])(
-    "refuses tenant id %j before any request",
-    (id) => {
-      const before = fetches;
-      expect(() => createTenantDb(app, id)).toThrow(TypeError);
-      expect(fetches).toBe(before);
-    },
-  );
+  it.each([
+    "",
+    "not-a-uuid",
+    "00000000-0000-0000-0000-00000000000",
+    "'; reset role; --",
+    "{00000000-0000-0000-0000-000000000000}",
+  ])("refuses tenant id %j before any request", (id) => {
+    const before = fetches;
+    expect(() => createTenantDb(app, id)).toThrow(TypeError);
+    expect(fetches).toBe(before);
+  });
 
   it("accepts any canonical UUID, also upper case and non-RFC variants", () => {
     expect(() => createTenantDb(app, "00000000-0000-0000-0000-000000000000")).not.toThrow();
@@ -73,7 +76,9 @@ describe("createTenantDb", () => {
 describe("TenantDb", () => {
   it("sets app.tenant_id inside the transaction, in one HTTP request", async () => {
     const before = fetches;
-    const rows = await dbA.query<{ t: string; u: string }>("select current_setting('app.tenant_id') as t, current_user as u");
+    const rows = await dbA.query<{ t: string; u: string }>(
+      "select current_setting('app.tenant_id') as t, current_user as u",
+    );
     expect(fetches - before).toBe(1);
     expect(rows).toEqual([{ t: a.id, u: "tenant_mcp_app" }]);
   });
@@ -109,9 +114,7 @@ describe("TenantDb", () => {
   });
 
   it("cannot write rows for another tenant (WITH CHECK), and the error carries the SQLSTATE", async () => {
-    const err = await caught(
-      dbA.query("insert into workspaces (tenant_id, name) values ($1, 'stolen')", [b.id]),
-    );
+    const err = await caught(dbA.query("insert into workspaces (tenant_id, name) values ($1, 'stolen')", [b.id]));
     expect(err).toBeInstanceOf(TenantDbError);
     expect((err as TenantDbError).code).toBe("42501");
     expect((err as TenantDbError).failure).toBe("query");

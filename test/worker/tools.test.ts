@@ -43,7 +43,10 @@ interface Fixture {
 const PAGED_DOCS = 45;
 const BULK_DOCS = EXPORT_PAGE_SIZE + 50;
 // A word no stemmer or stop list touches, unique to this run.
-const WORD = `zephyr${crypto.randomUUID().slice(0, 8).replace(/[0-9-]/g, "q")}`;
+const WORD = `zephyr${crypto
+  .randomUUID()
+  .slice(0, 8)
+  .replace(/[0-9-]/g, "q")}`;
 const TRICKY_BODY = 'line one, with a comma\nline "two"\r\nline three,"quoted",\n\nend — ünïcode ✓';
 // A bare CR is the one special character here: a writer that forgets it breaks the record.
 const TRICKY_TITLE = "Tricky\rtitle";
@@ -52,10 +55,19 @@ async function makeTenant(plan: Plan): Promise<Fixture> {
   const id = crypto.randomUUID();
   const slug = `tools-${crypto.randomUUID().slice(0, 12)}`;
   const [paged, misc, bulk, titleHit, bodyHit] = Array.from({ length: 5 }, () => crypto.randomUUID()) as [
-    string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   await admin.transaction([
-    admin.query("insert into tenants (id, slug, name, plan) values ($1, $2, $3, $4)", [id, slug, `Tenant ${slug}`, plan]),
+    admin.query("insert into tenants (id, slug, name, plan) values ($1, $2, $3, $4)", [
+      id,
+      slug,
+      `Tenant ${slug}`,
+      plan,
+    ]),
     admin.query(
       "insert into workspaces (tenant_id, id, name) values ($1, $2, 'Paged'), ($1, $3, 'Misc'), ($1, $4, 'Bulk')",
       [id, paged, misc, bulk],
@@ -164,11 +176,23 @@ beforeAll(async () => {
 describe("registry", () => {
   const names = (plan: Plan, lane: "legacy" | "modern" = "legacy"): string[] =>
     toolsFor(effectiveFeatures(plan, [], []), lane).list.map((t) => t.name);
-  const CORE = ["list_workspaces", "create_workspace", "update_workspace", "list_documents", "get_document", "search_documents", "create_document", "update_document"];
+  const CORE = [
+    "list_workspaces",
+    "create_workspace",
+    "update_workspace",
+    "list_documents",
+    "get_document",
+    "search_documents",
+    "create_document",
+    "update_document",
+  ];
 
   it("gives exactly core / core+analytics / core+analytics+export per plan, in both lanes", () => {
     // delete_document asks the user to confirm (2026-07-28 multi round-trip), so only the modern lane has it.
-    for (const [lane, core] of [["legacy", CORE], ["modern", [...CORE, "delete_document"]]] as const) {
+    for (const [lane, core] of [
+      ["legacy", CORE],
+      ["modern", [...CORE, "delete_document"]],
+    ] as const) {
       expect(names("free", lane)).toEqual(core);
       expect(names("pro", lane)).toEqual([...core, "workspace_stats"]);
       expect(names("enterprise", lane)).toEqual([...core, "workspace_stats", "export_workspace"]);
@@ -187,7 +211,13 @@ describe("registry", () => {
   });
 
   it("publishes precomputed JSON Schemas and honest annotations", () => {
-    const writers = new Set(["create_workspace", "update_workspace", "create_document", "update_document", "delete_document"]);
+    const writers = new Set([
+      "create_workspace",
+      "update_workspace",
+      "create_document",
+      "update_document",
+      "delete_document",
+    ]);
     // The conformance fixtures mirror the suite's reference server, which publishes no output schemas.
     for (const tool of ALL_TOOLS.filter((t) => t.feature !== "conformance_fixtures")) {
       const { listing } = tool;
@@ -197,8 +227,14 @@ describe("registry", () => {
       expect(listing.annotations.openWorldHint).toBe(false);
       expect(listing.annotations.readOnlyHint).toBe(!writers.has(tool.name));
     }
-    expect(findTool("update_document")?.listing.annotations).toMatchObject({ destructiveHint: true, idempotentHint: true });
-    expect(findTool("create_document")?.listing.annotations).toMatchObject({ destructiveHint: false, idempotentHint: false });
+    expect(findTool("update_document")?.listing.annotations).toMatchObject({
+      destructiveHint: true,
+      idempotentHint: true,
+    });
+    expect(findTool("create_document")?.listing.annotations).toMatchObject({
+      destructiveHint: false,
+      idempotentHint: false,
+    });
     expect(findTool("nope")).toBeUndefined();
   });
 
@@ -224,9 +260,10 @@ describe("registry", () => {
 
 describe("core tools", () => {
   it("list_workspaces lists the caller's workspaces with counts", async () => {
-    const { workspaces, truncated } = data(
-      (await call("list_workspaces", {}, ctxFor(A))).result,
-    ) as { workspaces: { id: string; name: string; document_count: number }[]; truncated: boolean };
+    const { workspaces, truncated } = data((await call("list_workspaces", {}, ctxFor(A))).result) as {
+      workspaces: { id: string; name: string; document_count: number }[];
+      truncated: boolean;
+    };
     expect(truncated).toBe(false);
     const byId = new Map(workspaces.map((w) => [w.id, w]));
     expect(new Set(byId.keys())).toEqual(new Set([A.paged, A.misc, A.bulk]));
@@ -267,17 +304,26 @@ describe("core tools", () => {
     const forged = btoa(JSON.stringify(["1", "not-a-uuid"])).replace(/=+$/, "");
     for (const cursor of ["garbage!", forged, btoa("[]"), "", "e30"]) {
       const { result } = await call("list_documents", { workspace_id: A.paged, cursor }, ctxFor(A));
-      expect(result).toEqual({ isError: true, content: [{ type: "text", text: expect.stringMatching(/^Invalid cursor/) }] });
+      expect(result).toEqual({
+        isError: true,
+        content: [{ type: "text", text: expect.stringMatching(/^Invalid cursor/) }],
+      });
     }
     // A well-formed cursor that no page produced selects rows after that position and never breaks the query.
     const wellFormed = btoa(JSON.stringify(["99999999999999999", crypto.randomUUID()])).replace(/=+$/, "");
-    const out = data((await call("list_documents", { workspace_id: A.paged, cursor: wellFormed, limit: 100 }, ctxFor(A))).result);
+    const out = data(
+      (await call("list_documents", { workspace_id: A.paged, cursor: wellFormed, limit: 100 }, ctxFor(A))).result,
+    );
     expect(out.documents).toHaveLength(PAGED_DOCS);
   });
 
   it("get_document returns the whole document", async () => {
     const out = data((await call("get_document", { id: A.titleHit }, ctxFor(A))).result);
-    expect(out.document).toMatchObject({ id: A.titleHit, workspace_id: A.misc, title: `${capitalize(WORD)} migration plan` });
+    expect(out.document).toMatchObject({
+      id: A.titleHit,
+      workspace_id: A.misc,
+      title: `${capitalize(WORD)} migration plan`,
+    });
     expect(out.document.size_bytes).toBe(new TextEncoder().encode(out.document.body).length);
   });
 
@@ -298,7 +344,9 @@ describe("core tools", () => {
   });
 
   it("create_document and update_document write the caller's rows", async () => {
-    const created = data((await call("create_document", { workspace_id: A.misc, title: "New", body: "first" }, ctxFor(A))).result);
+    const created = data(
+      (await call("create_document", { workspace_id: A.misc, title: "New", body: "first" }, ctxFor(A))).result,
+    );
     const id = created.document.id as string;
     expect(created.document).toMatchObject({ workspace_id: A.misc, title: "New", size_bytes: 5 });
     const [row] = await admin.query("select tenant_id::text, body from documents where id = $1", [id]);
@@ -322,7 +370,11 @@ describe("tenant isolation", () => {
       ["update_document", { id: A.titleHit, title: "pwned" }, { id: random, title: "pwned" }],
       ["list_documents", { workspace_id: A.paged }, { workspace_id: random }],
       ["search_documents", { query: WORD, workspace_id: A.misc }, { query: WORD, workspace_id: random }],
-      ["create_document", { workspace_id: A.misc, title: "x", body: "y" }, { workspace_id: random, title: "x", body: "y" }],
+      [
+        "create_document",
+        { workspace_id: A.misc, title: "x", body: "y" },
+        { workspace_id: random, title: "x", body: "y" },
+      ],
       ["workspace_stats", { workspace_id: A.paged }, { workspace_id: random }],
       ["export_workspace", { workspace_id: A.bulk }, { workspace_id: random }],
     ];
@@ -346,7 +398,9 @@ describe("tenant isolation", () => {
 
   it("an unscoped select through a TenantDb returns only the caller's rows", async () => {
     const rows = await A.db.query<{ tenant_id: string }>("select * from documents");
-    const [expected] = await admin.query("select count(*)::int as n from documents where tenant_id = $1", [A.tenant.id]);
+    const [expected] = await admin.query("select count(*)::int as n from documents where tenant_id = $1", [
+      A.tenant.id,
+    ]);
     expect(rows).toHaveLength(expected?.n as number);
     expect(new Set(rows.map((r) => r.tenant_id))).toEqual(new Set([A.tenant.id]));
   });
@@ -391,7 +445,11 @@ describe("advanced_analytics", () => {
     expect(out.totals).toMatchObject({ workspace_count: 3, document_count: expected?.n, total_bytes: expected?.bytes });
     expect(out.totals.avg_bytes).toBe(Math.round((expected?.bytes as number) / (expected?.n as number)));
     const paged = out.workspaces.find((w: { workspace_id: string }) => w.workspace_id === A.paged);
-    expect(paged).toMatchObject({ name: "Paged", document_count: PAGED_DOCS, total_bytes: (PAGED_DOCS * (PAGED_DOCS + 1)) / 2 });
+    expect(paged).toMatchObject({
+      name: "Paged",
+      document_count: PAGED_DOCS,
+      total_bytes: (PAGED_DOCS * (PAGED_DOCS + 1)) / 2,
+    });
     expect(out.activity).toHaveLength(7);
     expect(out.activity.at(-1).date).toBe(expected?.today);
     const dates = out.activity.map((d: { date: string }) => Date.parse(d.date));
@@ -416,10 +474,15 @@ describe("bulk_export", () => {
       [workspaceId],
     );
     return rows
-      .map((r) => ({ ...r, created_at: (r.created_at as Date).toISOString(), updated_at: (r.updated_at as Date).toISOString() }))
+      .map((r) => ({
+        ...r,
+        created_at: (r.created_at as Date).toISOString(),
+        updated_at: (r.updated_at as Date).toISOString(),
+      }))
       .sort(byId) as Record<string, string>[];
   }
-  const byId = (x: Record<string, unknown>, y: Record<string, unknown>): number => String(x.id).localeCompare(String(y.id));
+  const byId = (x: Record<string, unknown>, y: Record<string, unknown>): number =>
+    String(x.id).localeCompare(String(y.id));
 
   function resourceOf(result: ToolResult): { uri: string; mimeType?: string; text: string } {
     const block = result.content.find((c) => c.type === "resource");
@@ -496,14 +559,20 @@ describe("resources and prompts", () => {
     if (!listed.ok) throw new Error(listed.message);
     expect(listed.resources.length).toBeGreaterThan(0);
     expect(listed.resources.length).toBeLessThanOrEqual(50);
-    expect(listed.resources.every((r) => r.uri.startsWith("tenant-mcp://documents/") && r.mimeType === "text/markdown")).toBe(true);
+    expect(
+      listed.resources.every((r) => r.uri.startsWith("tenant-mcp://documents/") && r.mimeType === "text/markdown"),
+    ).toBe(true);
   });
 
   it("reads a document as markdown; another tenant's, a random or a malformed URI are all not found", async () => {
     const read = await readResource(documentUri(A.titleHit), ctxFor(A));
     if (!read.ok) throw new Error(read.message);
     expect(read.result.contents).toEqual([
-      { uri: documentUri(A.titleHit), mimeType: "text/markdown", text: expect.stringMatching(new RegExp(`^# ${capitalize(WORD)} migration plan\\n\\n`)) },
+      {
+        uri: documentUri(A.titleHit),
+        mimeType: "text/markdown",
+        text: expect.stringMatching(new RegExp(`^# ${capitalize(WORD)} migration plan\\n\\n`)),
+      },
     ]);
     const others = [
       await readResource(documentUri(A.titleHit), ctxFor(B)),
@@ -512,7 +581,8 @@ describe("resources and prompts", () => {
       await readResource("tenant-mcp://documents/", ctxFor(B)),
       await readResource("https://example.com/x", ctxFor(B)),
     ];
-    for (const outcome of others) expect(outcome).toEqual({ ok: false, error: "not_found", message: "Resource not found" });
+    for (const outcome of others)
+      expect(outcome).toEqual({ ok: false, error: "not_found", message: "Resource not found" });
   });
 
   it("summarize_workspace builds its messages from the workspace's titles and snippets", async () => {
@@ -537,7 +607,9 @@ describe("resources and prompts", () => {
     const nobodys = await getPrompt("summarize_workspace", { workspace_id: crypto.randomUUID() }, ctxFor(B), "legacy");
     expect(theirs).toEqual({ ok: false, error: "not_found", message: "Workspace not found." });
     expect(JSON.stringify(nobodys)).toBe(JSON.stringify(theirs));
-    expect(await getPrompt("summarize_workspace", { workspace_id: "x" }, ctxFor(A), "legacy")).toMatchObject({ error: "invalid_arguments" });
+    expect(await getPrompt("summarize_workspace", { workspace_id: "x" }, ctxFor(A), "legacy")).toMatchObject({
+      error: "invalid_arguments",
+    });
     expect(await getPrompt("nope", {}, ctxFor(A), "legacy")).toMatchObject({ error: "unknown_prompt" });
   });
 });

@@ -27,7 +27,11 @@ afterEach(() => {
 const bad = (): { name: string; args: Record<string, unknown>; field: string }[] => [
   { name: "search_documents", args: { query: "\u0000zebra" }, field: "query" },
   { name: "create_document", args: { workspace_id: workspaceId, title: "t\u0000", body: "b" }, field: "title" },
-  { name: "create_document", args: { workspace_id: workspaceId, title: "t", body: "lone \ud800 surrogate" }, field: "body" },
+  {
+    name: "create_document",
+    args: { workspace_id: workspaceId, title: "t", body: "lone \ud800 surrogate" },
+    field: "body",
+  },
   { name: "list_documents", args: { workspace_id: workspaceId, cursor: "abc\u0000" }, field: "cursor" },
 ];
 
@@ -55,7 +59,10 @@ describe("unstorable text in tool arguments", () => {
       });
       expect(result?.isError, c.name).toBe(true);
       expectValidationMessage((result?.content as { text: string }[])[0]!.text, c.field);
-      expect(lines.filter((l) => l.level === "error"), `${c.name}: ${JSON.stringify(lines)}`).toEqual([]);
+      expect(
+        lines.filter((l) => l.level === "error"),
+        `${c.name}: ${JSON.stringify(lines)}`,
+      ).toEqual([]);
     }
     expect(await documentCount()).toBe(before);
     await client.close();
@@ -72,7 +79,10 @@ describe("unstorable text in tool arguments", () => {
       const reply = await replyOf(res!);
       expect(reply.result?.isError, c.name).toBe(true);
       expectValidationMessage(reply.result.content[0].text, c.field);
-      expect(lines.filter((l) => l.level === "error"), `${c.name}: ${JSON.stringify(lines)}`).toEqual([]);
+      expect(
+        lines.filter((l) => l.level === "error"),
+        `${c.name}: ${JSON.stringify(lines)}`,
+      ).toEqual([]);
     }
     expect(await documentCount()).toBe(before);
   });
@@ -106,7 +116,10 @@ describe("backstop: Postgres refusing the text (22021, 22P05) is the client's er
   ] as const)("%s -> a client message, logged below error level", async (code, text, params) => {
     const err = await db()
       .query(text, [...params])
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(TenantDbError);
     expect((err as TenantDbError).code).toBe(code);
 

@@ -23,7 +23,14 @@ const app = neon(cloud.appDatabaseUrl);
 
 function ctxOf(t: TestTenant, maxWorkspacesPerTenant = 100): ToolContext {
   const tenant: TenantContext = {
-    id: t.id, slug: t.slug, name: t.slug, plan: t.plan, features: effectiveFeatures(t.plan, [], []), rateLimitPerMinute: 1000, status: "active", config: {},
+    id: t.id,
+    slug: t.slug,
+    name: t.slug,
+    plan: t.plan,
+    features: effectiveFeatures(t.plan, [], []),
+    rateLimitPerMinute: 1000,
+    status: "active",
+    config: {},
   };
   return {
     tenant,
@@ -69,10 +76,16 @@ describe("create_workspace", () => {
     const listed = ok<{ workspaces: Ws[] }>(await call("list_workspaces", {}, ctxOf(A))).workspaces;
     expect(listed.map((w) => w.id)).toEqual([A.workspaceId, workspace.id]);
     // B sees none of it, and cannot write into it: the same answer as for an id that exists nowhere.
-    const theirs = ok<{ workspaces: Ws[] }>(await call("list_workspaces", { include_archived: true }, ctxOf(B))).workspaces;
+    const theirs = ok<{ workspaces: Ws[] }>(
+      await call("list_workspaces", { include_archived: true }, ctxOf(B)),
+    ).workspaces;
     expect(theirs.map((w) => w.id)).toEqual([B.workspaceId]);
     const intoA = await call("create_document", { workspace_id: workspace.id, title: "x", body: "y" }, ctxOf(B));
-    const intoNothing = await call("create_document", { workspace_id: crypto.randomUUID(), title: "x", body: "y" }, ctxOf(B));
+    const intoNothing = await call(
+      "create_document",
+      { workspace_id: crypto.randomUUID(), title: "x", body: "y" },
+      ctxOf(B),
+    );
     expect(intoA).toEqual({ isError: true, content: [{ type: "text", text: Messages.workspaceNotFound }] });
     expect(JSON.stringify(intoNothing)).toBe(JSON.stringify(intoA));
   });
@@ -92,24 +105,48 @@ describe("create_workspace", () => {
   });
 
   it("refuses empty, overlong and control or bidi-override names before any query; allows any script and emoji", async () => {
-    const bad = ["", "   ", "x".repeat(101), "two\nlines", "tab\there", "nul\u0000", "bell\u0007", "c1\u0085x", "l\u2028s",
-      "evil\u202Egnp.exe", "iso\u2066x\u2069"];
+    const bad = [
+      "",
+      "   ",
+      "x".repeat(101),
+      "two\nlines",
+      "tab\there",
+      "nul\u0000",
+      "bell\u0007",
+      "c1\u0085x",
+      "l\u2028s",
+      "evil\u202Egnp.exe",
+      "iso\u2066x\u2069",
+    ];
     for (const name of bad) {
       const result = await call("create_workspace", { name }, ctxOf(A));
       expect(result.isError, JSON.stringify(name)).toBe(true);
-      expect(result.content[0]).toMatchObject({ type: "text", text: expect.stringMatching(/^Invalid arguments: name: /) });
+      expect(result.content[0]).toMatchObject({
+        type: "text",
+        text: expect.stringMatching(/^Invalid arguments: name: /),
+      });
     }
-    for (const name of ["x".repeat(100), `Équipe ${crypto.randomUUID().slice(0, 4)} — 研究 🧑‍💻`, unique("O'Brien; drop table workspaces; --")]) {
+    for (const name of [
+      "x".repeat(100),
+      `Équipe ${crypto.randomUUID().slice(0, 4)} — 研究 🧑‍💻`,
+      unique("O'Brien; drop table workspaces; --"),
+    ]) {
       expect(ok(await call("create_workspace", { name }, ctxOf(B))).workspace.name).toBe(name.trim());
     }
-    const [count] = await admin.query("select count(*)::int as n from workspaces where tenant_id = $1 and name ~ '[\\u0001-\\u001f]'", [A.id]);
+    const [count] = await admin.query(
+      "select count(*)::int as n from workspaces where tenant_id = $1 and name ~ '[\\u0001-\\u001f]'",
+      [A.id],
+    );
     expect(count?.n).toBe(0);
   });
 
   it("the database enforces the same name rules for the Worker's role, whatever the tool does", async () => {
     const db = createTenantDb(app, A.id);
     for (const name of ["", " padded ", "x".repeat(101), "a\u0001b", "rtl\u202Eoverride"]) {
-      await expect(db.query("insert into workspaces (name) values ($1)", [name]), JSON.stringify(name)).rejects.toMatchObject({ code: "23514" });
+      await expect(
+        db.query("insert into workspaces (name) values ($1)", [name]),
+        JSON.stringify(name),
+      ).rejects.toMatchObject({ code: "23514" });
     }
   });
 
@@ -117,7 +154,9 @@ describe("create_workspace", () => {
     // Each already has its "Main" workspace.
     const [t, u] = await Promise.all([createTenant("free"), createTenant("free")]);
     const cap = 5;
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => call("create_workspace", { name: `Burst ${i}` }, ctxOf(t, cap))));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => call("create_workspace", { name: `Burst ${i}` }, ctxOf(t, cap))),
+    );
     expect(results.filter((r) => !r.isError)).toHaveLength(cap - 1);
     for (const r of results.filter((x) => x.isError)) {
       expect(r.content).toEqual([{ type: "text", text: workspaceLimitMessage(cap) }]);
@@ -160,25 +199,38 @@ describe("update_workspace", () => {
       isError: true,
       content: [{ type: "text", text: Messages.workspaceNameTaken }],
     });
-    expect(ok(await call("update_workspace", { id: one.id, name: one.name.toUpperCase() }, ctxOf(A))).workspace.name).toBe(one.name.toUpperCase());
+    expect(
+      ok(await call("update_workspace", { id: one.id, name: one.name.toUpperCase() }, ctxOf(A))).workspace.name,
+    ).toBe(one.name.toUpperCase());
     const renamed = unique("Renamed");
-    expect(ok(await call("update_workspace", { id: two.id, name: renamed }, ctxOf(A))).workspace).toMatchObject({ id: two.id, name: renamed });
-    expect((await call("update_workspace", { id: two.id }, ctxOf(A))).content[0]).toMatchObject({ text: "Invalid arguments: Give name, archived or both" });
+    expect(ok(await call("update_workspace", { id: two.id, name: renamed }, ctxOf(A))).workspace).toMatchObject({
+      id: two.id,
+      name: renamed,
+    });
+    expect((await call("update_workspace", { id: two.id }, ctxOf(A))).content[0]).toMatchObject({
+      text: "Invalid arguments: Give name, archived or both",
+    });
     expect((await call("update_workspace", { id: two.id, name: "a\nb" }, ctxOf(A))).isError).toBe(true);
   });
 
   it("archiving hides a workspace from list_workspaces and refuses new documents; restoring undoes both", async () => {
     const ws = ok(await call("create_workspace", { name: unique("Archive me") }, ctxOf(A))).workspace;
-    const doc = ok<{ document: { id: string } }>(await call("create_document", { workspace_id: ws.id, title: "kept", body: "b" }, ctxOf(A))).document;
+    const doc = ok<{ document: { id: string } }>(
+      await call("create_document", { workspace_id: ws.id, title: "kept", body: "b" }, ctxOf(A)),
+    ).document;
 
     const archived = ok(await call("update_workspace", { id: ws.id, archived: true }, ctxOf(A))).workspace;
     expect(archived.archived_at).not.toBeNull();
     // Archiving again keeps the first time (idempotent).
-    expect(ok(await call("update_workspace", { id: ws.id, archived: true }, ctxOf(A))).workspace.archived_at).toBe(archived.archived_at);
+    expect(ok(await call("update_workspace", { id: ws.id, archived: true }, ctxOf(A))).workspace.archived_at).toBe(
+      archived.archived_at,
+    );
 
     const visible = ok<{ workspaces: Ws[] }>(await call("list_workspaces", {}, ctxOf(A))).workspaces;
     expect(visible.map((w) => w.id)).not.toContain(ws.id);
-    const all = ok<{ workspaces: Ws[] }>(await call("list_workspaces", { include_archived: true }, ctxOf(A))).workspaces;
+    const all = ok<{ workspaces: Ws[] }>(
+      await call("list_workspaces", { include_archived: true }, ctxOf(A)),
+    ).workspaces;
     expect(all.find((w) => w.id === ws.id)).toMatchObject({ archived_at: archived.archived_at, document_count: 1 });
 
     expect(await call("create_document", { workspace_id: ws.id, title: "new", body: "" }, ctxOf(A))).toEqual({
@@ -190,10 +242,14 @@ describe("update_workspace", () => {
       { type: "text", text: Messages.workspaceNotFound },
     ]);
     // Its documents stay readable and editable.
-    expect(ok<{ document: { title: string } }>(await call("get_document", { id: doc.id }, ctxOf(A))).document.title).toBe("kept");
+    expect(
+      ok<{ document: { title: string } }>(await call("get_document", { id: doc.id }, ctxOf(A))).document.title,
+    ).toBe("kept");
     ok<unknown>(await call("update_document", { id: doc.id, title: "edited" }, ctxOf(A)));
 
-    expect(ok(await call("update_workspace", { id: ws.id, archived: false }, ctxOf(A))).workspace.archived_at).toBeNull();
+    expect(
+      ok(await call("update_workspace", { id: ws.id, archived: false }, ctxOf(A))).workspace.archived_at,
+    ).toBeNull();
     ok<unknown>(await call("create_document", { workspace_id: ws.id, title: "new", body: "" }, ctxOf(A)));
   });
 });
@@ -225,13 +281,19 @@ describe("both protocol lanes", () => {
       const created = await client.callTool({ name: "create_workspace", arguments: { name } });
       const ws = (created.structuredContent as { workspace: Ws }).workspace;
       expect(ws).toMatchObject({ name, archived_at: null, document_count: 0 });
-      const doc = await client.callTool({ name: "create_document", arguments: { workspace_id: ws.id, title: "Hello", body: "world" } });
+      const doc = await client.callTool({
+        name: "create_document",
+        arguments: { workspace_id: ws.id, title: "Hello", body: "world" },
+      });
       expect(doc.isError ?? false).toBe(false);
       const dup = await client.callTool({ name: "create_workspace", arguments: { name } });
       expect(dup).toMatchObject({ isError: true, content: [{ type: "text", text: Messages.workspaceNameTaken }] });
       const archived = await client.callTool({ name: "update_workspace", arguments: { id: ws.id, archived: true } });
       expect((archived.structuredContent as { workspace: Ws }).workspace.archived_at).not.toBeNull();
-      const theirs = await client.callTool({ name: "update_workspace", arguments: { id: A.workspaceId, name: "pwned" } });
+      const theirs = await client.callTool({
+        name: "update_workspace",
+        arguments: { id: A.workspaceId, name: "pwned" },
+      });
       expect(theirs).toMatchObject({ isError: true, content: [{ type: "text", text: Messages.workspaceNotFound }] });
     } finally {
       await client.close();
@@ -246,16 +308,28 @@ describe("both protocol lanes", () => {
       const created = await client.callTool({ name: "create_workspace", arguments: { name } });
       const ws = (created.structuredContent as { workspace: Ws }).workspace;
       expect(ws).toMatchObject({ name, archived_at: null, document_count: 0 });
-      const doc = await client.callTool({ name: "create_document", arguments: { workspace_id: ws.id, title: "Hello", body: "world" } });
+      const doc = await client.callTool({
+        name: "create_document",
+        arguments: { workspace_id: ws.id, title: "Hello", body: "world" },
+      });
       expect(doc.isError ?? false).toBe(false);
       const dup = await client.callTool({ name: "create_workspace", arguments: { name: name.toLowerCase() } });
       expect(dup).toMatchObject({ isError: true, content: [{ type: "text", text: Messages.workspaceNameTaken }] });
       const renamed = await client.callTool({ name: "update_workspace", arguments: { id: ws.id, name: `${name} 2` } });
-      expect((renamed.structuredContent as { workspace: Ws }).workspace).toMatchObject({ name: `${name} 2`, document_count: 1 });
-      const theirs = await client.callTool({ name: "update_workspace", arguments: { id: A.workspaceId, archived: true } });
+      expect((renamed.structuredContent as { workspace: Ws }).workspace).toMatchObject({
+        name: `${name} 2`,
+        document_count: 1,
+      });
+      const theirs = await client.callTool({
+        name: "update_workspace",
+        arguments: { id: A.workspaceId, archived: true },
+      });
       expect(theirs).toMatchObject({ isError: true, content: [{ type: "text", text: Messages.workspaceNotFound }] });
       const listed = await client.callTool({ name: "list_workspaces", arguments: {} });
-      expect((listed.structuredContent as { workspaces: Ws[] }).workspaces.map((w) => w.id)).toEqual([t.workspaceId, ws.id]);
+      expect((listed.structuredContent as { workspaces: Ws[] }).workspaces.map((w) => w.id)).toEqual([
+        t.workspaceId,
+        ws.id,
+      ]);
     } finally {
       await client.close();
     }

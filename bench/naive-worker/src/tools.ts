@@ -50,7 +50,9 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
       description: "Lists the workspaces of this account (id, name, creation time, number of documents), oldest first.",
       inputSchema: z.object({}),
       outputSchema: z.object({
-        workspaces: z.array(z.object({ id: z.guid(), name: z.string(), created_at: z.iso.datetime(), document_count: z.number().int() })),
+        workspaces: z.array(
+          z.object({ id: z.guid(), name: z.string(), created_at: z.iso.datetime(), document_count: z.number().int() }),
+        ),
         truncated: z.boolean(),
       }),
       annotations: READ,
@@ -60,7 +62,10 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
         `select w.id, w.name, w.created_at, (select count(*) from documents d where d.workspace_id = w.id)::int as document_count
            from workspaces w order by w.created_at, w.id limit 1001`,
       );
-      return data({ workspaces: rows.slice(0, 1000).map((r) => ({ ...r, created_at: iso(r.created_at) })), truncated: rows.length > 1000 });
+      return data({
+        workspaces: rows.slice(0, 1000).map((r) => ({ ...r, created_at: iso(r.created_at) })),
+        truncated: rows.length > 1000,
+      });
     },
   );
 
@@ -82,7 +87,8 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
     "create_workspace",
     {
       title: "Create workspace",
-      description: "Creates a workspace to hold documents and returns it. Names are unique within the account, ignoring case.",
+      description:
+        "Creates a workspace to hold documents and returns it. Names are unique within the account, ignoring case.",
       inputSchema: z.object({ name: z.string().trim().min(1).max(100) }),
       outputSchema: z.object({ workspace }),
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -98,7 +104,11 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
     {
       title: "Update workspace",
       description: "Renames a workspace and/or archives it (archived: true) or restores it (archived: false).",
-      inputSchema: z.object({ id: z.guid(), name: z.string().trim().min(1).max(100).optional(), archived: z.boolean().optional() }),
+      inputSchema: z.object({
+        id: z.guid(),
+        name: z.string().trim().min(1).max(100).optional(),
+        archived: z.boolean().optional(),
+      }),
       outputSchema: z.object({ workspace }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
@@ -118,7 +128,8 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
     "list_documents",
     {
       title: "List documents",
-      description: "Lists the documents of a workspace, newest first, without their bodies. Returns next_cursor when more remain.",
+      description:
+        "Lists the documents of a workspace, newest first, without their bodies. Returns next_cursor when more remain.",
       inputSchema: z.object({
         workspace_id: z.guid().describe("Workspace to list"),
         limit: z.number().int().min(1).max(100).default(20).describe("Page size"),
@@ -134,7 +145,10 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
         `select ${SUMMARY} from documents where workspace_id = $1 order by created_at desc, id limit $2 offset $3`,
         [args.workspace_id, limit + 1, offset],
       );
-      return data({ documents: rows.slice(0, limit).map(toSummary), next_cursor: rows.length > limit ? String(offset + limit) : null });
+      return data({
+        documents: rows.slice(0, limit).map(toSummary),
+        next_cursor: rows.length > limit ? String(offset + limit) : null,
+      });
     },
   );
 
@@ -162,7 +176,11 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
         "Full-text search over document titles and bodies (English stemming, web-search syntax), best match first, " +
         "with a snippet of each match. Optionally limited to one workspace.",
       inputSchema: z.object({
-        query: z.string().min(1).max(500).describe('Web-search syntax: words, "quoted phrases", OR, and -excluded words'),
+        query: z
+          .string()
+          .min(1)
+          .max(500)
+          .describe('Web-search syntax: words, "quoted phrases", OR, and -excluded words'),
         workspace_id: z.guid().optional().describe("Only search this workspace"),
         limit: z.number().int().min(1).max(50).default(10).describe("Most results to return"),
       }),
@@ -181,7 +199,9 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
           limit $3`,
         [args.query, args.workspace_id ?? null, args.limit],
       );
-      return data({ results: rows.map((r) => ({ ...toSummary(r), rank: Number(r.rank), snippet: String(r.snippet) })) });
+      return data({
+        results: rows.map((r) => ({ ...toSummary(r), rank: Number(r.rank), snippet: String(r.snippet) })),
+      });
     },
   );
 
@@ -240,7 +260,13 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
         "`days` days (UTC).",
       inputSchema: z.object({
         workspace_id: z.guid().optional().describe("Only this workspace; omit for the whole account"),
-        days: z.number().int().min(1).max(366).default(30).describe("Length of the activity window, ending today (UTC)"),
+        days: z
+          .number()
+          .int()
+          .min(1)
+          .max(366)
+          .default(30)
+          .describe("Length of the activity window, ending today (UTC)"),
       }),
       outputSchema: z.object({
         workspaces: z.array(z.object({ workspace_id: z.guid(), name: z.string(), ...sizes })),
@@ -266,7 +292,12 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
       const bytes = workspaces.reduce((s, w) => s + w.total_bytes, 0);
       return data({
         workspaces,
-        totals: { workspace_count: workspaces.length, document_count: count, total_bytes: bytes, avg_bytes: count ? Math.round(bytes / count) : 0 },
+        totals: {
+          workspace_count: workspaces.length,
+          document_count: count,
+          total_bytes: bytes,
+          avg_bytes: count ? Math.round(bytes / count) : 0,
+        },
       });
     },
   );
@@ -276,16 +307,27 @@ export function registerNaiveTools(register: Register, sql: Sql): void {
     {
       title: "Export workspace",
       description: "Exports every document of a workspace as JSON Lines or CSV, returned as text. Limit: 10 MiB.",
-      inputSchema: z.object({ workspace_id: z.guid().describe("Workspace to export"), format: z.enum(["jsonl", "csv"]).default("jsonl") }),
-      outputSchema: z.object({ workspace_id: z.guid(), format: z.enum(["jsonl", "csv"]), document_count: z.number().int() }),
+      inputSchema: z.object({
+        workspace_id: z.guid().describe("Workspace to export"),
+        format: z.enum(["jsonl", "csv"]).default("jsonl"),
+      }),
+      outputSchema: z.object({
+        workspace_id: z.guid(),
+        format: z.enum(["jsonl", "csv"]),
+        document_count: z.number().int(),
+      }),
       annotations: READ,
     },
     async (args) => {
-      const rows = await sql.query(`select id, title, body from documents where workspace_id = $1 order by created_at desc, id`, [
-        args.workspace_id,
-      ]);
+      const rows = await sql.query(
+        `select id, title, body from documents where workspace_id = $1 order by created_at desc, id`,
+        [args.workspace_id],
+      );
       const text = rows.map((r) => JSON.stringify(r)).join("\n");
-      return { ...data({ workspace_id: args.workspace_id, format: args.format, document_count: rows.length }), content: [{ type: "text", text }] };
+      return {
+        ...data({ workspace_id: args.workspace_id, format: args.format, document_count: rows.length }),
+        content: [{ type: "text", text }],
+      };
     },
   );
 }

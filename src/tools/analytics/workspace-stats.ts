@@ -91,7 +91,13 @@ export const workspaceStats = defineTool({
     const workspaces = (perWorkspace ?? []).map((r) => {
       const count = Number(r.document_count);
       const total = Number(r.total_bytes);
-      return { workspace_id: String(r.id), name: String(r.name), document_count: count, total_bytes: total, avg_bytes: mean(total, count) };
+      return {
+        workspace_id: String(r.id),
+        name: String(r.name),
+        document_count: count,
+        total_bytes: total,
+        avg_bytes: mean(total, count),
+      };
     });
     const documentCount = workspaces.reduce((n, w) => n + w.document_count, 0);
     const totalBytes = workspaces.reduce((n, w) => n + w.total_bytes, 0);
@@ -103,7 +109,11 @@ export const workspaceStats = defineTool({
         total_bytes: totalBytes,
         avg_bytes: mean(totalBytes, documentCount),
       },
-      activity: (activity ?? []).map((r) => ({ date: String(r.date), created: Number(r.created), updated: Number(r.updated) })),
+      activity: (activity ?? []).map((r) => ({
+        date: String(r.date),
+        created: Number(r.created),
+        updated: Number(r.updated),
+      })),
     };
     return dataResult(out);
   },

@@ -23,7 +23,10 @@ const ElicitResult = z.discriminatedUnion("action", [
   z.object({ action: z.literal("accept"), content: z.record(z.string(), Primitive) }),
   z.object({ action: z.enum(["decline", "cancel"]) }),
 ]);
-const SamplingResult = z.object({ role: z.literal("assistant"), content: z.object({ type: z.literal("text"), text: z.string() }) });
+const SamplingResult = z.object({
+  role: z.literal("assistant"),
+  content: z.object({ type: z.literal("text"), text: z.string() }),
+});
 const RootsResult = z.object({ roots: z.array(z.object({ uri: z.string(), name: z.string().optional() })) });
 
 /** The answers to `requests` that `input` carries, or the requests still unanswered. */

@@ -7,7 +7,15 @@
 import { z } from "zod";
 import { defineTool } from "../define.ts";
 import { errorResult } from "../result.ts";
-import type { ElicitationRequest, InputRequest, ListRootsRequest, SamplingRequest, Tool, ToolInput, ToolResult } from "../types.ts";
+import type {
+  ElicitationRequest,
+  InputRequest,
+  ListRootsRequest,
+  SamplingRequest,
+  Tool,
+  ToolInput,
+  ToolResult,
+} from "../types.ts";
 import { describe, gather } from "./answers.ts";
 import { READ_ONLY } from "../annotations.ts";
 
@@ -18,12 +26,19 @@ const MODERN = ["modern"] as const;
 function elicit(message: string, field: string, type: "string" | "boolean"): ElicitationRequest {
   return {
     method: "elicitation/create",
-    params: { mode: "form", message, requestedSchema: { type: "object", properties: { [field]: { type } }, required: [field] } },
+    params: {
+      mode: "form",
+      message,
+      requestedSchema: { type: "object", properties: { [field]: { type } }, required: [field] },
+    },
   };
 }
 
 function sample(text: string, maxTokens: number): SamplingRequest {
-  return { method: "sampling/createMessage", params: { messages: [{ role: "user", content: { type: "text", text } }], maxTokens } };
+  return {
+    method: "sampling/createMessage",
+    params: { messages: [{ role: "user", content: { type: "text", text } }], maxTokens },
+  };
 }
 
 const ASK_NAME = elicit("What is your name?", "name", "string");
@@ -88,7 +103,8 @@ const ROUND_2 = z.object({ step: z.literal(2), name: z.string() });
 const multiRound = defineTool({
   name: "test_input_required_result_multi_round",
   title: "test_input_required_result_multi_round",
-  description: "Asks two questions in two rounds, its requestState changing between them (conformance: input-required-result-multi-round).",
+  description:
+    "Asks two questions in two rounds, its requestState changing between them (conformance: input-required-result-multi-round).",
   feature: FEATURE,
   lanes: MODERN,
   input: NO_ARGS,

@@ -35,7 +35,9 @@ const withArguments = definePrompt({
     arg2: z.string().max(1000).describe("Second test argument"),
   }),
   handler: async ({ arg1, arg2 }) => ({
-    messages: [{ role: "user", content: { type: "text", text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }],
+    messages: [
+      { role: "user", content: { type: "text", text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } },
+    ],
   }),
   complete: async (argument, value) => (argument === "arg1" ? ARG1_SUGGESTIONS.filter((s) => s.startsWith(value)) : []),
 });
@@ -87,7 +89,8 @@ const ASK_CONTEXT: ElicitationRequest = {
 const inputRequired = definePrompt({
   name: "test_input_required_result_prompt",
   title: "Prompt that asks for input",
-  description: "Asks the user for context by elicitation, then uses it (conformance: input-required-result-non-tool-request).",
+  description:
+    "Asks the user for context by elicitation, then uses it (conformance: input-required-result-non-tool-request).",
   feature: FEATURE,
   lanes: ["modern"],
   args: z.object({}),
@@ -100,10 +103,18 @@ const inputRequired = definePrompt({
       };
     }
     return {
-      messages: [{ role: "user", content: { type: "text", text: `Use this context: ${describe(got.answers.user_context)}` } }],
+      messages: [
+        { role: "user", content: { type: "text", text: `Use this context: ${describe(got.answers.user_context)}` } },
+      ],
     };
   },
 });
 
 /** The conformance fixture prompts. */
-export const CONFORMANCE_PROMPTS: readonly Prompt[] = Object.freeze([simple, withArguments, withEmbeddedResource, withImage, inputRequired]);
+export const CONFORMANCE_PROMPTS: readonly Prompt[] = Object.freeze([
+  simple,
+  withArguments,
+  withEmbeddedResource,
+  withImage,
+  inputRequired,
+]);

@@ -50,7 +50,13 @@ const templated = defineResourceTemplate({
   feature: FEATURE,
   params: z.object({ id: z.string().min(1).max(64) }),
   read: async ({ id }, uri) => ({
-    contents: [{ uri, mimeType: "application/json", text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${id}` }) }],
+    contents: [
+      {
+        uri,
+        mimeType: "application/json",
+        text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${id}` }),
+      },
+    ],
   }),
 });
 

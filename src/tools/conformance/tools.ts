@@ -60,7 +60,11 @@ const embeddedResource = defineTool({
     content: [
       {
         type: "resource",
-        resource: { uri: "test://embedded-resource", mimeType: "text/plain", text: "This is an embedded resource content." },
+        resource: {
+          uri: "test://embedded-resource",
+          mimeType: "text/plain",
+          text: "This is an embedded resource content.",
+        },
       },
     ],
   }),
@@ -79,7 +83,11 @@ const multipleContentTypes = defineTool({
       { type: "image", data: RED_PIXEL_PNG, mimeType: "image/png" },
       {
         type: "resource",
-        resource: { uri: "test://mixed-content-resource", mimeType: "application/json", text: '{"test":"data","value":123}' },
+        resource: {
+          uri: "test://mixed-content-resource",
+          mimeType: "application/json",
+          text: '{"test":"data","value":123}',
+        },
       },
     ],
   }),
@@ -104,7 +112,8 @@ const withLogging = defineTool({
 const loggingProbe = defineTool({
   name: "test_logging_tool",
   title: "Logging probe",
-  description: "Logs one info message if, and only if, the client asked for log messages (conformance: server-stateless).",
+  description:
+    "Logs one info message if, and only if, the client asked for log messages (conformance: server-stateless).",
   feature: FEATURE,
   input: NO_ARGS,
   annotations: READ_ONLY,

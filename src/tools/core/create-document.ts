@@ -28,7 +28,10 @@ export const createDocument = defineTool({
       // nowhere. tenant_id comes from the column default.
       [target, rows] = await ctx.db.batch(
         [
-          { text: "select w.archived_at is not null as archived from workspaces w where w.id = $1", params: [args.workspace_id] },
+          {
+            text: "select w.archived_at is not null as archived from workspaces w where w.id = $1",
+            params: [args.workspace_id],
+          },
           {
             text: `insert into documents as d (workspace_id, title, body)
                    select w.id, $2, $3 from workspaces w where w.id = $1 and w.archived_at is null
@@ -44,7 +47,8 @@ export const createDocument = defineTool({
       throw err;
     }
     const [row] = rows ?? [];
-    if (!row) return errorResult(target?.[0]?.archived === true ? Messages.workspaceArchived : Messages.workspaceNotFound);
+    if (!row)
+      return errorResult(target?.[0]?.archived === true ? Messages.workspaceArchived : Messages.workspaceNotFound);
     const out: z.output<typeof Output> = { document: toSummary(row) };
     return dataResult(out);
   },

@@ -15,7 +15,8 @@ export function workspaceLimitMessage(max: number): string {
 export const createWorkspace = defineTool({
   name: "create_workspace",
   title: "Create workspace",
-  description: "Creates a workspace to hold documents and returns it. Names are unique within the account, ignoring case.",
+  description:
+    "Creates a workspace to hold documents and returns it. Names are unique within the account, ignoring case.",
   feature: "core",
   input: z.object({ name: WorkspaceName }),
   output: Output,
@@ -29,7 +30,9 @@ export const createWorkspace = defineTool({
       // tenant_id comes from the column default, and RLS limits the count to the caller's own workspaces.
       [, rows] = await ctx.db.batch(
         [
-          { text: "select pg_advisory_xact_lock(hashtextextended('tenant_mcp:workspaces:' || current_setting('app.tenant_id'), 0))" },
+          {
+            text: "select pg_advisory_xact_lock(hashtextextended('tenant_mcp:workspaces:' || current_setting('app.tenant_id'), 0))",
+          },
           {
             text: `insert into workspaces as w (name)
                    select $1 where (select count(*) from workspaces) < $2
@@ -41,7 +44,8 @@ export const createWorkspace = defineTool({
       );
     } catch (err) {
       // The unique index leads with tenant_id: only the caller's own names can collide.
-      if (err instanceof TenantDbError && err.code === UNIQUE_VIOLATION) return errorResult(Messages.workspaceNameTaken);
+      if (err instanceof TenantDbError && err.code === UNIQUE_VIOLATION)
+        return errorResult(Messages.workspaceNameTaken);
       throw err;
     }
     const [row] = rows ?? [];

@@ -42,7 +42,8 @@ export const deleteDocument = defineTool({
   // Deleting twice leaves the same state (the second call finds nothing).
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx) {
-    if (!ctx.input) return errorResult("delete_document needs a client on MCP 2026-07-28, which can ask its user to confirm.");
+    if (!ctx.input)
+      return errorResult("delete_document needs a client on MCP 2026-07-28, which can ask its user to confirm.");
 
     const answer = confirmation(ctx.input);
     if (answer === "declined") {
@@ -76,10 +77,14 @@ export const deleteDocument = defineTool({
     }
 
     // RLS hides other tenants' rows, so their ids get exactly the answer of ids that exist nowhere.
-    const [row] = await ctx.db.query(`select ${SUMMARY_COLUMNS}, ${VERSION} from documents d where d.id = $1`, [args.id], {
-      readOnly: true,
-      signal: ctx.signal,
-    });
+    const [row] = await ctx.db.query(
+      `select ${SUMMARY_COLUMNS}, ${VERSION} from documents d where d.id = $1`,
+      [args.id],
+      {
+        readOnly: true,
+        signal: ctx.signal,
+      },
+    );
     return row ? ask(row) : errorResult(Messages.documentNotFound);
   },
 });
@@ -117,7 +122,9 @@ function confirmation(input: ToolInput): "confirmed" | "declined" | "none" {
   if (typeof answer !== "object" || answer === null) return "none";
   const { action, content } = answer as { action?: unknown; content?: unknown };
   if (action === "accept") {
-    return typeof content === "object" && content !== null && (content as { confirm?: unknown }).confirm === true ? "confirmed" : "declined";
+    return typeof content === "object" && content !== null && (content as { confirm?: unknown }).confirm === true
+      ? "confirmed"
+      : "declined";
   }
   return action === "decline" || action === "cancel" ? "declined" : "none";
 }

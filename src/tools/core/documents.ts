@@ -29,7 +29,8 @@ export const Document = DocumentSummary.extend({ body: z.string() });
 export type Document = z.output<typeof Document>;
 
 /** The select list matching {@link DocumentSummary} for a `documents d` row. */
-export const SUMMARY_COLUMNS = "d.id, d.workspace_id, d.title, octet_length(d.body) as size_bytes, d.created_at, d.updated_at";
+export const SUMMARY_COLUMNS =
+  "d.id, d.workspace_id, d.title, octet_length(d.body) as size_bytes, d.created_at, d.updated_at";
 /** The select list matching {@link Document}. */
 export const DOCUMENT_COLUMNS = `${SUMMARY_COLUMNS}, d.body`;
 

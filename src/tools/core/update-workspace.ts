@@ -46,7 +46,8 @@ export const updateWorkspace = defineTool({
       );
     } catch (err) {
       // The unique index leads with tenant_id: only the caller's own names can collide.
-      if (err instanceof TenantDbError && err.code === UNIQUE_VIOLATION) return errorResult(Messages.workspaceNameTaken);
+      if (err instanceof TenantDbError && err.code === UNIQUE_VIOLATION)
+        return errorResult(Messages.workspaceNameTaken);
       throw err;
     }
     const [row] = rows;

@@ -28,7 +28,9 @@ export const WorkspaceName = z
   .trim()
   .min(1)
   .max(WORKSPACE_NAME_MAX)
-  .refine((name) => !FORBIDDEN.test(name), { message: "Must not contain control, line-separator or bidirectional-override characters" })
+  .refine((name) => !FORBIDDEN.test(name), {
+    message: "Must not contain control, line-separator or bidirectional-override characters",
+  })
   .describe(`1-${WORKSPACE_NAME_MAX} characters, unique within the account (ignoring case)`);
 
 /** A workspace as tools return it. */

@@ -4,7 +4,11 @@
  */
 import { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport as V1Transport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { Client as V2Client, StreamableHTTPClientTransport as V2Transport, type VersionNegotiationMode } from "@modelcontextprotocol/client";
+import {
+  Client as V2Client,
+  StreamableHTTPClientTransport as V2Transport,
+  type VersionNegotiationMode,
+} from "@modelcontextprotocol/client";
 
 /** What a tool call came back with, whatever the library. */
 export interface ToolOutcome {
@@ -33,15 +37,23 @@ export interface ClientKind {
 }
 
 /** The v1 SDK (`@modelcontextprotocol/sdk` 1.x), the library most MCP clients in use today are built on. */
-export async function connectV1(mcpUrl: string, apiKey: string, name = "e2e-v1"): Promise<{ client: V1Client; transport: V1Transport }> {
-  const transport = new V1Transport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${apiKey}` } } });
+export async function connectV1(
+  mcpUrl: string,
+  apiKey: string,
+  name = "e2e-v1",
+): Promise<{ client: V1Client; transport: V1Transport }> {
+  const transport = new V1Transport(new URL(mcpUrl), {
+    requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
+  });
   const client = new V1Client({ name, version: "1.0.0" });
   await client.connect(transport);
   return { client, transport };
 }
 
 async function connectV2(mcpUrl: string, apiKey: string, mode: VersionNegotiationMode): Promise<V2Client> {
-  const transport = new V2Transport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${apiKey}` } } });
+  const transport = new V2Transport(new URL(mcpUrl), {
+    requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
+  });
   const client = new V2Client({ name: "e2e-v2", version: "1.0.0" }, { versionNegotiation: { mode } });
   await client.connect(transport);
   return client;
@@ -53,7 +65,10 @@ function outcome(result: AnyCallResult): ToolOutcome {
   const blocks = Array.isArray(result.content) ? (result.content as Array<{ type: string; text?: string }>) : [];
   return {
     isError: result.isError === true,
-    text: blocks.filter((b) => b.type === "text").map((b) => b.text ?? "").join("\n"),
+    text: blocks
+      .filter((b) => b.type === "text")
+      .map((b) => b.text ?? "")
+      .join("\n"),
     structured: result.structuredContent,
   };
 }

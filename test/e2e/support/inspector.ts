@@ -38,11 +38,16 @@ export async function runInspector(
   home ??= mkdtemp(join(tmpdir(), "tmcp-inspector-home-"));
   const homeDir = await home;
   const argv = [
-    INSPECTOR, "--cli", mcpUrl,
-    "--transport", "http",
-    "--protocol-era", era,
+    INSPECTOR,
+    "--cli",
+    mcpUrl,
+    "--transport",
+    "http",
+    "--protocol-era",
+    era,
     ...(apiKey ? ["--header", `Authorization: Bearer ${apiKey}`] : []),
-    "--format", "json",
+    "--format",
+    "json",
     ...args,
   ];
   return new Promise((resolve) => {

@@ -11,13 +11,23 @@ export type FaultRule =
   | "drop"
   | "delay"
   | "error"
-  | { mode: "refuse" | "drop" | "delay" | "error"; delayMs?: number; phase?: "request" | "response"; match?: string; status?: number };
+  | {
+      mode: "refuse" | "drop" | "delay" | "error";
+      delayMs?: number;
+      phase?: "request" | "response";
+      match?: string;
+      status?: number;
+    };
 
 /** Text every injected `error` answer carries; it must never reach a client of the Worker. */
 export const INJECTED_DETAIL = "INJECTED-UPSTREAM-DETAIL";
 
 /** Sets faults, e.g. `{ redis: "refuse" }` or `{ postgres: { mode: "drop", phase: "response" } }`. */
-export async function injectFaults(spec: { redis?: FaultRule | null; postgres?: FaultRule | null; delayMs?: number }): Promise<void> {
+export async function injectFaults(spec: {
+  redis?: FaultRule | null;
+  postgres?: FaultRule | null;
+  delayMs?: number;
+}): Promise<void> {
   const res = await fetch(cloud.faultsUrl, { method: "POST", body: JSON.stringify(spec) });
   if (!res.ok) throw new Error(`setting faults failed: ${res.status} ${await res.text()}`);
 }

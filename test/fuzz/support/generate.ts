@@ -148,13 +148,23 @@ function baseRequest(rng: Rng, t: FuzzTenant): Omit<Mutable, "mutations"> {
   };
   const era = rng.int(10);
   if (era < 2) {
-    const message = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "fuzz", version: "1" } } };
+    const message = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "fuzz", version: "1" } },
+    };
     return { method: "POST", headers, body: undefined, message };
   }
   const base = rng.pick(messages);
   if (era < 7) {
     const message = { jsonrpc: "2.0", id: rng.int(1000), ...base };
-    return { method: "POST", headers: { ...headers, "mcp-session-id": t.sessionId, "mcp-protocol-version": LEGACY }, body: undefined, message };
+    return {
+      method: "POST",
+      headers: { ...headers, "mcp-session-id": t.sessionId, "mcp-protocol-version": LEGACY },
+      body: undefined,
+      message,
+    };
   }
   const params = { ...((base.params as Record<string, Json> | undefined) ?? {}) };
   params._meta = {
@@ -163,122 +173,262 @@ function baseRequest(rng: Rng, t: FuzzTenant): Omit<Mutable, "mutations"> {
     "io.modelcontextprotocol/clientInfo": { name: "fuzz", version: "1" },
   };
   const name = base.method === "tools/call" ? tool : base.method === "prompts/get" ? "summarize_workspace" : undefined;
-  const modernHeaders = { ...headers, "mcp-protocol-version": MODERN, "mcp-method": String(base.method), ...(name ? { "mcp-name": name } : {}) };
-  return { method: "POST", headers: modernHeaders, body: undefined, message: { jsonrpc: "2.0", id: rng.int(1000), ...base, params } };
+  const modernHeaders = {
+    ...headers,
+    "mcp-protocol-version": MODERN,
+    "mcp-method": String(base.method),
+    ...(name ? { "mcp-name": name } : {}),
+  };
+  return {
+    method: "POST",
+    headers: modernHeaders,
+    body: undefined,
+    message: { jsonrpc: "2.0", id: rng.int(1000), ...base, params },
+  };
 }
 
 const MUTATIONS: readonly Mutation[] = [
-  ["auth", (rng, c, { other }) => {
-    const variants = [
-      undefined,
-      "Bearer",
-      `bearer ${c.headers.authorization?.slice(7)}`,
-      `Bearer  ${c.headers.authorization?.slice(7)}  `,
-      `Basic ${btoa("user:pass")}`,
-      `Bearer tmcp_${rng.string(16, "abcdefghijklmnopqrstuvwxyz234567")}_${rng.string(40, "abcdefghijklmnopqrstuvwxyz234567")}`,
-      `Bearer ${c.headers.authorization?.slice(7, -1)}`,
-      `Bearer ${other.apiKey}`,
-      `Bearer ${rng.string(rng.int(300), HEADER_GARBAGE)}`,
-    ];
-    const v = rng.pick(variants);
-    if (v === undefined) delete c.headers.authorization;
-    else c.headers.authorization = v;
-  }],
-  ["session", (rng, c, { other }) => {
-    const v = rng.pick([undefined, "", other.sessionId, rng.string(32, "ABCxyz019-_"), rng.string(rng.int(2000), HEADER_GARBAGE), `${c.headers["mcp-session-id"] ?? ""}x`]);
-    if (v === undefined) delete c.headers["mcp-session-id"];
-    else c.headers["mcp-session-id"] = v;
-  }],
-  ["content-type", (rng, c) => {
-    const v = rng.pick([undefined, "text/plain", "application/json; charset=utf-16", "application/jsonx", "multipart/form-data; boundary=x", "application/json;;;", "*/*"]);
-    if (v === undefined) delete c.headers["content-type"];
-    else c.headers["content-type"] = v;
-  }],
-  ["accept", (rng, c) => {
-    const v = rng.pick([undefined, "text/html", "application/json", "text/event-stream", "*/*", "application/json;q=0, text/event-stream;q=0"]);
-    if (v === undefined) delete c.headers.accept;
-    else c.headers.accept = v;
-  }],
-  ["protocol-version", (rng, c) => {
-    c.headers["mcp-protocol-version"] = rng.pick(["", "2024-11-05", "2099-01-01", "2026-07-28", "latest", rng.string(rng.int(40), HEADER_GARBAGE)]);
-  }],
-  ["mcp-headers", (rng, c) => {
-    c.headers[rng.pick(["mcp-method", "mcp-name"])] = rng.pick(["", "tools/call", "nope", rng.string(rng.int(200), HEADER_GARBAGE)]);
-  }],
-  ["origin", (rng, c) => {
-    c.headers.origin = rng.pick(["https://evil.example", "null", "http://localhost", rng.string(20, HEADER_GARBAGE)]);
-  }],
-  ["http-method", (rng, c) => {
-    c.method = rng.pick(["GET", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]);
-    if (c.method === "GET" || c.method === "HEAD") c.body = undefined;
-  }],
-  ["id", (rng, c, { raws }) => {
-    if (isObject(c.message)) c.message.id = nastyValue(rng, raws, 0);
-  }],
-  ["no-id", (_rng, c) => {
-    if (isObject(c.message)) delete c.message.id;
-  }],
-  ["method", (rng, c) => {
-    if (isObject(c.message)) c.message.method = rng.chance(0.5) ? rng.pick(NASTY_STRINGS) : rng.pick(["tools/CALL", "notifications/initialized", "server/discover", "completion/complete", "sampling/createMessage", "resources/subscribe", "tasks/get", "$/cancel", "rpc.discover"]);
-  }],
-  ["jsonrpc", (rng, c) => {
-    if (isObject(c.message)) c.message.jsonrpc = rng.pick<Json>(["1.0", "2.00", 2, null, ""]);
-  }],
-  ["params", (rng, c, { raws }) => {
-    if (isObject(c.message)) c.message.params = nastyValue(rng, raws, 0);
-  }],
+  [
+    "auth",
+    (rng, c, { other }) => {
+      const variants = [
+        undefined,
+        "Bearer",
+        `bearer ${c.headers.authorization?.slice(7)}`,
+        `Bearer  ${c.headers.authorization?.slice(7)}  `,
+        `Basic ${btoa("user:pass")}`,
+        `Bearer tmcp_${rng.string(16, "abcdefghijklmnopqrstuvwxyz234567")}_${rng.string(40, "abcdefghijklmnopqrstuvwxyz234567")}`,
+        `Bearer ${c.headers.authorization?.slice(7, -1)}`,
+        `Bearer ${other.apiKey}`,
+        `Bearer ${rng.string(rng.int(300), HEADER_GARBAGE)}`,
+      ];
+      const v = rng.pick(variants);
+      if (v === undefined) delete c.headers.authorization;
+      else c.headers.authorization = v;
+    },
+  ],
+  [
+    "session",
+    (rng, c, { other }) => {
+      const v = rng.pick([
+        undefined,
+        "",
+        other.sessionId,
+        rng.string(32, "ABCxyz019-_"),
+        rng.string(rng.int(2000), HEADER_GARBAGE),
+        `${c.headers["mcp-session-id"] ?? ""}x`,
+      ]);
+      if (v === undefined) delete c.headers["mcp-session-id"];
+      else c.headers["mcp-session-id"] = v;
+    },
+  ],
+  [
+    "content-type",
+    (rng, c) => {
+      const v = rng.pick([
+        undefined,
+        "text/plain",
+        "application/json; charset=utf-16",
+        "application/jsonx",
+        "multipart/form-data; boundary=x",
+        "application/json;;;",
+        "*/*",
+      ]);
+      if (v === undefined) delete c.headers["content-type"];
+      else c.headers["content-type"] = v;
+    },
+  ],
+  [
+    "accept",
+    (rng, c) => {
+      const v = rng.pick([
+        undefined,
+        "text/html",
+        "application/json",
+        "text/event-stream",
+        "*/*",
+        "application/json;q=0, text/event-stream;q=0",
+      ]);
+      if (v === undefined) delete c.headers.accept;
+      else c.headers.accept = v;
+    },
+  ],
+  [
+    "protocol-version",
+    (rng, c) => {
+      c.headers["mcp-protocol-version"] = rng.pick([
+        "",
+        "2024-11-05",
+        "2099-01-01",
+        "2026-07-28",
+        "latest",
+        rng.string(rng.int(40), HEADER_GARBAGE),
+      ]);
+    },
+  ],
+  [
+    "mcp-headers",
+    (rng, c) => {
+      c.headers[rng.pick(["mcp-method", "mcp-name"])] = rng.pick([
+        "",
+        "tools/call",
+        "nope",
+        rng.string(rng.int(200), HEADER_GARBAGE),
+      ]);
+    },
+  ],
+  [
+    "origin",
+    (rng, c) => {
+      c.headers.origin = rng.pick(["https://evil.example", "null", "http://localhost", rng.string(20, HEADER_GARBAGE)]);
+    },
+  ],
+  [
+    "http-method",
+    (rng, c) => {
+      c.method = rng.pick(["GET", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]);
+      if (c.method === "GET" || c.method === "HEAD") c.body = undefined;
+    },
+  ],
+  [
+    "id",
+    (rng, c, { raws }) => {
+      if (isObject(c.message)) c.message.id = nastyValue(rng, raws, 0);
+    },
+  ],
+  [
+    "no-id",
+    (_rng, c) => {
+      if (isObject(c.message)) delete c.message.id;
+    },
+  ],
+  [
+    "method",
+    (rng, c) => {
+      if (isObject(c.message))
+        c.message.method = rng.chance(0.5)
+          ? rng.pick(NASTY_STRINGS)
+          : rng.pick([
+              "tools/CALL",
+              "notifications/initialized",
+              "server/discover",
+              "completion/complete",
+              "sampling/createMessage",
+              "resources/subscribe",
+              "tasks/get",
+              "$/cancel",
+              "rpc.discover",
+            ]);
+    },
+  ],
+  [
+    "jsonrpc",
+    (rng, c) => {
+      if (isObject(c.message)) c.message.jsonrpc = rng.pick<Json>(["1.0", "2.00", 2, null, ""]);
+    },
+  ],
+  [
+    "params",
+    (rng, c, { raws }) => {
+      if (isObject(c.message)) c.message.params = nastyValue(rng, raws, 0);
+    },
+  ],
   ["leaf", (rng, c, { raws }) => replaceLeaf(rng, c.message, raws)],
   // Inside params only: the envelope stays valid, so the value reaches the tool, resource or prompt.
   ["param-leaf", (rng, c, { raws }) => replaceLeaf(rng, isObject(c.message) ? c.message.params : undefined, raws)],
   ["param-leaf", (rng, c, { raws }) => replaceLeaf(rng, isObject(c.message) ? c.message.params : undefined, raws)],
-  ["extra-key", (rng, c, { raws }) => {
-    const target = isObject(c.message) && isObject(c.message.params) && rng.chance(0.5) ? c.message.params : c.message;
-    if (isObject(target)) target[rng.pick(["__proto__", "constructor", "_meta", "extra", "\u0000", "😀", "arguments"])] = nastyValue(rng, raws, 0);
-  }],
-  ["foreign-object", (rng, c, { other }) => {
-    // Another tenant's ids where ours belong.
-    const text = JSON.stringify(c.message)
-      .replaceAll(/"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"/g, () => JSON.stringify(rng.pick([other.workspaceId, ...other.documentIds])));
-    c.message = JSON.parse(text) as Json;
-  }],
-  ["batch", (rng, c) => {
-    c.message = rng.chance(0.2) ? [] : Array.from({ length: 1 + rng.int(4) }, () => c.message);
-  }],
-  ["whole-body", (rng, c, { raws }) => {
-    c.message = nastyValue(rng, raws, 0);
-  }],
-  ["deep-nesting", (rng, c) => {
-    const depth = rng.pick([64, 1000, 10_000, 100_000]);
-    const [open, close] = rng.pick([["[", "]"], ['{"a":', "}"]]);
-    const inner = `${open.repeat(depth)}1${close.repeat(depth)}`;
-    const where = rng.int(3);
-    if (where === 0) c.body = inner;
-    else if (where === 1) c.body = JSON.stringify(c.message).replace(/\}$/, `,"params":{"deep":${inner}}}`);
-    else c.body = JSON.stringify(c.message).replace(/"arguments":\{/, `"arguments":{"deep":${inner},`);
-  }],
-  ["huge-string", (rng, c) => {
-    // Mostly large but accepted; now and then over the 1 MiB cap (413).
-    const size = rng.pick([20_000, 20_000, 200_000, 1_100_000]);
-    c.body = JSON.stringify(c.message).replace(/\}$/, `,"pad":"${"x".repeat(size)}"}`);
-  }],
-  ["duplicate-keys", (rng, c) => {
-    c.body = JSON.stringify(c.message).replace(/^\{/, `{"method":${JSON.stringify(rng.pick(NASTY_STRINGS))},"id":{},`);
-  }],
-  ["bytes", (rng, c, { raws }) => {
-    const text = c.body === undefined ? serialize(c.message, raws) : typeof c.body === "string" ? c.body : "";
-    const bytes = new TextEncoder().encode(text);
-    const out = rng.chance(0.3) ? bytes.slice(0, rng.int(bytes.length + 1)) : bytes.slice();
-    for (let i = 0, n = 1 + rng.int(8); i < n && out.length; i++) out[rng.int(out.length)] = rng.int(256);
-    c.body = rng.chance(0.2) ? new Uint8Array([0xef, 0xbb, 0xbf, ...out]) : out;
-  }],
-  ["truncate", (rng, c, { raws }) => {
-    const text = c.body === undefined ? serialize(c.message, raws) : typeof c.body === "string" ? c.body : "";
-    c.body = text.slice(0, rng.int(text.length));
-  }],
-  ["trailing", (rng, c, { raws }) => {
-    const text = c.body === undefined ? serialize(c.message, raws) : typeof c.body === "string" ? c.body : "";
-    c.body = text + rng.pick([" ", "\n\n", "}", ",", "garbage", "\u0000", text]);
-  }],
+  [
+    "extra-key",
+    (rng, c, { raws }) => {
+      const target =
+        isObject(c.message) && isObject(c.message.params) && rng.chance(0.5) ? c.message.params : c.message;
+      if (isObject(target))
+        target[rng.pick(["__proto__", "constructor", "_meta", "extra", "\u0000", "😀", "arguments"])] = nastyValue(
+          rng,
+          raws,
+          0,
+        );
+    },
+  ],
+  [
+    "foreign-object",
+    (rng, c, { other }) => {
+      // Another tenant's ids where ours belong.
+      const text = JSON.stringify(c.message).replaceAll(
+        /"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"/g,
+        () => JSON.stringify(rng.pick([other.workspaceId, ...other.documentIds])),
+      );
+      c.message = JSON.parse(text) as Json;
+    },
+  ],
+  [
+    "batch",
+    (rng, c) => {
+      c.message = rng.chance(0.2) ? [] : Array.from({ length: 1 + rng.int(4) }, () => c.message);
+    },
+  ],
+  [
+    "whole-body",
+    (rng, c, { raws }) => {
+      c.message = nastyValue(rng, raws, 0);
+    },
+  ],
+  [
+    "deep-nesting",
+    (rng, c) => {
+      const depth = rng.pick([64, 1000, 10_000, 100_000]);
+      const [open, close] = rng.pick([
+        ["[", "]"],
+        ['{"a":', "}"],
+      ]);
+      const inner = `${open.repeat(depth)}1${close.repeat(depth)}`;
+      const where = rng.int(3);
+      if (where === 0) c.body = inner;
+      else if (where === 1) c.body = JSON.stringify(c.message).replace(/\}$/, `,"params":{"deep":${inner}}}`);
+      else c.body = JSON.stringify(c.message).replace(/"arguments":\{/, `"arguments":{"deep":${inner},`);
+    },
+  ],
+  [
+    "huge-string",
+    (rng, c) => {
+      // Mostly large but accepted; now and then over the 1 MiB cap (413).
+      const size = rng.pick([20_000, 20_000, 200_000, 1_100_000]);
+      c.body = JSON.stringify(c.message).replace(/\}$/, `,"pad":"${"x".repeat(size)}"}`);
+    },
+  ],
+  [
+    "duplicate-keys",
+    (rng, c) => {
+      c.body = JSON.stringify(c.message).replace(
+        /^\{/,
+        `{"method":${JSON.stringify(rng.pick(NASTY_STRINGS))},"id":{},`,
+      );
+    },
+  ],
+  [
+    "bytes",
+    (rng, c, { raws }) => {
+      const text = c.body === undefined ? serialize(c.message, raws) : typeof c.body === "string" ? c.body : "";
+      const bytes = new TextEncoder().encode(text);
+      const out = rng.chance(0.3) ? bytes.slice(0, rng.int(bytes.length + 1)) : bytes.slice();
+      for (let i = 0, n = 1 + rng.int(8); i < n && out.length; i++) out[rng.int(out.length)] = rng.int(256);
+      c.body = rng.chance(0.2) ? new Uint8Array([0xef, 0xbb, 0xbf, ...out]) : out;
+    },
+  ],
+  [
+    "truncate",
+    (rng, c, { raws }) => {
+      const text = c.body === undefined ? serialize(c.message, raws) : typeof c.body === "string" ? c.body : "";
+      c.body = text.slice(0, rng.int(text.length));
+    },
+  ],
+  [
+    "trailing",
+    (rng, c, { raws }) => {
+      const text = c.body === undefined ? serialize(c.message, raws) : typeof c.body === "string" ? c.body : "";
+      c.body = text + rng.pick([" ", "\n\n", "}", ",", "garbage", "\u0000", text]);
+    },
+  ],
 ];
 
 const PAYLOAD_MUTATIONS = MUTATIONS.filter(([name]) => ["param-leaf", "extra-key", "foreign-object"].includes(name));
@@ -297,14 +447,16 @@ function nastyValue(rng: Rng, raws: string[], depth: number): Json {
     case 2:
       return rng.pick(NASTY_STRINGS);
     case 3:
-      return rng.string(rng.int(50), "abc \"\\/\b\f\n\r\t\u0001\u007f\u0080é中😀");
+      return rng.string(rng.int(50), 'abc "\\/\b\f\n\r\t\u0001\u007f\u0080é中😀');
     case 4:
       return [8, 4, 4, 4, 12].map((n) => rng.string(n, "0123456789abcdef")).join("-");
     case 5:
       return Array.from({ length: rng.int(4) }, () => nastyValue(rng, raws, depth + 1));
     default: {
       const o: Record<string, Json> = {};
-      for (let i = 0, n = rng.int(4); i < n; i++) o[rng.pick(["name", "arguments", "id", "uri", "query", "limit", "cursor", "__proto__", rng.string(4, "abc")])] = nastyValue(rng, raws, depth + 1);
+      for (let i = 0, n = rng.int(4); i < n; i++)
+        o[rng.pick(["name", "arguments", "id", "uri", "query", "limit", "cursor", "__proto__", rng.string(4, "abc")])] =
+          nastyValue(rng, raws, depth + 1);
       return o;
     }
   }

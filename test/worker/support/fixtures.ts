@@ -80,7 +80,10 @@ export async function revokeKey(keyId: string): Promise<void> {
 }
 
 /** A connected v1 SDK client for `apiKey`, speaking to the Worker under test. */
-export async function connectClient(apiKey: string, name = "test-client"): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+export async function connectClient(
+  apiKey: string,
+  name = "test-client",
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const transport = new StreamableHTTPClientTransport(new URL(MCP_URL), {
     fetch: (url, init) => SELF.fetch(url as string, init as RequestInit),
     requestInit: { headers: { authorization: `Bearer ${apiKey}` } },

@@ -3,7 +3,12 @@
  * test through `SELF.fetch`, and raw modern messages with the per-request `_meta` envelope and standard headers.
  */
 import { SELF } from "cloudflare:test";
-import { Client, StreamableHTTPClientTransport, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/client";
+import {
+  Client,
+  StreamableHTTPClientTransport,
+  type ElicitRequest,
+  type ElicitResult,
+} from "@modelcontextprotocol/client";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/client/validators/cf-worker";
 import { MCP_URL, post } from "./fixtures.ts";
 
@@ -19,7 +24,10 @@ export type Negotiation = "auto" | "legacy" | "modern";
 /** A connected v2 client for `apiKey`. `elicit` answers the server's input requests (and declares the capability). */
 export async function connectModernClient(
   apiKey: string,
-  o: { negotiation?: Negotiation; elicit?: (params: ElicitRequest["params"]) => ElicitResult | Promise<ElicitResult> } = {},
+  o: {
+    negotiation?: Negotiation;
+    elicit?: (params: ElicitRequest["params"]) => ElicitResult | Promise<ElicitResult>;
+  } = {},
 ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const transport = new StreamableHTTPClientTransport(new URL(MCP_URL), {
     fetch: (url, init) => SELF.fetch(String(url), init as RequestInit),
@@ -58,7 +66,12 @@ export function modernMessage(
   o: { id?: number | string; capabilities?: Record<string, unknown>; version?: string } = {},
 ): { jsonrpc: "2.0"; id: number | string; method: string; params: Record<string, unknown> } {
   const meta = (params._meta ?? {}) as Record<string, unknown>;
-  return { jsonrpc: "2.0", id: o.id ?? 1, method, params: { ...params, _meta: { ...envelope(o.capabilities, o.version), ...meta } } };
+  return {
+    jsonrpc: "2.0",
+    id: o.id ?? 1,
+    method,
+    params: { ...params, _meta: { ...envelope(o.capabilities, o.version), ...meta } },
+  };
 }
 
 /**
@@ -70,15 +83,26 @@ export function postModern(
   headers: Record<string, string | undefined> = {},
 ): Promise<Response> {
   const p = message.params ?? {};
-  const name = message.method === "resources/read" ? p.uri : message.method === "tools/call" || message.method === "prompts/get" ? p.name : undefined;
-  const version = ((p._meta as Record<string, unknown> | undefined)?.["io.modelcontextprotocol/protocolVersion"] as string | undefined) ?? MODERN;
+  const name =
+    message.method === "resources/read"
+      ? p.uri
+      : message.method === "tools/call" || message.method === "prompts/get"
+        ? p.name
+        : undefined;
+  const version =
+    ((p._meta as Record<string, unknown> | undefined)?.["io.modelcontextprotocol/protocolVersion"] as
+      | string
+      | undefined) ?? MODERN;
   const all: Record<string, string | undefined> = {
     "mcp-protocol-version": version,
     "mcp-method": message.method,
     ...(typeof name === "string" ? { "mcp-name": name } : {}),
     ...headers,
   };
-  return post(message, Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined)));
+  return post(
+    message,
+    Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined)),
+  );
 }
 
 /** The JSON-RPC reply of a modern response, whether it came as JSON or as an SSE stream. */
