@@ -6,6 +6,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SharedProbe } from "../../src/routes/healthz.ts";
+import { fetchSettled, logLines } from "./admin-support.ts";
 import { createTenant, initializeMessage, post } from "./support/fixtures.ts";
 
 const LIMIT = 50; // AUTH_LIMITER in wrangler.toml
@@ -79,6 +80,43 @@ describe("failed authentication, per client address", () => {
       ),
     );
     expect(statuses.filter((s) => s !== 401)).toEqual([]);
+  });
+});
+
+describe("a throttle binding that fails", () => {
+  // The throttle shields the stores; it is not what keeps tenants apart. A broken binding lets requests through
+  // (fail open) with a warning, rather than refusing every client or answering 500.
+  const broken = { limit: async (): Promise<never> => Promise.reject(new Error("rate limiting binding down")) };
+  const vars = { AUTH_LIMITER: broken, HEALTHZ_LIMITER: broken } as unknown as Partial<Env>;
+
+  it("lets an unknown key through to its 401 and /healthz to its probe, with a warning each", async () => {
+    const ip = address();
+    let statuses: number[] = [];
+    const lines = await logLines(async () => {
+      const unknownKey = await fetchSettled(
+        "http://tenant-mcp.test/mcp",
+        {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${randomKey()}`,
+            "cf-connecting-ip": ip,
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+        },
+        vars,
+      );
+      const health = await fetchSettled(
+        "http://tenant-mcp.test/healthz",
+        { headers: { "cf-connecting-ip": ip } },
+        vars,
+      );
+      statuses = [unknownKey.status, health.status];
+    });
+    expect(statuses).toEqual([401, 200]);
+    const warnings = lines.filter((l) => l.level === "warn").map((l) => String(l.msg ?? l.message));
+    expect(warnings.filter((m) => m.includes("throttle unavailable"))).toHaveLength(2);
   });
 });
 
