@@ -1,3 +1,4 @@
+import { iso as isoTime } from "../tools/core/documents.ts";
 import { effectiveFeatures, isPlan } from "../tenancy/tenant.ts";
 import type { KeyStatus, KeyView, TenantView } from "./types.ts";
 import type { Row } from "./owner-sql.ts";
@@ -58,6 +59,5 @@ export function toKeyView(row: Row): KeyView {
 
 /** A timestamp from the driver (Date, or text) as ISO 8601; null stays null. */
 export function iso(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return new Date(value as string | Date).toISOString();
+  return value === null || value === undefined ? null : isoTime(value);
 }

@@ -1,13 +1,9 @@
 import { API_KEY_PREFIX } from "../auth/api-key.ts";
+import { DISPLAY_CONTROL } from "../tools/storable-text.ts";
 import { field, invalid, says } from "./errors.ts";
 
-/**
- * Characters a terminal acts on instead of printing: C0 controls and DEL (ESC starts a sequence that can clear the
- * screen or retitle the window, CR and LF forge lines), C1 controls (U+009B is a one-character CSI on some
- * terminals), the line and paragraph separators, and the bidirectional overrides and isolates that reorder what is
- * shown (CVE-2021-42574, "Trojan Source").
- */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** {@link DISPLAY_CONTROL}, every occurrence: what a terminal acts on instead of printing. */
+const CONTROL = new RegExp(DISPLAY_CONTROL.source, "g");
 
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
@@ -27,7 +23,7 @@ export function escapeControls(text: string): string {
 
 /** Whether `text` holds a character {@link escapeControls} would escape. */
 export function hasControls(text: string): boolean {
-  return new RegExp(CONTROL.source).test(text);
+  return DISPLAY_CONTROL.test(text);
 }
 
 // Anything that starts like a key: `tmcp_<id>_<rest>`, whatever the rest (a truncated or mistyped secret is still

@@ -4,6 +4,14 @@
  */
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * Characters that make text display as something other than what it is: C0 controls and DEL (ESC starts a terminal
+ * sequence, CR and LF forge lines), C1 controls (U+009B is a one-character CSI on some terminals), the line and
+ * paragraph separators, and the bidirectional overrides and isolates (CVE-2021-42574, "Trojan Source"). Storable, but
+ * refused in names (workspace names here, sql/006 the same set) and escaped wherever the admin CLI prints text.
+ */
+export const DISPLAY_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
 /** What a client is told about unstorable text, after the path of the offending value. */
 export const UNSTORABLE_TEXT_MESSAGE = "must not contain NUL (\\u0000) or unpaired surrogate characters";
 

@@ -1,21 +1,17 @@
 import { z } from "zod";
+import { DISPLAY_CONTROL } from "../storable-text.ts";
 import { Id, iso } from "./documents.ts";
 
 /** Longest workspace name, in characters (the `workspaces_name_check` constraint says the same). */
 export const WORKSPACE_NAME_MAX = 100;
 
-/**
- * Characters a name must not hold: control characters (C0, DEL, C1), line and paragraph separators, and bidirectional
- * overrides and isolates, which make a name display as something other than what it is. Emoji sequences (ZWJ) and
- * every script stay allowed. sql/006 checks the same set.
- */
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-
 /** Why `name` is not a valid workspace name, or `null` when it is. Expects a trimmed name. */
 export function workspaceNameProblem(name: string): string | null {
   if (name.length === 0) return "must not be empty";
   if (name.length > WORKSPACE_NAME_MAX) return `must be at most ${WORKSPACE_NAME_MAX} characters`;
-  if (FORBIDDEN.test(name)) return "must not contain control, line-separator or bidirectional-override characters";
+  // Emoji sequences (ZWJ) and every script stay allowed: only what changes how a name displays is refused.
+  if (DISPLAY_CONTROL.test(name))
+    return "must not contain control, line-separator or bidirectional-override characters";
   return null;
 }
 
@@ -28,7 +24,7 @@ export const WorkspaceName = z
   .trim()
   .min(1)
   .max(WORKSPACE_NAME_MAX)
-  .refine((name) => !FORBIDDEN.test(name), {
+  .refine((name) => !DISPLAY_CONTROL.test(name), {
     message: "Must not contain control, line-separator or bidirectional-override characters",
   })
   .describe(`1-${WORKSPACE_NAME_MAX} characters, unique within the account (ignoring case)`);
