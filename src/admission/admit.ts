@@ -1,8 +1,7 @@
-import { bearerToken, verify } from "../auth/authenticate.ts";
-import { parseApiKey } from "../auth/api-key.ts";
-import { throttleUnrememberedKey } from "../auth/attempt-throttle.ts";
+import { verify } from "../auth/authenticate.ts";
+import { presentedKey, throttleUnrememberedKey } from "../auth/attempt-throttle.ts";
 import { keyCacheKey } from "../redis/keys.ts";
-import { forget, recall, remember } from "../auth/recall.ts";
+import { forget, remember } from "../auth/recall.ts";
 import type { RequestContext } from "../context.ts";
 import { enforceRateLimit, enforceRateLimitIfKeyLive, type RateLimitOutcome } from "../ratelimit/limiter.ts";
 import { SessionStore, type SessionRecord } from "../session/store.ts";
@@ -45,12 +44,11 @@ export async function admit(
   headers: ResponseHeaders,
   sessionId: string | null,
 ): Promise<Admission> {
-  const token = bearerToken(request);
-  const guess = token === null ? undefined : recall(token, rc.now());
-  const keyId = token === null ? null : (parseApiKey(token)?.keyId ?? null);
+  const presented = presentedKey(request, rc.now());
+  const { token, keyId, remembered: guess } = presented;
   // A key the isolate does not remember is counted per client address before any store work (429 when over); a
   // remembered one skips the throttle, so the warm path stays one Redis round trip with nothing in front of it.
-  if (guess === undefined) await throttleUnrememberedKey(request, rc);
+  await throttleUnrememberedKey(request, rc, presented);
   const authenticating = verify(request, rc);
 
   let early: { limit: Promise<RateLimitOutcome | null>; session?: Promise<SessionRecord | null> } | undefined;

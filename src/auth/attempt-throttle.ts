@@ -2,7 +2,23 @@ import type { RequestContext } from "../context.ts";
 import { throttleByAddress } from "../http/throttle.ts";
 import { parseApiKey } from "./api-key.ts";
 import { bearerToken } from "./authenticate.ts";
-import { recall } from "./recall.ts";
+import { recall, type Recollection } from "./recall.ts";
+
+/** The API key a request presents, read once: the token, its key id when well formed, and what the isolate recalls. */
+export interface PresentedKey {
+  token: string | null;
+  /** `null` for a missing or malformed key (it fails without store work). */
+  keyId: string | null;
+  /** Set when this isolate remembers the exact token as valid ({@link recall}). */
+  remembered: Recollection | undefined;
+}
+
+/** Reads the request's API key once, for admission and the throttle to share. */
+export function presentedKey(request: Request, now: number): PresentedKey {
+  const token = bearerToken(request);
+  if (token === null) return { token, keyId: null, remembered: undefined };
+  return { token, keyId: parseApiKey(token)?.keyId ?? null, remembered: recall(token, now) };
+}
 
 /**
  * Throttles, per client address (AUTH_LIMITER), the authentication attempts that cost store work before they can
@@ -17,9 +33,11 @@ import { recall } from "./recall.ts";
  *
  * @throws {HttpError} 429 with Retry-After when the address is over its limit.
  */
-export async function throttleUnrememberedKey(request: Request, rc: RequestContext): Promise<void> {
-  const token = bearerToken(request);
-  if (token === null || parseApiKey(token) === null) return;
-  if (recall(token, rc.now()) !== undefined) return;
+export async function throttleUnrememberedKey(
+  request: Request,
+  rc: RequestContext,
+  key: PresentedKey = presentedKey(request, rc.now()),
+): Promise<void> {
+  if (key.keyId === null || key.remembered !== undefined) return;
   await throttleByAddress(rc.throttles.authentication, request, rc.log, "authentication");
 }
