@@ -1,4 +1,5 @@
 import type { RatelimitConfig } from "@upstash/ratelimit";
+import { runKnownScript } from "../redis/script.ts";
 import { rateLimitWindowKey } from "../redis/keys.ts";
 
 /**
@@ -79,13 +80,13 @@ export function liveKeyWindow(
         rateLimitWindowKey(identifier, currentWindow - 1),
       ];
       const args = [tokens, now, windowMs, check.fingerprint];
-      let reply: [number, number];
-      try {
-        reply = await ctx.redis.evalsha(LIVE_KEY_WINDOW_SHA1, keys, args);
-      } catch (err) {
-        if (!String(err).includes("NOSCRIPT")) throw err;
-        reply = await ctx.redis.eval(LIVE_KEY_WINDOW_SCRIPT, keys, args);
-      }
+      const reply = await runKnownScript<[number, number]>(
+        ctx.redis,
+        { source: LIVE_KEY_WINDOW_SCRIPT },
+        LIVE_KEY_WINDOW_SHA1,
+        keys,
+        args,
+      );
       const [remaining, limit] = reply;
       if (remaining === -2) onKeyNotLive();
       return {

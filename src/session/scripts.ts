@@ -1,10 +1,4 @@
-import type { Redis } from "@upstash/redis/cloudflare";
-
-/** A Lua script and, once computed, its SHA-1 (how Redis names cached scripts). */
-export interface LuaScript {
-  readonly source: string;
-  sha?: Promise<string>;
-}
+import type { LuaScript } from "../redis/script.ts";
 
 /**
  * Creates a session and keeps the tenant's live-session index within its cap.
@@ -31,6 +25,9 @@ return evicted
 `,
 };
 
+/** SHA-1 of {@link CREATE_SESSION}, written out like {@link TOUCH_SESSION_SHA} (a unit test checks it). */
+export const CREATE_SESSION_SHA = "45a502e81de516ef911ced0b7f37fef78a7e88ef";
+
 /**
  * Reads a session, refreshes its TTL and, only when it exists, its last use in the tenant's index (so a forged or
  * expired id never enters or stays fresh in it). KEYS[1] the session's record, KEYS[2] the tenant's index.
@@ -52,44 +49,3 @@ return record
  * as admission's other commands to share their pipelined request, and computing a digest is asynchronous.
  */
 export const TOUCH_SESSION_SHA = "4cdbedceba850c4f8b0731c622d3cae79b7be80d";
-
-/**
- * Runs a script whose hash is known, issuing EVALSHA synchronously (so auto-pipelining batches it with commands issued
- * in the same tick); sends the source (EVAL) only when Redis does not have the script cached yet.
- */
-export function runKnownScript(
-  redis: Pick<Redis, "eval" | "evalsha">,
-  script: LuaScript,
-  sha: string,
-  keys: string[],
-  args: string[],
-): Promise<unknown> {
-  return redis.evalsha(sha, keys, args).catch((err: unknown) => {
-    if (!/NOSCRIPT/i.test(err instanceof Error ? err.message : String(err))) throw err;
-    return redis.eval(script.source, keys, args);
-  });
-}
-
-/**
- * Runs a script by its hash (EVALSHA), sending its source (EVAL) only when Redis does not have it cached yet. The
- * hash is computed once per isolate; it derives from a constant, so it is the kind of thing module scope may hold.
- */
-export async function runScript(
-  redis: Pick<Redis, "eval" | "evalsha">,
-  script: LuaScript,
-  keys: string[],
-  args: string[],
-): Promise<unknown> {
-  const sha = await (script.sha ??= sha1Hex(script.source));
-  try {
-    return await redis.evalsha(sha, keys, args);
-  } catch (err) {
-    if (!/NOSCRIPT/i.test(err instanceof Error ? err.message : String(err))) throw err;
-    return redis.eval(script.source, keys, args);
-  }
-}
-
-async function sha1Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}

@@ -1,7 +1,8 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { sessionIndexKey, sessionKey } from "../redis/keys.ts";
 import type { ClientLogLevel } from "../tools/types.ts";
-import { CREATE_SESSION, runKnownScript, runScript, TOUCH_SESSION, TOUCH_SESSION_SHA } from "./scripts.ts";
+import { runKnownScript } from "../redis/script.ts";
+import { CREATE_SESSION, CREATE_SESSION_SHA, TOUCH_SESSION, TOUCH_SESSION_SHA } from "./scripts.ts";
 
 /**
  * What the server remembers of a legacy-era session: only what later requests use, each field capped, so a record
@@ -103,9 +104,10 @@ export class SessionStore {
    */
   async create(sessionId: string, record: SessionRecord, defer?: (work: Promise<unknown>) => void): Promise<number> {
     const index = sessionIndexKey(record.tenantId);
-    const evicted = await runScript(
+    const evicted = await runKnownScript(
       this.redis,
       CREATE_SESSION,
+      CREATE_SESSION_SHA,
       [sessionKey(record.tenantId, sessionId), index],
       [JSON.stringify(record), String(this.ttlSeconds), String(this.now()), String(this.maxPerTenant), sessionId],
     );

@@ -2,7 +2,8 @@
 // a few hundred bytes whatever the client sends, and a tenant's live sessions are capped (the longest idle goes
 // first), without touching any other tenant's sessions.
 import { describe, expect, it } from "vitest";
-import { runKnownScript, TOUCH_SESSION, TOUCH_SESSION_SHA } from "../../src/session/scripts.ts";
+import { runKnownScript } from "../../src/redis/script.ts";
+import { CREATE_SESSION, CREATE_SESSION_SHA, TOUCH_SESSION, TOUCH_SESSION_SHA } from "../../src/session/scripts.ts";
 import { sessionIndexKey, sessionKey } from "../../src/redis/keys.ts";
 import { fetchSettled } from "./admin-support.ts";
 import { createTenant, initializeMessage, MCP_URL, redis, type TestTenant } from "./support/fixtures.ts";
@@ -198,10 +199,13 @@ describe("live sessions per tenant (SESSION_MAX_PER_TENANT)", () => {
 });
 
 describe("session scripts", () => {
-  it("the written-out hash of the touch script is its SHA-1", async () => {
-    const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(TOUCH_SESSION.source));
-    const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-    expect(TOUCH_SESSION_SHA).toBe(hex);
+  it("the written-out hash of each session script is its SHA-1", async () => {
+    const sha1 = async (text: string): Promise<string> => {
+      const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+      return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    };
+    expect(TOUCH_SESSION_SHA).toBe(await sha1(TOUCH_SESSION.source));
+    expect(CREATE_SESSION_SHA).toBe(await sha1(CREATE_SESSION.source));
   });
 
   it("a script Redis has not cached yet is sent once with its source (EVAL fallback); other errors propagate", async () => {
