@@ -35,20 +35,12 @@ let driver: { settings: string; sql: NeonQueryFunction<false, false> } | undefin
 
 type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
-// One function per timeout, so every request of an isolate installs the very same one.
-const boundedFetches = new Map<number, Fetch>();
-
 /** `fetch` that aborts after `timeoutMs`, as well as when the caller's own signal (a cancelled request) aborts. */
 function boundedFetch(timeoutMs: number): Fetch {
-  let bounded = boundedFetches.get(timeoutMs);
-  if (!bounded) {
-    bounded = (input, init) => {
-      const deadline = AbortSignal.timeout(timeoutMs);
-      return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline });
-    };
-    boundedFetches.set(timeoutMs, bounded);
-  }
-  return bounded;
+  return (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline });
+  };
 }
 
 /** Applies the local-cloud endpoints to the driver's global config, when they are set. */
