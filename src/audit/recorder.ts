@@ -1,8 +1,5 @@
+import { isUuid } from "../db/tenant-db.ts";
 import type { AuditSink, CallOutcome } from "./types.ts";
-
-// Server-minted (crypto.randomUUID), and it comes back only inside verified requestState; checked anyway, so a bad
-// value can never turn the audit insert into a cast error.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Recorded as the tool of a `tools/call` whose `name` is missing or is no valid tool name. Unknown names are recorded
@@ -83,10 +80,12 @@ export function toolCallRecorder(message: unknown, deps: RecorderDeps): ToolCall
       return transport;
     },
     link(value) {
-      if (UUID.test(value)) linked = value;
+      // Server-minted (crypto.randomUUID) and back only inside verified requestState; checked anyway, so a bad value
+      // can never turn the audit insert into a cast error.
+      if (isUuid(value)) linked = value;
     },
     asking(value) {
-      if (UUID.test(value)) asked = value;
+      if (isUuid(value)) asked = value;
     },
     settle(response) {
       // 499: the client went away; it saw nothing, and the call may not have finished.
