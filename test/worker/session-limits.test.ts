@@ -199,32 +199,45 @@ describe("live sessions per tenant (SESSION_MAX_PER_TENANT)", () => {
 });
 
 describe("session scripts", () => {
+  const sha1 = async (text: string): Promise<string> => {
+    const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  };
+
   it("the written-out hash of each session script is its SHA-1", async () => {
-    const sha1 = async (text: string): Promise<string> => {
-      const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-      return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-    };
     expect(TOUCH_SESSION_SHA).toBe(await sha1(TOUCH_SESSION.source));
     expect(CREATE_SESSION_SHA).toBe(await sha1(CREATE_SESSION.source));
   });
 
   it("a script Redis has not cached yet is sent once with its source (EVAL fallback); other errors propagate", async () => {
-    // A fake: flushing the real server's script cache would touch every other user of the shared Redis.
+    // Against the real Redis: a script no one has run yet (its text names a fresh id, so the server has never cached
+    // it), through a client that records which command it sends and passes each on.
     const calls: string[] = [];
-    const fake = (evalshaError: string) => ({
-      evalsha: async () => {
+    const spy = {
+      evalsha: (...a: Parameters<typeof redis.evalsha>) => {
         calls.push("evalsha");
-        throw new Error(evalshaError);
+        return redis.evalsha(...a);
       },
-      eval: async () => {
+      eval: (...a: Parameters<typeof redis.eval>) => {
         calls.push("eval");
-        return "ok";
+        return redis.eval(...a);
       },
-    });
-    const run = (error: string): Promise<unknown> =>
-      runKnownScript(fake(error) as never, TOUCH_SESSION, TOUCH_SESSION_SHA, ["k"], ["1"]);
-    expect(await run("Command failed: NOSCRIPT No matching script. Please use EVAL.")).toBe("ok");
+    };
+    // The client's methods are generic in their reply type; the spy passes replies through as they come.
+    const run = async (script: { source: string }): Promise<unknown> =>
+      runKnownScript(spy as never, script, await sha1(script.source), [], []);
+    const fresh = { source: `return 'ok' -- ${crypto.randomUUID()}` };
+    expect(await run(fresh)).toBe("ok");
     expect(calls).toEqual(["evalsha", "eval"]);
-    await expect(run("Command failed: WRONGTYPE")).rejects.toThrow(/WRONGTYPE/);
+    calls.length = 0;
+    expect(await run(fresh)).toBe("ok"); // cached now
+    expect(calls).toEqual(["evalsha"]);
+
+    calls.length = 0;
+    const failing = { source: `return redis.error_reply('WRONGTYPE not a list') -- ${crypto.randomUUID()}` };
+    await expect(run(failing)).rejects.toThrow(/WRONGTYPE/);
+    calls.length = 0;
+    await expect(run(failing)).rejects.toThrow(/WRONGTYPE/);
+    expect(calls).toEqual(["evalsha"]); // cached now: an error that is not NOSCRIPT is not retried with EVAL
   });
 });
