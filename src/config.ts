@@ -12,7 +12,7 @@ export interface Config {
   /** Idle lifetime of a session; every use refreshes it (default 3600). */
   sessionTtlSeconds: number;
   /**
-   * Most live legacy sessions one tenant may hold (default 1000). An `initialize` past it ends the tenant's
+   * Most live sessions one tenant may hold (default 1000). An `initialize` past it ends the tenant's
    * longest-idle session, so a leaking client churns its own tenant's sessions and nobody else's.
    */
   sessionMaxPerTenant: number;

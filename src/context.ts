@@ -13,7 +13,7 @@ export interface RequestLogFields {
   session_id?: string;
   method?: string;
   tool?: string;
-  lane?: "legacy" | "modern";
+  lane?: "session" | "stateless";
 }
 
 /** The per-address throttles (Workers Rate Limiting bindings, see wrangler.toml) the pipeline counts requests in. */

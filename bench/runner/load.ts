@@ -46,7 +46,7 @@ export interface LoadResult {
 const REQUEST_TIMEOUT_MS = 15_000;
 
 /**
- * Drives one scenario against one target with `concurrency` clients. Legacy clients of a non-`initialize` scenario
+ * Drives one scenario against one target with `concurrency` clients. Session-lane clients of a non-`initialize` scenario
  * open their session first (initialize + notifications/initialized, unmeasured), as an SDK client would. The cloud's
  * counters are reset after the warm-up and read after the measured requests.
  */
@@ -58,7 +58,7 @@ export async function runScenario(
   statsUrl: string,
 ): Promise<LoadResult> {
   const sessions =
-    scenario.lane === "legacy" && scenario.name !== "initialize"
+    scenario.lane === "session" && scenario.name !== "initialize"
       ? await Promise.all(Array.from({ length: o.concurrency }, () => openSession(target, data)))
       : Array.from({ length: o.concurrency }, () => undefined);
   const send = (n: number, client: number): McpCall => buildCall(scenario, target, data, n, sessions[client]);
@@ -143,11 +143,11 @@ async function post(url: string, call: McpCall): Promise<string | undefined> {
 }
 
 /**
- * Opens a legacy session like an SDK client: initialize, then notifications/initialized. Returns the session id, or
+ * Opens a session like an SDK client: initialize, then notifications/initialized. Returns the session id, or
  * undefined for a stateless server (the naive baseline), whose later requests carry none.
  */
 async function openSession(target: Target, data: ScenarioData): Promise<string | undefined> {
-  const init = buildCall({ lane: "legacy", name: "initialize" }, target, data, 0);
+  const init = buildCall({ lane: "session", name: "initialize" }, target, data, 0);
   const res = await fetch(target.url, {
     method: "POST",
     headers: init.headers,

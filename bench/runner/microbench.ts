@@ -12,12 +12,12 @@ import { parseArgs } from "node:util";
 import { neon } from "@neondatabase/serverless";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { createMcpHandler } from "@modelcontextprotocol/server";
-import { buildNaiveModernServer, buildNaiveServer } from "../naive-worker/src/server.ts";
+import { buildNaiveStatelessServer, buildNaiveServer } from "../naive-worker/src/server.ts";
 import { ROOT } from "./wrangler.ts";
 
 /** One measured variant. */
 interface MicroResult {
-  lane: "legacy" | "modern";
+  lane: "session" | "stateless";
   impl: "ours" | "naive";
   /** Median over rounds of process CPU time (user + system) per operation, in microseconds. */
   cpuUs: number;
@@ -44,12 +44,12 @@ interface Variant {
 
 const ROUNDS = 5;
 const LIST = { jsonrpc: "2.0", id: 1, method: "tools/list" } as const;
-const MODERN_META = {
+const STATELESS_META = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
   "io.modelcontextprotocol/clientInfo": { name: "bench", version: "1" },
   "io.modelcontextprotocol/clientCapabilities": {},
 };
-const MODERN_LIST = { ...LIST, params: { _meta: MODERN_META } };
+const STATELESS_LIST = { ...LIST, params: { _meta: STATELESS_META } };
 
 /**
  * Measures every variant `iterations` times (after as many warm-up operations, capped at 500), in {@link ROUNDS}
@@ -94,17 +94,17 @@ async function runMicrobench(iterations: number): Promise<MicroReport> {
 
 /** Our builders come from src/ (imported directly, or bundled by esbuild when Node cannot import them). */
 async function loadVariants(notes: string[]): Promise<Variant[]> {
-  const legacy = await loadSource<{ buildLegacyServer(tenant: unknown, rc: unknown): LegacyServer }>(
-    "src/mcp/legacy-server.ts",
+  const session = await loadSource<{ buildSessionServer(tenant: unknown, rc: unknown): SessionServer }>(
+    "src/mcp/session-server.ts",
     notes,
   );
-  const modern = existsSync(join(ROOT, "src/mcp/modern-server.ts"))
-    ? await loadSource<{ buildModernServer(tenant: unknown, rc: unknown): ModernServer }>(
-        "src/mcp/modern-server.ts",
+  const stateless = existsSync(join(ROOT, "src/mcp/stateless-server.ts"))
+    ? await loadSource<{ buildStatelessServer(tenant: unknown, rc: unknown): StatelessServer }>(
+        "src/mcp/stateless-server.ts",
         notes,
       )
     : undefined;
-  if (!modern) notes.push("src/mcp/modern-server.ts is absent: no modern-lane variant");
+  if (!stateless) notes.push("src/mcp/stateless-server.ts is absent: no stateless-lane variant");
   const { createRequestContext } = await loadSource<{
     createRequestContext(req: Request, env: unknown, ctx: unknown): unknown;
   }>("src/context.ts", notes);
@@ -129,34 +129,34 @@ async function loadVariants(notes: string[]): Promise<Variant[]> {
 
   const variants: Variant[] = [
     {
-      lane: "legacy",
+      lane: "session",
       impl: "ours",
-      // As src/mcp/legacy-lane.ts does for a request on a live session.
-      op: () => serveLegacy(legacy.buildLegacyServer(tenant, rc), "bench-session"),
+      // As src/mcp/session-lane.ts does for a request on a live session.
+      op: () => serveSession(session.buildSessionServer(tenant, rc), "bench-session"),
     },
     {
-      lane: "legacy",
+      lane: "session",
       impl: "naive",
-      op: () => serveLegacy(buildNaiveServer(sql) as unknown as LegacyServer, undefined),
+      op: () => serveSession(buildNaiveServer(sql) as unknown as SessionServer, undefined),
     },
   ];
-  if (modern) {
+  if (stateless) {
     variants.push({
-      lane: "modern",
+      lane: "stateless",
       impl: "ours",
-      // As src/mcp/modern-lane.ts does.
-      op: () => serveModern(() => modern.buildModernServer(tenant, rc)),
+      // As src/mcp/stateless-lane.ts does.
+      op: () => serveStateless(() => stateless.buildStatelessServer(tenant, rc)),
     });
   }
-  variants.push({ lane: "modern", impl: "naive", op: () => serveModern(() => buildNaiveModernServer(sql)) });
+  variants.push({ lane: "stateless", impl: "naive", op: () => serveStateless(() => buildNaiveStatelessServer(sql)) });
   return variants;
 }
 
-type LegacyServer = { connect(t: WebStandardStreamableHTTPServerTransport): Promise<void> };
-type ModernFactory = Parameters<typeof createMcpHandler>[0];
-type ModernServer = ReturnType<ModernFactory>;
+type SessionServer = { connect(t: WebStandardStreamableHTTPServerTransport): Promise<void> };
+type StatelessFactory = Parameters<typeof createMcpHandler>[0];
+type StatelessServer = ReturnType<StatelessFactory>;
 
-async function serveLegacy(server: LegacyServer, sessionId: string | undefined): Promise<string> {
+async function serveSession(server: SessionServer, sessionId: string | undefined): Promise<string> {
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
@@ -169,12 +169,12 @@ async function serveLegacy(server: LegacyServer, sessionId: string | undefined):
   return res.text();
 }
 
-async function serveModern(factory: ModernFactory): Promise<string> {
+async function serveStateless(factory: StatelessFactory): Promise<string> {
   const handler = createMcpHandler(factory, { legacy: "reject" });
   const res = await handler.fetch(
-    listRequest(MODERN_LIST, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" }),
+    listRequest(STATELESS_LIST, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" }),
     {
-      parsedBody: MODERN_LIST,
+      parsedBody: STATELESS_LIST,
     },
   );
   return res.text();

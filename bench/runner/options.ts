@@ -17,7 +17,7 @@ Load:
   --duration S           at most S seconds per scenario and target, whichever bound comes first (default 20)
   --warmup N             unmeasured requests before each measurement (default 50)
   --scenario LIST        comma-separated: ${SCENARIO_NAMES.join(", ")} (default all)
-  --lane LIST            comma-separated: ${LANES.join(", ")} (default both; "modern" runs only when the Worker serves it)
+  --lane LIST            comma-separated: ${LANES.join(", ")} (default both; "stateless" runs only when the Worker serves it)
   --no-baseline          skip the naive baseline Worker
 
 Round-trip depth:

@@ -21,7 +21,10 @@ export function formatReport(r: BenchReport): string {
       `Bench tenant: enterprise plan, ${s.documents} documents.`,
     "",
   );
-  out.push(`Modern (2026-07-28) lane: ${r.modern.available ? "served" : "not served"} (${r.modern.detail}).`, "");
+  out.push(
+    `Stateless (2026-07-28) lane: ${r.stateless.available ? "served" : "not served"} (${r.stateless.detail}).`,
+    "",
+  );
 
   out.push("### Scenarios", "");
   out.push(
@@ -38,7 +41,7 @@ export function formatReport(r: BenchReport): string {
       "| lane | ours µs CPU | naive µs CPU | ours ÷ naive | ours µs wall | naive µs wall | tools (ours/naive) |",
       "|---|---|---|---|---|---|---|",
     );
-    for (const lane of ["legacy", "modern"] as const) {
+    for (const lane of ["session", "stateless"] as const) {
       const ours = r.micro.results.find((x) => x.lane === lane && x.impl === "ours");
       const naive = r.micro.results.find((x) => x.lane === lane && x.impl === "naive");
       if (!ours || !naive) continue;
@@ -80,7 +83,7 @@ export function formatReport(r: BenchReport): string {
     out.push(`| ${x.sessions} | ${x.valueBytes} | ${x.maxValueBytes} | ${x.memoryBytes} |`);
     out.push(
       "",
-      "The bench tenant's legacy sessions after the runs: STRLEN of each record, and MEMORY USAGE of the records plus the " +
+      "The bench tenant's sessions after the runs: STRLEN of each record, and MEMORY USAGE of the records plus the " +
         "tenant's live-session index, per session. Goal: at most 1 KiB per session; the count is capped by SESSION_MAX_PER_TENANT.",
       "",
     );

@@ -55,11 +55,11 @@ export interface BenchReport {
     documents: number;
   };
   /** Whether the Worker served the 2026-07-28 lane, and what the probe saw. */
-  modern: { available: boolean; detail: string };
+  stateless: { available: boolean; detail: string };
   scenarios: ScenarioResult[];
   micro?: MicroReport;
   bundle?: { ours: BundleResult; naive?: BundleResult };
-  /** Redis bytes per legacy session of the bench tenant after the load runs; absent when none was stored. */
+  /** Redis bytes per session of the bench tenant after the load runs; absent when none was stored. */
   sessions?: SessionBytes;
 }
 

@@ -46,7 +46,7 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
         depthRounds: o.depthRounds,
         documents: o.documents,
       },
-      modern: { available: false, detail: "not probed" },
+      stateless: { available: false, detail: "not probed" },
       scenarios: [],
     };
 
@@ -99,10 +99,10 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       ...(naive ? [{ id: "naive", url: `${naive.url}/mcp` }] : []),
     ];
 
-    report.modern = await probeModern(targets[0]!, data);
-    log(`modern lane: ${report.modern.available ? "served" : "not served"} (${report.modern.detail})`);
+    report.stateless = await probeStateless(targets[0]!, data);
+    log(`stateless lane: ${report.stateless.available ? "served" : "not served"} (${report.stateless.detail})`);
     const scenarios = o.lanes
-      .filter((lane) => lane === "legacy" || report.modern.available)
+      .filter((lane) => lane === "session" || report.stateless.available)
       .flatMap((lane) => o.scenarios.map((name): Scenario => ({ lane, name })));
 
     const load: LoadOptions = {
@@ -224,9 +224,9 @@ async function startBenchCloud(
   return { ...cloud, latencyMs };
 }
 
-/** Sends a modern `server/discover`; the lane is served when it answers with a result. */
-async function probeModern(target: Target, data: BenchData): Promise<BenchReport["modern"]> {
-  const call = buildCall({ lane: "modern", name: "initialize" }, target, data, 0);
+/** Sends a stateless `server/discover`; the lane is served when it answers with a result. */
+async function probeStateless(target: Target, data: BenchData): Promise<BenchReport["stateless"]> {
+  const call = buildCall({ lane: "stateless", name: "initialize" }, target, data, 0);
   try {
     const res = await fetch(target.url, {
       method: "POST",

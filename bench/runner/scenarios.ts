@@ -4,10 +4,10 @@
  */
 
 /** Protocol lanes of `/mcp`: 2025-era sessions, and the stateless 2026-07-28 revision. */
-export const LANES = ["legacy", "modern"] as const;
+export const LANES = ["session", "stateless"] as const;
 export type Lane = (typeof LANES)[number];
 
-/** What one request of a scenario asks. `initialize` is `server/discover` in the modern lane, which has no handshake. */
+/** What one request of a scenario asks. `initialize` is `server/discover` in the stateless lane, which has no handshake. */
 export const SCENARIO_NAMES = ["initialize", "tools/list", "get_document", "search_documents"] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -33,13 +33,13 @@ export interface ScenarioData {
   searchQuery: string;
 }
 
-/** The revision the legacy lane negotiates, and the modern lane's. */
-const LEGACY_VERSION = "2025-11-25";
-const MODERN_VERSION = "2026-07-28";
+/** The revision the session lane negotiates, and the stateless lane's. */
+const SESSION_VERSION = "2025-11-25";
+const STATELESS_VERSION = "2026-07-28";
 
 const CLIENT_INFO = { name: "tenant-mcp-bench", version: "1.0.0" };
-const MODERN_META = {
-  "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
+const STATELESS_META = {
+  "io.modelcontextprotocol/protocolVersion": STATELESS_VERSION,
   "io.modelcontextprotocol/clientInfo": CLIENT_INFO,
   "io.modelcontextprotocol/clientCapabilities": {},
 };
@@ -52,20 +52,20 @@ export interface McpCall {
   toolCall: boolean;
 }
 
-/** The display name of a scenario, e.g. "legacy tools/call get_document". */
+/** The display name of a scenario, e.g. "session tools/call get_document". */
 export function scenarioLabel(s: Scenario): string {
   const what =
     s.name === "get_document" || s.name === "search_documents"
       ? `tools/call ${s.name}`
-      : s.lane === "modern" && s.name === "initialize"
+      : s.lane === "stateless" && s.name === "initialize"
         ? "server/discover"
         : s.name;
   return `${s.lane} ${what}`;
 }
 
 /**
- * Builds request number `n` of a scenario. `sessionId` is the legacy session of the client sending it (absent for
- * the modern lane, for `initialize`, and for a stateless server).
+ * Builds request number `n` of a scenario. `sessionId` is the session of the client sending it (absent for
+ * the stateless lane, for `initialize`, and for a stateless server).
  */
 export function buildCall(s: Scenario, target: Target, data: ScenarioData, n: number, sessionId?: string): McpCall {
   const headers: Record<string, string> = {
@@ -75,7 +75,7 @@ export function buildCall(s: Scenario, target: Target, data: ScenarioData, n: nu
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   const method =
     s.name === "initialize"
-      ? s.lane === "legacy"
+      ? s.lane === "session"
         ? "initialize"
         : "server/discover"
       : s.name === "tools/list"
@@ -86,29 +86,29 @@ export function buildCall(s: Scenario, target: Target, data: ScenarioData, n: nu
     params = { name: s.name, arguments: { id: data.documentIds[n % data.documentIds.length] } };
   else if (s.name === "search_documents") params = { name: s.name, arguments: { query: data.searchQuery, limit: 10 } };
 
-  if (s.lane === "legacy") {
+  if (s.lane === "session") {
     if (method === "initialize")
-      params = { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: CLIENT_INFO };
-    else headers["mcp-protocol-version"] = LEGACY_VERSION;
+      params = { protocolVersion: SESSION_VERSION, capabilities: {}, clientInfo: CLIENT_INFO };
+    else headers["mcp-protocol-version"] = SESSION_VERSION;
     if (sessionId) headers["mcp-session-id"] = sessionId;
   } else {
     // 2026-07-28: the version and method travel as headers too (Mcp-Name mirrors the tool name), and every request
     // carries the client's `_meta` envelope.
-    headers["mcp-protocol-version"] = MODERN_VERSION;
+    headers["mcp-protocol-version"] = STATELESS_VERSION;
     headers["mcp-method"] = method;
     if (method === "tools/call") headers["mcp-name"] = s.name;
-    params = { ...params, _meta: MODERN_META };
+    params = { ...params, _meta: STATELESS_META };
   }
   const body = JSON.stringify({ jsonrpc: "2.0", id: n, method, ...(params ? { params } : {}) });
   return { headers, body, toolCall: method === "tools/call" };
 }
 
-/** The `notifications/initialized` a legacy client sends after `initialize`. */
+/** The `notifications/initialized` a session-lane client sends after `initialize`. */
 export function initializedNotification(target: Target, sessionId: string | undefined): McpCall {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
-    "mcp-protocol-version": LEGACY_VERSION,
+    "mcp-protocol-version": SESSION_VERSION,
   };
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   if (sessionId) headers["mcp-session-id"] = sessionId;

@@ -1,6 +1,6 @@
 import { sessionIndexKey, sessionPattern } from "../../src/redis/keys.ts";
 
-/** What the bench tenant's legacy sessions hold in Redis after the run. */
+/** What the bench tenant's sessions hold in Redis after the run. */
 export interface SessionBytes {
   /** Session records stored for the tenant (at most SESSION_MAX_PER_TENANT). */
   sessions: number;

@@ -23,7 +23,7 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const find = (lane: string, name: string): ScenarioResult | undefined =>
     report.scenarios.find((s) => s.scenario.lane === lane && s.scenario.name === name);
-  const lanes = report.modern.available ? ["legacy", "modern"] : ["legacy"];
+  const lanes = report.stateless.available ? ["session", "stateless"] : ["session"];
 
   for (const lane of lanes) {
     const depths = ["get_document", "search_documents"].map((name) => {

@@ -21,26 +21,26 @@ interface Lane {
   runs: SuiteRun[];
 }
 
-export const LANE_NAMES = ["legacy", "modern"] as const;
+export const LANE_NAMES = ["session", "stateless"] as const;
 export type LaneName = (typeof LANE_NAMES)[number];
 
 /** Every lane the conformance run knows. */
 export const LANES: Record<LaneName, Lane> = {
-  legacy: {
-    name: "legacy",
+  session: {
+    name: "session",
     description: "MCP 2025-11-25 and earlier: initialize, Mcp-Session-Id sessions in Redis",
     runs: [
       {
         label: "active suite at 2025-11-25",
         // Without --spec-version a scenario that also applies to 2026-07-28 would still run at 2025-11-25, but pinning
-        // it keeps this lane on the legacy wire whatever the suite's defaults become.
+        // it keeps this lane on the session-lane wire whatever the suite's defaults become.
         select: ["--suite", "active", "--spec-version", "2025-11-25"],
-        baseline: "conformance/expected-failures.legacy.yml",
+        baseline: "conformance/expected-failures.session.yml",
       },
     ],
   },
-  modern: {
-    name: "modern",
+  stateless: {
+    name: "stateless",
     description: "MCP 2026-07-28: stateless, per-request _meta, no sessions",
     runs: [
       {
@@ -48,11 +48,11 @@ export const LANES: Record<LaneName, Lane> = {
         // The frozen set the revision requires, each scenario at the 2026-07-28 wire (stateless scenarios included,
         // which the active suite leaves out as "draft").
         select: ["--requirements", "2026-07-28"],
-        baseline: "conformance/expected-failures.modern.yml",
+        baseline: "conformance/expected-failures.stateless.yml",
       },
     ],
   },
 };
 
 /** Lanes `npm run conformance` runs when none is named. */
-export const DEFAULT_LANES: readonly LaneName[] = ["legacy", "modern"];
+export const DEFAULT_LANES: readonly LaneName[] = ["session", "stateless"];

@@ -14,7 +14,7 @@ export type AuditContext = Pick<RequestContext, "sql" | "requestId" | "waitUntil
 
 /**
  * The audit sink of one request of one principal (sql/007_audit_call_outcomes.sql says what each status means). Who
- * called is the principal's credential (the `key_id` column holds an API key's id) and `sessionId` the legacy session
+ * called is the principal's credential (the `key_id` column holds an API key's id) and `sessionId` the session
  * the call ran in (`null`: none, as on the stateless lane). The rows go to the principal's tenant. Each call is one
  * Neon HTTP transaction scoped to that tenant, started under `waitUntil`, so the response never waits for it.
  */

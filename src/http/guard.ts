@@ -141,7 +141,7 @@ export function parseMessage(text: string): JSONRPCMessage {
 
 /**
  * MCP 2025-06-18+: an `MCP-Protocol-Version` header the server does not support MUST get 400. The message lists what
- * the endpoint serves: the legacy revisions checked here and `alsoServed` (revisions another lane answers).
+ * the endpoint serves: the session-lane revisions checked here and `alsoServed` (revisions another lane answers).
  */
 export function checkProtocolVersionHeader(request: Request, alsoServed: readonly string[] = []): void {
   const version = request.headers.get("mcp-protocol-version");

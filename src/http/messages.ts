@@ -28,7 +28,7 @@ export function bearerChallenge(tokenPresented: boolean): string {
 /** 403 for a browser origin the deployment does not serve (the operator lists origins in ALLOWED_ORIGINS). */
 export const ORIGIN_NOT_ALLOWED = "Origin not allowed: this server's ALLOWED_ORIGINS does not list it";
 
-/** 404 on any other path. Clients configured with `/mcp/`, `/` or a legacy `/sse` URL learn the right one. */
+/** 404 on any other path. Clients configured with `/mcp/`, `/` or a session `/sse` URL learn the right one. */
 export function notFound(pathname: string): string {
   // The HTTP+SSE transport of 2024-11-05 (GET /sse + POST /messages) is what an old client URL points at.
   if (/^\/(sse|messages)\/?$/.test(pathname)) {
@@ -37,7 +37,7 @@ export function notFound(pathname: string): string {
   return "Not found: the MCP endpoint is POST /mcp";
 }
 
-/** 405 on `GET /mcp` (legacy lane): a per-request server has nothing to push later. */
+/** 405 on `GET /mcp` (session lane): a per-request server has nothing to push later. */
 export const GET_STREAM_NOT_ALLOWED =
   "Method not allowed: this server has no standalone SSE stream (GET /mcp); send requests with POST /mcp, and each response streams on its own POST";
 
@@ -46,7 +46,7 @@ export const MCP_METHOD_NOT_ALLOWED =
   "Method not allowed: send requests with POST /mcp; DELETE /mcp with Mcp-Session-Id ends a session";
 
 /** 405 on a GET or DELETE naming MCP 2026-07-28: the revision has no standalone stream and no session. */
-export const MODERN_METHOD_NOT_ALLOWED =
+export const STATELESS_METHOD_NOT_ALLOWED =
   "Method not allowed: MCP 2026-07-28 has no GET stream and no session to DELETE; send requests with POST /mcp";
 
 /** 405 on a GET-only route (`/healthz`, `/healthz/tenant`). */

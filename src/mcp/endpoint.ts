@@ -10,28 +10,28 @@ import {
   parseMessage,
   readBodyCapped,
 } from "../http/guard.ts";
-import { deleteLegacySession, serveLegacyPost } from "./legacy-lane.ts";
+import { deleteSession, serveSessionPost } from "./session-lane.ts";
 import {
-  FIRST_MODERN_REVISION,
-  isModernBodilessRequest,
-  isModernPost,
-  modernMethodNotAllowed,
-  serveModernPost,
-} from "./modern-lane.ts";
+  FIRST_STATELESS_REVISION,
+  isStatelessBodilessRequest,
+  isStatelessPost,
+  statelessMethodNotAllowed,
+  serveStatelessPost,
+} from "./stateless-lane.ts";
 
 export type { ResponseHeaders } from "../admission/admit.ts";
 
 /**
  * `/mcp`, dual-era: guards (no I/O) -> API key (every request) -> per-tenant rate limit -> the protocol lane. A POST
- * whose message carries the MCP 2026-07-28 per-request `_meta` goes to the stateless modern lane; `initialize` and
- * everything else without it to the legacy session lane. Every stage throws HttpError; the boundary in index.ts turns
+ * whose message carries the MCP 2026-07-28 per-request `_meta` goes to the stateless lane; `initialize` and
+ * everything else without it to the session lane. Every stage throws HttpError; the boundary in index.ts turns
  * it into a response. `headers` collects headers the final response must carry, error or not.
  */
 export async function handleMcp(request: Request, rc: RequestContext, headers: ResponseHeaders): Promise<Response> {
   checkOrigin(request, rc.config);
-  if ((request.method === "GET" || request.method === "DELETE") && isModernBodilessRequest(request)) {
-    rc.fields.lane = "modern";
-    throw modernMethodNotAllowed();
+  if ((request.method === "GET" || request.method === "DELETE") && isStatelessBodilessRequest(request)) {
+    rc.fields.lane = "stateless";
+    throw statelessMethodNotAllowed();
   }
   if (request.method === "GET" || (request.method !== "POST" && request.method !== "DELETE")) {
     // No standalone SSE stream: a per-request server has nothing to push later.
@@ -42,7 +42,7 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   if (request.method === "DELETE") {
     const { principal, gate } = await admit(request, rc, headers, null);
     await gate();
-    return deleteLegacySession(request, principal, rc);
+    return deleteSession(request, principal, rc);
   }
 
   checkMediaTypes(request);
@@ -50,15 +50,15 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   const message = parseMessage(body);
   if ("method" in message) rc.fields.method = message.method;
   if ("method" in message && message.method === "initialize") checkInitializeSize(body, rc.config.initializeMaxBytes);
-  const modern = await isModernPost(request, message);
-  // The modern lane answers a bad MCP-Protocol-Version itself (-32022 / -32020, as the 2026-07-28 revision says).
-  if (!modern) checkProtocolVersionHeader(request, [FIRST_MODERN_REVISION]);
+  const stateless = await isStatelessPost(request, message);
+  // The stateless lane answers a bad MCP-Protocol-Version itself (-32022 / -32020, as the 2026-07-28 revision says).
+  if (!stateless) checkProtocolVersionHeader(request, [FIRST_STATELESS_REVISION]);
 
-  // A session lookup can start with the key lookup only for a legacy message that names a session.
+  // A session lookup can start with the key lookup only for a session message that names a session.
   const initialize = "method" in message && message.method === "initialize";
-  const sessionId = modern || initialize ? null : request.headers.get("mcp-session-id");
+  const sessionId = stateless || initialize ? null : request.headers.get("mcp-session-id");
   const { principal, gate, session } = await admit(request, rc, headers, sessionId);
-  rc.fields.lane = modern ? "modern" : "legacy";
-  if (modern) return serveModernPost(request, message, principal, rc, gate);
-  return serveLegacyPost(request, message, principal, rc, gate, session);
+  rc.fields.lane = stateless ? "stateless" : "session";
+  if (stateless) return serveStatelessPost(request, message, principal, rc, gate);
+  return serveSessionPost(request, message, principal, rc, gate, session);
 }

@@ -33,7 +33,7 @@ export const offeringFor = perFeatureSet((features: ReadonlySet<Feature>, lane: 
     completions,
     capabilities: Object.freeze({
       tools: { listChanged: false },
-      // Log messages travel on the SSE response of the call that logs (legacy: at the level kept in the session;
+      // Log messages travel on the SSE response of the call that logs (session: at the level kept in the session;
       // 2026-07-28: at the level the request's `_meta` names).
       logging: {},
       ...(resources ? { resources: { listChanged: false, subscribe: false } } : {}),

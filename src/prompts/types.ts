@@ -46,7 +46,7 @@ export interface PromptSpec<A extends z.ZodObject> {
   description: string;
   feature: Feature;
   args: A;
-  /** Protocol lanes that offer this prompt. Default both; one that asks for input exists only in "modern". */
+  /** Protocol lanes that offer this prompt. Default both; one that asks for input exists only in "stateless". */
   lanes?: readonly Lane[];
   /** The messages, or `{ notFound }` with a safe message when an argument names nothing (for this tenant). */
   handler(args: z.output<A>, ctx: ToolContext): Promise<GetPromptResult | { notFound: string }>;

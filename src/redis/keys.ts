@@ -21,7 +21,7 @@ export function keyCacheKey(keyId: string): string {
 }
 
 /**
- * `tmcp:sess:<tenantId>:<sessionId>`: one legacy-era session's record. It names the tenant (MCP security guidance:
+ * `tmcp:sess:<tenantId>:<sessionId>`: one session-lane session's record. It names the tenant (MCP security guidance:
  * bind session data to the user), so a session id presented with another tenant's key names a key that does not
  * exist: the same "not found" as an unknown or expired id.
  */

@@ -5,7 +5,7 @@ import { runKnownScript } from "../redis/script.ts";
 import { CREATE_SESSION, CREATE_SESSION_SHA, TOUCH_SESSION, TOUCH_SESSION_SHA } from "./scripts.ts";
 
 /**
- * What the server remembers of a legacy-era session: only what later requests use, each field capped, so a record
+ * What the server remembers of a session-lane session: only what later requests use, each field capped, so a record
  * stays a few hundred bytes whatever the client sent at initialize (the bench prints the figure). Nothing else about
  * a session exists anywhere.
  */

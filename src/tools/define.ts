@@ -5,7 +5,7 @@ import { findUnstorableText, unstorableTextIssue } from "./storable-text.ts";
 import type { Lane, Tool, ToolListing, ToolSpec } from "./types.ts";
 
 /** The default `lanes` of a tool or prompt. */
-export const BOTH_LANES: readonly Lane[] = Object.freeze(["legacy", "modern"]);
+export const BOTH_LANES: readonly Lane[] = Object.freeze(["session", "stateless"]);
 
 /**
  * Turns a tool spec into a servable {@link Tool}. Everything expensive happens here, once, at module scope: the JSON

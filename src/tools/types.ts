@@ -158,7 +158,7 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject | undefin
 }
 
 /** The two protocol lanes of `/mcp`. */
-export type Lane = "legacy" | "modern";
+export type Lane = "session" | "stateless";
 
 /** The `tools/list` entry of a tool, in MCP's wire shape (JSON Schemas precomputed). */
 export interface ToolListing {

@@ -6,8 +6,11 @@ import { createTenant, type E2eTenant } from "./support/tenants.ts";
 
 const { mcpUrl } = inject("e2e");
 
-/** The Inspector's `--protocol-era` values this server must serve. */
-const ERAS: ReadonlyArray<{ era: "legacy" | "modern"; pending?: string }> = [{ era: "legacy" }, { era: "modern" }];
+/** The Inspector's `--protocol-era` values this server must serve, and the lane of ours each one reaches. */
+const ERAS: ReadonlyArray<{ era: "legacy" | "modern"; lane: "session" | "stateless"; pending?: string }> = [
+  { era: "legacy", lane: "session" },
+  { era: "modern", lane: "stateless" },
+];
 
 type ToolsList = { result: { tools: Array<{ name: string }> } };
 type ToolCall = { result: { isError?: boolean; structuredContent?: { results: Array<{ title: string }> } } };
@@ -18,7 +21,7 @@ beforeAll(async () => {
   [free, pro] = await Promise.all([createTenant("free"), createTenant("pro")]);
 });
 
-for (const { era, pending } of ERAS) {
+for (const { era, lane, pending } of ERAS) {
   describe(`inspector --cli --protocol-era ${era}`, () => {
     if (pending) {
       it.todo(`waits: ${pending}`);
@@ -35,12 +38,12 @@ for (const { era, pending } of ERAS) {
       expectPlanTools(
         (a.json as ToolsList).result.tools.map((t) => t.name),
         "free",
-        era,
+        lane,
       );
       expectPlanTools(
         (b.json as ToolsList).result.tools.map((t) => t.name),
         "pro",
-        era,
+        lane,
       );
     });
 

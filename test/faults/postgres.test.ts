@@ -16,7 +16,7 @@ import {
   redis,
   type TestTenant,
 } from "../worker/support/fixtures.ts";
-import { modernMessage, postModern, replyOf } from "../worker/support/modern.ts";
+import { statelessMessage, postStateless, replyOf } from "../worker/support/stateless.ts";
 import {
   clearFaults,
   clearFaultsAfterEach,
@@ -99,8 +99,8 @@ describe.each<[string, FaultRule]>([
 describe("the stateless (2026-07-28) lane", () => {
   it("Postgres down: a tool call returns isError with the same short safe message", async () => {
     await injectFaults({ postgres: "refuse" });
-    const res = await postModern(
-      modernMessage("tools/call", { name: "get_document", arguments: { id: tenant.documentIds[0] } }),
+    const res = await postStateless(
+      statelessMessage("tools/call", { name: "get_document", arguments: { id: tenant.documentIds[0] } }),
       {
         authorization: `Bearer ${tenant.apiKey}`,
       },

@@ -11,7 +11,7 @@ import {
   post,
   type TestTenant,
 } from "../worker/support/fixtures.ts";
-import { modernMessage, postModern } from "../worker/support/modern.ts";
+import { statelessMessage, postStateless } from "../worker/support/stateless.ts";
 import {
   clearFaultsAfterEach,
   faultHits,
@@ -89,7 +89,7 @@ describe.each<[string, FaultRule]>([
 describe("the stateless (2026-07-28) lane", () => {
   it("Redis down: 503 with Retry-After, as in the session lane", async () => {
     await injectFaults({ redis: "refuse" });
-    await expectUnavailable(await postModern(modernMessage("tools/list"), auth()));
+    await expectUnavailable(await postStateless(statelessMessage("tools/list"), auth()));
   });
 });
 

@@ -76,7 +76,7 @@ describe("npm run bench", () => {
     expect(code, stderr).toBe(0);
     const report = JSON.parse(await readFile(json, "utf8")) as BenchReport;
 
-    const lanes = report.modern.available ? ["legacy", "modern"] : ["legacy"];
+    const lanes = report.stateless.available ? ["session", "stateless"] : ["session"];
     expect(report.scenarios.map((s) => `${s.scenario.lane} ${s.scenario.name}`)).toEqual(
       lanes.flatMap((lane) => [`${lane} tools/list`, `${lane} get_document`]),
     );
@@ -100,11 +100,11 @@ describe("npm run bench", () => {
 
     const micro = report.micro!.results;
     for (const impl of ["ours", "naive"]) {
-      const r = micro.find((m) => m.lane === "legacy" && m.impl === impl);
+      const r = micro.find((m) => m.lane === "session" && m.impl === impl);
       expect(r?.tools, impl).toBe(10);
       expect(r!.cpuUs).toBeGreaterThan(0);
     }
-    expect(stdout).toContain("#### legacy tools/list");
+    expect(stdout).toContain("#### session tools/list");
     expect(stdout).toContain("### Targets (issue 7)");
   }, 120_000);
 
@@ -123,8 +123,8 @@ describe("bench options", () => {
   });
 
   it("takes lists and bounds, and insists on a 0 ms reference delay", () => {
-    const o = parseBenchArgs(["--scenario", "tools/list", "--lane", "modern", "--latency", "0,50"], {});
-    expect(o).toMatchObject({ scenarios: ["tools/list"], lanes: ["modern"], latencies: [0, 50] });
+    const o = parseBenchArgs(["--scenario", "tools/list", "--lane", "stateless", "--latency", "0,50"], {});
+    expect(o).toMatchObject({ scenarios: ["tools/list"], lanes: ["stateless"], latencies: [0, 50] });
     expect(() => parseBenchArgs(["--latency", "20"], {})).toThrow(/reference/);
     expect(() => parseBenchArgs(["--scenario", "tools/cal"], {})).toThrow(/unknown/);
     expect(() => parseBenchArgs(["--concurrency", "0"], {})).toThrow(/>= 1/);

@@ -11,7 +11,7 @@ import type { AdminDeps } from "../../src/control/types.ts";
 import { createTenant } from "../../src/control/tenants.ts";
 import { vi } from "vitest";
 import { controlDeps, MCP_URL } from "./support/fixtures.ts";
-import { modernMessage } from "./support/modern.ts";
+import { statelessMessage } from "./support/stateless.ts";
 
 /** The CLI's dependencies against the test cloud. */
 export const deps: AdminDeps = controlDeps;
@@ -65,10 +65,10 @@ export async function settledClient(apiKey: string): Promise<Client> {
 }
 
 /**
- * A 2026-07-28 `tools/call` with the headers a modern client sends, through {@link fetchSettled} (so its audit write
+ * A 2026-07-28 `tools/call` with the headers a stateless client sends, through {@link fetchSettled} (so its audit write
  * is done when it resolves); `headers` are added, `vars` override bindings.
  */
-export function settledModernCall(
+export function settledStatelessCall(
   apiKey: string,
   name: string,
   args: unknown,
@@ -88,7 +88,7 @@ export function settledModernCall(
         "mcp-name": name,
         ...headers,
       },
-      body: JSON.stringify(modernMessage("tools/call", { name, arguments: args })),
+      body: JSON.stringify(statelessMessage("tools/call", { name, arguments: args })),
     },
     vars,
   );

@@ -16,7 +16,7 @@ import { ownerTransaction } from "../../src/control/owner-sql.ts";
 import { usage } from "../../src/control/usage.ts";
 import { adminTenant, deps, fetchSettled, settledClient } from "./admin-support.ts";
 import { admin, cloud, createTenant, MCP_URL } from "./support/fixtures.ts";
-import { MODERN, modernMessage, replyOf } from "./support/modern.ts";
+import { STATELESS, statelessMessage, replyOf } from "./support/stateless.ts";
 
 interface AuditRow {
   tenant_id: string;
@@ -43,17 +43,17 @@ async function settledPost(
   return { status: res.status, body: await replyOf(res) };
 }
 
-/** A 2026-07-28 `tools/call` as a modern client sends it (envelope and standard headers), settled. */
-function modernCall(
+/** A 2026-07-28 `tools/call` as a stateless client sends it (envelope and standard headers), settled. */
+function statelessCall(
   apiKey: string,
   params: Record<string, unknown>,
   capabilities: Record<string, unknown> = {},
 ): Promise<{ status: number; body: Record<string, any> }> {
-  const message = modernMessage("tools/call", params, { capabilities });
+  const message = statelessMessage("tools/call", params, { capabilities });
   const name: Record<string, string> = typeof params.name === "string" ? { "mcp-name": params.name } : {};
   return settledPost(message, {
     authorization: `Bearer ${apiKey}`,
-    "mcp-protocol-version": MODERN,
+    "mcp-protocol-version": STATELESS,
     "mcp-method": "tools/call",
     ...name,
   });
@@ -115,7 +115,7 @@ describe("audit log", () => {
     expect(key?.lastUsedAt).not.toBeNull();
   });
 
-  it("legacy lane: a call refused with a JSON-RPC error is a protocol_error, not ok", async () => {
+  it("session lane: a call refused with a JSON-RPC error is a protocol_error, not ok", async () => {
     const t = await adminTenant("free");
     const client = await settledClient(t.apiKey);
     await client.callTool({ name: "list_workspaces", arguments: {} });
@@ -161,29 +161,29 @@ describe("audit log", () => {
 
   it("2026-07-28 lane: ok, tool_error, and protocol_error for -32602 (unknown tool, invalid params) and -32021", async () => {
     const t = await adminTenant("free");
-    expect((await modernCall(t.apiKey, { name: "list_workspaces", arguments: {} })).body.result.isError).toBeFalsy();
+    expect((await statelessCall(t.apiKey, { name: "list_workspaces", arguments: {} })).body.result.isError).toBeFalsy();
     expect(
-      (await modernCall(t.apiKey, { name: "get_document", arguments: { id: "not-a-uuid" } })).body.result.isError,
+      (await statelessCall(t.apiKey, { name: "get_document", arguments: { id: "not-a-uuid" } })).body.result.isError,
     ).toBe(true);
-    expect((await modernCall(t.apiKey, { name: "no_such_tool", arguments: {} })).body.error).toMatchObject({
+    expect((await statelessCall(t.apiKey, { name: "no_such_tool", arguments: {} })).body.error).toMatchObject({
       code: -32602,
     });
-    expect((await modernCall(t.apiKey, { name: "get_document", arguments: "not-an-object" })).body.error).toMatchObject(
-      { code: -32602 },
-    );
+    expect(
+      (await statelessCall(t.apiKey, { name: "get_document", arguments: "not-an-object" })).body.error,
+    ).toMatchObject({ code: -32602 });
     // The tool runs and asks for confirmation; the client declared no elicitation, so the SDK refuses the question.
-    const refused = await modernCall(t.apiKey, { name: "delete_document", arguments: { id: crypto.randomUUID() } });
+    const refused = await statelessCall(t.apiKey, { name: "delete_document", arguments: { id: crypto.randomUUID() } });
     expect([refused.status, refused.body.error?.code]).toEqual([200, undefined]); // a missing id never asks
     const [ws] =
       await admin`insert into public.workspaces (tenant_id, id, name) values (${t.id}, gen_random_uuid(), 'W') returning id`;
     const [row] = await admin`insert into public.documents (tenant_id, id, workspace_id, title, body)
                               values (${t.id}, gen_random_uuid(), ${ws!.id}, 'Doc', 'Body') returning id`;
-    const missing = await modernCall(t.apiKey, { name: "delete_document", arguments: { id: row!.id } });
+    const missing = await statelessCall(t.apiKey, { name: "delete_document", arguments: { id: row!.id } });
     expect([missing.status, missing.body.error?.code]).toEqual([400, -32021]);
     // Refused by the SDK before dispatch (Mcp-Name must match params.name): the client saw a JSON-RPC error too.
-    const mismatch = await settledPost(modernMessage("tools/call", { name: "list_documents", arguments: {} }), {
+    const mismatch = await settledPost(statelessMessage("tools/call", { name: "list_documents", arguments: {} }), {
       authorization: `Bearer ${t.apiKey}`,
-      "mcp-protocol-version": MODERN,
+      "mcp-protocol-version": STATELESS,
       "mcp-method": "tools/call",
       "mcp-name": "list_workspaces",
     });
@@ -208,7 +208,7 @@ describe("audit log", () => {
     const t = await createTenant("free", { documents: ["Confirmed", "Vanishes", "Never answered"] });
     const [confirmed, vanishes, unanswered] = t.documentIds as [string, string, string];
     const call = (id: string, retry: Record<string, unknown> = {}) =>
-      modernCall(t.apiKey, { name: "delete_document", arguments: { id }, ...retry }, ELICITATION);
+      statelessCall(t.apiKey, { name: "delete_document", arguments: { id }, ...retry }, ELICITATION);
 
     // Asked; edited meanwhile, so the answer is asked again; confirmed, deleted: three legs, one call, ok.
     const ask1 = await call(confirmed);

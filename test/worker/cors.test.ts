@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { fetchSettled } from "./admin-support.ts";
 import { createTenant, initializeMessage, MCP_URL } from "./support/fixtures.ts";
-import { MODERN, modernMessage } from "./support/modern.ts";
+import { STATELESS, statelessMessage } from "./support/stateless.ts";
 
 const APP = "https://app.example.com";
 const DEPLOYED = { ALLOWED_ORIGINS: APP };
@@ -200,7 +200,7 @@ describe("OPTIONS that is not a preflight", () => {
 });
 
 describe("responses to an allowed origin", () => {
-  it("initialize then tools/list (legacy lane) carry ACAO and expose the session and rate-limit headers", async () => {
+  it("initialize then tools/list (session lane) carry ACAO and expose the session and rate-limit headers", async () => {
     const tenant = await createTenant("free");
     const auth = { authorization: `Bearer ${tenant.apiKey}` };
     const init = await postFrom(APP, initializeMessage(), auth, DEPLOYED);
@@ -218,13 +218,13 @@ describe("responses to an allowed origin", () => {
     expectReadableBy(list, APP);
   });
 
-  it("modern lane tools/list from a loopback origin on the local stack", async () => {
+  it("stateless lane tools/list from a loopback origin on the local stack", async () => {
     const tenant = await createTenant("free");
     const origin = "http://localhost:6274";
     const res = await postFrom(
       origin,
-      modernMessage("tools/list"),
-      { authorization: `Bearer ${tenant.apiKey}`, "mcp-protocol-version": MODERN, "mcp-method": "tools/list" },
+      statelessMessage("tools/list"),
+      { authorization: `Bearer ${tenant.apiKey}`, "mcp-protocol-version": STATELESS, "mcp-method": "tools/list" },
       DEV,
     );
     expect(res.status).toBe(200);

@@ -12,7 +12,7 @@ import {
   post,
   type TestTenant,
 } from "./support/fixtures.ts";
-import { MODERN, modernMessage, postModern, replyOf } from "./support/modern.ts";
+import { STATELESS, statelessMessage, postStateless, replyOf } from "./support/stateless.ts";
 
 let free: TestTenant;
 beforeAll(async () => {
@@ -44,7 +44,7 @@ describe("403 for a browser origin names the setting", () => {
     const origin = { origin: "https://app.example.com" };
     for (const res of [
       await post(initializeMessage(), { ...auth(), ...origin }),
-      await postModern(modernMessage("tools/list"), { ...auth(), ...origin }),
+      await postStateless(statelessMessage("tools/list"), { ...auth(), ...origin }),
     ]) {
       expect(res.status).toBe(403);
       expect((await errorOf(res)).message).toMatch(/^Origin not allowed: .*ALLOWED_ORIGINS/);
@@ -53,16 +53,16 @@ describe("403 for a browser origin names the setting", () => {
 });
 
 describe("405 on /mcp says why", () => {
-  it("legacy GET: no standalone stream, use POST", async () => {
+  it("session GET: no standalone stream, use POST", async () => {
     const res = await SELF.fetch(MCP_URL, { method: "GET", headers: { ...auth(), accept: "text/event-stream" } });
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST, DELETE");
     expect((await errorOf(res)).message).toMatch(/^Method not allowed: .*stream.*POST/);
   });
 
-  it("modern GET and DELETE: the revision has neither", async () => {
+  it("stateless GET and DELETE: the revision has neither", async () => {
     for (const method of ["GET", "DELETE"]) {
-      const res = await SELF.fetch(MCP_URL, { method, headers: { "mcp-protocol-version": MODERN } });
+      const res = await SELF.fetch(MCP_URL, { method, headers: { "mcp-protocol-version": STATELESS } });
       expect(res.status, method).toBe(405);
       expect((await errorOf(res)).message, method).toMatch(/^Method not allowed: .*2026-07-28.*POST/);
     }
@@ -95,12 +95,12 @@ describe("Session not found says to initialize again", () => {
 });
 
 describe("an unsupported protocol version lists the supported ones", () => {
-  it("legacy lane: 400 naming every version this endpoint serves", async () => {
+  it("session lane: 400 naming every version this endpoint serves", async () => {
     const res = await post(initializeMessage(), { ...auth(), "mcp-protocol-version": "1999-01-01" });
     expect(res.status).toBe(400);
     const { message } = await errorOf(res);
     expect(message).toMatch(/^Unsupported protocol version: 1999-01-01/);
-    for (const v of [...SUPPORTED_PROTOCOL_VERSIONS, MODERN]) expect(message).toContain(v);
+    for (const v of [...SUPPORTED_PROTOCOL_VERSIONS, STATELESS]) expect(message).toContain(v);
   });
 });
 
@@ -110,7 +110,7 @@ describe("a tool outside the tenant's plan", () => {
   const names = ["workspace_stats", "no_such_tool_anywhere"];
   const expected = (name: string): string => `Tool not available to this tenant: ${name}`;
 
-  it("legacy lane: -32602, the same text whether or not another plan has it, no doubled prefix", async () => {
+  it("session lane: -32602, the same text whether or not another plan has it, no doubled prefix", async () => {
     const session = await openSession(free.apiKey);
     for (const name of names) {
       const res = await post(
@@ -133,9 +133,9 @@ describe("a tool outside the tenant's plan", () => {
     }
   });
 
-  it("modern lane: the same", async () => {
+  it("stateless lane: the same", async () => {
     for (const name of names) {
-      const reply = await replyOf(await postModern(modernMessage("tools/call", { name, arguments: {} }), auth()));
+      const reply = await replyOf(await postStateless(statelessMessage("tools/call", { name, arguments: {} }), auth()));
       expect(reply.error, name).toEqual({ code: -32602, message: expected(name) });
     }
   });
@@ -145,7 +145,7 @@ describe("a tool outside the tenant's plan", () => {
   });
 });
 
-describe("no 'MCP error <code>:' prefix in a legacy error message", () => {
+describe("no 'MCP error <code>:' prefix in a session error message", () => {
   it("bad params", async () => {
     const session = await openSession(free.apiKey);
     const res = await post(

@@ -11,7 +11,7 @@ import {
   revokeKey,
   type TestTenant,
 } from "./support/fixtures.ts";
-import { modernMessage, postModern } from "./support/modern.ts";
+import { statelessMessage, postStateless } from "./support/stateless.ts";
 
 let tenant: TestTenant;
 beforeAll(async () => {
@@ -50,8 +50,8 @@ async function makeBadCredentials(): Promise<Record<string, Record<string, strin
 }
 
 const lanes: Record<string, (headers: Record<string, string>) => Promise<Response>> = {
-  legacy: (headers) => post(initializeMessage(), headers),
-  modern: (headers) => postModern(modernMessage("tools/list"), headers),
+  session: (headers) => post(initializeMessage(), headers),
+  stateless: (headers) => postStateless(statelessMessage("tools/list"), headers),
 };
 
 describe("bad credentials", () => {

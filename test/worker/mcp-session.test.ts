@@ -1,4 +1,4 @@
-// Legacy-era sessions: minted at initialize, kept only in Redis under a key that names the tenant, refreshed on use.
+// Session-era sessions: minted at initialize, kept only in Redis under a key that names the tenant, refreshed on use.
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sessionKey } from "../../src/redis/keys.ts";

@@ -2,7 +2,7 @@
 // that refuses the media types (q=0) let through.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTenant, initializeMessage, openSession, post, type TestTenant } from "./support/fixtures.ts";
-import { modernMessage, postModern, replyOf } from "./support/modern.ts";
+import { statelessMessage, postStateless, replyOf } from "./support/stateless.ts";
 
 let tenant: TestTenant;
 let session: string;
@@ -18,7 +18,7 @@ const auth = (): Record<string, string> => ({ authorization: `Bearer ${tenant.ap
 describe("tools/call with a task field (this server declares no tasks capability)", () => {
   const params = { name: "list_workspaces", arguments: {}, task: { ttl: 60_000 } };
 
-  it("legacy lane: runs the tool as if `task` were absent (was -32603)", async () => {
+  it("session lane: runs the tool as if `task` were absent (was -32603)", async () => {
     const res = await post(
       { jsonrpc: "2.0", id: 5, method: "tools/call", params },
       { ...auth(), "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" },
@@ -30,8 +30,8 @@ describe("tools/call with a task field (this server declares no tasks capability
     expect(JSON.stringify(body.result?.structuredContent)).toContain(tenant.workspaceId);
   });
 
-  it("modern lane: runs the tool as if `task` were absent", async () => {
-    const res = await postModern(modernMessage("tools/call", params), auth());
+  it("stateless lane: runs the tool as if `task` were absent", async () => {
+    const res = await postStateless(statelessMessage("tools/call", params), auth());
     expect(res.status).toBe(200);
     const body = await replyOf(res);
     expect(body.error).toBeUndefined();
@@ -46,12 +46,12 @@ describe("Accept with q=0 (RFC 9110 12.5.1: q=0 means not acceptable)", () => {
     "application/json, text/event-stream;q=0",
     "application/json;q=0, text/event-stream",
   ];
-  it.each(accepts)("legacy initialize with Accept %j -> 406", async (accept) => {
+  it.each(accepts)("session initialize with Accept %j -> 406", async (accept) => {
     const res = await post(initializeMessage(), { ...auth(), accept });
     expect(res.status).toBe(406);
   });
-  it.each(accepts)("modern tools/list with Accept %j -> 406", async (accept) => {
-    const res = await postModern(modernMessage("tools/list"), { ...auth(), accept });
+  it.each(accepts)("stateless tools/list with Accept %j -> 406", async (accept) => {
+    const res = await postStateless(statelessMessage("tools/list"), { ...auth(), accept });
     expect(res.status).toBe(406);
   });
   it.each(["application/json;q=0.5, text/event-stream;q=1", "text/event-stream, application/json;q=0.1"])(

@@ -2,7 +2,7 @@
 // tenant quoted to support. The client's value survives only as `client_request_id` in the log line.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ownerTransaction } from "../../src/control/owner-sql.ts";
-import { adminTenant, deps, logLines, settledModernCall } from "./admin-support.ts";
+import { adminTenant, deps, logLines, settledStatelessCall } from "./admin-support.ts";
 import { cloud } from "./support/fixtures.ts";
 
 const VICTIM = "support-ticket-4711-victim";
@@ -23,7 +23,7 @@ function callTool(
   headers: Record<string, string> = {},
   vars: Partial<Env> = {},
 ): Promise<Response> {
-  return settledModernCall(tenant.apiKey, name, args, headers, vars);
+  return settledStatelessCall(tenant.apiKey, name, args, headers, vars);
 }
 
 async function auditRequestIds(tenantId: string): Promise<string[]> {

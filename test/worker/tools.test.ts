@@ -174,7 +174,7 @@ beforeAll(async () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("registry", () => {
-  const names = (plan: Plan, lane: "legacy" | "modern" = "legacy"): string[] =>
+  const names = (plan: Plan, lane: "session" | "stateless" = "session"): string[] =>
     toolsFor(effectiveFeatures(plan, [], []), lane).list.map((t) => t.name);
   const CORE = [
     "list_workspaces",
@@ -188,25 +188,25 @@ describe("registry", () => {
   ];
 
   it("gives exactly core / core+analytics / core+analytics+export per plan, in both lanes", () => {
-    // delete_document asks the user to confirm (2026-07-28 multi round-trip), so only the modern lane has it.
+    // delete_document asks the user to confirm (2026-07-28 multi round-trip), so only the stateless lane has it.
     for (const [lane, core] of [
-      ["legacy", CORE],
-      ["modern", [...CORE, "delete_document"]],
+      ["session", CORE],
+      ["stateless", [...CORE, "delete_document"]],
     ] as const) {
       expect(names("free", lane)).toEqual(core);
       expect(names("pro", lane)).toEqual([...core, "workspace_stats"]);
       expect(names("enterprise", lane)).toEqual([...core, "workspace_stats", "export_workspace"]);
     }
-    const set = toolsFor(effectiveFeatures("free", ["bulk_export"], ["core"]), "legacy");
+    const set = toolsFor(effectiveFeatures("free", ["bulk_export"], ["core"]), "session");
     expect(set.list.map((t) => t.name)).toEqual(["export_workspace"]);
     expect(set.byName.has("get_document")).toBe(false);
   });
 
   it("memoises per feature set and lane, whatever the set's insertion order", () => {
-    const one = toolsFor(new Set(["core", "advanced_analytics"] as const), "legacy");
-    const two = toolsFor(new Set(["advanced_analytics", "core"] as const), "legacy");
+    const one = toolsFor(new Set(["core", "advanced_analytics"] as const), "session");
+    const two = toolsFor(new Set(["advanced_analytics", "core"] as const), "session");
     expect(two).toBe(one);
-    expect(toolsFor(new Set(["core", "advanced_analytics"] as const), "modern")).not.toBe(one);
+    expect(toolsFor(new Set(["core", "advanced_analytics"] as const), "stateless")).not.toBe(one);
     expect(Object.isFrozen(one.list) && Object.isFrozen(one.list[0])).toBe(true);
   });
 
@@ -586,7 +586,7 @@ describe("resources and prompts", () => {
   });
 
   it("summarize_workspace builds its messages from the workspace's titles and snippets", async () => {
-    expect(promptsFor(A.tenant.features, "legacy")).toEqual([
+    expect(promptsFor(A.tenant.features, "session")).toEqual([
       {
         name: "summarize_workspace",
         title: "Summarize a workspace",
@@ -594,7 +594,7 @@ describe("resources and prompts", () => {
         arguments: [{ name: "workspace_id", description: expect.any(String), required: true }],
       },
     ]);
-    const got = await getPrompt("summarize_workspace", { workspace_id: A.misc }, ctxFor(A), "legacy");
+    const got = await getPrompt("summarize_workspace", { workspace_id: A.misc }, ctxFor(A), "session");
     if (!got.ok) throw new Error(got.message);
     const content = got.result.messages[0]?.content;
     const text = content?.type === "text" ? content.text : "";
@@ -603,14 +603,14 @@ describe("resources and prompts", () => {
     expect(text).toContain(`${capitalize(WORD)} migration plan`);
     expect(text).toContain("<documents>");
 
-    const theirs = await getPrompt("summarize_workspace", { workspace_id: A.misc }, ctxFor(B), "legacy");
-    const nobodys = await getPrompt("summarize_workspace", { workspace_id: crypto.randomUUID() }, ctxFor(B), "legacy");
+    const theirs = await getPrompt("summarize_workspace", { workspace_id: A.misc }, ctxFor(B), "session");
+    const nobodys = await getPrompt("summarize_workspace", { workspace_id: crypto.randomUUID() }, ctxFor(B), "session");
     expect(theirs).toEqual({ ok: false, error: "not_found", message: "Workspace not found." });
     expect(JSON.stringify(nobodys)).toBe(JSON.stringify(theirs));
-    expect(await getPrompt("summarize_workspace", { workspace_id: "x" }, ctxFor(A), "legacy")).toMatchObject({
+    expect(await getPrompt("summarize_workspace", { workspace_id: "x" }, ctxFor(A), "session")).toMatchObject({
       error: "invalid_arguments",
     });
-    expect(await getPrompt("nope", {}, ctxFor(A), "legacy")).toMatchObject({ error: "unknown_prompt" });
+    expect(await getPrompt("nope", {}, ctxFor(A), "session")).toMatchObject({ error: "unknown_prompt" });
   });
 });
 

@@ -8,9 +8,9 @@ import { createLogger } from "../../src/log/logger.ts";
 import { defineTool } from "../../src/tools/define.ts";
 import { publicFailure } from "../../src/tools/failure.ts";
 import { z } from "zod";
-import { adminTenant, logLines, settledClient, settledModernCall } from "./admin-support.ts";
+import { adminTenant, logLines, settledClient, settledStatelessCall } from "./admin-support.ts";
 import { admin, cloud } from "./support/fixtures.ts";
-import { replyOf } from "./support/modern.ts";
+import { replyOf } from "./support/stateless.ts";
 
 let tenant: { id: string; apiKey: string; keyId: string };
 let workspaceId: string;
@@ -49,7 +49,7 @@ function expectValidationMessage(text: string, field: string): void {
 }
 
 describe("unstorable text in tool arguments", () => {
-  it("legacy session lane: a validation message, nothing written, no error-level log line", async () => {
+  it("session lane: a validation message, nothing written, no error-level log line", async () => {
     const client = await settledClient(tenant.apiKey);
     const before = await documentCount();
     for (const c of bad()) {
@@ -73,7 +73,7 @@ describe("unstorable text in tool arguments", () => {
     for (const c of bad()) {
       let res: Response | undefined;
       const lines = await logLines(async () => {
-        res = await settledModernCall(tenant.apiKey, c.name, c.args);
+        res = await settledStatelessCall(tenant.apiKey, c.name, c.args);
       });
       expect(res!.status).toBe(200);
       const reply = await replyOf(res!);

@@ -11,7 +11,7 @@ import { Messages } from "../../src/tools/result.ts";
 import { findTool } from "../../src/tools/registry.ts";
 import type { Tool, ToolContext, ToolResult } from "../../src/tools/types.ts";
 import { admin, cloud, connectClient, createTenant, type TestTenant } from "./support/fixtures.ts";
-import { connectModernClient } from "./support/modern.ts";
+import { connectStatelessClient } from "./support/stateless.ts";
 
 // Counts this isolate's Neon HTTP requests (the fixtures set the endpoint).
 let fetches = 0;
@@ -273,11 +273,11 @@ describe("cost", () => {
 });
 
 describe("both protocol lanes", () => {
-  it("legacy lane (SDK v1): create_workspace, then a document in it, then archive", async () => {
+  it("session lane (SDK v1): create_workspace, then a document in it, then archive", async () => {
     const t = await createTenant("free");
     const { client } = await connectClient(t.apiKey);
     try {
-      const name = unique("Legacy");
+      const name = unique("Session");
       const created = await client.callTool({ name: "create_workspace", arguments: { name } });
       const ws = (created.structuredContent as { workspace: Ws }).workspace;
       expect(ws).toMatchObject({ name, archived_at: null, document_count: 0 });
@@ -300,11 +300,11 @@ describe("both protocol lanes", () => {
     }
   });
 
-  it("modern lane (SDK v2, 2026-07-28): the same tools, the same answers", async () => {
+  it("stateless lane (SDK v2, 2026-07-28): the same tools, the same answers", async () => {
     const t = await createTenant("free");
-    const { client } = await connectModernClient(t.apiKey);
+    const { client } = await connectStatelessClient(t.apiKey);
     try {
-      const name = unique("Modern");
+      const name = unique("Stateless");
       const created = await client.callTool({ name: "create_workspace", arguments: { name } });
       const ws = (created.structuredContent as { workspace: Ws }).workspace;
       expect(ws).toMatchObject({ name, archived_at: null, document_count: 0 });

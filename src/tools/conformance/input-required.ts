@@ -2,7 +2,7 @@
  * Conformance fixtures for MCP 2026-07-28 multi round-trip input (SEP-2322 `InputRequiredResult`, SEP-2575 client
  * capabilities), with the names and questions the suite's `input-required-result-*` and `server-stateless` scenarios
  * use. A fixture asks for what it lacks, and completes once every answer is in; a missing or malformed answer is
- * asked for again. Modern lane only: the legacy lane cannot carry the exchange on a per-request server.
+ * asked for again. Stateless lane only: the session lane cannot carry the exchange on a per-request server.
  */
 import { z } from "zod";
 import { defineTool } from "../define.ts";
@@ -21,7 +21,7 @@ import { READ_ONLY } from "../annotations.ts";
 
 const NO_ARGS = z.object({});
 const FEATURE = "conformance_fixtures";
-const MODERN = ["modern"] as const;
+const STATELESS = ["stateless"] as const;
 
 function elicit(message: string, field: string, type: "string" | "boolean"): ElicitationRequest {
   return {
@@ -61,7 +61,7 @@ function text(t: string): ToolResult {
   return { content: [{ type: "text", text: t }] };
 }
 
-const NEEDS_MODERN = "This tool asks the client for input mid-call, which needs MCP 2026-07-28.";
+const NEEDS_STATELESS = "This tool asks the client for input mid-call, which needs MCP 2026-07-28.";
 
 /** A fixture tool that asks for `requests` (sealing `state`, when given) and finishes with `finish` once answered. */
 function asking(
@@ -76,11 +76,11 @@ function asking(
     title: name,
     description,
     feature: FEATURE,
-    lanes: MODERN,
+    lanes: STATELESS,
     input: NO_ARGS,
     annotations: READ_ONLY,
     async handler(_args, ctx) {
-      if (!ctx.input) return errorResult(NEEDS_MODERN);
+      if (!ctx.input) return errorResult(NEEDS_STATELESS);
       const wanted = requests(ctx.input);
       // Answers without the state the question was sealed with are answers to nothing: ask again.
       if (state && !state.valid(ctx.input.state)) return ask(wanted, state.value);
@@ -106,11 +106,11 @@ const multiRound = defineTool({
   description:
     "Asks two questions in two rounds, its requestState changing between them (conformance: input-required-result-multi-round).",
   feature: FEATURE,
-  lanes: MODERN,
+  lanes: STATELESS,
   input: NO_ARGS,
   annotations: READ_ONLY,
   async handler(_args, ctx) {
-    if (!ctx.input) return errorResult(NEEDS_MODERN);
+    if (!ctx.input) return errorResult(NEEDS_STATELESS);
     const round2 = ROUND_2.safeParse(ctx.input.state);
     if (round2.success) {
       const got = gather(ctx.input, { step2: ASK_STEP2 });
@@ -128,7 +128,7 @@ const multiRound = defineTool({
   },
 });
 
-/** The input-required fixtures, all modern-lane only. */
+/** The input-required fixtures, all stateless-lane only. */
 export const INPUT_REQUIRED_TOOLS: readonly Tool[] = Object.freeze([
   asking(
     "test_input_required_result_elicitation",

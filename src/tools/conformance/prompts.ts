@@ -85,14 +85,14 @@ const ASK_CONTEXT: ElicitationRequest = {
   },
 };
 
-// prompts/get may answer with InputRequiredResult too (MCP 2026-07-28), so this one exists in the modern lane only.
+// prompts/get may answer with InputRequiredResult too (MCP 2026-07-28), so this one exists in the stateless lane only.
 const inputRequired = definePrompt({
   name: "test_input_required_result_prompt",
   title: "Prompt that asks for input",
   description:
     "Asks the user for context by elicitation, then uses it (conformance: input-required-result-non-tool-request).",
   feature: FEATURE,
-  lanes: ["modern"],
+  lanes: ["stateless"],
   args: z.object({}),
   handler: async (_args, ctx) => {
     const got = ctx.input ? gather(ctx.input, { user_context: ASK_CONTEXT }) : undefined;

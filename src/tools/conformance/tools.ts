@@ -3,9 +3,9 @@
  * scenarios expect (the same as `@modelcontextprotocol/server-everything`). They exist only for tenants with the
  * `conformance_fixtures` feature, which no plan includes: `npm run conformance` creates such a tenant.
  *
- * Not here: the legacy lane's tools that ask the client for something mid-call (`test_sampling`, `test_elicitation`,
- * ...). A per-request server cannot wait for the client's answer in the legacy lane (notes/mcp-protocol.md);
- * conformance/expected-failures.legacy.yml lists those scenarios. The 2026-07-28 lane asks with InputRequiredResult
+ * Not here: the session lane's tools that ask the client for something mid-call (`test_sampling`, `test_elicitation`,
+ * ...). A per-request server cannot wait for the client's answer in the session lane (notes/mcp-protocol.md);
+ * conformance/expected-failures.session.yml lists those scenarios. The 2026-07-28 lane asks with InputRequiredResult
  * instead: its fixtures are in input-required.ts.
  */
 import { z } from "zod";

@@ -27,8 +27,8 @@ interface AskedState {
 
 /**
  * Deletes a document after the user confirms. Needs the 2026-07-28 multi round-trip (`InputRequiredResult`): the first
- * call answers with a confirmation form, the client asks its user and calls again with the answer. The legacy lane
- * cannot carry that exchange on a per-request server, so the tool exists only in the modern lane.
+ * call answers with a confirmation form, the client asks its user and calls again with the answer. The session lane
+ * cannot carry that exchange on a per-request server, so the tool exists only in the stateless lane.
  */
 export const deleteDocument = defineTool({
   name: "delete_document",
@@ -36,7 +36,7 @@ export const deleteDocument = defineTool({
   description:
     "Deletes a document by id, after asking the user to confirm. Nothing is deleted unless the user confirms.",
   feature: "core",
-  lanes: ["modern"],
+  lanes: ["stateless"],
   input: z.object({ id: Id.describe("Document id") }),
   output: Output,
   // Deleting twice leaves the same state (the second call finds nothing).

@@ -30,7 +30,7 @@ export interface RealClient {
 export interface ClientKind {
   name: string;
   /** The lane of `/mcp` it speaks to. */
-  lane: "legacy" | "modern";
+  lane: "session" | "stateless";
   /** Why it cannot run yet; the tests list it as a todo until this is removed. */
   pending?: string;
   connect(mcpUrl: string, apiKey: string): Promise<RealClient>;
@@ -86,7 +86,7 @@ function wrap(client: V1Client | V2Client, end: () => Promise<void>): RealClient
 export const CLIENT_KINDS: readonly ClientKind[] = [
   {
     name: "SDK v1 (StreamableHTTPClientTransport)",
-    lane: "legacy",
+    lane: "session",
     async connect(url, key) {
       const { client, transport } = await connectV1(url, key);
       // DELETE the session first, as a well-behaved client does when it is done.
@@ -97,8 +97,8 @@ export const CLIENT_KINDS: readonly ClientKind[] = [
     },
   },
   {
-    name: "SDK v2 client, legacy negotiation (initialize)",
-    lane: "legacy",
+    name: "SDK v2 client, session negotiation (initialize)",
+    lane: "session",
     async connect(url, key) {
       const client = await connectV2(url, key, "legacy");
       return wrap(client, () => client.close());
@@ -106,7 +106,7 @@ export const CLIENT_KINDS: readonly ClientKind[] = [
   },
   {
     name: "SDK v2 client, pinned to 2026-07-28 (stateless)",
-    lane: "modern",
+    lane: "stateless",
     async connect(url, key) {
       const client = await connectV2(url, key, { pin: "2026-07-28" });
       return wrap(client, () => client.close());

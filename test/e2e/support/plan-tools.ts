@@ -4,19 +4,19 @@ import { expect } from "vitest";
 
 type Plan = "free" | "pro" | "enterprise";
 
-/** Tool names of a plan in the legacy lane, in order (test/worker/snapshots/tools-<plan>.json). */
+/** Tool names of a plan in the session lane, in order (test/worker/snapshots/tools-<plan>.json). */
 export function planTools(plan: Plan): string[] {
   const url = new URL(`../../worker/snapshots/tools-${plan}.json`, import.meta.url);
   return (JSON.parse(readFileSync(url, "utf8")) as Array<{ name: string }>).map((t) => t.name);
 }
 
 /**
- * The legacy lane lists exactly the plan's snapshot. The modern lane may add tools that only it can run (those that
+ * The session lane lists exactly the plan's snapshot. The stateless lane may add tools that only it can run (those that
  * ask the user mid-call; the worker suite pins which), but never a tool of a bigger plan or a test fixture.
  */
-export function expectPlanTools(listed: string[], plan: "free" | "pro", lane: "legacy" | "modern"): void {
+export function expectPlanTools(listed: string[], plan: "free" | "pro", lane: "session" | "stateless"): void {
   const own = planTools(plan);
-  if (lane === "legacy") {
+  if (lane === "session") {
     expect(listed).toEqual(own);
     return;
   }

@@ -23,8 +23,8 @@ export interface FuzzCase {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const MODERN = "2026-07-28";
-const LEGACY = "2025-11-25";
+const STATELESS = "2026-07-28";
+const SESSION = "2025-11-25";
 
 /** Strings that have broken parsers, validators and SQL before. */
 const NASTY_STRINGS = [
@@ -115,7 +115,7 @@ interface MutationContext {
 type Mutable = FuzzCase & { message: Json };
 type Mutation = readonly [string, (rng: Rng, c: Mutable, ctx: MutationContext) => void];
 
-/** A valid request: a legacy message on the tenant's session, an initialize, or a modern (2026-07-28) request. */
+/** A valid request: a session message on the tenant's session, an initialize, or a stateless (2026-07-28) request. */
 function baseRequest(rng: Rng, t: FuzzTenant): Omit<Mutable, "mutations"> {
   const calls: Array<[string, Record<string, Json>]> = [
     ["list_workspaces", {}],
@@ -152,7 +152,7 @@ function baseRequest(rng: Rng, t: FuzzTenant): Omit<Mutable, "mutations"> {
       jsonrpc: "2.0",
       id: 1,
       method: "initialize",
-      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "fuzz", version: "1" } },
+      params: { protocolVersion: SESSION, capabilities: {}, clientInfo: { name: "fuzz", version: "1" } },
     };
     return { method: "POST", headers, body: undefined, message };
   }
@@ -161,27 +161,27 @@ function baseRequest(rng: Rng, t: FuzzTenant): Omit<Mutable, "mutations"> {
     const message = { jsonrpc: "2.0", id: rng.int(1000), ...base };
     return {
       method: "POST",
-      headers: { ...headers, "mcp-session-id": t.sessionId, "mcp-protocol-version": LEGACY },
+      headers: { ...headers, "mcp-session-id": t.sessionId, "mcp-protocol-version": SESSION },
       body: undefined,
       message,
     };
   }
   const params = { ...((base.params as Record<string, Json> | undefined) ?? {}) };
   params._meta = {
-    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/protocolVersion": STATELESS,
     "io.modelcontextprotocol/clientCapabilities": {},
     "io.modelcontextprotocol/clientInfo": { name: "fuzz", version: "1" },
   };
   const name = base.method === "tools/call" ? tool : base.method === "prompts/get" ? "summarize_workspace" : undefined;
-  const modernHeaders = {
+  const statelessHeaders = {
     ...headers,
-    "mcp-protocol-version": MODERN,
+    "mcp-protocol-version": STATELESS,
     "mcp-method": String(base.method),
     ...(name ? { "mcp-name": name } : {}),
   };
   return {
     method: "POST",
-    headers: modernHeaders,
+    headers: statelessHeaders,
     body: undefined,
     message: { jsonrpc: "2.0", id: rng.int(1000), ...base, params },
   };

@@ -2,7 +2,7 @@
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTenant, MCP_URL, post, type TestTenant } from "./support/fixtures.ts";
-import { envelope, MODERN, modernMessage, postModern } from "./support/modern.ts";
+import { envelope, STATELESS, statelessMessage, postStateless } from "./support/stateless.ts";
 
 let tenant: TestTenant;
 beforeAll(async () => {
@@ -21,10 +21,10 @@ interface Case {
 
 const auth = (): Record<string, string> => ({ authorization: `Bearer ${tenant.apiKey}` });
 const call = (params: Record<string, unknown>): Promise<Response> =>
-  postModern(modernMessage("tools/call", params, { id: 9 }), auth());
+  postStateless(statelessMessage("tools/call", params, { id: 9 }), auth());
 const headersOf = (method: string): Record<string, string> => ({
   ...auth(),
-  "mcp-protocol-version": MODERN,
+  "mcp-protocol-version": STATELESS,
   "mcp-method": method,
 });
 const MiB = 1024 * 1024;
@@ -32,30 +32,30 @@ const MiB = 1024 * 1024;
 const cases: Case[] = [
   {
     name: "disallowed Origin",
-    request: () => postModern(modernMessage("tools/list"), { ...auth(), origin: "https://evil.example" }),
+    request: () => postStateless(statelessMessage("tools/list"), { ...auth(), origin: "https://evil.example" }),
     status: 403,
   },
   {
     name: "text/plain body",
-    request: () => postModern(modernMessage("tools/list"), { ...auth(), "content-type": "text/plain" }),
+    request: () => postStateless(statelessMessage("tools/list"), { ...auth(), "content-type": "text/plain" }),
     status: 415,
   },
   {
     name: "Accept without text/event-stream",
-    request: () => postModern(modernMessage("tools/list"), { ...auth(), accept: "application/json" }),
+    request: () => postStateless(statelessMessage("tools/list"), { ...auth(), accept: "application/json" }),
     status: 406,
   },
   {
     name: "declared body over 1 MiB",
-    request: () => postModern(modernMessage("tools/list", { pad: "x".repeat(MiB) }), auth()),
+    request: () => postStateless(statelessMessage("tools/list", { pad: "x".repeat(MiB) }), auth()),
     status: 413,
   },
   { name: "invalid JSON", request: () => post("{not json", headersOf("tools/list")), status: 400, code: -32700 },
   {
-    name: "JSON-RPC batch of modern requests",
+    name: "JSON-RPC batch of stateless requests",
     request: () =>
       post(
-        [modernMessage("tools/list", {}, { id: 1 }), modernMessage("tools/list", {}, { id: 2 })],
+        [statelessMessage("tools/list", {}, { id: 1 }), statelessMessage("tools/list", {}, { id: 2 })],
         headersOf("tools/list"),
       ),
     status: 400,
@@ -87,19 +87,19 @@ const cases: Case[] = [
   },
   {
     name: "unsupported revision",
-    request: () => postModern(modernMessage("tools/list", {}, { version: "2030-01-01" }), auth()),
+    request: () => postStateless(statelessMessage("tools/list", {}, { version: "2030-01-01" }), auth()),
     status: 400,
     code: -32022,
   },
   {
     name: "Mcp-Method disagreeing with the body",
-    request: () => postModern(modernMessage("tools/list"), { ...auth(), "mcp-method": "prompts/list" }),
+    request: () => postStateless(statelessMessage("tools/list"), { ...auth(), "mcp-method": "prompts/list" }),
     status: 400,
     code: -32020,
   },
   {
     name: "unknown method",
-    request: () => postModern(modernMessage("tools/explode"), auth()),
+    request: () => postStateless(statelessMessage("tools/explode"), auth()),
     status: 404,
     code: -32601,
   },
@@ -136,31 +136,34 @@ const cases: Case[] = [
   },
   {
     name: "resources/read without a uri",
-    request: () => postModern(modernMessage("resources/read", {}), auth()),
+    request: () => postStateless(statelessMessage("resources/read", {}), auth()),
     status: 200,
     code: -32602,
   },
   {
     name: "prompts/get without a name",
-    request: () => postModern(modernMessage("prompts/get", { arguments: {} }), auth()),
+    request: () => postStateless(statelessMessage("prompts/get", { arguments: {} }), auth()),
     status: 200,
     code: -32602,
   },
   {
     name: "prompts/get with non-string arguments",
     request: () =>
-      postModern(modernMessage("prompts/get", { name: "summarize_workspace", arguments: { workspace_id: 1 } }), auth()),
+      postStateless(
+        statelessMessage("prompts/get", { name: "summarize_workspace", arguments: { workspace_id: 1 } }),
+        auth(),
+      ),
     status: 200,
     code: -32602,
   },
   {
     name: "PUT",
-    request: () => SELF.fetch(MCP_URL, { method: "PUT", headers: { ...auth(), "mcp-protocol-version": MODERN } }),
+    request: () => SELF.fetch(MCP_URL, { method: "PUT", headers: { ...auth(), "mcp-protocol-version": STATELESS } }),
     status: 405,
   },
 ];
 
-describe("malformed modern requests", () => {
+describe("malformed stateless requests", () => {
   it.each(cases)("$name -> $status", async ({ request, status, code, toolError }) => {
     const res = await request();
     expect(res.status).toBe(status);

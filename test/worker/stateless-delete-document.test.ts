@@ -1,7 +1,7 @@
 // delete_document: a confirmation round trip (2026-07-28 InputRequiredResult), with its state sealed by the server.
 import { beforeEach, describe, expect, it } from "vitest";
 import { admin, connectClient, createTenant, type TestTenant } from "./support/fixtures.ts";
-import { connectModernClient, modernMessage, postModern, replyOf } from "./support/modern.ts";
+import { connectStatelessClient, statelessMessage, postStateless, replyOf } from "./support/stateless.ts";
 
 let tenant: TestTenant;
 beforeEach(async () => {
@@ -20,19 +20,19 @@ async function callDelete(
   retry: { inputResponses?: unknown; requestState?: string } = {},
   o: { as?: TestTenant; capabilities?: Record<string, unknown> } = {},
 ): Promise<{ status: number; body: Record<string, any> }> {
-  const message = modernMessage(
+  const message = statelessMessage(
     "tools/call",
     { name: "delete_document", arguments: { id }, ...retry },
     { capabilities: o.capabilities ?? ELICITATION },
   );
-  const res = await postModern(message, auth(o.as));
+  const res = await postStateless(message, auth(o.as));
   return { status: res.status, body: await replyOf(res) };
 }
 
 describe("through the v2 client", () => {
   it("asks the user, then deletes exactly the confirmed document", async () => {
     const asked: unknown[] = [];
-    const { client } = await connectModernClient(tenant.apiKey, {
+    const { client } = await connectStatelessClient(tenant.apiKey, {
       elicit: (params) => {
         asked.push(params);
         return { action: "accept", content: { confirm: true } };
@@ -58,7 +58,7 @@ describe("through the v2 client", () => {
     ["cancels", { action: "cancel" as const }],
     ["accepts with confirm unticked", { action: "accept" as const, content: { confirm: false } }],
   ])("deletes nothing when the user %s", async (_name, answer) => {
-    const { client } = await connectModernClient(tenant.apiKey, { elicit: () => answer });
+    const { client } = await connectStatelessClient(tenant.apiKey, { elicit: () => answer });
     const target = tenant.documentIds[1]!;
     const result = await client.callTool({ name: "delete_document", arguments: { id: target } });
     expect(result.isError).toBeFalsy();
@@ -69,7 +69,7 @@ describe("through the v2 client", () => {
   it("another tenant's document id gets the answer of a missing one, and no question", async () => {
     const other = await createTenant("free");
     let questions = 0;
-    const { client } = await connectModernClient(tenant.apiKey, {
+    const { client } = await connectStatelessClient(tenant.apiKey, {
       elicit: () => {
         questions++;
         return { action: "accept", content: { confirm: true } };
@@ -164,7 +164,7 @@ describe("on the wire", () => {
   });
 });
 
-describe("the legacy lane", () => {
+describe("the session lane", () => {
   it("has no delete_document: listing omits it and calling it is -32602 like any unknown tool", async () => {
     const { client } = await connectClient(tenant.apiKey);
     expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("delete_document");

@@ -6,7 +6,7 @@ import {
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import type { InputRequired, ToolInput } from "../tools/types.ts";
-import type { SealedToolState } from "./modern-request-state.ts";
+import type { SealedToolState } from "./stateless-request-state.ts";
 
 /**
  * The input a 2026-07-28 request brings to the tool or prompt named `owner` (a tool's name, `prompt:<name>` for a
@@ -14,7 +14,7 @@ import type { SealedToolState } from "./modern-request-state.ts";
  * request declares. The SDK has already verified the state's integrity (`requestState.verify`); this refuses state
  * another tool or prompt minted, with the SDK's own answer for bad state.
  */
-export function modernInput(ctx: ServerContext, owner: string): ToolInput {
+export function statelessInput(ctx: ServerContext, owner: string): ToolInput {
   const sealed = ctx.mcpReq.requestState<SealedToolState>();
   if (sealed !== undefined && sealed.tool !== owner) {
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, "Invalid or expired requestState", {

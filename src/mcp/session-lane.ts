@@ -21,15 +21,15 @@ import {
   storedClientInfo,
   type SessionRecord,
 } from "../session/store.ts";
-import { buildLegacyServer, type LegacySession } from "./legacy-server.ts";
+import { buildSessionServer, type LiveSession } from "./session-server.ts";
 
 /**
- * Serves one POSTed message of the legacy era (MCP 2025-11-25 and earlier) over Streamable HTTP with sessions kept
+ * Serves one POSTed message of the session era (MCP 2025-11-25 and earlier) over Streamable HTTP with sessions kept
  * in Redis. `initialize` mints a session; every other message must name a live session of the caller's tenant.
  * Nothing about the session lives in the Worker: each request gets a fresh Server and transport (see
  * notes/mcp-protocol.md for why a stateless transport with `sessionId` set is the public-API way to resume).
  */
-export async function serveLegacyPost(
+export async function serveSessionPost(
   request: Request,
   message: JSONRPCMessage,
   principal: Principal,
@@ -92,7 +92,7 @@ export async function serveLegacyPost(
   }
   rc.fields.session_id = sessionId;
 
-  const live: LegacySession = {
+  const live: LiveSession = {
     logLevel: record.logLevel,
     setLogLevel: async (level) => {
       await store.update(sessionId, { ...record, logLevel: level });
@@ -100,7 +100,7 @@ export async function serveLegacyPost(
   };
   // A tools/call is audited from here on: what the client gets back is what the row says.
   const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal, sessionId), now: () => rc.now() });
-  const server = buildLegacyServer(principal.tenant, rc, live);
+  const server = buildSessionServer(principal.tenant, rc, live);
   // JSON replies unless the call may notify the client on the way (progress it asked for, or log messages after
   // logging/setLevel): notifications reach the client only over SSE.
   const notifies =
@@ -149,11 +149,7 @@ function withoutTask(message: JSONRPCMessage): JSONRPCMessage {
 }
 
 /** `DELETE /mcp`: ends the caller's session (404 when it is not a live session of this tenant). */
-export async function deleteLegacySession(
-  request: Request,
-  principal: Principal,
-  rc: RequestContext,
-): Promise<Response> {
+export async function deleteSession(request: Request, principal: Principal, rc: RequestContext): Promise<Response> {
   const presented = request.headers.get("mcp-session-id");
   if (!presented) throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required");
   rc.fields.session_id = presented;

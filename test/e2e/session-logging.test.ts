@@ -1,4 +1,4 @@
-// Client-facing log messages in the legacy lane: the level a client sets is kept in its session (Redis), so a later
+// Client-facing log messages in the session lane: the level a client sets is kept in its session (Redis), so a later
 // request, served by a fresh Server, still honours it.
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { beforeAll, describe, expect, inject, it } from "vitest";

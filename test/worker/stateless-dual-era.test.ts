@@ -6,7 +6,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/client/valida
 import { beforeAll, describe, expect, it } from "vitest";
 import { sessionKey } from "../../src/redis/keys.ts";
 import { connectClient, createTenant, MCP_URL, redis, type TestTenant } from "./support/fixtures.ts";
-import { connectModernClient, MODERN } from "./support/modern.ts";
+import { connectStatelessClient, STATELESS } from "./support/stateless.ts";
 
 let tenant: TestTenant;
 beforeAll(async () => {
@@ -15,7 +15,7 @@ beforeAll(async () => {
   });
 });
 
-/** What both eras must agree on in a tool result; `_meta` and `resultType` are the modern envelope's own. */
+/** What both eras must agree on in a tool result; `_meta` and `resultType` are the stateless envelope's own. */
 const essence = (r: Record<string, unknown>): unknown => ({
   content: r.content,
   structuredContent: r.structuredContent,
@@ -23,25 +23,25 @@ const essence = (r: Record<string, unknown>): unknown => ({
 });
 
 describe("the same key through both SDK generations", () => {
-  it("lists the same tools; the modern lane adds only delete_document", async () => {
+  it("lists the same tools; the stateless lane adds only delete_document", async () => {
     const { client: v1 } = await connectClient(tenant.apiKey);
-    const { client: v2 } = await connectModernClient(tenant.apiKey);
-    const legacyTools = (await v1.listTools()).tools;
-    const modernTools = (await v2.listTools()).tools;
-    expect(modernTools.map((t) => t.name)).toEqual([
-      ...legacyTools.map((t) => t.name).slice(0, 8),
+    const { client: v2 } = await connectStatelessClient(tenant.apiKey);
+    const sessionTools = (await v1.listTools()).tools;
+    const statelessTools = (await v2.listTools()).tools;
+    expect(statelessTools.map((t) => t.name)).toEqual([
+      ...sessionTools.map((t) => t.name).slice(0, 8),
       "delete_document",
-      ...legacyTools.map((t) => t.name).slice(8),
+      ...sessionTools.map((t) => t.name).slice(8),
     ]);
-    expect(JSON.parse(JSON.stringify(modernTools.filter((t) => t.name !== "delete_document")))).toEqual(
-      JSON.parse(JSON.stringify(legacyTools)),
+    expect(JSON.parse(JSON.stringify(statelessTools.filter((t) => t.name !== "delete_document")))).toEqual(
+      JSON.parse(JSON.stringify(sessionTools)),
     );
     await v1.close();
   });
 
   it("returns the same results for the same calls", async () => {
     const { client: v1 } = await connectClient(tenant.apiKey);
-    const { client: v2 } = await connectModernClient(tenant.apiKey);
+    const { client: v2 } = await connectStatelessClient(tenant.apiKey);
     const calls: [string, Record<string, unknown>][] = [
       ["list_workspaces", {}],
       ["list_documents", { workspace_id: tenant.workspaceId, limit: 2 }],
@@ -53,9 +53,9 @@ describe("the same key through both SDK generations", () => {
       ["get_document", { id: "not-a-uuid" }],
     ];
     for (const [name, args] of calls) {
-      const legacy = await v1.callTool({ name, arguments: args });
-      const modern = await v2.callTool({ name, arguments: args });
-      expect(essence(modern), name).toEqual(essence(legacy));
+      const session = await v1.callTool({ name, arguments: args });
+      const stateless = await v2.callTool({ name, arguments: args });
+      expect(essence(stateless), name).toEqual(essence(session));
     }
 
     const prompt = { name: "summarize_workspace", arguments: { workspace_id: tenant.workspaceId } };
@@ -70,21 +70,21 @@ describe("the same key through both SDK generations", () => {
 
   it("a write in one era is visible in the other", async () => {
     const { client: v1 } = await connectClient(tenant.apiKey);
-    const { client: v2 } = await connectModernClient(tenant.apiKey);
+    const { client: v2 } = await connectStatelessClient(tenant.apiKey);
     const created = await v2.callTool({
       name: "create_document",
-      arguments: { workspace_id: tenant.workspaceId, title: "Written modern", body: "x" },
+      arguments: { workspace_id: tenant.workspaceId, title: "Written stateless", body: "x" },
     });
     const id = (created.structuredContent as { document: { id: string } }).document.id;
     const read = await v1.callTool({ name: "get_document", arguments: { id } });
-    expect((read.structuredContent as { document: { title: string } }).document.title).toBe("Written modern");
+    expect((read.structuredContent as { document: { title: string } }).document.title).toBe("Written stateless");
     await v1.close();
   });
 });
 
 describe("a dual-era client", () => {
-  it("negotiating automatically, gets the modern era: no initialize, no session", async () => {
-    const { client, transport } = await connectModernClient(tenant.apiKey, { negotiation: "auto" });
+  it("negotiating automatically, gets the stateless era: no initialize, no session", async () => {
+    const { client, transport } = await connectStatelessClient(tenant.apiKey, { negotiation: "auto" });
     expect(client.getProtocolEra()).toBe("modern");
     expect(transport.sessionId).toBeUndefined();
     const tools = await client.listTools();
@@ -92,7 +92,7 @@ describe("a dual-era client", () => {
   });
 
   it("speaking 2025 (initialize), still gets a Redis session of its tenant", async () => {
-    const { client, transport } = await connectModernClient(tenant.apiKey, { negotiation: "legacy" });
+    const { client, transport } = await connectStatelessClient(tenant.apiKey, { negotiation: "legacy" });
     expect(client.getProtocolEra()).toBe("legacy");
     const sessionId = transport.sessionId;
     expect(sessionId).toMatch(/^[A-Za-z0-9_-]{32}$/);
@@ -102,7 +102,7 @@ describe("a dual-era client", () => {
     await client.close();
   });
 
-  it("falls back to initialize when the probe gets a legacy server's answer, and is served by the session lane", async () => {
+  it("falls back to initialize when the probe gets a session server's answer, and is served by the session lane", async () => {
     const methods: string[] = [];
     // In front of the Worker, a stand-in for an old deployment's answer to the probe: the v1 SDK's "not initialized".
     const transport = new StreamableHTTPClientTransport(new URL(MCP_URL), {
@@ -132,7 +132,7 @@ describe("a dual-era client", () => {
   });
 
   it("a v2 client pinned to 2026-07-28 negotiates it with the probe", async () => {
-    const { client } = await connectModernClient(tenant.apiKey, { negotiation: "modern" });
-    expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+    const { client } = await connectStatelessClient(tenant.apiKey, { negotiation: "modern" });
+    expect(client.getNegotiatedProtocolVersion()).toBe(STATELESS);
   });
 });

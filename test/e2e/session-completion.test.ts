@@ -1,4 +1,4 @@
-// completion/complete in the legacy lane: declared only for tenants that have a prompt which completes arguments.
+// completion/complete in the session lane: declared only for tenants that have a prompt which completes arguments.
 import { CompleteResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { connectV1 } from "./support/clients.ts";

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { promptsFor } from "../../src/prompts/registry.ts";
 import type { Feature } from "../../src/tenancy/tenant.ts";
 import { connectClient, createTenant, type TestTenant } from "./support/fixtures.ts";
-import { modernMessage, postModern, replyOf } from "./support/modern.ts";
+import { statelessMessage, postStateless, replyOf } from "./support/stateless.ts";
 
 let fixtures: TestTenant;
 beforeAll(async () => {
@@ -26,7 +26,7 @@ async function send(
   params: Record<string, unknown>,
   capabilities: Record<string, unknown> = ALL,
 ): Promise<{ status: number; body: Record<string, any> }> {
-  const res = await postModern(modernMessage(method, params, { capabilities }), {
+  const res = await postStateless(statelessMessage(method, params, { capabilities }), {
     authorization: `Bearer ${fixtures.apiKey}`,
   });
   return { status: res.status, body: await replyOf(res) };
@@ -98,10 +98,10 @@ describe("client capabilities", () => {
 describe("prompts that ask", () => {
   const name = "test_input_required_result_prompt";
 
-  it("exist in the modern lane only", async () => {
+  it("exist in the stateless lane only", async () => {
     const features = new Set<Feature>(["conformance_fixtures"]);
-    expect(promptsFor(features, "modern").map((p) => p.name)).toContain(name);
-    expect(promptsFor(features, "legacy").map((p) => p.name)).not.toContain(name);
+    expect(promptsFor(features, "stateless").map((p) => p.name)).toContain(name);
+    expect(promptsFor(features, "session").map((p) => p.name)).not.toContain(name);
     const { client } = await connectClient(fixtures.apiKey);
     expect((await client.listPrompts()).prompts.map((p) => p.name)).not.toContain(name);
     await expect(client.getPrompt({ name })).rejects.toThrow(/Unknown prompt/);

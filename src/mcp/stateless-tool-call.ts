@@ -4,13 +4,13 @@ import type { RequestContext } from "../context.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import type { ClientLog, Tool } from "../tools/types.ts";
 import { callTool } from "./call-tool.ts";
-import { inputRequiredResult, modernInput } from "./modern-input.ts";
-import type { SealedToolState } from "./modern-request-state.ts";
+import { inputRequiredResult, statelessInput } from "./stateless-input.ts";
+import type { SealedToolState } from "./stateless-request-state.ts";
 import { SERVER_INFO } from "./server-info.ts";
 import { createToolContext, type ProgressSink } from "./tool-context.ts";
 
 /** What a 2026-07-28 tool call needs besides the call itself. */
-export interface ModernCallDeps {
+export interface StatelessCallDeps {
   rc: RequestContext;
   tenant: TenantContext;
   codec: () => Promise<RequestStateCodec<SealedToolState>>;
@@ -28,14 +28,14 @@ export interface ModernCallDeps {
  * state, and taken back from the verified state on the answer. A round trip whose state does not verify never gets
  * here (the SDK answers -32602), so it stays unlinked: nothing in that state can be trusted.
  */
-export async function callModernTool(
+export async function callStatelessTool(
   tool: Tool,
   rawArgs: unknown,
   ctx: ServerContext,
-  deps: ModernCallDeps,
+  deps: StatelessCallDeps,
 ): Promise<Record<string, unknown>> {
-  const input = modernInput(ctx, tool.name);
-  // modernInput has checked that this state is this tool's; the SDK had verified its MAC and expiry.
+  const input = statelessInput(ctx, tool.name);
+  // statelessInput has checked that this state is this tool's; the SDK had verified its MAC and expiry.
   const linked = ctx.mcpReq.requestState<SealedToolState>()?.call;
   if (linked !== undefined) deps.recorder?.link(linked);
   const log = clientLog(ctx);

@@ -11,10 +11,10 @@ import type { ToolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
 import { getPrompt } from "../prompts/registry.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
-import { inputRequiredResult, modernInput } from "./modern-input.ts";
-import { callModernTool } from "./modern-tool-call.ts";
+import { inputRequiredResult, statelessInput } from "./stateless-input.ts";
+import { callStatelessTool } from "./stateless-tool-call.ts";
 import { offeringFor } from "./offering.ts";
-import { requestStateCodec } from "./modern-request-state.ts";
+import { requestStateCodec } from "./stateless-request-state.ts";
 import { outcomeError, type RpcErrorShape } from "./outcomes.ts";
 import { SERVER_INFO, SERVER_INSTRUCTIONS } from "./server-info.ts";
 import { calledTool, sharedHandlers, type SharedMethod, type SharedScope } from "./shared-handlers.ts";
@@ -64,8 +64,8 @@ const PARAMS = {
 } as const satisfies Record<SharedMethod, z.ZodType>;
 
 /**
- * The v2 SDK Server for one 2026-07-28 request of one tenant. The same registries as the legacy lane, filtered for the
- * "modern" lane, with their precomputed listings returned as they are: `tools/list` does no schema work. The low-level
+ * The v2 SDK Server for one 2026-07-28 request of one tenant. The same registries as the session lane, filtered for the
+ * "stateless" lane, with their precomputed listings returned as they are: `tools/list` does no schema work. The low-level
  * Server (not McpServer) because McpServer takes schemas to convert rather than finished JSON Schemas, validates
  * arguments a second time, and answers unknown tools with an `isError` result instead of -32602. The methods both
  * lanes answer alike come from `sharedHandlers`; only `tools/call` and `prompts/get` are this lane's own.
@@ -73,8 +73,8 @@ const PARAMS = {
  * `recorder`, for a `tools/call`, watches the transport the SDK connects this Server to (inside `createMcpHandler`),
  * so the audit row holds the answer as it went out.
  */
-export function buildModernServer(tenant: TenantContext, rc: RequestContext, recorder?: ToolCallRecorder): Server {
-  const offering = offeringFor(tenant.features, "modern");
+export function buildStatelessServer(tenant: TenantContext, rc: RequestContext, recorder?: ToolCallRecorder): Server {
+  const offering = offeringFor(tenant.features, "stateless");
   const codec = requestStateCodec(rc.config.apiKeyPepper, tenant.id);
   const server = new Server(SERVER_INFO, {
     capabilities: offering.capabilities as never,
@@ -84,13 +84,13 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext, rec
     // Runs before the handler on every round that echoes a requestState; a failure is answered -32602.
     requestState: { verify: async (state, ctx) => (await codec()).verify(state, ctx) },
   });
-  server.onerror = (err) => rc.log.warn("modern server error", { error: err });
+  server.onerror = (err) => rc.log.warn("stateless server error", { error: err });
   if (recorder) {
     const connect = server.connect.bind(server);
     server.connect = (transport) => connect(recorder.watch(transport));
   }
 
-  const scope: SharedScope = { offering, rc, tenant, lane: "modern", rpcError };
+  const scope: SharedScope = { offering, rc, tenant, lane: "stateless", rpcError };
   for (const [method, handler] of Object.entries(sharedHandlers(scope))) {
     server.setRequestHandler(
       method as SharedMethod,
@@ -100,14 +100,14 @@ export function buildModernServer(tenant: TenantContext, rc: RequestContext, rec
   }
   server.setRequestHandler("tools/call", { params: CallToolParams }, async (params, ctx) => {
     const tool = calledTool(scope, params.name);
-    return callModernTool(tool, params.arguments, ctx, { rc, tenant, codec, ...(recorder ? { recorder } : {}) });
+    return callStatelessTool(tool, params.arguments, ctx, { rc, tenant, codec, ...(recorder ? { recorder } : {}) });
   });
   if (offering.prompts.length) {
     server.setRequestHandler("prompts/get", { params: GetPromptParams }, async (params, ctx) => {
       const owner = `prompt:${params.name}`;
       rc.fields.tool = owner;
-      const promptCtx = createToolContext(rc, tenant, ctx.mcpReq.signal, undefined, modernInput(ctx, owner));
-      const outcome = await getPrompt(params.name, params.arguments ?? {}, promptCtx, "modern");
+      const promptCtx = createToolContext(rc, tenant, ctx.mcpReq.signal, undefined, statelessInput(ctx, owner));
+      const outcome = await getPrompt(params.name, params.arguments ?? {}, promptCtx, "stateless");
       if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
       const { inputRequired, ...result } = outcome.result;
       return inputRequired ? inputRequiredResult(owner, inputRequired, ctx, codec) : { ...result };

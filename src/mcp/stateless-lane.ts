@@ -6,40 +6,40 @@ import { createAuditSink } from "../audit/sink.ts";
 import { toolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
-import { MODERN_METHOD_NOT_ALLOWED } from "../http/messages.ts";
-import { buildModernServer } from "./modern-server.ts";
+import { STATELESS_METHOD_NOT_ALLOWED } from "../http/messages.ts";
+import { buildStatelessServer } from "./stateless-server.ts";
 
 /** The first revision of the stateless era; revision names are ISO dates, so they order as strings. */
-export const FIRST_MODERN_REVISION = "2026-07-28";
+export const FIRST_STATELESS_REVISION = "2026-07-28";
 
 /**
  * Whether a parsed POST belongs to the 2026-07-28 lane. The SDK's own classifier decides (the one
  * `createMcpHandler` runs), so the routing cannot disagree with the handler: a request carrying the per-request
- * `_meta` envelope claim is modern, and so is one that only names a modern revision in `MCP-Protocol-Version` (the
- * modern lane answers it with the right error). `initialize` and every other claim-less message are legacy.
+ * `_meta` envelope claim is stateless, and so is one that only names a stateless revision in `MCP-Protocol-Version` (the
+ * stateless lane answers it with the right error). `initialize` and every other claim-less message are session.
  */
-export async function isModernPost(request: Request, message: JSONRPCMessage): Promise<boolean> {
+export async function isStatelessPost(request: Request, message: JSONRPCMessage): Promise<boolean> {
   return !(await isLegacyRequest(request, message));
 }
 
 /**
- * A GET or DELETE of the modern era: it names a 2026-07-28+ revision and carries no session. Such a request gets 405
- * (the revision has no standalone stream and no session to end); a DELETE with `Mcp-Session-Id` stays a legacy
+ * A GET or DELETE of the stateless era: it names a 2026-07-28+ revision and carries no session. Such a request gets 405
+ * (the revision has no standalone stream and no session to end); a DELETE with `Mcp-Session-Id` stays a session
  * session termination whatever else it carries.
  */
-export function isModernBodilessRequest(request: Request): boolean {
+export function isStatelessBodilessRequest(request: Request): boolean {
   const version = request.headers.get("mcp-protocol-version")?.trim();
   return (
     !request.headers.has("mcp-session-id") &&
     version !== undefined &&
     /^\d{4}-\d{2}-\d{2}$/.test(version) &&
-    version >= FIRST_MODERN_REVISION
+    version >= FIRST_STATELESS_REVISION
   );
 }
 
-/** The answer to a modern GET or DELETE: 405 as the SDK gives it (`Allow: POST`), in the legacy lane's body. */
-export function modernMethodNotAllowed(): HttpError {
-  return new HttpError(405, MODERN_METHOD_NOT_ALLOWED, {
+/** The answer to a stateless GET or DELETE: 405 as the SDK gives it (`Allow: POST`), in the session lane's body. */
+export function statelessMethodNotAllowed(): HttpError {
+  return new HttpError(405, STATELESS_METHOD_NOT_ALLOWED, {
     headers: { allow: "POST" },
     internal: "GET/DELETE on the stateless revision",
   });
@@ -54,7 +54,7 @@ export function modernMethodNotAllowed(): HttpError {
  * The handler is built per request, not once per isolate: it keeps in-flight servers and subscription streams in
  * memory, which must not outlive the request of the tenant they belong to. Building it costs a few small objects.
  */
-export async function serveModernPost(
+export async function serveStatelessPost(
   request: Request,
   message: JSONRPCMessage,
   principal: Principal,
@@ -65,11 +65,11 @@ export async function serveModernPost(
   // A tools/call is audited from here on: what the client gets back is what the row says, rejections by the SDK's
   // own checks before dispatch (headers, envelope) included.
   const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal, null), now: () => rc.now() });
-  const handler = createMcpHandler(() => buildModernServer(principal.tenant, rc, recorder), {
+  const handler = createMcpHandler(() => buildStatelessServer(principal.tenant, rc, recorder), {
     legacy: "reject",
     maxRequestBodySize: rc.config.maxBodyBytes,
     // Reporting only: rejected requests (a client's mistake) and failures; the response is already decided.
-    onerror: (err) => rc.log.warn("modern lane", { error: err }),
+    onerror: (err) => rc.log.warn("stateless lane", { error: err }),
   });
   // The body was read and parsed by the guard; the handler classifies the same value and reads nothing.
   const response = await handler.fetch(request, { parsedBody: message });

@@ -1,8 +1,8 @@
 // Tenant isolation on the 2026-07-28 lane, from the attacker's side: another tenant's key, ids and session ids.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTenant, openSession, type TestTenant } from "./support/fixtures.ts";
-import { connectModernClient, modernMessage, postModern, replyOf } from "./support/modern.ts";
-// The legacy lane's committed tools/list snapshots (mcp-isolation.test.ts): the modern lane must list the same.
+import { connectStatelessClient, statelessMessage, postStateless, replyOf } from "./support/stateless.ts";
+// The session lane's committed tools/list snapshots (mcp-isolation.test.ts): the stateless lane must list the same.
 import enterpriseSnapshot from "./snapshots/tools-enterprise.json";
 import freeSnapshot from "./snapshots/tools-free.json";
 import proSnapshot from "./snapshots/tools-pro.json";
@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 
 const names = async (t: TestTenant): Promise<string[]> => {
-  const { client } = await connectModernClient(t.apiKey);
+  const { client } = await connectStatelessClient(t.apiKey);
   return (await client.listTools()).tools.map((x) => x.name).sort();
 };
 
@@ -27,14 +27,14 @@ describe("tools per plan", () => {
     ["pro", () => pro],
     ["enterprise", () => enterprise],
   ] as const)(
-    "%s sees exactly its plan's tools: the legacy lane's snapshot plus delete_document",
+    "%s sees exactly its plan's tools: the session lane's snapshot plus delete_document",
     async (plan, tenant) => {
-      const { client } = await connectModernClient(tenant().apiKey);
+      const { client } = await connectStatelessClient(tenant().apiKey);
       const { tools } = await client.listTools();
       const snapshot = SNAPSHOTS[plan];
-      const modern = JSON.parse(JSON.stringify(tools)) as { name: string }[];
-      expect(modern.filter((t) => t.name !== "delete_document")).toEqual(snapshot);
-      expect(modern.map((t) => t.name)).toContain("delete_document");
+      const stateless = JSON.parse(JSON.stringify(tools)) as { name: string }[];
+      expect(stateless.filter((t) => t.name !== "delete_document")).toEqual(snapshot);
+      expect(stateless.map((t) => t.name)).toContain("delete_document");
     },
   );
 
@@ -48,8 +48,8 @@ describe("tools per plan", () => {
 
   it("calling a tool the tenant lacks is JSON-RPC error -32602, the same as a tool nobody defined", async () => {
     const call = async (name: string): Promise<{ error: { code: number; message: string } }> => {
-      const res = await postModern(
-        modernMessage("tools/call", { name, arguments: { workspace_id: free.workspaceId } }, { id: 7 }),
+      const res = await postStateless(
+        statelessMessage("tools/call", { name, arguments: { workspace_id: free.workspaceId } }, { id: 7 }),
         {
           authorization: `Bearer ${free.apiKey}`,
         },
@@ -70,7 +70,7 @@ describe("tools per plan", () => {
 describe("cross-tenant access", () => {
   it("a session id is no credential: tenant A's session id with B's key serves B, and only B", async () => {
     const sessionOfA = await openSession(pro.apiKey);
-    const res = await postModern(modernMessage("tools/call", { name: "list_workspaces", arguments: {} }), {
+    const res = await postStateless(statelessMessage("tools/call", { name: "list_workspaces", arguments: {} }), {
       authorization: `Bearer ${enterprise.apiKey}`,
       "mcp-session-id": sessionOfA,
     });
@@ -80,7 +80,7 @@ describe("cross-tenant access", () => {
   });
 
   it("B reading, updating or deleting A's document gets exactly the answer for a document that does not exist", async () => {
-    const { client } = await connectModernClient(enterprise.apiKey, {
+    const { client } = await connectStatelessClient(enterprise.apiKey, {
       elicit: () => ({ action: "accept", content: { confirm: true } }),
     });
     const foreign = pro.documentIds[0]!;
@@ -99,7 +99,7 @@ describe("cross-tenant access", () => {
     const read = async (id: string): Promise<string> =>
       JSON.stringify(
         await replyOf(
-          await postModern(modernMessage("resources/read", { uri: `tenant-mcp://documents/${id}` }), {
+          await postStateless(statelessMessage("resources/read", { uri: `tenant-mcp://documents/${id}` }), {
             authorization: `Bearer ${enterprise.apiKey}`,
           }),
         ),
@@ -109,14 +109,14 @@ describe("cross-tenant access", () => {
     expect(JSON.parse(await read(missing))).toMatchObject({ error: { code: -32602, message: "Resource not found" } });
 
     // And A's document is untouched.
-    const { client: owner } = await connectModernClient(pro.apiKey);
+    const { client: owner } = await connectStatelessClient(pro.apiKey);
     const mine = await owner.callTool({ name: "get_document", arguments: { id: foreign } });
     expect(mine.isError).toBeFalsy();
     expect(JSON.stringify(mine.structuredContent)).not.toContain("pwned");
   });
 
   it("lists and searches return only the caller's rows", async () => {
-    const { client } = await connectModernClient(enterprise.apiKey);
+    const { client } = await connectStatelessClient(enterprise.apiKey);
     const workspaces = await client.callTool({ name: "list_workspaces", arguments: {} });
     expect(JSON.stringify(workspaces)).toContain(enterprise.workspaceId);
     expect(JSON.stringify(workspaces)).not.toContain(pro.workspaceId);

@@ -1,6 +1,6 @@
 /**
  * Fixtures for the MCP 2026-07-28 lane: a v2 SDK client (`@modelcontextprotocol/client`) talking to the Worker under
- * test through `SELF.fetch`, and raw modern messages with the per-request `_meta` envelope and standard headers.
+ * test through `SELF.fetch`, and raw stateless messages with the per-request `_meta` envelope and standard headers.
  */
 import { SELF } from "cloudflare:test";
 import {
@@ -13,16 +13,19 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/client/valida
 import { MCP_URL, post } from "./fixtures.ts";
 
 /** The stateless revision. */
-export const MODERN = "2026-07-28";
+export const STATELESS = "2026-07-28";
 
 // Workers forbid `new Function`, which the client's default (Ajv) validator compiles with.
 const VALIDATOR = new CfWorkerJsonSchemaValidator();
 
-/** How a v2 client picks its era: `auto` probes `server/discover` and falls back to `initialize`. */
+/**
+ * How a v2 client picks its era, in the SDK's words: `auto` probes `server/discover` and falls back to `initialize`,
+ * `legacy` speaks `initialize` and sessions, `modern` pins 2026-07-28.
+ */
 export type Negotiation = "auto" | "legacy" | "modern";
 
 /** A connected v2 client for `apiKey`. `elicit` answers the server's input requests (and declares the capability). */
-export async function connectModernClient(
+export async function connectStatelessClient(
   apiKey: string,
   o: {
     negotiation?: Negotiation;
@@ -35,9 +38,9 @@ export async function connectModernClient(
   });
   const negotiation = o.negotiation ?? "modern";
   const client = new Client(
-    { name: "modern-test-client", version: "1.0.0" },
+    { name: "stateless-test-client", version: "1.0.0" },
     {
-      versionNegotiation: { mode: negotiation === "modern" ? { pin: MODERN } : negotiation },
+      versionNegotiation: { mode: negotiation === "modern" ? { pin: STATELESS } : negotiation },
       capabilities: o.elicit ? { elicitation: { form: {} } } : {},
       jsonSchemaValidator: VALIDATOR,
     },
@@ -51,16 +54,19 @@ export async function connectModernClient(
 }
 
 /** The per-request `_meta` envelope of 2026-07-28. */
-export function envelope(clientCapabilities: Record<string, unknown> = {}, version = MODERN): Record<string, unknown> {
+export function envelope(
+  clientCapabilities: Record<string, unknown> = {},
+  version = STATELESS,
+): Record<string, unknown> {
   return {
     "io.modelcontextprotocol/protocolVersion": version,
     "io.modelcontextprotocol/clientCapabilities": clientCapabilities,
-    "io.modelcontextprotocol/clientInfo": { name: "raw-modern", version: "1" },
+    "io.modelcontextprotocol/clientInfo": { name: "raw-stateless", version: "1" },
   };
 }
 
-/** A modern JSON-RPC request: `params` plus the envelope in `params._meta`. */
-export function modernMessage(
+/** A stateless JSON-RPC request: `params` plus the envelope in `params._meta`. */
+export function statelessMessage(
   method: string,
   params: Record<string, unknown> = {},
   o: { id?: number | string; capabilities?: Record<string, unknown>; version?: string } = {},
@@ -75,10 +81,10 @@ export function modernMessage(
 }
 
 /**
- * POSTs a modern message with the standard headers a 2026-07-28 client sends (`MCP-Protocol-Version`, `Mcp-Method`,
+ * POSTs a stateless message with the standard headers a 2026-07-28 client sends (`MCP-Protocol-Version`, `Mcp-Method`,
  * and `Mcp-Name` for the methods that name something); `headers` overrides or adds (`undefined` values remove).
  */
-export function postModern(
+export function postStateless(
   message: { method: string; params?: Record<string, unknown> },
   headers: Record<string, string | undefined> = {},
 ): Promise<Response> {
@@ -92,7 +98,7 @@ export function postModern(
   const version =
     ((p._meta as Record<string, unknown> | undefined)?.["io.modelcontextprotocol/protocolVersion"] as
       | string
-      | undefined) ?? MODERN;
+      | undefined) ?? STATELESS;
   const all: Record<string, string | undefined> = {
     "mcp-protocol-version": version,
     "mcp-method": message.method,
@@ -105,7 +111,7 @@ export function postModern(
   );
 }
 
-/** The JSON-RPC reply of a modern response, whether it came as JSON or as an SSE stream. */
+/** The JSON-RPC reply of a stateless response, whether it came as JSON or as an SSE stream. */
 export async function replyOf(res: Response): Promise<Record<string, any>> {
   const text = await res.text();
   if (!(res.headers.get("content-type") ?? "").includes("text/event-stream")) return JSON.parse(text);

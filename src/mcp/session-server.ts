@@ -41,7 +41,7 @@ const V1_SCHEMAS = {
 } as const satisfies Record<SharedMethod, unknown>;
 
 /** What the server of one request knows of, and may change in, the caller's session. */
-export interface LegacySession {
+export interface LiveSession {
   /** The least severe log level the client asked for with `logging/setLevel`; `undefined` until it asks. */
   logLevel: ClientLogLevel | undefined;
   /** Keeps a new log level for the rest of the session. Throws when the session store fails. */
@@ -49,22 +49,22 @@ export interface LegacySession {
 }
 
 /**
- * The v1 SDK Server for one request of one tenant (legacy era, 2025-11-25 and earlier). Only what the tenant's
+ * The v1 SDK Server for one request of one tenant (session era, 2025-11-25 and earlier). Only what the tenant's
  * features allow is registered; the lists come precomputed from the registries, so building this costs no schema
  * work. The low-level Server (not McpServer) is used because McpServer converts zod to JSON Schema on every
  * tools/list and answers unknown tools with an `isError` result, where MCP 2025-11-25 wants error -32602. The
  * methods both lanes answer alike come from `sharedHandlers`; `tools/call`, `logging/setLevel` and `prompts/get` are
  * this lane's own.
  */
-export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, session: LegacySession): Server {
-  const offering = offeringFor(tenant.features, "legacy");
+export function buildSessionServer(tenant: TenantContext, rc: RequestContext, session: LiveSession): Server {
+  const offering = offeringFor(tenant.features, "session");
   const server = new Server(SERVER_INFO, {
     capabilities: offering.capabilities as never,
     instructions: SERVER_INSTRUCTIONS,
     jsonSchemaValidator: VALIDATOR,
   });
 
-  const scope: SharedScope = { offering, rc, tenant, lane: "legacy", rpcError };
+  const scope: SharedScope = { offering, rc, tenant, lane: "session", rpcError };
   for (const [method, handler] of Object.entries(sharedHandlers(scope))) {
     handle(
       server,
@@ -103,7 +103,7 @@ export function buildLegacyServer(tenant: TenantContext, rc: RequestContext, ses
     handle(server, GetPromptRequestSchema, async (request, extra) => {
       rc.fields.tool = `prompt:${request.params.name}`;
       const ctx = createToolContext(rc, tenant, extra.signal, undefined);
-      const outcome = await getPrompt(request.params.name, request.params.arguments ?? {}, ctx, "legacy");
+      const outcome = await getPrompt(request.params.name, request.params.arguments ?? {}, ctx, "session");
       if (!outcome.ok) throw rpcError(outcomeError(outcome, "prompt"));
       return outcome.result as never;
     });
