@@ -54,6 +54,13 @@ export interface Config {
    * serves every tenant). When set, a key presented on `<slug>.<suffix>` must belong to tenant `<slug>`.
    */
   tenantHostSuffix: string | undefined;
+  /**
+   * The public origin of the Worker (PUBLIC_BASE_URL, e.g. `https://mcp.example.com`; lower-cased, no path, no trailing
+   * slash; default none). It names the canonical MCP resource (`<origin>/mcp`) that OAuth tokens are bound to and that
+   * the protected resource metadata announces; a request's own Host or `X-Forwarded-*` headers never do. Without it,
+   * OAuth is off outside tenant hosts.
+   */
+  publicBaseUrl: string | undefined;
 }
 
 type ConfigEnv = Pick<
@@ -74,6 +81,7 @@ type ConfigEnv = Pick<
   | "HEALTHZ_CACHE_MS"
   | "API_KEY_PEPPER"
   | "TENANT_HOST_SUFFIX"
+  | "PUBLIC_BASE_URL"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -108,6 +116,7 @@ export function loadConfig(env: ConfigEnv): Config {
     healthzCacheMs: positiveInt(env.HEALTHZ_CACHE_MS, 1000, "HEALTHZ_CACHE_MS"),
     apiKeyPepper: env.API_KEY_PEPPER,
     tenantHostSuffix: env.TENANT_HOST_SUFFIX || undefined,
+    publicBaseUrl: origin(env.PUBLIC_BASE_URL, "PUBLIC_BASE_URL"),
   });
   cache.set(env, config);
   return config;
@@ -117,6 +126,22 @@ function flag(raw: string | undefined, name: string): boolean {
   if (raw === undefined || raw === "" || raw === "false") return false;
   if (raw === "true") return true;
   throw new Error(`${name} must be "true" or "false", got "${raw}"`);
+}
+
+/** An http(s) origin, normalised (lower-case, no trailing slash); a path, query or fragment is refused. */
+function origin(raw: string | undefined, name: string): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name} must be an http(s) origin such as https://mcp.example.com, got "${raw}"`);
+  }
+  const bare = (url.pathname === "/" || url.pathname === "") && !url.search && !url.hash && !url.username;
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || !bare)
+    throw new Error(`${name} must be an http(s) origin such as https://mcp.example.com, got "${raw}"`);
+  return url.origin;
 }
 
 function positiveInt(raw: string | undefined, fallback: number, name: string): number {

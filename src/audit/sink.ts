@@ -58,5 +58,8 @@ function auditKeyId(credential: Credential): string {
   switch (credential.kind) {
     case "api_key":
       return credential.id;
+    case "oauth_grant":
+      // No API key: the grant's id, which `touch_api_key` matches to no key and so leaves alone.
+      return credential.id;
   }
 }

@@ -5,14 +5,25 @@ import type { TenantContext } from "../tenancy/tenant.ts";
  * rows, the early rate-limit count's liveness check) keys on `id` and branches on `kind` only where the kinds differ,
  * so a new kind is one more member here and a compile error at each place that must decide what it means.
  */
-export type Credential = ApiKeyCredential;
-// Next: `| { kind: "oauth_grant"; id: string }`, the grant an OAuth access token was issued under.
+export type Credential = ApiKeyCredential | OAuthGrantCredential;
 
 /** A tenant API key (`tmcp_<id>_<secret>`), verified against its record in src/auth/. */
 export interface ApiKeyCredential {
   kind: "api_key";
   /** The key id (`api_keys.id`), the public part of the key. */
   id: string;
+}
+
+/**
+ * An OAuth access token issued by this Worker's authorization server: `id` is the grant it was issued under (one
+ * user's consent for one client), so revoking the grant ends every token of it; `clientId` is the OAuth client.
+ */
+export interface OAuthGrantCredential {
+  kind: "oauth_grant";
+  /** The grant id, stable across refreshes of the token. */
+  id: string;
+  /** The OAuth client the grant was made to (a registered client id or a CIMD URL). */
+  clientId: string;
 }
 
 /**
