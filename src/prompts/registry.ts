@@ -3,7 +3,7 @@ import type { Feature } from "../tenancy/tenant.ts";
 import { isUnstorableInput, publicFailure } from "../tools/failure.ts";
 import { findUnstorableText, unstorableTextIssue } from "../tools/storable-text.ts";
 import type { Lane, ToolContext } from "../tools/types.ts";
-import { CONFORMANCE_PROMPTS } from "../tools/conformance/prompts.ts";
+import { CONFORMANCE_PROMPTS } from "./conformance.ts";
 import { summarizeWorkspace } from "./summarize-workspace.ts";
 import type { GetPromptOutcome, Prompt, PromptListing } from "./types.ts";
 

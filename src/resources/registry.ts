@@ -2,7 +2,7 @@ import { perFeatureSet } from "../tenancy/per-feature-set.ts";
 import type { Feature } from "../tenancy/tenant.ts";
 import { publicFailure } from "../tools/failure.ts";
 import type { ToolContext } from "../tools/types.ts";
-import { CONFORMANCE_RESOURCES } from "../tools/conformance/resources.ts";
+import { CONFORMANCE_RESOURCES } from "./conformance.ts";
 import { documentResource } from "./documents.ts";
 import type { ReadResourceOutcome, ResourceListing, ResourceTemplate, ResourceTemplateListing } from "./types.ts";
 
