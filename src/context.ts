@@ -7,7 +7,7 @@ import { createLogger, type Logger } from "./log/logger.ts";
 import type { AddressLimiter } from "./http/throttle.ts";
 
 /** Fields of the one log line written per request; pipeline stages fill them in as they learn them. */
-export interface RequestLogFields {
+interface RequestLogFields {
   tenant_id?: string;
   key_id?: string;
   session_id?: string;
@@ -17,7 +17,7 @@ export interface RequestLogFields {
 }
 
 /** The per-address throttles (Workers Rate Limiting bindings, see wrangler.toml) the pipeline counts requests in. */
-export interface AddressThrottles {
+interface AddressThrottles {
   /** AUTH_LIMITER: authentication attempts the isolate cannot vouch for (src/auth/attempt-throttle.ts). */
   authentication: AddressLimiter;
   /** HEALTHZ_LIMITER: unauthenticated `GET /healthz` probes. */

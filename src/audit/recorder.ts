@@ -6,11 +6,11 @@ import type { AuditSink, CallOutcome } from "./types.ts";
  * as sent only when they are plain (the MCP 2025-11-25 tool-name characters, 1-128 of them): the operator reads them
  * in a terminal, and a client must not be able to put control characters there.
  */
-export const INVALID_TOOL_NAME = "(invalid name)";
+const INVALID_TOOL_NAME = "(invalid name)";
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** Anything a protocol SDK's Server writes its messages to: both SDKs' transports have this method. */
-export interface Sending {
+interface Sending {
   send(message: never, options?: never): Promise<void>;
 }
 

@@ -32,7 +32,7 @@ export async function mintApiKey(pepper: string): Promise<{ apiKey: string; keyI
 }
 
 /** HMAC-SHA-256(pepper, secret) as lower-case hex: the only form of a secret that is stored. */
-export async function hashSecret(pepper: string, secret: string): Promise<string> {
+async function hashSecret(pepper: string, secret: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await pepperKey(pepper), new TextEncoder().encode(secret));
   return toHex(new Uint8Array(mac));
 }

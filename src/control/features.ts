@@ -6,7 +6,7 @@ import { field, invalid, says } from "./errors.ts";
  * prompts the MCP conformance suite calls by name (scripts/conformance.ts gives its own tenant the feature). No
  * customer tenant should have them, so the CLI adds them only with `--allow-test-features`.
  */
-export const TEST_FEATURES: readonly Feature[] = ["conformance_fixtures"];
+const TEST_FEATURES: readonly Feature[] = ["conformance_fixtures"];
 
 /** Per-tenant feature overrides to apply on top of the plan. */
 export interface FeatureChanges {

@@ -44,7 +44,7 @@ const feature = z.enum(FEATURES, {
 });
 
 /** Per-tenant feature overrides on top of the plan (the CLI builds them with `parseFeatureChanges`). */
-export const featureChangesInput = z.object({
+const featureChangesInput = z.object({
   /** Drop every override first, so the plan's features apply. Default false. */
   reset: z.boolean().optional(),
   /** Overrides to drop: the feature follows the plan again. Default none. */

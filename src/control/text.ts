@@ -22,7 +22,7 @@ export function escapeControls(text: string): string {
 }
 
 /** Whether `text` holds a character {@link escapeControls} would escape. */
-export function hasControls(text: string): boolean {
+function hasControls(text: string): boolean {
   return DISPLAY_CONTROL.test(text);
 }
 
@@ -44,7 +44,7 @@ export function redactSecrets(text: string, known: readonly string[] = []): stri
 }
 
 /** Whether `text` contains something shaped like an API key. */
-export function looksLikeApiKey(text: string): boolean {
+function looksLikeApiKey(text: string): boolean {
   return new RegExp(KEY_LIKE.source, "i").test(text);
 }
 

@@ -8,7 +8,7 @@ import { iso } from "./rows.ts";
  * (MCP 2026-07-28 `InputRequiredResult`, e.g. a confirmed `delete_document`) counts once, with the outcome and duration
  * of its last round trip. Durations in milliseconds, of the server's work on that round trip.
  */
-export interface ToolUsage {
+interface ToolUsage {
   tool: string;
   /** Finished calls: `ok + toolErrors + protocolErrors`. */
   calls: number;

@@ -44,7 +44,7 @@ function boundedFetch(timeoutMs: number): Fetch {
 }
 
 /** Applies the local-cloud endpoints to the driver's global config, when they are set. */
-export function pointDriverAtLocalCloud(env: Omit<DbEnv, "DATABASE_URL">): void {
+function pointDriverAtLocalCloud(env: Omit<DbEnv, "DATABASE_URL">): void {
   if (env.LOCAL_NEON_HTTP_ENDPOINT) neonConfig.fetchEndpoint = env.LOCAL_NEON_HTTP_ENDPOINT;
   if (env.LOCAL_NEON_WS_PROXY) {
     const proxy = env.LOCAL_NEON_WS_PROXY;

@@ -7,7 +7,7 @@ export interface Statement {
 }
 
 /** Per-call options of a {@link TenantDb}. */
-export interface CallOptions {
+interface CallOptions {
   /** Run as a `READ ONLY` transaction, so a read path cannot write even by mistake. Default: false. */
   readOnly?: boolean;
   /** Aborts the HTTP request (client cancelled, request ended). Default: none. */

@@ -58,7 +58,7 @@ export function checkMediaTypes(request: Request): void {
  * The media types an `Accept` header names with a weight above zero, lower-cased and without parameters. RFC 9110
  * 12.5.1: `q=0` means "not acceptable", so a type listed only with `q=0` is not in the set.
  */
-export function acceptedMediaTypes(accept: string): Set<string> {
+function acceptedMediaTypes(accept: string): Set<string> {
   const types = new Set<string>();
   for (const range of accept.split(",")) {
     const [type, ...params] = range.split(";").map((p) => p.trim().toLowerCase());

@@ -5,7 +5,7 @@ import { HttpError } from "./errors.ts";
  * Seconds a throttled client is told to wait: the `period` of the throttle bindings in wrangler.toml. Their windows
  * are fixed, so a full period is always enough.
  */
-export const THROTTLE_PERIOD_SECONDS = 10;
+const THROTTLE_PERIOD_SECONDS = 10;
 
 /** A Workers Rate Limiting binding, as narrow as a throttle needs it. */
 export type AddressLimiter = Pick<RateLimit, "limit">;
@@ -15,7 +15,7 @@ export type AddressLimiter = Pick<RateLimit, "limit">;
  * and a client cannot forge), or `null` for a request that did not come through Cloudflare's edge: a service binding,
  * or a test calling the Worker directly. Those are not throttled.
  */
-export function clientAddress(request: Request): string | null {
+function clientAddress(request: Request): string | null {
   return request.headers.get("cf-connecting-ip");
 }
 

@@ -1,5 +1,5 @@
 /** Severity of a log line. */
-export type LogLevel = "debug" | "info" | "warn" | "error";
+type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Structured logger: every line is one JSON object carrying the request's fields. */
 export interface Logger {

@@ -5,7 +5,7 @@ import type { ListResourcesOutcome } from "../resources/registry.ts";
 type Failure = Extract<GetPromptOutcome | ReadResourceOutcome, { ok: false }>["error"];
 
 /** MCP "Resource not found" (2025-11-25 server/resources, "Error Handling"). */
-export const RESOURCE_NOT_FOUND = -32002;
+const RESOURCE_NOT_FOUND = -32002;
 
 const CODES: Record<Failure, number> = {
   not_found: RESOURCE_NOT_FOUND,

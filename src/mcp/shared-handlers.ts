@@ -12,7 +12,7 @@ import { createToolContext } from "./tool-context.ts";
 const INVALID_PARAMS = -32602;
 
 /** The params of each shared method, as both lanes validate them before the handler runs. */
-export interface SharedParams {
+interface SharedParams {
   "tools/list": unknown;
   "resources/templates/list": unknown;
   "resources/list": unknown;
@@ -28,10 +28,7 @@ export interface SharedParams {
 export type SharedMethod = keyof SharedParams;
 
 /** One shared request handler: validated params and the request's abort signal in, the MCP result out. */
-export type SharedHandler<M extends SharedMethod> = (
-  params: SharedParams[M],
-  signal: AbortSignal,
-) => Promise<object> | object;
+type SharedHandler<M extends SharedMethod> = (params: SharedParams[M], signal: AbortSignal) => Promise<object> | object;
 
 /** The shared handlers one tenant's offering has, keyed by method: a method the offering lacks is absent. */
 export type SharedHandlers = { [M in SharedMethod]?: SharedHandler<M> };

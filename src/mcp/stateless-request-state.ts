@@ -2,7 +2,7 @@ import { createRequestStateCodec, type RequestStateCodec } from "@modelcontextpr
 import { pepperKey } from "../auth/pepper-key.ts";
 
 /** How long a tool's question stays answerable: the sealed state expires after this. */
-export const REQUEST_STATE_TTL_SECONDS = 600;
+const REQUEST_STATE_TTL_SECONDS = 600;
 
 /**
  * What travels in `requestState`: the asker (a tool's name, `prompt:<name>` for a prompt) with its state, so one

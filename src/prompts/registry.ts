@@ -8,7 +8,7 @@ import { summarizeWorkspace } from "./summarize-workspace.ts";
 import type { GetPromptOutcome, Prompt, PromptListing } from "./types.ts";
 
 /** Every prompt the server knows. */
-export const ALL_PROMPTS: readonly Prompt[] = Object.freeze([summarizeWorkspace, ...CONFORMANCE_PROMPTS]);
+const ALL_PROMPTS: readonly Prompt[] = Object.freeze([summarizeWorkspace, ...CONFORMANCE_PROMPTS]);
 
 interface PromptSet {
   list: PromptListing[];
@@ -55,7 +55,7 @@ export function promptsComplete(features: ReadonlySet<Feature>, lane: Lane): boo
 }
 
 /** The most values one `completion/complete` result may carry (MCP 2025-11-25 "Completion"). */
-export const MAX_COMPLETIONS = 100;
+const MAX_COMPLETIONS = 100;
 
 /** Outcome of `completion/complete` for a prompt argument. */
 export type CompletePromptOutcome =

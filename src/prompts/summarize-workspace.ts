@@ -3,9 +3,9 @@ import { Id } from "../tools/core/documents.ts";
 import { definePrompt } from "./define.ts";
 
 /** Documents the prompt quotes: the most recently updated ones. */
-export const SUMMARY_DOCUMENTS = 40;
+const SUMMARY_DOCUMENTS = 40;
 /** Characters of each body quoted as its snippet. */
-export const SNIPPET_CHARS = 280;
+const SNIPPET_CHARS = 280;
 
 /** Asks the model to summarise a workspace from its recent documents' titles and opening lines. */
 export const summarizeWorkspace = definePrompt({

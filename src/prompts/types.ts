@@ -18,13 +18,13 @@ export interface PromptListing {
 }
 
 /** One message of a prompt: text, an image, audio, or an embedded resource (MCP `PromptMessage`). */
-export interface PromptMessage {
+interface PromptMessage {
   role: "user" | "assistant";
   content: ContentBlock;
 }
 
 /** An MCP `GetPromptResult`, SDK-neutral. */
-export interface GetPromptResult {
+interface GetPromptResult {
   description?: string;
   messages: PromptMessage[];
   /** The prompt needs the user's input first: as {@link ToolResult.inputRequired}, 2026-07-28 lane only. */
@@ -55,7 +55,7 @@ export interface PromptSpec<A extends z.ZodObject> {
 }
 
 /** Suggested values for `argument` given what the user typed so far, best first. */
-export type PromptCompleter = (argument: string, value: string, ctx: ToolContext) => Promise<string[]>;
+type PromptCompleter = (argument: string, value: string, ctx: ToolContext) => Promise<string[]>;
 
 /** A prompt ready to serve. */
 export interface Prompt {

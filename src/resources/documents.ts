@@ -3,7 +3,7 @@ import { DOCUMENT_COLUMNS, Id, toDocument } from "../tools/core/documents.ts";
 import { defineResourceTemplate } from "./define.ts";
 
 /** How many documents `resources/list` offers: the most recently updated ones. */
-export const RECENT_DOCUMENTS = 50;
+const RECENT_DOCUMENTS = 50;
 
 const PREFIX = "tenant-mcp://documents/";
 

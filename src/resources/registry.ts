@@ -7,10 +7,7 @@ import { documentResource } from "./documents.ts";
 import type { ReadResourceOutcome, ResourceListing, ResourceTemplate, ResourceTemplateListing } from "./types.ts";
 
 /** Every resource template the server knows. */
-export const ALL_RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([
-  documentResource,
-  ...CONFORMANCE_RESOURCES,
-]);
+const ALL_RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([documentResource, ...CONFORMANCE_RESOURCES]);
 
 const templatesFor = perFeatureSet((features): readonly ResourceTemplate[] =>
   Object.freeze(ALL_RESOURCE_TEMPLATES.filter((t) => features.has(t.feature))),

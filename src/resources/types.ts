@@ -37,7 +37,7 @@ export interface BlobResourceContents {
 }
 
 /** An MCP `ReadResourceResult`, SDK-neutral. */
-export interface ReadResourceResult {
+interface ReadResourceResult {
   contents: (TextResourceContents | BlobResourceContents)[];
 }
 

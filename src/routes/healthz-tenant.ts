@@ -13,7 +13,7 @@ const PROBE_TIMEOUT_MS = 2000;
  * What `GET /healthz/tenant` reports, in one shape for every answer past authentication; `status` names the first
  * thing that is wrong. A check that was not run (a suspended tenant is not probed further) says `skipped`.
  */
-export interface TenantHealth {
+interface TenantHealth {
   status: "ok" | "suspended" | "database" | "rate_limited" | "unavailable";
   /** The tenant's slug: the caller holds its key. */
   tenant: string;

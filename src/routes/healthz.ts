@@ -13,7 +13,7 @@ export interface HealthDeps {
 }
 
 /** What a probe found: each dependency `"ok"` or `"unavailable"`. */
-export interface Health {
+interface Health {
   postgres: "ok" | "unavailable";
   redis: "ok" | "unavailable";
 }
@@ -64,7 +64,7 @@ export async function healthz(deps: HealthDeps, log: (msg: string, err: unknown)
 }
 
 /** Probes both stores, each with its own timeout; never throws. */
-export async function probeHealth(deps: HealthDeps, log: (msg: string, err: unknown) => void): Promise<Health> {
+async function probeHealth(deps: HealthDeps, log: (msg: string, err: unknown) => void): Promise<Health> {
   const [postgres, redis] = await Promise.all([
     probe(
       async () => {

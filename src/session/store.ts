@@ -40,7 +40,7 @@ export function mintSessionId(): string {
 }
 
 /** Whether a presented id could be one of ours; anything else is answered as "not found" without a lookup. */
-export function isWellFormedSessionId(id: string): boolean {
+function isWellFormedSessionId(id: string): boolean {
   return SESSION_ID.test(id);
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from "../log/logger.ts";
 import type { TenantDb } from "../db/tenant-db.ts";
 
 /** The deployment settings tools enforce (from the Worker's Config; see src/config.ts for their defaults). */
-export interface ToolLimits {
+interface ToolLimits {
   /** Most workspaces one tenant may have, archived ones included. */
   maxWorkspacesPerTenant: number;
 }

@@ -5,7 +5,7 @@ import { toWorkspace, Workspace, WORKSPACE_COLUMNS } from "./workspaces.ts";
 import { READ_ONLY } from "../annotations.ts";
 
 /** Most workspaces one call returns; a tenant with more should get pagination here too. */
-export const WORKSPACES_MAX = 1000;
+const WORKSPACES_MAX = 1000;
 
 const Output = z.object({
   workspaces: z.array(Workspace),

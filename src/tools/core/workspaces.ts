@@ -3,7 +3,7 @@ import { DISPLAY_CONTROL } from "../storable-text.ts";
 import { Id, iso } from "./documents.ts";
 
 /** Longest workspace name, in characters (the `workspaces_name_check` constraint says the same). */
-export const WORKSPACE_NAME_MAX = 100;
+const WORKSPACE_NAME_MAX = 100;
 
 /** Why `name` is not a valid workspace name, or `null` when it is. Expects a trimmed name. */
 export function workspaceNameProblem(name: string): string | null {

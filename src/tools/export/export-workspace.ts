@@ -9,7 +9,7 @@ import { READ_ONLY } from "../annotations.ts";
 /** Documents read per round trip. */
 export const EXPORT_PAGE_SIZE = 200;
 /** Largest export returned inline, in UTF-8 bytes; the whole response must fit a Worker's memory comfortably. */
-export const EXPORT_MAX_BYTES = 10 * 1024 * 1024;
+const EXPORT_MAX_BYTES = 10 * 1024 * 1024;
 
 const FORMATS = {
   jsonl: { mimeType: "application/jsonl" },
