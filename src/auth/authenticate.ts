@@ -74,6 +74,7 @@ export async function verify(request: Request, rc: RequestContext): Promise<Veri
       config: t.config,
     },
     record.keyId,
+    record.scopes,
   );
   return { principal, record };
 }

@@ -102,7 +102,7 @@ const TENANT_KEYS = [
   "status",
   "updatedAt",
 ];
-const KEY_KEYS = ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "revokedAt", "status"];
+const KEY_KEYS = ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "revokedAt", "scopes", "status"];
 
 describe("help", { timeout: 30_000 }, () => {
   it("every command, group and the CLI itself answer --help with usage on stdout and exit 0", async () => {
