@@ -11,6 +11,7 @@ import {
   readBodyCapped,
 } from "../http/guard.ts";
 import { mcpResourceOf } from "../oauth/resource.ts";
+import { checkScopes } from "./required-scopes.ts";
 import { deleteSession, serveSessionPost } from "./session-lane.ts";
 import {
   FIRST_STATELESS_REVISION,
@@ -23,7 +24,8 @@ import {
 export type { ResponseHeaders } from "../admission/admit.ts";
 
 /**
- * `/mcp`, dual-era: guards (no I/O) -> credentials (every request) -> per-tenant rate limit -> the protocol lane. A POST
+ * `/mcp`, dual-era: guards (no I/O) -> credentials (every request) -> scopes -> per-tenant rate limit -> the protocol
+ * lane. A POST
  * whose message carries the MCP 2026-07-28 per-request `_meta` goes to the stateless lane; `initialize` and
  * everything else without it to the session lane. Every stage throws HttpError; the boundary in index.ts turns
  * it into a response. `headers` collects headers the final response must carry, error or not.
@@ -63,6 +65,7 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   const sessionId = stateless || initialize ? null : request.headers.get("mcp-session-id");
   const { principal, gate, session } = await admit(request, rc, headers, sessionId, resource);
   rc.fields.lane = stateless ? "stateless" : "session";
+  checkScopes(message, principal, stateless ? "stateless" : "session", resource);
   if (stateless) return serveStatelessPost(request, message, principal, rc, gate);
   return serveSessionPost(request, message, principal, rc, gate, session);
 }
