@@ -22,7 +22,9 @@ export default defineConfig({
             const cloud = inject("cloud") as CloudContext;
             return {
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { ...cloudBindings(cloud), ...DEPLOYED_VARS } },
+              // PUBLIC_BASE_URL names the origin the tests send to (MCP_URL in test/worker/support/fixtures.ts), so
+              // the protected resource metadata and the OAuth challenges of /mcp are served as on a deployment.
+              miniflare: { bindings: { ...cloudBindings(cloud), ...DEPLOYED_VARS, PUBLIC_BASE_URL: TEST_ORIGIN } },
             };
           }),
         ],
@@ -87,6 +89,9 @@ export default defineConfig({
  * checkout, which turns ALLOW_LOCALHOST_ORIGINS on. Tests see what a deploy gets and opt in per request.
  */
 const DEPLOYED_VARS = { ALLOW_LOCALHOST_ORIGINS: "false" };
+
+/** The origin of the worker project's requests: `MCP_URL` of test/worker/support/fixtures.ts is `<it>/mcp`. */
+const TEST_ORIGIN = "http://tenant-mcp.test";
 
 /** The Worker's bindings for a local cloud, exactly as `npm run dev` would set them. */
 function cloudBindings(cloud: CloudContext): Record<string, string> {

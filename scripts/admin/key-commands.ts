@@ -19,6 +19,7 @@ function keyOutput(k: KeyView): Output {
     human: fields([
       ["key id", k.id],
       ["name", k.name ?? "-"],
+      ["scopes", k.scopes.join(" ")],
       ["status", k.status],
       ["created", when(k.createdAt)],
       ["last used", minute(k.lastUsedAt)],
@@ -33,26 +34,32 @@ export const KEY_COMMANDS: Command[] = [
   {
     words: ["key", "create"],
     args: ["slug"],
-    options: { name: { type: "string" }, "expires-in": { type: "string" } },
+    options: { name: { type: "string" }, "expires-in": { type: "string" }, scopes: { type: "string" } },
     summary: "create an API key for a tenant",
-    synopsis: "<slug> [--name <label>] [--expires-in <90d|12h|...>]",
+    synopsis: "<slug> [--name <label>] [--expires-in <90d|12h|...>] [--scopes <mcp:read,mcp:write>]",
     details: `Prints the key once: it is not stored and cannot be shown again.
 
   --name <label>        a label to tell keys apart (no control characters)
   --expires-in <time>   lifetime: s, m, h, d or w units, e.g. 90d, 12h, 1h30m, at most 36500d (default: never
                         expires)
+  --scopes <list>       what the key may do, comma- or space-separated: mcp:read (list, read, call read-only
+                        tools), mcp:write (also call tools that change data; implies mcp:read). Default: both.
+                        A read-only key: --scopes mcp:read
 JSON: {"keyId": "...", "apiKey": "tmcp_..."}`,
     async run(deps, [slug], values) {
       const expires = optional(values, "expires-in");
+      const scopes = optional(values, "scopes");
       const key = await createKey(deps, slug as string, {
         name: optional(values, "name"),
         expiresInSeconds: expires === undefined ? undefined : parseDuration(expires, "--expires-in"),
+        ...(scopes === undefined ? {} : { scopes: scopes.split(/[\s,]+/).filter(Boolean) }),
       });
       return {
         json: { keyId: key.keyId, apiKey: key.apiKey },
         human: `${fields([
           ["key id", key.keyId],
           ["api key", key.apiKey],
+          ["scopes", key.scopes.join(" ")],
           ["expires", when(key.expiresAt)],
         ])}\n\nThe API key is shown only now: store it.`,
       };
@@ -67,12 +74,13 @@ JSON: {"keyId": "...", "apiKey": "tmcp_..."}`,
     details: `Status: active, rotating (replaced; works until the end of its grace period), revoked or expired.
 "last used" is the last tool call, to the minute: the Worker records it at most once a minute per key, so the
 last call may be up to a minute later; "-" if the key never made one. --json gives the recorded time exactly.
-JSON: {"keys": [{"id", "name", "status", "createdAt", "lastUsedAt", "expiresAt", "revokedAt"}]}`,
+JSON: {"keys": [{"id", "name", "scopes", "status", "createdAt", "lastUsedAt", "expiresAt", "revokedAt"}]}`,
     async run(deps, [slug]) {
       const keys = await listKeys(deps, slug as string);
       const rows = keys.map((k) => [
         k.id,
         k.name ?? "-",
+        k.scopes.join(" "),
         k.status,
         when(k.createdAt),
         minute(k.lastUsedAt),
@@ -80,7 +88,9 @@ JSON: {"keys": [{"id", "name", "status", "createdAt", "lastUsedAt", "expiresAt",
       ]);
       return {
         json: { keys },
-        human: keys.length ? table(["id", "name", "status", "created", "last used", "expires"], rows) : "no keys",
+        human: keys.length
+          ? table(["id", "name", "scopes", "status", "created", "last used", "expires"], rows)
+          : "no keys",
       };
     },
   },
@@ -104,7 +114,7 @@ JSON: {"key": {...}}`,
     options: { grace: { type: "string" }, "expires-in": { type: "string" } },
     summary: "replace a key; the old one works until the grace period ends",
     synopsis: "<key id> [--grace <24h>] [--expires-in <90d>]",
-    details: `Makes a new key with the same label and prints it once. The old key keeps working for the grace period, then
+    details: `Makes a new key with the same label and scopes and prints it once. The old key keeps working for the grace period, then
 gets 401. <key id> may also be the whole old key (only its id is used, and the secret is never printed).
 
   --grace <time>        how long the old key keeps working (default 24h; 0 ends it now; at most 36500d)

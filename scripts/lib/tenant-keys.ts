@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { mintApiKey } from "../../src/auth/api-key.ts";
+import { DEFAULT_KEY_SCOPES } from "../../src/auth/scopes.ts";
 import { INSERT_KEY_SQL } from "../../src/control/keys.ts";
 
 /** Options of {@link createApiKey}. */
@@ -9,6 +10,8 @@ export interface CreateKeyOptions {
   pepper: string;
   /** Epoch ms; default: never expires. */
   expiresAt?: number | null;
+  /** What the key may do; default both scopes. */
+  scopes?: readonly string[];
 }
 
 /**
@@ -27,6 +30,7 @@ export async function createApiKey(
       o.name,
       secretHash,
       o.expiresAt ? new Date(o.expiresAt) : null,
+      o.scopes ?? DEFAULT_KEY_SCOPES,
     ]);
     if (inserted.rowCount !== 1) throw new Error(`tenant ${o.tenantId} does not exist`);
   });

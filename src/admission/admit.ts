@@ -6,6 +6,7 @@ import type { RequestContext } from "../context.ts";
 import { enforceRateLimit, enforceRateLimitIfKeyLive, type RateLimitOutcome } from "../ratelimit/limiter.ts";
 import { SessionStore, type SessionRecord } from "../session/store.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { McpResource } from "../oauth/resource.ts";
 
 /** Headers a stage wants on the final response, whatever it is (rate-limit counters). */
 export type ResponseHeaders = Record<string, string>;
@@ -43,13 +44,15 @@ export async function admit(
   rc: RequestContext,
   headers: ResponseHeaders,
   sessionId: string | null,
+  /** The MCP resource the request addressed, when OAuth is offered on its host: it shapes the 401 challenges. */
+  resource: McpResource | null = null,
 ): Promise<Admission> {
   const presented = presentedKey(request, rc.now());
   const { token, keyId, remembered: guess } = presented;
   // A key the isolate does not remember is counted per client address before any store work (429 when over); a
   // remembered one skips the throttle, so the warm path stays one Redis round trip with nothing in front of it.
   await throttleUnrememberedKey(request, rc, presented);
-  const authenticating = verify(request, rc);
+  const authenticating = verify(request, rc, resource);
 
   let early: { limit: Promise<RateLimitOutcome | null>; session?: Promise<SessionRecord | null> } | undefined;
   if (guess && keyId !== null) {

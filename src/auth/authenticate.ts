@@ -3,7 +3,9 @@ import type { RequestContext } from "../context.ts";
 import { HttpError, unavailable } from "../http/errors.ts";
 import { bearerChallenge, INVALID_API_KEY, TENANT_SUSPENDED } from "../http/messages.ts";
 import { effectiveFeatures } from "../tenancy/tenant.ts";
-import { parseApiKey, verifySecret } from "./api-key.ts";
+import { invalidOAuthToken, missingCredentials } from "../oauth/challenge.ts";
+import type { McpResource } from "../oauth/resource.ts";
+import { API_KEY_PREFIX, parseApiKey, verifySecret } from "./api-key.ts";
 import { loadKeyRecord, type KeyRecord } from "./key-store.ts";
 
 // Verified against when the key id is unknown, so a miss costs the same HMAC as a wrong secret.
@@ -21,14 +23,31 @@ export async function authenticate(request: Request, rc: RequestContext): Promis
 }
 
 /**
- * Authenticates the request's bearer API key. Runs on every request (a session is never a credential). Missing,
- * malformed, unknown, wrong-secret, expired and revoked keys, and a key used on another tenant's host name (when
- * TENANT_HOST_SUFFIX is set), all get the same 401 (RFC 6750 `WWW-Authenticate`); the reason goes to the log only. A suspended tenant gets 403. Redis or Postgres down gets 503.
+ * Authenticates the request's bearer API key. Runs on every request (a session is never a credential). Malformed,
+ * unknown, wrong-secret, expired and revoked keys, and a key used on another tenant's host name (when
+ * TENANT_HOST_SUFFIX is set), all get the same 401 (RFC 6750 `WWW-Authenticate`); the reason goes to the log only. A
+ * suspended tenant gets 403. Redis or Postgres down gets 503.
+ *
+ * `resource` is the MCP resource the request addressed (src/oauth/resource.ts), when it is one where OAuth is offered:
+ * then a request without credentials is challenged towards the protected resource metadata, and a bearer token that
+ * is not shaped like an API key is answered as an access token (src/oauth/challenge.ts). A `tmcp_` token, well-formed
+ * or not, always gets the API-key 401, so a client configured with a key never turns to OAuth.
  */
-export async function verify(request: Request, rc: RequestContext): Promise<Verified> {
+export async function verify(
+  request: Request,
+  rc: RequestContext,
+  resource: McpResource | null = null,
+): Promise<Verified> {
   const presented = bearerToken(request);
-  const parsed = presented === null ? null : parseApiKey(presented);
-  if (!parsed) throw unauthorized(presented === null ? "no bearer token" : "malformed key", presented !== null);
+  if (presented === null) throw missingCredentials(resource);
+  const parsed = parseApiKey(presented);
+  if (!parsed) {
+    if (resource !== null && !looksLikeApiKey(presented)) {
+      // The seam for OAuth access tokens: until a validator accepts them, every one is invalid.
+      throw invalidOAuthToken(resource, "bearer token is not an API key, and no access token validates here");
+    }
+    throw unauthorized("malformed key");
+  }
   rc.fields.key_id = parsed.keyId;
 
   let record: KeyRecord | null;
@@ -74,6 +93,7 @@ export async function verify(request: Request, rc: RequestContext): Promise<Veri
       config: t.config,
     },
     record.keyId,
+    record.scopes,
   );
   return { principal, record };
 }
@@ -114,10 +134,18 @@ export class TenantSuspendedError extends HttpError {
   }
 }
 
-/** The one 401, whatever the reason; only a request that carried no bearer token gets a challenge without an error. */
-function unauthorized(reason: string, tokenPresented = true): HttpError {
+/**
+ * Whether a presented token is meant as an API key: it starts with `tmcp_`, in any case (a key typed in capitals is
+ * still a key, and gets the API-key answer).
+ */
+export function looksLikeApiKey(token: string): boolean {
+  return token.slice(0, API_KEY_PREFIX.length).toLowerCase() === API_KEY_PREFIX;
+}
+
+/** The one 401 of a presented API key, whatever the reason. */
+function unauthorized(reason: string): HttpError {
   return new HttpError(401, INVALID_API_KEY, {
     internal: reason,
-    headers: { "www-authenticate": bearerChallenge(tokenPresented) },
+    headers: { "www-authenticate": bearerChallenge(true) },
   });
 }

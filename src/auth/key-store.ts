@@ -2,6 +2,7 @@ import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keyCacheKey } from "../redis/keys.ts";
 import { isPlan, type Plan } from "../tenancy/tenant.ts";
+import { DEFAULT_KEY_SCOPES } from "./scopes.ts";
 
 /** An API key row and its tenant, as `lookup_api_key` returns them. Times are epoch milliseconds. */
 export interface KeyRecord {
@@ -20,6 +21,11 @@ export interface KeyRecord {
     status: "active" | "suspended";
     config: Record<string, unknown>;
   };
+  /**
+   * What the key may do (`api_keys.scopes`). Last, after `tenant`: {@link recordFingerprint} covers the fields before
+   * `tenant` only, and a key's scopes never change after it is made.
+   */
+  scopes: string[];
 }
 
 /**
@@ -74,7 +80,9 @@ export interface KeyStoreDeps {
  */
 export async function loadKeyRecord(deps: KeyStoreDeps, keyId: string): Promise<KeyRecord | null> {
   const cached = await deps.redis.get<CacheEntry>(keyCacheKey(keyId));
-  if (cached && "record" in cached) return cached.record;
+  // An entry without scopes was written by a Worker of the release before them: it cannot say whether the key is
+  // read-only, so it counts as a miss (Postgres answers; the entry expires with its TTL, and NX leaves it until then).
+  if (cached && "record" in cached && Array.isArray(cached.record.scopes)) return cached.record;
   if (cached && "missing" in cached) return null;
   const rows = (await deps.sql.query("select * from public.lookup_api_key($1)", [keyId])) as LookupRow[];
   const record = rows[0] ? toRecord(rows[0]) : null;
@@ -102,6 +110,8 @@ interface LookupRow {
   rate_limit_per_minute: number;
   status: string;
   config: Record<string, unknown> | null;
+  /** Absent only while the database is still on the schema before migration 008. */
+  scopes?: string[] | null;
 }
 
 function toRecord(row: LookupRow): KeyRecord {
@@ -122,6 +132,7 @@ function toRecord(row: LookupRow): KeyRecord {
       status: row.status === "suspended" ? "suspended" : "active",
       config: row.config ?? {},
     },
+    scopes: row.scopes ?? [...DEFAULT_KEY_SCOPES],
   };
 }
 

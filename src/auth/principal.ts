@@ -34,21 +34,15 @@ export interface Principal {
   tenant: TenantContext;
   credential: Credential;
   /**
-   * What the credential may do, within what the tenant's plan allows (`tenant.features` gates tools on its own). A
-   * scope can only narrow the plan, never widen it; {@link ALL_PLAN_SCOPES} narrows nothing.
+   * What the credential may do (src/auth/scopes.ts: `mcp:read`, `mcp:write`), within what the tenant's plan allows
+   * (`tenant.features` gates tools on its own). A scope can only narrow the plan, never widen it.
    */
   scopes: readonly string[];
   /** The person the credential was issued to, when it names one; an API key names none. */
   subject?: string;
 }
 
-/**
- * The scopes of an API key: everything the tenant's plan allows. A wildcard rather than a copy of `tenant.features`,
- * so the plan stays the one place that decides, and a plan change needs no key change.
- */
-export const ALL_PLAN_SCOPES: readonly string[] = Object.freeze(["*"]);
-
-/** The principal of a verified API key of `tenant`. */
-export function apiKeyPrincipal(tenant: TenantContext, keyId: string): Principal {
-  return { tenant, credential: { kind: "api_key", id: keyId }, scopes: ALL_PLAN_SCOPES };
+/** The principal of a verified API key of `tenant`, with the scopes the key was created with. */
+export function apiKeyPrincipal(tenant: TenantContext, keyId: string, scopes: readonly string[]): Principal {
+  return { tenant, credential: { kind: "api_key", id: keyId }, scopes };
 }

@@ -7,13 +7,14 @@ import { createKeyInput, parseInput, type CreateKeyInput } from "./schemas.ts";
 import { invalidateWorkerCache } from "./worker-cache.ts";
 
 /**
- * Stores a minted key (`$1` id, `$2` label, `$3` secret hash, `$4` expiry or null) for the tenant in app.tenant_id.
+ * Stores a minted key (`$1` id, `$2` label, `$3` secret hash, `$4` expiry or null, `$5` scopes) for the tenant in
+ * app.tenant_id.
  * The tenant id comes from the one tenant row the owner can see, so under row-level security the key can only land
  * in the tenant in scope, and nothing is written when the scope names no tenant. Shared by every script that mints
  * keys (the admin services, dev keys, the test suites).
  */
-export const INSERT_KEY_SQL = `insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at)
-  select $1, t.id, $2, $3, $4::timestamptz from public.tenants as t
+export const INSERT_KEY_SQL = `insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at, scopes)
+  select $1, t.id, $2, $3, $4::timestamptz, $5::text[] from public.tenants as t
   returning id, expires_at`;
 
 /** A key as it is shown once, at creation. */
@@ -21,19 +22,21 @@ export interface NewKey {
   keyId: string;
   apiKey: string;
   expiresAt: string | null;
+  /** What the key may do (src/auth/scopes.ts). */
+  scopes: string[];
 }
 
-/** Creates a key for a tenant. `expiresInSeconds`: default never. */
+/** Creates a key for a tenant. `expiresInSeconds`: default never; `scopes`: default both (read and write). */
 export async function createKey(deps: AdminDeps, slug: string, raw: CreateKeyInput = {}): Promise<NewKey> {
   const o = parseInput(createKeyInput, raw);
   const key = await mintApiKey(deps.pepper);
   // Expiry by this machine's clock: at the scale of an expiry (hours to months) clock skew does not matter.
   const expiresAt = o.expiresInSeconds ? new Date(Date.now() + o.expiresInSeconds * 1000).toISOString() : null;
   const { results } = await ownerTransaction(deps.sql, { slug }, [
-    { text: INSERT_KEY_SQL, params: [key.keyId, o.name ?? null, key.secretHash, expiresAt] },
+    { text: INSERT_KEY_SQL, params: [key.keyId, o.name ?? null, key.secretHash, expiresAt, o.scopes] },
   ]);
   if (!results[0]?.length) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
-  return { keyId: key.keyId, apiKey: key.apiKey, expiresAt };
+  return { keyId: key.keyId, apiKey: key.apiKey, expiresAt, scopes: o.scopes };
 }
 
 /**
@@ -90,7 +93,7 @@ export interface RotatedKey extends NewKey {
 }
 
 /**
- * Replaces a key: a new key with the same label (and the same lifetime, when the old one had an expiry and
+ * Replaces a key: a new key with the same label and scopes (and the same lifetime, when the old one had an expiry and
  * `expiresInSeconds` is not given), and the old key's revoked_at set to now + `graceSeconds` by the database's clock.
  * The Worker treats a revoked_at in the future as still valid, so clients can switch over during the grace period.
  * Only an active key can be rotated.
@@ -108,15 +111,16 @@ export async function rotateKey(
                update public.api_keys
                   set revoked_at = now() + make_interval(secs => $2::float8)
                 where id = $1 and revoked_at is null and (expires_at is null or expires_at > now())
-               returning tenant_id, name, created_at, expires_at
+               returning tenant_id, name, created_at, expires_at, scopes
              )
-             insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at)
+             insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at, scopes)
              select $3, old.tenant_id, old.name, $4,
                     case when $5::float8 is not null then now() + make_interval(secs => $5::float8)
                          when old.expires_at is not null then now() + (old.expires_at - old.created_at)
-                    end
+                    end,
+                    old.scopes
                from old
-             returning id, expires_at`,
+             returning id, expires_at, scopes`,
       params: [keyId, o.graceSeconds, key.keyId, key.secretHash, o.expiresInSeconds ?? null],
     },
     { text: `${KEY_SELECT} where id = $1`, params: [keyId] },
@@ -135,6 +139,7 @@ export async function rotateKey(
     keyId: key.keyId,
     apiKey: key.apiKey,
     expiresAt: inserted.expires_at ? new Date(inserted.expires_at as string).toISOString() : null,
+    scopes: inserted.scopes as string[],
     previous,
   };
 }

@@ -13,7 +13,8 @@ export const TENANT_SELECT = `select t.id, t.slug, t.name, t.plan, t.features_ad
   from public.tenants as t`;
 
 /** Columns of a key row for {@link toKeyView}, with the database's clock to judge expiry by. */
-export const KEY_SELECT = `select id, name, created_at, last_used_at, expires_at, revoked_at, now() as now from public.api_keys`;
+export const KEY_SELECT = `select id, name, scopes, created_at, last_used_at, expires_at, revoked_at, now() as now
+  from public.api_keys`;
 
 /** A tenant row (from {@link TENANT_SELECT} or `directory_tenants()`) as the CLI shows it. */
 export function toTenantView(row: Row): TenantView {
@@ -49,6 +50,7 @@ export function toKeyView(row: Row): KeyView {
   return {
     id: String(row.id),
     name: (row.name as string | null) ?? null,
+    scopes: (row.scopes as string[] | null) ?? [],
     status,
     createdAt: iso(row.created_at) as string,
     lastUsedAt: iso(row.last_used_at),

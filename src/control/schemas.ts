@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_KEY_SCOPES, expandScopes, MCP_SCOPES } from "../auth/scopes.ts";
 import { FEATURES, isPlan, PLANS } from "../tenancy/tenant.ts";
 import { field, invalid, says } from "./errors.ts";
 import { labelProblem } from "./text.ts";
@@ -77,6 +78,22 @@ export const updateTenantInput = z.object({
   rateLimitPerMinute: rateLimitPerMinute.optional(),
 });
 
+const scope = z.enum(MCP_SCOPES as [string, ...string[]], {
+  error: (iss) => `has an unknown scope "${String(iss.input)}" (known: ${MCP_SCOPES.join(", ")})`,
+});
+
+/**
+ * A key's scopes, stored with the hierarchy applied and in a fixed order (`["mcp:write"]` is stored as
+ * `["mcp:read", "mcp:write"]`), so what `key list` shows is everything the key may do.
+ */
+const scopes = z
+  .array(scope, { error: "must be a list of scopes" })
+  .min(1, { error: `must name at least one scope (${MCP_SCOPES.join(", ")})` })
+  .transform((given) => {
+    const granted = expandScopes(given);
+    return MCP_SCOPES.filter((s) => granted.has(s));
+  });
+
 /** What `createKey` takes besides the tenant. */
 export const createKeyInput = z.object({
   /** The key's label. Default none. */
@@ -87,6 +104,8 @@ export const createKeyInput = z.object({
     .int()
     .positive({ error: "must be longer than 0" })
     .optional(),
+  /** What the key may do. Default: every scope (`mcp:read`, `mcp:write`). */
+  scopes: scopes.default([...DEFAULT_KEY_SCOPES]),
 });
 
 /** Input of `createTenant`. */

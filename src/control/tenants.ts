@@ -1,4 +1,5 @@
 import { mintApiKey } from "../auth/api-key.ts";
+import { DEFAULT_KEY_SCOPES } from "../auth/scopes.ts";
 import type { Plan } from "../tenancy/tenant.ts";
 import { ControlError, field, invalid, says, type MessageParts } from "./errors.ts";
 import type { AdminDeps, TenantView } from "./types.ts";
@@ -51,7 +52,10 @@ export async function createTenant(
           input.rateLimitPerMinute ?? null,
         ],
       },
-      { text: INSERT_KEY_SQL, params: [key.keyId, input.keyName ?? "default", key.secretHash, null] },
+      {
+        text: INSERT_KEY_SQL,
+        params: [key.keyId, input.keyName ?? "default", key.secretHash, null, DEFAULT_KEY_SCOPES],
+      },
       { text: TENANT_SELECT },
       ...(input.defaultWorkspace === false ? [] : [{ text: INSERT_WORKSPACE_SQL, params: [DEFAULT_WORKSPACE_NAME] }]),
     ]);

@@ -36,6 +36,8 @@ export type KeyStatus = "active" | "rotating" | "revoked" | "expired";
 export interface KeyView {
   id: string;
   name: string | null;
+  /** What the key may do: `mcp:read`, `mcp:write` (src/auth/scopes.ts). */
+  scopes: string[];
   status: KeyStatus;
   createdAt: string;
   lastUsedAt: string | null;

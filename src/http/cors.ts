@@ -73,10 +73,12 @@ export function preflight(request: Request, config: Config, methods: readonly st
  * Makes a response readable by the browser that asked, when its origin is allowed: `Access-Control-Allow-Origin`
  * naming that origin (never `*`: a deployed Worker serves only the origins it lists) and the headers a client needs
  * exposed. Every response gets `Vary: Origin`, since whether it carries those headers depends on the Origin. No
- * `Access-Control-Allow-Credentials`: the API key travels in `Authorization`, not in a cookie.
+ * `Access-Control-Allow-Credentials`: the API key travels in `Authorization`, not in a cookie. A response a route
+ * already made public (`Access-Control-Allow-Origin: *`, the protected resource metadata) stays as it is.
  */
 export function applyCors(headers: Headers, request: Request, config: Config): void {
   appendVary(headers, "origin");
+  if (headers.get("access-control-allow-origin") === "*") return;
   const origin = request.headers.get("origin");
   if (origin === null || !isAllowedOrigin(origin, config)) return;
   headers.set("access-control-allow-origin", origin);

@@ -11,6 +11,20 @@
  */
 export const INVALID_API_KEY = "Missing or invalid API key: send Authorization: Bearer tmcp_<key id>_<secret>";
 
+/**
+ * Every OAuth access-token failure (unknown, expired, revoked, issued for another resource): the client should sign
+ * in again. One text whatever the cause, like {@link INVALID_API_KEY}.
+ */
+export const INVALID_ACCESS_TOKEN = "Invalid or expired access token: sign in again to get a new one";
+
+/**
+ * 403 for valid credentials without the scopes a request needs. Names the scopes (the challenge does too), never a
+ * plan: a tool the plan lacks is "not available", not a scope problem.
+ */
+export function insufficientScopeMessage(needed: readonly string[]): string {
+  return `Insufficient scope: this request needs ${needed.join(" and ")}; use an API key or sign-in that grants it`;
+}
+
 /** 403 for a valid key of a suspended tenant (the one authentication failure that differs: the key itself is fine). */
 export const TENANT_SUSPENDED = "Tenant suspended: ask the operator of this server to reactivate it";
 

@@ -10,6 +10,8 @@ import {
   parseMessage,
   readBodyCapped,
 } from "../http/guard.ts";
+import { mcpResourceOf } from "../oauth/resource.ts";
+import { checkScopes } from "./required-scopes.ts";
 import { deleteSession, serveSessionPost } from "./session-lane.ts";
 import {
   FIRST_STATELESS_REVISION,
@@ -22,7 +24,8 @@ import {
 export type { ResponseHeaders } from "../admission/admit.ts";
 
 /**
- * `/mcp`, dual-era: guards (no I/O) -> API key (every request) -> per-tenant rate limit -> the protocol lane. A POST
+ * `/mcp`, dual-era: guards (no I/O) -> credentials (every request) -> scopes -> per-tenant rate limit -> the protocol
+ * lane. A POST
  * whose message carries the MCP 2026-07-28 per-request `_meta` goes to the stateless lane; `initialize` and
  * everything else without it to the session lane. Every stage throws HttpError; the boundary in index.ts turns
  * it into a response. `headers` collects headers the final response must carry, error or not.
@@ -39,8 +42,11 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
     throw new HttpError(405, message, { headers: { allow: "POST, DELETE" } });
   }
 
+  // The resource this host serves, from configuration only: it shapes the challenges of a refused request.
+  const resource = mcpResourceOf(request, rc.config);
   if (request.method === "DELETE") {
-    const { principal, gate } = await admit(request, rc, headers, null);
+    // Ending one's own session needs no scope: it only gives up what the credential already had.
+    const { principal, gate } = await admit(request, rc, headers, null, resource);
     await gate();
     return deleteSession(request, principal, rc);
   }
@@ -57,8 +63,9 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   // A session lookup can start with the key lookup only for a session message that names a session.
   const initialize = "method" in message && message.method === "initialize";
   const sessionId = stateless || initialize ? null : request.headers.get("mcp-session-id");
-  const { principal, gate, session } = await admit(request, rc, headers, sessionId);
+  const { principal, gate, session } = await admit(request, rc, headers, sessionId, resource);
   rc.fields.lane = stateless ? "stateless" : "session";
+  checkScopes(message, principal, stateless ? "stateless" : "session", resource);
   if (stateless) return serveStatelessPost(request, message, principal, rc, gate);
   return serveSessionPost(request, message, principal, rc, gate, session);
 }

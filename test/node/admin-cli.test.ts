@@ -102,7 +102,7 @@ const TENANT_KEYS = [
   "status",
   "updatedAt",
 ];
-const KEY_KEYS = ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "revokedAt", "status"];
+const KEY_KEYS = ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "revokedAt", "scopes", "status"];
 
 describe("help", { timeout: 30_000 }, () => {
   it("every command, group and the CLI itself answer --help with usage on stdout and exit 0", async () => {
@@ -303,7 +303,7 @@ describe("keys", { timeout: 30_000 }, () => {
       for (const key of [first.apiKey, made.apiKey]) expect(output).not.toContain(key.split("_")[2]);
       expect(output).not.toMatch(/[0-9a-f]{64}/);
     }
-    expect(human.stdout.split("\n")[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CREATED\s+LAST USED\s+EXPIRES$/);
+    expect(human.stdout.split("\n")[0]).toMatch(/^ID\s+NAME\s+SCOPES\s+STATUS\s+CREATED\s+LAST USED\s+EXPIRES$/);
 
     const rotated = await json<{ keyId: string; apiKey: string; previous: Record<string, unknown> }>([
       "key",
@@ -322,6 +322,39 @@ describe("keys", { timeout: 30_000 }, () => {
     expect(await redis.get(keyCacheKey(made.keyId))).toEqual({ invalidated: true });
     await fails(["key", "revoke", "nosuchkeyatall00"], 1, /no key with id "nosuchkeyatall00"/);
     await fails(["key", "list", "no-such-tenant"], 1, /no tenant with slug "no-such-tenant"/);
+  });
+});
+
+describe("key scopes", { timeout: 30_000 }, () => {
+  it("--scopes makes a read-only key; list shows it; rotation keeps it; unknown scopes are refused", async () => {
+    const s = slug("scopes");
+    const first = await json<{ apiKey: string }>([
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "Scopes",
+      "--plan",
+      "free",
+    ]);
+    const ro = await json<{ keyId: string }>(["key", "create", s, "--name", "ro", "--scopes", "mcp:read"]);
+    const human = await cli(["key", "create", s, "--scopes", "mcp:write"]);
+    expect(human.stdout).toMatch(/^scopes\s+mcp:read mcp:write$/m);
+    const scopesOf = async (): Promise<Record<string, string[]>> => {
+      const { keys } = await json<{ keys: { id: string; scopes: string[] }[] }>(["key", "list", s]);
+      return Object.fromEntries(keys.map((k) => [k.id, k.scopes]));
+    };
+    const listed = await scopesOf();
+    expect(listed[ro.keyId]).toEqual(["mcp:read"]);
+    expect(listed[first.apiKey.split("_")[1] as string]).toEqual(["mcp:read", "mcp:write"]);
+    expect((await cli(["key", "list", s])).stdout).toMatch(new RegExp(`^${ro.keyId}\\s+ro\\s+mcp:read\\s+active`, "m"));
+
+    const rotated = await json<{ keyId: string }>(["key", "rotate", ro.keyId, "--grace", "0"]);
+    expect((await scopesOf())[rotated.keyId]).toEqual(["mcp:read"]);
+
+    await fails(["key", "create", s, "--scopes", "mcp:admin"], 2, /--scopes has an unknown scope "mcp:admin"/);
+    await fails(["key", "create", s, "--scopes", ","], 2, /--scopes must name at least one scope/);
   });
 });
 

@@ -289,7 +289,7 @@ describe("audit log", () => {
     expect(principal).toEqual({
       tenant: expect.objectContaining({ id: t.id, slug: t.slug }),
       credential: { kind: "api_key", id: t.keyId },
-      scopes: ["*"],
+      scopes: ["mcp:read", "mcp:write"],
     });
     const pending: Promise<unknown>[] = [];
     const sessionId = "s".repeat(32);

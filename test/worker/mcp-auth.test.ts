@@ -5,6 +5,7 @@ import {
   admin,
   createTenant,
   initializeMessage,
+  MCP_URL,
   openSession,
   post,
   redis,
@@ -68,15 +69,18 @@ describe("bad credentials", () => {
       expect(body).toEqual({ jsonrpc: "2.0", error: { code: -32000, message: HINT }, id: null });
     });
 
-    it(`${lane} lane: a presented but bad key gets one identical challenge naming the error; no key gets a bare one`, async () => {
+    it(`${lane} lane: a presented but bad key gets one identical challenge naming the error; no key gets one without`, async () => {
       const challenges: Record<string, string | null> = {};
       for (const [name, headers] of Object.entries(await badCredentials())) {
         challenges[name] = (await send(headers)).headers.get("www-authenticate");
       }
       const { missing, notBearer, ...presented } = challenges;
-      // RFC 6750 section 3.1: a request without credentials gets no error code (nor other error information).
-      expect(missing).toBe('Bearer realm="tenant-mcp"');
-      expect(notBearer).toBe('Bearer realm="tenant-mcp"');
+      // RFC 6750 section 3.1: a request without credentials gets no error code (nor other error information). Where
+      // OAuth is offered (PUBLIC_BASE_URL, set for these tests) it points at the protected resource metadata instead
+      // (test/worker/oauth-resource.test.ts); without it, the bare `Bearer realm="tenant-mcp"` of before.
+      const toMetadata = `Bearer resource_metadata="${new URL(MCP_URL).origin}/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:write"`;
+      expect(missing).toBe(toMetadata);
+      expect(notBearer).toBe(toMetadata);
       for (const [name, value] of Object.entries(presented)) expect(value, name).toBe(CHALLENGE);
     });
   }
