@@ -18,6 +18,8 @@ export interface CloudContext {
   adminDatabaseUrl: string;
   /** Pepper of API-key hashes in the test Worker. */
   apiKeyPepper: string;
+  /** LOGIN_SECRET_KEY of the test Worker: tenants' OpenID Connect client secrets are sealed with it. */
+  loginSecretKey: string;
   /** `server`, or the embedded fallback the cloud chose because nothing answered at {@link CloudContext.serverUrls}. */
   engines: { postgres: string; redis: string };
   /** The servers the cloud was pointed at (the test setup's database and Redis URLs). */

@@ -56,6 +56,8 @@ export async function startTestCloud(project: TestProject, target: TestCloudTarg
     ownerDatabaseUrl: as("tenant_mcp_owner"),
     adminDatabaseUrl: ready.adminDatabaseUrl,
     apiKeyPepper: "test-pepper-not-secret",
+    // 32 bytes, base64url, as the Worker requires; not secret.
+    loginSecretKey: "dGVzdC1sb2dpbi1zZWNyZXQta2V5LW5vdC1zZWNyZXQ",
     engines: ready.engines,
     serverUrls: { postgres: target.databaseUrl, redis: target.redisUrl },
   };
