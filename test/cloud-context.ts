@@ -26,8 +26,17 @@ export interface CloudContext {
   serverUrls: { postgres: string; redis: string };
 }
 
+/** The local OpenID Connect provider the test setup starts (local-cloud/oidc.ts), as `inject("oidc")`. */
+export interface OidcContext {
+  /** Its issuer, e.g. `http://127.0.0.1:39211`. */
+  issuer: string;
+  /** Its users (see OIDC_USERS in local-cloud/oidc.ts), by role in the tests. */
+  users: { sub: string; email: string; password: string; emailVerified: boolean; groups?: string[] }[];
+}
+
 declare module "vitest" {
   interface ProvidedContext {
     cloud: CloudContext;
+    oidc: OidcContext;
   }
 }
