@@ -15,8 +15,8 @@ function appDatabaseUrl(adminUrl: string): string {
 
 /**
  * Writes the variables `wrangler dev` needs to reach the local cloud (git-ignored `.dev.vars`), and marks the Worker as
- * local (loopback browser origins allowed). The API-key pepper
- * already in the file is kept, so keys minted earlier keep verifying; a new one is generated only on first run.
+ * local (loopback browser origins allowed). The API-key pepper and the login secret key already in the file are kept,
+ * so keys minted and client secrets sealed earlier keep working; new ones are generated only on first run.
  * Returns the variables written.
  */
 export async function writeDevVars(path: string, cloud: Cloud): Promise<Record<string, string>> {
@@ -26,6 +26,9 @@ export async function writeDevVars(path: string, cloud: Cloud): Promise<Record<s
     UPSTASH_REDIS_REST_URL: cloud.upstashUrl,
     UPSTASH_REDIS_REST_TOKEN: cloud.upstashToken,
     API_KEY_PEPPER: existing.API_KEY_PEPPER || randomBytes(32).toString("base64url"),
+    // Seals tenants' OpenID Connect client secrets (`tenant login`); kept like the pepper, so secrets stored earlier
+    // still open.
+    LOGIN_SECRET_KEY: existing.LOGIN_SECRET_KEY || randomBytes(32).toString("base64url"),
     LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint,
     LOCAL_NEON_WS_PROXY: cloud.neonWsProxy,
     // Browsers on this machine (the Inspector's direct mode, a local web app) may call the local Worker; a deployed

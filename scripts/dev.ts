@@ -1,12 +1,18 @@
 /**
  * `npm run dev`: the whole local stack in one command. Starts the local cloud (real PostgreSQL and Redis, or the
  * embedded fallbacks), migrates and seeds the database, makes sure each demo tenant has a working API key (printed
- * and written to .dev-keys.json), writes .dev.vars, then runs `wrangler dev` on http://127.0.0.1:8787.
+ * and written to .dev-keys.json), writes .dev.vars, starts a local OpenID Connect provider (http://127.0.0.1:8788)
+ * and signs `acme` in through it (`globex` signs in with an API key), then runs `wrangler dev` on
+ * http://127.0.0.1:8787.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import pg from "pg";
 import { bringUpCloud, closeOnSignal, describeCloud, parseCloudArgs } from "../local-cloud/main.ts";
 import { readDotenv } from "../local-cloud/dev-vars.ts";
+import { startOidcProvider, type LocalOidcProvider } from "../local-cloud/oidc.ts";
+import { connect, resolveConnection } from "./admin/connect.ts";
+import { setTenantLogin } from "../src/control/login.ts";
+import { oidcRedirectUri } from "../src/oauth/login/redirect.ts";
 import { createApiKey } from "./lib/tenant-keys.ts";
 import { startWranglerDev, type WranglerDev } from "./lib/wrangler-dev.ts";
 import { parseApiKey, verifySecret } from "../src/auth/api-key.ts";
@@ -16,21 +22,34 @@ const HELP = `Usage: npm run dev -- [options]
 Starts the local cloud, migrates and seeds the database (demo tenants acme, globex, initech), prints one API key
 per demo tenant (also written to .dev-keys.json), and serves the Worker with wrangler dev on http://127.0.0.1:8787.
 
+Also starts a local OpenID Connect provider with a demo user per demo tenant; acme's users sign in through it, globex's
+with an API key (\`npm run admin -- tenant login <slug> --show\`).
+
 Options: those of \`npm run cloud\` (see \`npm run cloud -- --help\`), plus
-  --port N     port of wrangler dev (default 8787)`;
+  --port N       port of wrangler dev (default 8787)
+  --oidc-port N  port of the local OpenID Connect provider (default 8788)`;
 
 const DEMO_TENANTS = ["acme", "globex", "initech"] as const;
 const KEYS_FILE = ".dev-keys.json";
 const DEV_KEY_NAME = "dev key (npm run dev)";
+/** The demo client of `acme` at the local provider. Development only, like everything the local provider knows. */
+const ACME_CLIENT = { clientId: "tenant-mcp-acme", clientSecret: "acme-dev-client-secret" };
 
 const log = (m: string): void => void process.stderr.write(`[dev] ${m}\n`);
 
 const argv = process.argv.slice(2);
 const portAt = argv.indexOf("--port");
 const port = portAt >= 0 ? (argv.splice(portAt, 2)[1] ?? "") : "8787";
-if (!/^\d+$/.test(port)) {
-  process.stderr.write(`error: --port must be a number\n`);
-  process.exit(2);
+const oidcPortAt = argv.indexOf("--oidc-port");
+const oidcPort = oidcPortAt >= 0 ? (argv.splice(oidcPortAt, 2)[1] ?? "") : "8788";
+for (const [flag, value] of [
+  ["--port", port],
+  ["--oidc-port", oidcPort],
+]) {
+  if (!/^\d+$/.test(value as string)) {
+    process.stderr.write(`error: ${flag} must be a number\n`);
+    process.exit(2);
+  }
 }
 const args = parseCloudArgs(argv, HELP);
 const devVars = args.devVars ?? ".dev.vars";
@@ -43,6 +62,15 @@ await writeFile(KEYS_FILE, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 }
 log(`API keys (also in ${KEYS_FILE}):`);
 for (const [slug, key] of Object.entries(keys)) log(`  ${slug.padEnd(8)} ${key}`);
 
+let oidc: LocalOidcProvider;
+try {
+  oidc = await startDevOidc();
+} catch (err) {
+  await cloud.close();
+  process.stderr.write(`error: local OpenID Connect provider: ${(err as Error).message}\n`);
+  process.exit(1);
+}
+
 // The Worker's variables come only from the file the cloud wrote: a DATABASE_URL in the shell (the cloud's admin
 // URL) must not reach the Worker, which wrangler would otherwise let win over the file.
 let wrangler: WranglerDev;
@@ -54,15 +82,49 @@ try {
     log: (m) => process.stdout.write(`${m}\n`),
   });
 } catch (err) {
+  await oidc.close();
   await cloud.close();
   process.stderr.write(`error: ${(err as Error).message}\n`);
   process.exit(1);
 }
 closeOnSignal(async () => {
   await wrangler.stop();
+  await oidc.close();
   await cloud.close();
 });
 log(`MCP endpoint: ${wrangler.url}/mcp  (Authorization: Bearer <key>)`);
+
+/**
+ * Starts the local OpenID Connect provider with acme's demo client, points acme's sign-in at it (API-key sign-in off,
+ * so the demo shows the provider) and globex's at API keys only, and prints who can sign in.
+ */
+async function startDevOidc(): Promise<LocalOidcProvider> {
+  const origins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  const provider = await startOidcProvider({
+    port: Number(oidcPort),
+    clients: [{ ...ACME_CLIENT, redirectUris: origins.map((o) => oidcRedirectUri(o, "acme")) }],
+  });
+  try {
+    // As an operator would, through the control plane: the client secret is sealed with the Worker's key.
+    const deps = connect(await resolveConnection({}, devVars));
+    await setTenantLogin(deps, "acme", {
+      oidcIssuer: provider.issuer,
+      clientId: ACME_CLIENT.clientId,
+      clientSecret: ACME_CLIENT.clientSecret,
+      allowedEmailDomains: ["acme.example"],
+      apiKeyLogin: false,
+    });
+    await setTenantLogin(deps, "globex", { disableOidc: true, apiKeyLogin: true });
+  } catch (err) {
+    await provider.close();
+    throw err;
+  }
+  log(`OpenID Connect provider: ${provider.issuer}  (acme signs in here; globex with an API key)`);
+  for (const u of provider.users.filter((user) => user.tenant)) {
+    log(`  ${(u.tenant as string).padEnd(8)} ${u.email} / ${u.password}`);
+  }
+  return provider;
+}
 
 /**
  * Reuses the keys in .dev-keys.json while they still verify (same pepper, not revoked), so a client configured

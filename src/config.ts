@@ -1,3 +1,5 @@
+import { isLoginSecretKey } from "./oauth/login/secret-box.ts";
+
 /** The Worker's configuration, parsed and validated from its env vars. */
 export interface Config {
   /** Origins allowed to call `/mcp` from a browser; a request without `Origin` is not affected. */
@@ -61,6 +63,12 @@ export interface Config {
    * OAuth is off outside tenant hosts.
    */
   publicBaseUrl: string | undefined;
+  /**
+   * The secret (LOGIN_SECRET_KEY: 32 bytes in base64url) that tenants' OpenID Connect client secrets are sealed with
+   * (AES-256-GCM, src/oauth/login/secret-box.ts). Default none: sign-in through a tenant's provider then fails with
+   * 503, everything else works. A secret: it never goes into a log line or a response.
+   */
+  loginSecretKey: string | undefined;
 }
 
 type ConfigEnv = Pick<
@@ -82,6 +90,7 @@ type ConfigEnv = Pick<
   | "API_KEY_PEPPER"
   | "TENANT_HOST_SUFFIX"
   | "PUBLIC_BASE_URL"
+  | "LOGIN_SECRET_KEY"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -117,9 +126,17 @@ export function loadConfig(env: ConfigEnv): Config {
     apiKeyPepper: env.API_KEY_PEPPER,
     tenantHostSuffix: env.TENANT_HOST_SUFFIX || undefined,
     publicBaseUrl: origin(env.PUBLIC_BASE_URL, "PUBLIC_BASE_URL"),
+    loginSecretKey: loginSecretKey(env.LOGIN_SECRET_KEY),
   });
   cache.set(env, config);
   return config;
+}
+
+function loginSecretKey(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  // The value is a secret: the message never quotes it.
+  if (!isLoginSecretKey(raw)) throw new Error("LOGIN_SECRET_KEY must be 32 random bytes in base64url (43 characters)");
+  return raw;
 }
 
 function flag(raw: string | undefined, name: string): boolean {

@@ -18,14 +18,25 @@ export interface CloudContext {
   adminDatabaseUrl: string;
   /** Pepper of API-key hashes in the test Worker. */
   apiKeyPepper: string;
+  /** LOGIN_SECRET_KEY of the test Worker: tenants' OpenID Connect client secrets are sealed with it. */
+  loginSecretKey: string;
   /** `server`, or the embedded fallback the cloud chose because nothing answered at {@link CloudContext.serverUrls}. */
   engines: { postgres: string; redis: string };
   /** The servers the cloud was pointed at (the test setup's database and Redis URLs). */
   serverUrls: { postgres: string; redis: string };
 }
 
+/** The local OpenID Connect provider the test setup starts (local-cloud/oidc.ts), as `inject("oidc")`. */
+export interface OidcContext {
+  /** Its issuer, e.g. `http://127.0.0.1:39211`. */
+  issuer: string;
+  /** Its users (see OIDC_USERS in local-cloud/oidc.ts), by role in the tests. */
+  users: { sub: string; email: string; password: string; emailVerified: boolean; groups?: string[] }[];
+}
+
 declare module "vitest" {
   interface ProvidedContext {
     cloud: CloudContext;
+    oidc: OidcContext;
   }
 }

@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { spawnCloud } from "../local-cloud/child.ts";
+import { startOidcProvider } from "../local-cloud/oidc.ts";
 import type { CloudContext } from "./cloud-context.ts";
 
 /** Admin URL of the worker project's test database (dropped and re-created at every run). */
@@ -13,9 +14,38 @@ export interface TestCloudTarget {
   redisUrl: string;
 }
 
-/** Global setup of the worker project: a cloud over {@link TEST_DATABASE_URL} and {@link TEST_REDIS_URL}. */
-export default function setup(project: TestProject): Promise<() => Promise<void>> {
-  return startTestCloud(project, { databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL });
+/**
+ * Global setup of the worker project: a cloud over {@link TEST_DATABASE_URL} and {@link TEST_REDIS_URL}, and a local
+ * OpenID Connect provider (`inject("oidc")`) for the tests of tenant sign-in.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const [stopCloud, stopOidc] = await Promise.all([
+    startTestCloud(project, { databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL }),
+    startTestOidc(project),
+  ]);
+  return async () => {
+    await Promise.all([stopCloud(), stopOidc()]);
+  };
+}
+
+/**
+ * Starts the local OpenID Connect provider (local-cloud/oidc.ts, the one `npm run dev` runs) on a free port and
+ * provides its issuer and users as `inject("oidc")`. In this process: it keeps everything in memory and needs no
+ * database. Resolves to its teardown.
+ */
+export async function startTestOidc(project: TestProject): Promise<() => Promise<void>> {
+  const oidc = await startOidcProvider();
+  project.provide("oidc", {
+    issuer: oidc.issuer,
+    users: oidc.users.map((u) => ({
+      sub: u.sub,
+      email: u.email,
+      password: u.password,
+      emailVerified: u.emailVerified,
+      ...(u.groups ? { groups: u.groups } : {}),
+    })),
+  });
+  return () => oidc.close();
 }
 
 /**
@@ -56,6 +86,8 @@ export async function startTestCloud(project: TestProject, target: TestCloudTarg
     ownerDatabaseUrl: as("tenant_mcp_owner"),
     adminDatabaseUrl: ready.adminDatabaseUrl,
     apiKeyPepper: "test-pepper-not-secret",
+    // 32 bytes, base64url, as the Worker requires; not secret.
+    loginSecretKey: "dGVzdC1sb2dpbi1zZWNyZXQta2V5LW5vdC1zZWNyZXQ",
     engines: ready.engines,
     serverUrls: { postgres: target.databaseUrl, redis: target.redisUrl },
   };

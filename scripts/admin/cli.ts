@@ -6,11 +6,17 @@ import type { Command, Values } from "./command.ts";
 import { connect, resolveConnection } from "./connect.ts";
 import { describeFailure, safeLine } from "./errors.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
+import { LOGIN_COMMANDS } from "./login-commands.ts";
 import { TENANT_COMMANDS } from "./tenant-commands.ts";
 import { WORKSPACE_COMMANDS } from "./workspace-commands.ts";
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [...TENANT_COMMANDS, ...KEY_COMMANDS, ...WORKSPACE_COMMANDS];
+export const COMMANDS: readonly Command[] = [
+  ...TENANT_COMMANDS,
+  ...LOGIN_COMMANDS,
+  ...KEY_COMMANDS,
+  ...WORKSPACE_COMMANDS,
+];
 
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {
   json: { type: "boolean" },
@@ -24,13 +30,15 @@ const GLOBAL_HELP = `Options of every command:
   -h, --help            show help`;
 
 const CONNECTION_HELP = `Connection: with DATABASE_URL (an owner or admin login), UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN and
-API_KEY_PEPPER in the environment, those (production); otherwise the local stack of \`npm run dev\` (.dev.vars).`;
+API_KEY_PEPPER (and LOGIN_SECRET_KEY for \`tenant login\`) in the environment, those (production); otherwise the local stack of \`npm run dev\` (.dev.vars).`;
 
 /** Where the CLI reads and writes; the process by default, replaceable in tests. */
 export interface AdminIo {
   env: NodeJS.ProcessEnv;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** All of standard input, for secrets read from it (`--client-secret-stdin`). Default: the process's stdin. */
+  stdin?(): Promise<string>;
   /**
    * Builds the clients, and says where they point for messages. Default: from the environment or .dev.vars (see
    * scripts/admin/connect.ts).
@@ -49,7 +57,9 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
   let command: Command | undefined;
   let where: string | undefined;
   // Values no message may quote: the environment's, and once connected, the connection's (from .dev.vars too).
-  const secrets = [io.env.API_KEY_PEPPER, io.env.UPSTASH_REDIS_REST_TOKEN].filter((v): v is string => !!v);
+  const secrets = [io.env.API_KEY_PEPPER, io.env.UPSTASH_REDIS_REST_TOKEN, io.env.LOGIN_SECRET_KEY].filter(
+    (v): v is string => !!v,
+  );
   try {
     const words = leadingWords(argv);
     command = COMMANDS.find(
@@ -84,7 +94,14 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       where = connection.where;
       secrets.push(...(connection.secrets ?? []));
     }
-    const output = await command.run(lazyDeps(connection), positionals, values);
+    const output = await command.run(lazyDeps(connection), positionals, values, {
+      readStdin: async () => {
+        const text = await (io.stdin ?? readProcessStdin)();
+        // What it reads is a secret: no message may quote it either.
+        secrets.push(text.trim());
+        return text;
+      },
+    });
     io.stdout(values.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.human}\n`);
     for (const warning of output.warnings ?? []) io.stderr(`warning: ${safeLine(warning, secrets)}\n`);
     return 0;
@@ -107,7 +124,19 @@ async function defaultConnect(
     c.source === "environment"
       ? "using DATABASE_URL and UPSTASH_REDIS_REST_URL from the environment"
       : `using the local stack in ${c.source}: is \`npm run dev\` running?`;
-  return { deps: connect(c), where, secrets: [c.pepper, c.redisToken, urlPassword(c.databaseUrl)].filter(Boolean) };
+  return {
+    deps: connect(c),
+    where,
+    secrets: [c.pepper, c.redisToken, c.loginSecretKey, urlPassword(c.databaseUrl)].filter(Boolean),
+  };
+}
+
+async function readProcessStdin(): Promise<string> {
+  // A terminal would wait for input nobody knows is expected.
+  if (process.stdin.isTTY) throw usageError("--client-secret-stdin reads the secret from standard input: pipe it in");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function urlPassword(url: string): string {
@@ -136,6 +165,9 @@ function lazyDeps(connection: { deps: AdminDeps } | { error: unknown }): AdminDe
     },
     get pepper() {
       return get().pepper;
+    },
+    get loginSecretKey() {
+      return get().loginSecretKey;
     },
   };
 }

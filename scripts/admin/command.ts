@@ -6,6 +6,12 @@ import type { Output } from "./output.ts";
 /** Option values as node:util parseArgs returns them. */
 export type Values = Record<string, string | boolean | undefined>;
 
+/** What a command may read besides its command line. */
+export interface CommandIo {
+  /** All of standard input (e.g. a secret piped in); read at most once. */
+  readStdin(): Promise<string>;
+}
+
 /** One CLI command. */
 export interface Command {
   /** The words that select it, e.g. `["tenant", "create"]`. */
@@ -19,7 +25,7 @@ export interface Command {
   synopsis: string;
   /** Lines describing the options and what the command does, for `--help`. */
   details: string;
-  run(deps: AdminDeps, args: string[], values: Values): Promise<Output>;
+  run(deps: AdminDeps, args: string[], values: Values, io: CommandIo): Promise<Output>;
 }
 
 /** A required string option. */

@@ -14,6 +14,8 @@ export interface Connection {
   redisToken: string;
   /** Empty when the CLI only reads. */
   pepper: string;
+  /** The Worker's LOGIN_SECRET_KEY; empty unless a command seals a tenant's client secret. */
+  loginSecretKey: string;
   /** The local cloud's Neon HTTP endpoint; absent in production, where the driver derives it from the URL. */
   neonHttpEndpoint: string | undefined;
   source: string;
@@ -21,7 +23,7 @@ export interface Connection {
 
 /**
  * Production (or any explicit target): `DATABASE_URL` in the environment, an owner or admin login, with
- * `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN` and `API_KEY_PEPPER` as the Worker has them, plus
+ * `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`, `API_KEY_PEPPER` and `LOGIN_SECRET_KEY` as the Worker has them, plus
  * `LOCAL_NEON_HTTP_ENDPOINT` when the database is behind a local cloud. Otherwise the local dev stack: the
  * `.dev.vars` that `npm run dev` / `npm run cloud` wrote, whose DATABASE_URL names the Worker's role; the CLI logs
  * in as the owner role instead.
@@ -35,6 +37,7 @@ export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: str
       redisUrl: env.UPSTASH_REDIS_REST_URL as string,
       redisToken: env.UPSTASH_REDIS_REST_TOKEN as string,
       pepper: env.API_KEY_PEPPER ?? "",
+      loginSecretKey: env.LOGIN_SECRET_KEY ?? "",
       neonHttpEndpoint: env.LOCAL_NEON_HTTP_ENDPOINT || undefined,
       source: "environment",
     };
@@ -54,6 +57,7 @@ export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: str
     redisUrl: vars.UPSTASH_REDIS_REST_URL,
     redisToken: vars.UPSTASH_REDIS_REST_TOKEN,
     pepper: vars.API_KEY_PEPPER ?? "",
+    loginSecretKey: vars.LOGIN_SECRET_KEY ?? "",
     neonHttpEndpoint: vars.LOCAL_NEON_HTTP_ENDPOINT || undefined,
     source: devVarsPath,
   };
@@ -73,5 +77,6 @@ export function connect(c: Connection): AdminDeps {
       enableTelemetry: false,
     }),
     pepper: c.pepper,
+    loginSecretKey: c.loginSecretKey,
   };
 }

@@ -3,7 +3,13 @@ import { AdminError } from "./admin-error.ts";
 import { escapeControls, redactSecrets } from "../../src/control/text.ts";
 
 // Input fields whose flag is not simply `--<field in kebab case>`.
-const FLAGS: Record<string, string> = { keyId: "<key id>", rateLimitPerMinute: "--rate-limit" };
+const FLAGS: Record<string, string> = {
+  keyId: "<key id>",
+  rateLimitPerMinute: "--rate-limit",
+  clientSecret: "--client-secret-stdin",
+  allowedEmailDomains: "--allowed-domains",
+  requiredClaim: "--require-claim",
+};
 
 /** How the command line names an input field of the control-plane services: `keyName` is `--key-name`. */
 export function flagOf(field: string): string {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DEFAULT_KEY_SCOPES, expandScopes, MCP_SCOPES } from "../auth/scopes.ts";
 import { FEATURES, isPlan, PLANS } from "../tenancy/tenant.ts";
 import { field, invalid, says } from "./errors.ts";
-import { labelProblem } from "./text.ts";
+import { hasControls, labelProblem } from "./text.ts";
 
 /** Same rule as the `tenants.slug` check constraint, so a bad slug is an input error rather than a database error. */
 const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -107,6 +107,76 @@ export const createKeyInput = z.object({
   /** What the key may do. Default: every scope (`mcp:read`, `mcp:write`). */
   scopes: scopes.default([...DEFAULT_KEY_SCOPES]),
 });
+
+/** An OpenID Connect issuer: https, or http on a loopback address (a provider on the developer's machine). */
+const oidcIssuer = text()
+  .max(512, { error: "must be at most 512 characters" })
+  .refine(isIssuerUrl, {
+    error: (iss) =>
+      `must be the provider's issuer URL, https (http only on 127.0.0.1 or localhost), without query or fragment, ${got(iss.input)}`,
+  });
+
+/** A value the CLI prints later: no control characters, no API key, not empty. */
+const printable = (max: number): z.ZodString =>
+  text()
+    .refine((value) => value !== "", { error: "must not be empty", abort: true })
+    .max(max, { error: `must be at most ${max} characters` })
+    .superRefine(noLabelProblem);
+
+// Host names as e-mail addresses carry them after the "@": lower-case labels, at least two.
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+const emailDomain = text().regex(DOMAIN, {
+  error: (iss) => `must be e-mail domains such as example.com (lower case), ${got(iss.input)}`,
+});
+
+/** How a tenant's users sign in at /authorize (`tenant login`); absent fields stay as they are. */
+export const tenantLoginInput = z.object({
+  /** Turn OpenID Connect off: drops the issuer, client, secret, e-mail domains and required claim. Default false. */
+  disableOidc: z.boolean().optional(),
+  /** The tenant's OpenID Connect issuer. Giving it (again) needs `clientId`, and replaces the client secret. */
+  oidcIssuer: oidcIssuer.optional(),
+  /** The client id registered at the issuer for this server. */
+  clientId: printable(256).optional(),
+  /** The client's secret, in clear (sealed before it is stored); null: a public client (PKCE only). */
+  clientSecret: text()
+    .refine((value) => value !== "", { error: "must not be empty", abort: true })
+    .max(1024, { error: "must be at most 1024 characters" })
+    .refine((value) => !hasControls(value), { error: "must not contain control characters" })
+    .nullable()
+    .optional(),
+  /** Only a verified e-mail in one of these domains signs in; [] allows any. */
+  allowedEmailDomains: z.array(emailDomain).max(50, { error: "must be at most 50 domains" }).optional(),
+  /** A claim the ID token must carry with this value (or contain, for an array); null drops the rule. */
+  requiredClaim: z
+    .object({
+      name: text().regex(/^[A-Za-z0-9_.:-]{1,64}$/, {
+        error: (iss) => `must be a claim name (1-64 letters, digits, "_", ".", ":", "-"), ${got(iss.input)}`,
+      }),
+      value: printable(256),
+    })
+    .nullable()
+    .optional(),
+  /** Sign in by pasting one of the tenant's API keys. */
+  apiKeyLogin: z.boolean().optional(),
+});
+
+/** Input of `setTenantLogin`. */
+export type TenantLoginInput = z.input<typeof tenantLoginInput>;
+
+/** Whether `value` is an issuer URL {@link tenantLoginInput} accepts. */
+export function isIssuerUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.search || url.hash || value.includes("#") || value.includes("?") || url.username || url.password)
+    return false;
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+}
 
 /** Input of `createTenant`. */
 export type CreateTenantInput = z.input<typeof createTenantInput>;

@@ -8,6 +8,11 @@ export interface AdminDeps {
   redis: Pick<Redis, "set" | "del" | "scan">;
   /** The Worker's API_KEY_PEPPER: keys minted with another pepper would never verify. */
   pepper: string;
+  /**
+   * The Worker's LOGIN_SECRET_KEY, which tenants' OpenID Connect client secrets are sealed with (`tenant login`).
+   * Default none: commands that store such a secret refuse to run.
+   */
+  loginSecretKey?: string;
 }
 
 /** A tenant as the CLI shows it. Times are ISO 8601. */

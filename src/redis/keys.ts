@@ -79,5 +79,19 @@ export function rateLimitPattern(tenantId: string): string {
  * tenant invalidates those by id.
  */
 export function tenantStatePatterns(tenantId: string): string[] {
-  return [sessionPattern(tenantId), rateLimitPattern(tenantId)];
+  return [sessionPattern(tenantId), rateLimitPattern(tenantId), oidcFlowPattern(tenantId)];
+}
+
+/**
+ * `tmcp:oidc:<tenantId>:<state>`: one pending sign-in through a tenant's OpenID Connect provider (nonce, PKCE
+ * verifier, authorization handle), between the redirect to the provider and its callback; read once and deleted. It
+ * names the tenant, so a `state` from one tenant's sign-in presented on another tenant's callback names nothing.
+ */
+export function oidcFlowKey(tenantId: string, state: string): string {
+  return `${ROOT}:oidc:${tenantId}:${state}`;
+}
+
+/** `tmcp:oidc:<tenantId>:*`: a SCAN pattern matching a tenant's pending sign-ins, and nothing else. */
+export function oidcFlowPattern(tenantId: string): string {
+  return oidcFlowKey(tenantId, "*");
 }

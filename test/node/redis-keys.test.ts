@@ -8,6 +8,8 @@ import {
   sessionIndexKey,
   sessionKey,
   sessionPattern,
+  oidcFlowKey,
+  oidcFlowPattern,
   tenantStatePatterns,
 } from "../../src/redis/keys.ts";
 
@@ -36,7 +38,16 @@ describe("Redis key shapes", () => {
     expect(rateLimitPattern(TENANT)).toBe(`tmcp:rl:${TENANT}:*`);
   });
 
+  it("keeps a pending OpenID Connect sign-in under tmcp:oidc:<tenantId>:<state>", () => {
+    expect(oidcFlowKey(TENANT, "st4te")).toBe(`tmcp:oidc:${TENANT}:st4te`);
+    expect(oidcFlowPattern(TENANT)).toBe(`tmcp:oidc:${TENANT}:*`);
+  });
+
   it("purges a tenant with patterns that match its keys and no other tenant's", () => {
-    expect(tenantStatePatterns(TENANT)).toEqual([`tmcp:sess:${TENANT}:*`, `tmcp:rl:${TENANT}:*`]);
+    expect(tenantStatePatterns(TENANT)).toEqual([
+      `tmcp:sess:${TENANT}:*`,
+      `tmcp:rl:${TENANT}:*`,
+      `tmcp:oidc:${TENANT}:*`,
+    ]);
   });
 });
