@@ -22,7 +22,7 @@ export function escapeControls(text: string): string {
 }
 
 /** Whether `text` holds a character {@link escapeControls} would escape. */
-function hasControls(text: string): boolean {
+export function hasControls(text: string): boolean {
   return DISPLAY_CONTROL.test(text);
 }
 
