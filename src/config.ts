@@ -61,6 +61,11 @@ export interface Config {
    * OAuth is off outside tenant hosts.
    */
   publicBaseUrl: string | undefined;
+  /**
+   * Lifetime of an OAuth access token issued by the embedded authorization server, in seconds
+   * (OAUTH_ACCESS_TOKEN_TTL_SECONDS, default 3600, at least 60: the storage's shortest expiry).
+   */
+  oauthAccessTokenTtlSeconds: number;
 }
 
 type ConfigEnv = Pick<
@@ -82,6 +87,7 @@ type ConfigEnv = Pick<
   | "API_KEY_PEPPER"
   | "TENANT_HOST_SUFFIX"
   | "PUBLIC_BASE_URL"
+  | "OAUTH_ACCESS_TOKEN_TTL_SECONDS"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -117,6 +123,11 @@ export function loadConfig(env: ConfigEnv): Config {
     apiKeyPepper: env.API_KEY_PEPPER,
     tenantHostSuffix: env.TENANT_HOST_SUFFIX || undefined,
     publicBaseUrl: origin(env.PUBLIC_BASE_URL, "PUBLIC_BASE_URL"),
+    oauthAccessTokenTtlSeconds: atLeast(
+      positiveInt(env.OAUTH_ACCESS_TOKEN_TTL_SECONDS, 3600, "OAUTH_ACCESS_TOKEN_TTL_SECONDS"),
+      60,
+      "OAUTH_ACCESS_TOKEN_TTL_SECONDS",
+    ),
   });
   cache.set(env, config);
   return config;
@@ -142,6 +153,11 @@ function origin(raw: string | undefined, name: string): string | undefined {
   if ((url.protocol !== "https:" && url.protocol !== "http:") || !bare)
     throw new Error(`${name} must be an http(s) origin such as https://mcp.example.com, got "${raw}"`);
   return url.origin;
+}
+
+function atLeast(n: number, min: number, name: string): number {
+  if (n < min) throw new Error(`${name} must be at least ${min}, got "${n}"`);
+  return n;
 }
 
 function positiveInt(raw: string | undefined, fallback: number, name: string): number {
