@@ -6,6 +6,9 @@ import type { RequestContext } from "../context.ts";
 import { enforceRateLimit, enforceRateLimitIfKeyLive, type RateLimitOutcome } from "../ratelimit/limiter.ts";
 import { SessionStore, type SessionRecord } from "../session/store.ts";
 import type { Principal } from "../auth/principal.ts";
+import { bearerToken } from "../auth/authenticate.ts";
+import { mcpResourceOf } from "../oauth/resource.ts";
+import { admitOAuth } from "./oauth.ts";
 
 /** Headers a stage wants on the final response, whatever it is (rate-limit counters). */
 export type ResponseHeaders = Record<string, string>;
@@ -44,6 +47,13 @@ export async function admit(
   headers: ResponseHeaders,
   sessionId: string | null,
 ): Promise<Admission> {
+  // An OAuth token (any bearer that is not an API key) where the host offers OAuth; elsewhere the API-key path
+  // answers it as it always did.
+  const bearer = bearerToken(request);
+  if (bearer !== null && !bearer.startsWith("tmcp_")) {
+    const resource = mcpResourceOf(request, rc.config);
+    if (resource) return admitOAuth(rc, headers, sessionId, bearer, resource);
+  }
   const presented = presentedKey(request, rc.now());
   const { token, keyId, remembered: guess } = presented;
   // A key the isolate does not remember is counted per client address before any store work (429 when over); a

@@ -183,7 +183,7 @@ async function changeTenant(
   ]);
   const [old, , read, keys] = before ? results : [undefined, ...results];
   const tenant = toTenantView(one(read, slug));
-  await invalidateWorkerCache(deps.redis, keyIds(keys));
+  await invalidateWorkerCache(deps.redis, keyIds(keys), [tenant.id]);
   return { tenant, before: old?.[0] };
 }
 

@@ -181,3 +181,45 @@ export async function authorizeWithKey(
   expect(res.status, await res.clone().text()).toBe(200);
   return { tokens: (await res.json()) as Tokens, clientId };
 }
+
+/** POSTs one JSON-RPC message to `<origin>/mcp` with `token` (and extra headers), in the OAuth configuration. */
+export function mcpPost(
+  origin: string,
+  token: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return oauthFetch(`${origin}/mcp`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Headers of a 2026-07-28 request for `method` (and the tool or resource it names). */
+export function statelessHeaders(method: string, name?: string): Record<string, string> {
+  return {
+    "mcp-protocol-version": "2026-07-28",
+    "mcp-method": method,
+    ...(name ? { "mcp-name": name } : {}),
+  };
+}
+
+/** Opens a session-lane session at `origin` with `token`; returns its id. */
+export async function openOAuthSession(origin: string, token: string): Promise<string> {
+  const res = await mcpPost(origin, token, {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "oauth-test", version: "1" } },
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  const id = res.headers.get("mcp-session-id");
+  expect(id).toBeTruthy();
+  return id ?? "";
+}
