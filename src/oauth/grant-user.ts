@@ -52,7 +52,7 @@ export function claimOf(token: string): ClaimedToken | null {
   const parts = token.split(":");
   if (parts.length !== 3) return null;
   const [userId, grantId, secret] = parts as [string, string, string];
-  if (!/^[A-Za-z0-9_-]{8,64}$/.test(grantId) || secret.length < 16) return null;
+  if (!/^[A-Za-z0-9_-]{16}$/.test(grantId) || secret.length < 16) return null;
   const user = parseGrantUserId(userId);
   return user ? { ...user, grantId } : null;
 }
