@@ -6,6 +6,7 @@ import { notFound } from "./http/messages.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
 import { wellKnownResourceRoutes } from "./routes/well-known-resource.ts";
+import { oauthRoutes } from "./routes/oauth.ts";
 import { newApp, type AppEnv } from "./routes/scope.ts";
 
 /**
@@ -53,6 +54,7 @@ export const app = newApp((request) => new URL(request.url).pathname)
   .route("/mcp", mcpRoutes)
   .route("/healthz", healthRoutes)
   .route("/.well-known/oauth-protected-resource", wellKnownResourceRoutes)
+  .route("/", oauthRoutes)
   .notFound((c) => renderError(new HttpError(404, notFound(c.req.path)), c))
   .onError(renderError);
 

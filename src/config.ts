@@ -69,6 +69,11 @@ export interface Config {
    * 503, everything else works. A secret: it never goes into a log line or a response.
    */
   loginSecretKey: string | undefined;
+  /**
+   * Lifetime of an OAuth access token issued by the embedded authorization server, in seconds
+   * (OAUTH_ACCESS_TOKEN_TTL_SECONDS, default 3600, at least 60: the storage's shortest expiry).
+   */
+  oauthAccessTokenTtlSeconds: number;
 }
 
 type ConfigEnv = Pick<
@@ -91,6 +96,7 @@ type ConfigEnv = Pick<
   | "TENANT_HOST_SUFFIX"
   | "PUBLIC_BASE_URL"
   | "LOGIN_SECRET_KEY"
+  | "OAUTH_ACCESS_TOKEN_TTL_SECONDS"
 >;
 
 // The env object is the same for every request of an isolate: parse it once.
@@ -127,6 +133,11 @@ export function loadConfig(env: ConfigEnv): Config {
     tenantHostSuffix: env.TENANT_HOST_SUFFIX || undefined,
     publicBaseUrl: origin(env.PUBLIC_BASE_URL, "PUBLIC_BASE_URL"),
     loginSecretKey: loginSecretKey(env.LOGIN_SECRET_KEY),
+    oauthAccessTokenTtlSeconds: atLeast(
+      positiveInt(env.OAUTH_ACCESS_TOKEN_TTL_SECONDS, 3600, "OAUTH_ACCESS_TOKEN_TTL_SECONDS"),
+      60,
+      "OAUTH_ACCESS_TOKEN_TTL_SECONDS",
+    ),
   });
   cache.set(env, config);
   return config;
@@ -159,6 +170,11 @@ function origin(raw: string | undefined, name: string): string | undefined {
   if ((url.protocol !== "https:" && url.protocol !== "http:") || !bare)
     throw new Error(`${name} must be an http(s) origin such as https://mcp.example.com, got "${raw}"`);
   return url.origin;
+}
+
+function atLeast(n: number, min: number, name: string): number {
+  if (n < min) throw new Error(`${name} must be at least ${min}, got "${n}"`);
+  return n;
 }
 
 function positiveInt(raw: string | undefined, fallback: number, name: string): number {

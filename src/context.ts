@@ -14,6 +14,10 @@ interface RequestLogFields {
   method?: string;
   tool?: string;
   lane?: "session" | "stateless";
+  /** The OAuth grant a request's token belongs to (never the token). */
+  grant_id?: string;
+  /** The person an OAuth token was issued to. */
+  subject?: string;
 }
 
 /** The per-address throttles (Workers Rate Limiting bindings, see wrangler.toml) the pipeline counts requests in. */
@@ -36,6 +40,8 @@ export interface RequestContext {
   sql: NeonQueryFunction<false, false>;
   redis: Redis;
   throttles: AddressThrottles;
+  /** The OAuth authorization server's storage (src/oauth/server.ts), where its access tokens are validated. */
+  oauthKv: KVNamespace;
   waitUntil(promise: Promise<unknown>): void;
   /** Milliseconds since the epoch; injectable so tests need not wait for time. */
   now(): number;
@@ -61,6 +67,7 @@ export function createRequestContext(
     sql: createSql(env, config.dbTimeoutMs),
     redis: createRedis(env, config.redisTimeoutMs),
     throttles: { authentication: env.AUTH_LIMITER, healthz: env.HEALTHZ_LIMITER },
+    oauthKv: env.OAUTH_KV,
     waitUntil: (p) => ctx.waitUntil(p),
     now: () => Date.now(),
     fields: {},

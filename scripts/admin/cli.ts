@@ -5,6 +5,7 @@ import type { AdminDeps } from "../../src/control/types.ts";
 import type { Command, Values } from "./command.ts";
 import { connect, resolveConnection } from "./connect.ts";
 import { describeFailure, safeLine } from "./errors.ts";
+import { GRANT_COMMANDS } from "./grant-commands.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
 import { LOGIN_COMMANDS } from "./login-commands.ts";
 import { TENANT_COMMANDS } from "./tenant-commands.ts";
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   ...TENANT_COMMANDS,
   ...LOGIN_COMMANDS,
   ...KEY_COMMANDS,
+  ...GRANT_COMMANDS,
   ...WORKSPACE_COMMANDS,
 ];
 
@@ -84,7 +86,8 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       io.stdout(`${commandHelp(command)}\n`);
       return 0;
     }
-    if (positionals.length < command.args.length) throw usageError(`missing <${command.args[positionals.length]}>`);
+    const least = command.optionalArgs ? 0 : command.args.length;
+    if (positionals.length < least) throw usageError(`missing <${command.args[positionals.length]}>`);
     if (positionals.length > command.args.length)
       throw usageError(`unexpected argument "${positionals[command.args.length]}"`);
 

@@ -18,6 +18,8 @@ export interface Command {
   words: string[];
   /** Names of its positional arguments, in order (all required). */
   args: string[];
+  /** The positional arguments may be left out (the command checks what it got). */
+  optionalArgs?: boolean;
   options: ParseArgsOptionsConfig;
   /** One line for the command list. */
   summary: string;

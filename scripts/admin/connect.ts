@@ -3,6 +3,7 @@ import { Redis } from "@upstash/redis";
 import { readDotenv } from "../../local-cloud/dev-vars.ts";
 import { AdminError } from "./admin-error.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
+import { wranglerGrantStorage } from "./grant-storage.ts";
 
 /** The role every admin transaction runs as (see src/control/owner-sql.ts); locally also the login. */
 const OWNER_ROLE = "tenant_mcp_owner";
@@ -78,5 +79,7 @@ export function connect(c: Connection): AdminDeps {
     }),
     pepper: c.pepper,
     loginSecretKey: c.loginSecretKey,
+    // The OAuth storage of the same stack: the deployed namespace with a production connection, else the local one.
+    grants: wranglerGrantStorage(c.source === "environment" ? "remote" : "local"),
   };
 }

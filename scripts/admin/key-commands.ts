@@ -1,6 +1,7 @@
+import { usageError } from "./admin-error.ts";
 import { parseDuration } from "./duration.ts";
 import { createKey, listKeys, resolveKeyId, revokeKey, rotateKey } from "../../src/control/keys.ts";
-import { usage } from "../../src/control/usage.ts";
+import { usage, usageByUser } from "../../src/control/usage.ts";
 import type { KeyView } from "../../src/control/types.ts";
 import { optional, type Command } from "./command.ts";
 import { fields, minute, table, when, type Output } from "./output.ts";
@@ -143,9 +144,9 @@ JSON: {"keyId": "...", "apiKey": "tmcp_...", "previous": {...}}`,
   {
     words: ["usage"],
     args: ["slug"],
-    options: { since: { type: "string" } },
-    summary: "tool calls per tool: outcomes, unanswered questions, p50 and p95 duration",
-    synopsis: "<slug> [--since <7d>]",
+    options: { since: { type: "string" }, by: { type: "string" } },
+    summary: "tool calls per tool (or per user): outcomes, unanswered questions, p50 and p95 duration",
+    synopsis: "<slug> [--since <7d>] [--by tool|user]",
     details: `Reads the audit log (one row per tools/call round trip). A call counts once, with what the client saw:
 ok (a result), tool errors (a result with isError), protocol errors (a JSON-RPC error instead of a result, e.g.
 unknown tool, invalid params, missing client capability). A call that asked the user for input (2026-07-28) counts
@@ -153,10 +154,23 @@ when the answer comes back, with the outcome of that last round trip; one still 
 Durations are the server's time on the last round trip.
 
   --since <time>        how far back, e.g. 7d, 24h, at most 36500d (default 7d)
+  --by user             per user instead: an OAuth sign-in's subject, or key:<key id> for an API key
+                        (JSON: {"tenant", "users": [{"user", "calls", "errors"}]})
 JSON: {"tenant", "since", "tools": [{"tool", "calls", "ok", "toolErrors", "protocolErrors", "errors", "unanswered",
 "p50Ms", "p95Ms"}], "total": {...}}; calls = ok + toolErrors + protocolErrors, errors = toolErrors + protocolErrors`,
     async run(deps, [slug], values) {
-      const report = await usage(deps, slug as string, parseDuration(optional(values, "since") ?? "7d", "--since"));
+      const since = parseDuration(optional(values, "since") ?? "7d", "--since");
+      const by = optional(values, "by") ?? "tool";
+      if (by !== "tool" && by !== "user") throw usageError('--by must be "tool" or "user"');
+      if (by === "user") {
+        const users = await usageByUser(deps, slug as string, since);
+        const rows = users.map((u) => [u.user, String(u.calls), String(u.errors)]);
+        return {
+          json: { tenant: slug, users },
+          human: rows.length ? table(["user", "calls", "errors"], rows) : "no tool calls",
+        };
+      }
+      const report = await usage(deps, slug as string, since);
       const ms = (v: number | null): string => (v === null ? "-" : String(v));
       const row = (u: (typeof report.tools)[number]): string[] => [
         u.tool,

@@ -7,6 +7,8 @@ import { enforceRateLimit, enforceRateLimitIfKeyLive, type RateLimitOutcome } fr
 import { SessionStore, type SessionRecord } from "../session/store.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { McpResource } from "../oauth/resource.ts";
+import { bearerToken, looksLikeApiKey } from "../auth/authenticate.ts";
+import { admitOAuth } from "./oauth.ts";
 
 /** Headers a stage wants on the final response, whatever it is (rate-limit counters). */
 export type ResponseHeaders = Record<string, string>;
@@ -47,6 +49,11 @@ export async function admit(
   /** The MCP resource the request addressed, when OAuth is offered on its host: it shapes the 401 challenges. */
   resource: McpResource | null = null,
 ): Promise<Admission> {
+  // An OAuth token (any bearer that is not meant as an API key) where the host offers OAuth; elsewhere the API-key
+  // path answers it as it always did.
+  const bearer = bearerToken(request);
+  if (bearer !== null && resource !== null && !looksLikeApiKey(bearer))
+    return admitOAuth(rc, headers, sessionId, bearer, resource);
   const presented = presentedKey(request, rc.now());
   const { token, keyId, remembered: guess } = presented;
   // A key the isolate does not remember is counted per client address before any store work (429 when over); a

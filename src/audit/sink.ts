@@ -4,8 +4,9 @@ import { forTenant } from "../db/for-tenant.ts";
 import type { AuditSink, ToolCallAudit } from "./types.ts";
 
 // tenant_id comes from app.tenant_id (the column default), and the policy's WITH CHECK holds the row to it.
-const INSERT = `insert into public.audit_log (called_at, request_id, key_id, session_id, tool, status, call_id, duration_ms)
-                values ($1, $2, $3, $4, $5, $6, $7, $8)`;
+const INSERT = `insert into public.audit_log (called_at, request_id, key_id, session_id, tool, status, call_id, duration_ms,
+                                              credential_kind, subject)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 // In the same transaction, so keeping last_used_at costs no round trip; the function writes at most once a minute.
 const TOUCH_KEY = "select public.touch_api_key($1)";
 
@@ -29,6 +30,8 @@ export function createAuditSink(rc: AuditContext, principal: Principal, sessionI
       duration_ms: Math.max(0, Math.round(call.durationMs)),
       key_id: keyId,
       session_id: sessionId,
+      credential_kind: principal.credential.kind,
+      subject: principal.subject?.slice(0, 256) ?? null,
     };
     const write = async (): Promise<void> => {
       await forTenant(rc, tenantId).batch([
@@ -43,6 +46,8 @@ export function createAuditSink(rc: AuditContext, principal: Principal, sessionI
             row.status,
             row.call_id,
             row.duration_ms,
+            row.credential_kind,
+            row.subject,
           ],
         },
         { text: TOUCH_KEY, params: [keyId] },

@@ -187,7 +187,7 @@ async function changeTenant(
   ]);
   const [old, , read, keys] = before ? results : [undefined, ...results];
   const tenant = toTenantView(one(read, slug));
-  await invalidateWorkerCache(deps.redis, keyIds(keys));
+  await invalidateWorkerCache(deps.redis, keyIds(keys), [tenant.id]);
   return { tenant, before: old?.[0] };
 }
 

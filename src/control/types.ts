@@ -13,6 +13,17 @@ export interface AdminDeps {
    * Default none: commands that store such a secret refuse to run.
    */
   loginSecretKey?: string;
+  /**
+   * The OAuth authorization server's storage (the Worker's OAUTH_KV namespace), for listing grants and deleting
+   * revoked ones. Absent: revocation still takes effect at once (Redis markers), and `grant list` says it cannot list.
+   */
+  grants?: GrantStorage;
+}
+
+/** The slice of a KV namespace the grant commands use: listing keys by prefix (with their metadata) and deleting. */
+export interface GrantStorage {
+  list(prefix: string): Promise<{ name: string; metadata?: unknown; expiration?: number }[]>;
+  delete(name: string): Promise<void>;
 }
 
 /** A tenant as the CLI shows it. Times are ISO 8601. */

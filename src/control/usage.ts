@@ -104,3 +104,32 @@ function toUsage(row: Row, unanswered: number): ToolUsage {
     p95Ms: ms(row.p95),
   };
 }
+
+/** One person's (or API key's) tool calls in a period: `user` is the OAuth subject, or `key:<key id>`. */
+export interface UserUsage {
+  user: string;
+  /** Round trips that ended with an answer (a question to the user is not one). */
+  calls: number;
+  errors: number;
+}
+
+/**
+ * Tool calls per user in the last `sinceSeconds`: an OAuth grant's subject, or for an API key `key:<key id>` (the same
+ * name a sign-in with that key gets, so the two add up), most calls first.
+ */
+export async function usageByUser(deps: AdminDeps, slug: string, sinceSeconds: number): Promise<UserUsage[]> {
+  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
+    {
+      text: `select coalesce(subject, 'key:' || key_id) as "user",
+                    count(*) filter (where status <> 'input_required') as calls,
+                    count(*) filter (where status in ('tool_error', 'protocol_error', 'error')) as errors
+               from public.audit_log
+              where called_at >= now() - make_interval(secs => $1::float8)
+              group by 1
+              order by 2 desc, 1`,
+      params: [sinceSeconds],
+    },
+  ]);
+  if (tenantId === null) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
+  return (results[0] ?? []).map((r) => ({ user: String(r.user), calls: Number(r.calls), errors: Number(r.errors) }));
+}

@@ -1,4 +1,5 @@
 import { invalidateCachedKeys } from "../auth/key-store.ts";
+import { invalidateCachedTenants } from "../oauth/tenant-cache-entry.ts";
 import { tenantStatePatterns } from "../redis/keys.ts";
 import { ControlError, reasonOf } from "./errors.ts";
 import type { AdminDeps } from "./types.ts";
@@ -9,9 +10,14 @@ import type { AdminDeps } from "./types.ts";
  * database change committed; when Redis cannot be reached the change still stands, and the error says when it will
  * show (cached lookups expire on their own after API_KEY_CACHE_TTL_SECONDS).
  */
-export async function invalidateWorkerCache(redis: AdminDeps["redis"], keyIds: readonly string[]): Promise<void> {
+export async function invalidateWorkerCache(
+  redis: AdminDeps["redis"],
+  keyIds: readonly string[],
+  /** Tenants whose own cached record (read by OAuth requests) changed too. */
+  tenantIds: readonly string[] = [],
+): Promise<void> {
   try {
-    await invalidateCachedKeys(redis, keyIds);
+    await Promise.all([invalidateCachedKeys(redis, keyIds), invalidateCachedTenants(redis, tenantIds)]);
   } catch (err) {
     throw new ControlError(
       "unavailable",
@@ -31,7 +37,7 @@ export async function purgeTenantState(
   tenantId: string,
   keyIds: readonly string[],
 ): Promise<void> {
-  await invalidateWorkerCache(redis, keyIds);
+  await invalidateWorkerCache(redis, keyIds, [tenantId]);
   try {
     for (const pattern of tenantStatePatterns(tenantId)) await deleteMatching(redis, pattern);
   } catch (err) {

@@ -17,6 +17,7 @@ import { SESSION_NOT_FOUND } from "../http/messages.ts";
 import {
   capabilityNames,
   mintSessionId,
+  openedBy,
   SessionStore,
   storedClientInfo,
   type SessionRecord,
@@ -54,6 +55,7 @@ export async function serveSessionPost(
       tenantId: principal.tenant.id,
       // The stored field keeps its name, so records written before a deploy still read after it.
       keyId: principal.credential.id,
+      credentialKind: principal.credential.kind,
       // The SDK's Server negotiates exactly this way: the client's version if supported, else the latest.
       protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(params.protocolVersion)
         ? params.protocolVersion
@@ -85,8 +87,9 @@ export async function serveSessionPost(
     const [limited, session] = await Promise.allSettled([gate(), lookup]);
     if (limited.status === "rejected") throw limited.reason;
     if (session.status === "rejected") throw unavailable("session store", session.reason);
-    // Unknown, expired and another tenant's session: one answer (MCP: 404, the client must initialize again).
-    if (!session.value) throw new HttpError(404, SESSION_NOT_FOUND, { code: RpcCode.SessionNotFound });
+    // Unknown, expired, another tenant's and another credential's session: one answer (MCP: 404, initialize again).
+    if (!session.value || !openedBy(session.value, principal))
+      throw new HttpError(404, SESSION_NOT_FOUND, { code: RpcCode.SessionNotFound });
     sessionId = presented;
     record = session.value;
   }
@@ -154,7 +157,12 @@ export async function deleteSession(request: Request, principal: Principal, rc: 
   if (!presented) throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required");
   rc.fields.session_id = presented;
   const store = new SessionStore(rc.redis, rc.config, rc.now);
-  const deleted = await store.delete(principal.tenant.id, presented).catch((err: unknown) => {
+  const ended = async (): Promise<boolean> => {
+    // Only the credential that opened a session may end it: another one is told it does not exist.
+    const record = await store.touch(principal.tenant.id, presented);
+    return record !== null && openedBy(record, principal) && (await store.delete(principal.tenant.id, presented));
+  };
+  const deleted = await ended().catch((err: unknown) => {
     throw unavailable("session store", err);
   });
   if (!deleted) throw new HttpError(404, SESSION_NOT_FOUND, { code: RpcCode.SessionNotFound });

@@ -95,3 +95,30 @@ export function oidcFlowKey(tenantId: string, state: string): string {
 export function oidcFlowPattern(tenantId: string): string {
   return oidcFlowKey(tenantId, "*");
 }
+
+/**
+ * `tmcp:tenant:<tenantId>`: the cached record of one tenant (status, plan, features, rate limit), read on every
+ * request with an OAuth token (an API key's lookup carries its tenant in {@link keyCacheKey} instead). The admin CLI
+ * invalidates it on every change to the tenant, as it does the key cache.
+ */
+export function tenantCacheKey(tenantId: string): string {
+  return `${ROOT}:tenant:${tenantId}`;
+}
+
+/**
+ * `tmcp:revoked:grant:<grantId>`: present while an OAuth grant is revoked. Every request with a token of the grant
+ * checks it in the same round trip as the rest of admission, so a revocation bites on the next request, wherever the
+ * authorization server's storage (eventually consistent) has got to. It outlives the grant's longest possible life.
+ */
+export function revokedGrantKey(grantId: string): string {
+  return `${ROOT}:revoked:grant:${grantId}`;
+}
+
+/**
+ * `tmcp:revoked:user:<tenantId>:<subject>`: the time (epoch ms) a tenant's user had every grant revoked; grants made
+ * at or before it are refused, a later sign-in works. It names the tenant, so one tenant's revocation can never touch
+ * another's users.
+ */
+export function revokedUserKey(tenantId: string, subject: string): string {
+  return `${ROOT}:revoked:user:${tenantId}:${subject}`;
+}

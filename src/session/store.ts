@@ -16,6 +16,11 @@ export interface SessionRecord {
    * when records were first stored; renaming it would orphan every live session at a deploy.
    */
   keyId: string;
+  /**
+   * The kind of that credential (`Principal.credential.kind`). Absent in records written before OAuth existed, which
+   * were all opened with API keys.
+   */
+  credentialKind?: "api_key" | "oauth_grant";
   /** The protocol version negotiated at initialize. */
   protocolVersion: string;
   /** The client's name and version from `clientInfo`, capped (see {@link storedClientInfo}); nothing else of it. */
@@ -26,6 +31,14 @@ export interface SessionRecord {
   createdAt: number;
   /** The least severe log level the client asked to receive (`logging/setLevel`); absent until it asks. */
   logLevel?: ClientLogLevel;
+}
+
+/**
+ * Whether `record` was opened with the credential `principal` presents: the same kind and id. A session is bound to
+ * its principal (MCP security guidance), so another credential, of the same tenant or not, finds no session.
+ */
+export function openedBy(record: SessionRecord, principal: { credential: { kind: string; id: string } }): boolean {
+  return (record.credentialKind ?? "api_key") === principal.credential.kind && record.keyId === principal.credential.id;
 }
 
 /** Session ids: 24 random bytes as base64url, 32 visible ASCII characters (MCP: cryptographically secure). */

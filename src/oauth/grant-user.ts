@@ -1,0 +1,78 @@
+import { isUuid } from "../db/tenant-db.ts";
+
+/**
+ * What every grant carries (the library encrypts it; only a valid token of the grant decrypts it): the tenant the
+ * user signed in to, who they are, and when they signed in, which a revocation of all of a user's grants compares.
+ */
+export interface GrantProps {
+  tenantId: string;
+  subject: string;
+  /** Epoch milliseconds of the sign-in that made the grant. */
+  grantedAt: number;
+}
+
+/**
+ * The library's user id of a grant: `<tenant id>.<subject, base64url>`. The library puts it in every token
+ * (`<user id>:<grant id>:<secret>`) and in its storage keys (`grant:<user id>:<grant id>`), so a token names its tenant
+ * before any lookup (admission starts the tenant's Redis work in parallel with the token's validation, and trusts
+ * nothing until the token validated), and one tenant's grants, or one user's, are a key prefix. The subject is
+ * encoded because it may contain `:`, which the library reserves.
+ */
+export function grantUserId(tenantId: string, subject: string): string {
+  return `${tenantId}.${base64url(subject)}`;
+}
+
+/** The storage-key prefix of a tenant's grants (`grant:<tenant id>.`), or of one user's when `subject` is given. */
+export function grantPrefix(tenantId: string, subject?: string): string {
+  return subject === undefined ? `grant:${tenantId}.` : `grant:${grantUserId(tenantId, subject)}:`;
+}
+
+/** The parts of a user id made by {@link grantUserId}, or `null` for anything else. */
+export function parseGrantUserId(userId: string): { tenantId: string; subject: string } | null {
+  const dot = userId.indexOf(".");
+  if (dot < 0) return null;
+  const tenantId = userId.slice(0, dot);
+  const subject = unbase64url(userId.slice(dot + 1));
+  if (!isUuid(tenantId) || subject === null || subject === "") return null;
+  return { tenantId: tenantId.toLowerCase(), subject };
+}
+
+/** An access token of this server, read without any lookup: the tenant, subject and grant it claims to be of. */
+export interface ClaimedToken {
+  tenantId: string;
+  subject: string;
+  grantId: string;
+}
+
+/**
+ * The tenant, subject and grant a bearer token names when it has the shape of this server's access tokens
+ * (`<user id>:<grant id>:<secret>`), else `null`. A claim only: the token is valid once the library found it.
+ */
+export function claimOf(token: string): ClaimedToken | null {
+  const parts = token.split(":");
+  if (parts.length !== 3) return null;
+  const [userId, grantId, secret] = parts as [string, string, string];
+  if (!/^[A-Za-z0-9_-]{16}$/.test(grantId) || secret.length < 16) return null;
+  const user = parseGrantUserId(userId);
+  return user ? { ...user, grantId } : null;
+}
+
+function base64url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+function unbase64url(text: string): string | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  try {
+    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+      Uint8Array.from(binary, (c) => c.charCodeAt(0)),
+    );
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,66 @@
+import { verify } from "../../auth/authenticate.ts";
+import type { RequestContext } from "../../context.ts";
+import { HttpError } from "../../http/errors.ts";
+import { OAUTH_SCOPES } from "../server.ts";
+import { FIELD } from "./consent-page.ts";
+import { escapeHtml, htmlPage } from "./html.ts";
+import type { LoginMethod, SignedInUser, TenantLoginTarget } from "./methods.ts";
+
+/** The one answer to a failed sign-in, whatever failed (unknown tenant, bad key, another tenant's key). */
+export const SIGN_IN_FAILED = "The tenant or the API key is not right.";
+
+/**
+ * The OAuth scopes an API key allows: every scope when it may do everything its plan allows (`*`), else the OAuth
+ * scopes it holds, `mcp:write` bringing `mcp:read` with it (the scope hierarchy).
+ */
+export function oauthScopesOf(keyScopes: readonly string[]): string[] {
+  if (keyScopes.includes("*")) return [...OAUTH_SCOPES];
+  const held = new Set(keyScopes.filter((s) => OAUTH_SCOPES.includes(s)));
+  if (held.has("mcp:write")) held.add("mcp:read");
+  return OAUTH_SCOPES.filter((s) => held.has(s));
+}
+
+/**
+ * Sign-in with one of the tenant's API keys, pasted once: the key is verified exactly as on `/mcp` (same record, same
+ * checks, the tenant host's binding included) and must belong to the tenant chosen. The person is `key:<key id>`,
+ * and the key's scopes are the most the grant may carry.
+ */
+export const apiKeyLogin: LoginMethod = {
+  kind: "api_key",
+
+  async begin(_rc: RequestContext, tenant: TenantLoginTarget, handle: string): Promise<Response> {
+    return htmlPage(
+      "Sign in",
+      `<h1>Sign in to ${escapeHtml(tenant.slug)}</h1>
+<form method="post">
+<input type="hidden" name="${FIELD.handle}" value="${escapeHtml(handle)}">
+<label>API key <input type="password" name="${FIELD.apiKey}" autocomplete="off" spellcheck="false"></label>
+<p><button name="${FIELD.decision}" value="approve">Sign in</button></p>
+</form>`,
+    );
+  },
+
+  async finish(rc: RequestContext, tenant: TenantLoginTarget, request: Request): Promise<SignedInUser> {
+    const form = await request.formData();
+    const handle = String(form.get(FIELD.handle) ?? "");
+    const key = String(form.get(FIELD.apiKey) ?? "").trim();
+    if (!tenant.settings.apiKeyLogin) throw failed(`API-key sign-in is off for tenant ${tenant.slug}`);
+    // The key's own checks, on the URL the person signs in at (a tenant host accepts only its tenant's keys).
+    const probe = new Request(request.url, { headers: { authorization: `Bearer ${key}` } });
+    let verified: Awaited<ReturnType<typeof verify>>;
+    try {
+      verified = await verify(probe, rc);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 401) throw failed(err.internal ?? "bad key");
+      throw err;
+    }
+    if (verified.record.tenantId !== tenant.tenantId) {
+      throw failed(`key of tenant ${verified.record.tenant.slug} used to sign in to ${tenant.slug}`);
+    }
+    return { subject: `key:${verified.record.keyId}`, scopes: oauthScopesOf(verified.principal.scopes), handle };
+  },
+};
+
+function failed(reason: string): HttpError {
+  return new HttpError(401, SIGN_IN_FAILED, { internal: reason });
+}

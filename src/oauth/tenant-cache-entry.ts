@@ -1,0 +1,25 @@
+import type { Redis } from "@upstash/redis/cloudflare";
+import type { KeyRecord } from "../auth/key-store.ts";
+import { tenantCacheKey } from "../redis/keys.ts";
+
+// Shared by the Worker (src/oauth/tenant-cache.ts) and the admin CLI, so nothing here may need the Worker's runtime.
+
+/** A tenant's record as cached: the same fields an API key's cached lookup carries for its tenant. */
+export type TenantRecord = KeyRecord["tenant"];
+
+/**
+ * Cache entry of {@link tenantCacheKey}: a record, a remembered miss (a deleted tenant), or the control plane's
+ * invalidation marker (read as "ask Postgres", never overwritten by a lookup: writes are NX, as for keys).
+ */
+export type TenantCacheEntry = { tenant: TenantRecord } | { missing: true } | { invalidated: true };
+
+/** How long an invalidation marker lives: it only has to outlive a lookup already in flight (as for keys). */
+export const TENANT_INVALIDATION_TTL_SECONDS = 60;
+
+/** Makes the Worker's next OAuth request of these tenants read Postgres again (the admin CLI, after a change). */
+export async function invalidateCachedTenants(redis: Pick<Redis, "set">, tenantIds: readonly string[]): Promise<void> {
+  const marker: TenantCacheEntry = { invalidated: true };
+  await Promise.all(
+    tenantIds.map((id) => redis.set(tenantCacheKey(id), marker, { ex: TENANT_INVALIDATION_TTL_SECONDS })),
+  );
+}

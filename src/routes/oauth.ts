@@ -1,0 +1,31 @@
+import type { Context } from "hono";
+import { HttpError } from "../http/errors.ts";
+import { notFound } from "../http/messages.ts";
+import { authorizationServerFor } from "../oauth/server.ts";
+import { mcpResourceOf, type McpResource } from "../oauth/resource.ts";
+import { authorize } from "../oauth/login/authorize.ts";
+import { newApp, type AppEnv } from "./scope.ts";
+
+/**
+ * The embedded OAuth authorization server (src/oauth/server.ts), on every host that has an MCP resource (the shared
+ * host of PUBLIC_BASE_URL, tenant hosts): its metadata (RFC 8414), token endpoint (with refresh and revocation) and
+ * dynamic client registration are the library's; `/authorize` is ours (src/oauth/login/). Elsewhere: 404, as any
+ * unknown path.
+ */
+export const oauthRoutes = newApp()
+  .all("/.well-known/oauth-authorization-server", (c) => library(c))
+  .all("/oauth/token", (c) => library(c))
+  .all("/oauth/register", (c) => library(c))
+  .on(["GET", "POST"], "/authorize", (c) => authorize(c.req.raw, c.var.rc, resourceOf(c), c.env));
+
+function resourceOf(c: Context<AppEnv>): McpResource {
+  const resource = mcpResourceOf(c.req.raw, c.var.rc.config);
+  if (!resource) throw new HttpError(404, notFound(new URL(c.req.url).pathname), { internal: "no OAuth on this host" });
+  return resource;
+}
+
+function library(c: Context<AppEnv>): Promise<Response> {
+  const server = authorizationServerFor(resourceOf(c), c.var.rc.config);
+  // Hono types its context as the older ExecutionContext; the object is the runtime's own.
+  return server.fetch(c.req.raw, c.env, c.executionCtx as Parameters<typeof server.fetch>[2]);
+}
