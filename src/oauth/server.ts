@@ -1,10 +1,11 @@
+import { MCP_SCOPES } from "../auth/scopes.ts";
 import { OAuthAuthorizationServer } from "@cloudflare/workers-oauth-provider";
 import type { Config } from "../config.ts";
 import { createLogger } from "../log/logger.ts";
 import type { McpResource } from "./resource.ts";
 
-/** The scopes this server grants (src/auth/scopes.ts decides what each allows; `mcp:write` implies `mcp:read`). */
-export const OAUTH_SCOPES: readonly string[] = Object.freeze(["mcp:read", "mcp:write"]);
+/** The scopes this server grants: the MCP scopes (src/auth/scopes.ts decides what each allows). */
+export const OAUTH_SCOPES: readonly string[] = MCP_SCOPES;
 
 /** Where the token endpoint (and revocation) lives, on the issuer's origin. */
 export const TOKEN_PATH = "/oauth/token";

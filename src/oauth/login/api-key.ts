@@ -2,6 +2,7 @@ import { verify } from "../../auth/authenticate.ts";
 import type { RequestContext } from "../../context.ts";
 import { HttpError } from "../../http/errors.ts";
 import { OAUTH_SCOPES } from "../server.ts";
+import { expandScopes, type McpScope } from "../../auth/scopes.ts";
 import { FIELD } from "./consent-page.ts";
 import { escapeHtml, htmlPage } from "./html.ts";
 import type { LoginMethod, SignedInUser, TenantLoginTarget } from "./methods.ts";
@@ -9,15 +10,10 @@ import type { LoginMethod, SignedInUser, TenantLoginTarget } from "./methods.ts"
 /** The one answer to a failed sign-in, whatever failed (unknown tenant, bad key, another tenant's key). */
 export const SIGN_IN_FAILED = "The tenant or the API key is not right.";
 
-/**
- * The OAuth scopes an API key allows: every scope when it may do everything its plan allows (`*`), else the OAuth
- * scopes it holds, `mcp:write` bringing `mcp:read` with it (the scope hierarchy).
- */
+/** The OAuth scopes an API key allows: the scopes it holds, with the hierarchy applied, in the catalogue's order. */
 export function oauthScopesOf(keyScopes: readonly string[]): string[] {
-  if (keyScopes.includes("*")) return [...OAUTH_SCOPES];
-  const held = new Set(keyScopes.filter((s) => OAUTH_SCOPES.includes(s)));
-  if (held.has("mcp:write")) held.add("mcp:read");
-  return OAUTH_SCOPES.filter((s) => held.has(s));
+  const held = expandScopes(keyScopes);
+  return OAUTH_SCOPES.filter((s) => held.has(s as McpScope));
 }
 
 /**

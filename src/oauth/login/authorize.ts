@@ -4,6 +4,7 @@ import { HttpError } from "../../http/errors.ts";
 import { throttleByAddress } from "../../http/throttle.ts";
 import { grantUserId, type GrantProps } from "../grant-user.ts";
 import type { McpResource } from "../resource.ts";
+import { expandScopes, type McpScope } from "../../auth/scopes.ts";
 import { authorizationServerFor, OAUTH_SCOPES } from "../server.ts";
 import { apiKeyLogin, SIGN_IN_FAILED } from "./api-key.ts";
 import { consentPage, FIELD } from "./consent-page.ts";
@@ -83,9 +84,8 @@ export async function authorize(
  * (the scope hierarchy), in the catalogue's order.
  */
 export function grantedScopes(ticked: readonly string[], allowed: readonly string[]): string[] {
-  const chosen = new Set(ticked.filter((s) => allowed.includes(s)));
-  if (chosen.has("mcp:write") && allowed.includes("mcp:read")) chosen.add("mcp:read");
-  return OAUTH_SCOPES.filter((s) => chosen.has(s));
+  const chosen = expandScopes(ticked.filter((s) => allowed.includes(s)));
+  return OAUTH_SCOPES.filter((s) => chosen.has(s as McpScope) && allowed.includes(s));
 }
 
 /**

@@ -17,9 +17,10 @@ import type { LoginMethod, SignedInUser, TenantLoginTarget } from "./methods.ts"
 import { oidcRedirectUri } from "./redirect.ts";
 import { openSecret, SecretBoxError } from "./secret-box.ts";
 import type { OidcSettings } from "./settings.ts";
+import { MCP_SCOPES } from "../../auth/scopes.ts";
 
 /** The most a user signed in through a provider may be granted: every MCP scope (the client's request narrows it). */
-const OIDC_USER_SCOPES: readonly string[] = ["mcp:read", "mcp:write"];
+const OIDC_USER_SCOPES: readonly string[] = MCP_SCOPES;
 
 /** How long a started sign-in may take, in seconds (the provider's login page, MFA, ...). */
 const FLOW_TTL_SECONDS = 600;
