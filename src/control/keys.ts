@@ -4,6 +4,7 @@ import type { AdminDeps, KeyView } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { KEY_SELECT, toKeyView } from "./rows.ts";
 import { createKeyInput, parseInput, type CreateKeyInput } from "./schemas.ts";
+import { isoOrNull } from "../db/timestamps.ts";
 import { invalidateWorkerCache } from "./worker-cache.ts";
 
 /**
@@ -138,7 +139,7 @@ export async function rotateKey(
   return {
     keyId: key.keyId,
     apiKey: key.apiKey,
-    expiresAt: inserted.expires_at ? new Date(inserted.expires_at as string).toISOString() : null,
+    expiresAt: isoOrNull(inserted.expires_at),
     scopes: inserted.scopes as string[],
     previous,
   };
