@@ -1,6 +1,7 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis";
 import { readDotenv } from "../../local-cloud/dev-vars.ts";
+import type { ReadyInfo } from "../../local-cloud/ready.ts";
 import { AdminError } from "./admin-error.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 import { wranglerGrantStorage } from "./grant-storage.ts";
@@ -61,13 +62,8 @@ export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: str
   };
 }
 
-/** The endpoints of a running local cloud, as `npm run cloud -- --ready-json` prints them. */
-export interface LocalCloudEndpoints {
-  adminDatabaseUrl: string;
-  neonHttpEndpoint: string;
-  upstashUrl: string;
-  upstashToken: string;
-}
+/** The endpoints of a running local cloud that the control plane talks to. */
+type LocalCloudEndpoints = Pick<ReadyInfo, "adminDatabaseUrl" | "neonHttpEndpoint" | "upstashUrl" | "upstashToken">;
 
 /**
  * Where the CLI would connect to manage a local cloud's tenants: the owner login through the cloud's Neon HTTP
