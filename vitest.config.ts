@@ -30,8 +30,8 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
-          // The local cloud's own tests (local-cloud/test/) drive its endpoints with the real drivers, from workerd.
-          include: ["test/worker/**/*.test.ts", "local-cloud/test/**/*.test.ts"],
+          // The local cloud's own tests (local-cloud/test/worker/) drive its endpoints with the real drivers, from workerd.
+          include: ["test/worker/**/*.test.ts", "local-cloud/test/worker/**/*.test.ts"],
         },
       },
       {
@@ -73,11 +73,12 @@ export default defineConfig({
         },
       },
       {
-        // Node-side tests of scripts/ (migrations, CLI), against the real servers.
+        // Node-side tests of scripts/ (migrations, CLI) and of the local cloud (local-cloud/test/node/), against the
+        // real servers or the embedded engines.
         test: {
           name: "node",
           environment: "node",
-          include: ["test/node/**/*.test.ts"],
+          include: ["test/node/**/*.test.ts", "local-cloud/test/node/**/*.test.ts"],
         },
       },
     ],

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { ReadyInfo } from "./main.ts";
+import type { ReadyInfo } from "./ready.ts";
 
 /** Options of {@link spawnCloud}. */
 interface SpawnCloudOptions {

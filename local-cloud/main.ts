@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import type { ReadyInfo } from "./ready.ts";
 import { startCloud, type Cloud } from "./start.ts";
 import { readDotenv, writeDevVars } from "./dev-vars.ts";
 import { migrate } from "../scripts/migrate.ts";
@@ -113,8 +114,8 @@ export function describeCloud(cloud: Cloud, log: (m: string) => void): void {
   if (cloud.options.latencyMs) log(`added latency:   ${cloud.options.latencyMs} ms per request`);
 }
 
-/** What `--ready-json` prints: everything a program that started the cloud needs to reach it. */
-function readyInfo(cloud: Cloud) {
+/** What `--ready-json` prints. */
+function readyInfo(cloud: Cloud): ReadyInfo {
   return {
     neonHttpEndpoint: cloud.neonHttpEndpoint,
     neonWsProxy: cloud.neonWsProxy,
@@ -126,9 +127,6 @@ function readyInfo(cloud: Cloud) {
     engines: cloud.engines,
   };
 }
-
-/** The line printed by `--ready-json`. */
-export type ReadyInfo = ReturnType<typeof readyInfo>;
 
 function int(value: string, flag: string): number {
   const n = Number(value);

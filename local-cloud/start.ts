@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { Faults } from "./faults.ts";
+import type { ReadyInfo } from "./ready.ts";
 import { Stats } from "./stats.ts";
 import { startPgBackend, type PgBackend } from "./postgres.ts";
 import { createNeonHttpHandler } from "./neon-http.ts";
@@ -30,21 +31,11 @@ interface CloudOptions {
   log?: (message: string) => void;
 }
 
-/** A running local cloud. */
-export interface Cloud {
-  /** Value for `neonConfig.fetchEndpoint`, e.g. `http://127.0.0.1:4444/sql`. */
-  neonHttpEndpoint: string;
-  /** Value returned by `neonConfig.wsProxy`, e.g. `127.0.0.1:4444/v1`. */
-  neonWsProxy: string;
-  /** Value for `UPSTASH_REDIS_REST_URL`. */
-  upstashUrl: string;
-  upstashToken: string;
-  /** `GET` for counters, `POST <statsUrl>/reset` to zero them (served on both ports). */
-  statsUrl: string;
-  /** Control endpoint of injected faults (served on both ports); see {@link Faults}. */
-  faultsUrl: string;
-  /** Which engines back the adapters: real servers, or the embedded fallbacks. */
-  engines: { postgres: PgBackend["kind"]; redis: RedisBackend["kind"] };
+/**
+ * A running local cloud: what it announces (its endpoints and engines; stats and faults are served on both ports, see
+ * {@link Faults}), and its parts. The admin URL is `pg.adminUrl`.
+ */
+export interface Cloud extends Omit<ReadyInfo, "adminDatabaseUrl"> {
   pg: PgBackend;
   redis: RedisBackend;
   stats: Stats;

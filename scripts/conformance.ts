@@ -9,6 +9,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { connect } from "./admin/connect.ts";
 import { startLocalStack, type LocalStack } from "./lib/local-stack.ts";
 import { freePort } from "./lib/wrangler-dev.ts";
 import { startAuthProxy, type AuthProxy } from "../conformance/runner/auth-proxy.ts";
@@ -99,7 +100,7 @@ try {
     });
     log(`worker: ${stack.url} (postgres: ${stack.cloud.engines.postgres}, redis: ${stack.cloud.engines.redis})`);
     endpoint = stack.mcpUrl;
-    apiKey = (await prepareConformanceTenant(stack.adminDatabaseUrl, stack.pepper)).apiKey;
+    apiKey = (await prepareConformanceTenant(connect(stack.connection))).apiKey;
   }
   proxy = await startAuthProxy({ upstream: endpoint, authorization: `Bearer ${apiKey}`, port: proxyPort });
   const suiteUrl = new URL(new URL(endpoint).pathname, proxy.url).toString();

@@ -6,16 +6,17 @@
  * http://127.0.0.1:8787.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import pg from "pg";
 import { bringUpCloud, closeOnSignal, describeCloud, parseCloudArgs } from "../local-cloud/main.ts";
 import { readDotenv } from "../local-cloud/dev-vars.ts";
 import { startOidcProvider, type LocalOidcProvider } from "../local-cloud/oidc.ts";
-import { connect, resolveConnection } from "./admin/connect.ts";
+import { connect, localCloudConnection } from "./admin/connect.ts";
 import { setTenantLogin } from "../src/control/login.ts";
 import { oidcRedirectUri } from "../src/oauth/login/redirect.ts";
-import { createApiKey } from "./lib/tenant-keys.ts";
 import { startWranglerDev, type WranglerDev } from "./lib/wrangler-dev.ts";
 import { parseApiKey, verifySecret } from "../src/auth/api-key.ts";
+import { createKey } from "../src/control/keys.ts";
+import { ownerTransaction } from "../src/control/owner-sql.ts";
+import type { AdminDeps } from "../src/control/types.ts";
 
 const HELP = `Usage: npm run dev -- [options]
 
@@ -57,7 +58,9 @@ const cloud = await bringUpCloud({ ...args, migrate: true, seed: true, devVars }
 describeCloud(cloud, log);
 
 const vars = await readDotenv(devVars);
-const keys = await ensureDevKeys(cloud.pg.adminUrl, vars.API_KEY_PEPPER ?? "");
+// As an operator would, through the control plane: demo keys, and the demo tenants' sign-in settings below.
+const control = connect(localCloudConnection({ ...cloud, adminDatabaseUrl: cloud.pg.adminUrl }, vars));
+const keys = await ensureDevKeys(control);
 await writeFile(KEYS_FILE, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
 log(`API keys (also in ${KEYS_FILE}):`);
 for (const [slug, key] of Object.entries(keys)) log(`  ${slug.padEnd(8)} ${key}`);
@@ -105,16 +108,15 @@ async function startDevOidc(): Promise<LocalOidcProvider> {
     clients: [{ ...ACME_CLIENT, redirectUris: origins.map((o) => oidcRedirectUri(o, "acme")) }],
   });
   try {
-    // As an operator would, through the control plane: the client secret is sealed with the Worker's key.
-    const deps = connect(await resolveConnection({}, devVars));
-    await setTenantLogin(deps, "acme", {
+    // The client secret is sealed with the Worker's key.
+    await setTenantLogin(control, "acme", {
       oidcIssuer: provider.issuer,
       clientId: ACME_CLIENT.clientId,
       clientSecret: ACME_CLIENT.clientSecret,
       allowedEmailDomains: ["acme.example"],
       apiKeyLogin: false,
     });
-    await setTenantLogin(deps, "globex", { disableOidc: true, apiKeyLogin: true });
+    await setTenantLogin(control, "globex", { disableOidc: true, apiKeyLogin: true });
   } catch (err) {
     await provider.close();
     throw err;
@@ -128,41 +130,37 @@ async function startDevOidc(): Promise<LocalOidcProvider> {
 
 /**
  * Reuses the keys in .dev-keys.json while they still verify (same pepper, not revoked), so a client configured
- * yesterday keeps working; mints a new one for any tenant whose key does not.
+ * yesterday keeps working; mints a new one, through the control plane as `npm run admin -- key create` would, for any
+ * tenant whose key does not.
  */
-async function ensureDevKeys(adminUrl: string, pepper: string): Promise<Record<string, string>> {
+async function ensureDevKeys(deps: AdminDeps): Promise<Record<string, string>> {
   const previous = await readFile(KEYS_FILE, "utf8")
     .then((t) => JSON.parse(t) as Record<string, string>)
     .catch(() => ({}) as Record<string, string>);
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const out: Record<string, string> = {};
-    for (const slug of DEMO_TENANTS) {
-      const tenant = await client.query<{ id: string }>("select id from public.tenants where slug = $1", [slug]);
-      const tenantId = tenant.rows[0]?.id;
-      if (!tenantId) throw new Error(`demo tenant ${slug} is missing after seeding`);
-      const existing = previous[slug];
-      if (existing && (await stillValid(client, existing, tenantId, pepper))) {
-        out[slug] = existing;
-        continue;
-      }
-      out[slug] = (await createApiKey(client, { tenantId, name: DEV_KEY_NAME, pepper })).apiKey;
+  const out: Record<string, string> = {};
+  for (const slug of DEMO_TENANTS) {
+    const existing = previous[slug];
+    if (existing && (await stillValid(deps, existing, slug))) {
+      out[slug] = existing;
+      continue;
     }
-    return out;
-  } finally {
-    await client.end();
+    out[slug] = (await createKey(deps, slug, { name: DEV_KEY_NAME })).apiKey;
   }
+  return out;
 }
 
-async function stillValid(client: pg.Client, key: string, tenantId: string, pepper: string): Promise<boolean> {
+/** Whether `key` is an active key of the tenant `slug` whose secret verifies under this stack's pepper. */
+async function stillValid(deps: AdminDeps, key: string, slug: string): Promise<boolean> {
   const parsed = parseApiKey(key);
   if (!parsed) return false;
-  const row = await client.query<{ secret_hash: string }>(
-    `select secret_hash from public.api_keys
-      where id = $1 and tenant_id = $2 and revoked_at is null and (expires_at is null or expires_at > now())`,
-    [parsed.keyId, tenantId],
-  );
-  const hash = row.rows[0]?.secret_hash;
-  return hash !== undefined && (await verifySecret(pepper, parsed.secret, hash));
+  // Row-level security scopes the owner's read to the tenant `slug`: another tenant's key id matches nothing.
+  const { results } = await ownerTransaction(deps.sql, { slug }, [
+    {
+      text: `select secret_hash from public.api_keys
+              where id = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
+      params: [parsed.keyId],
+    },
+  ]);
+  const hash = results[0]?.[0]?.secret_hash;
+  return typeof hash === "string" && (await verifySecret(deps.pepper, parsed.secret, hash));
 }

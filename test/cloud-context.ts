@@ -1,27 +1,20 @@
+import type { ReadyInfo } from "../local-cloud/ready.ts";
+
 /**
- * What the test setup hands to the tests (`inject("cloud")`): the local cloud's endpoints and the database URLs of
- * the fresh test database, one per role.
+ * What the test setup hands to the tests (`inject("cloud")`): the local cloud's endpoints as it announced them (its
+ * `engines`: `server`, or the embedded fallback it chose because nothing answered at {@link CloudContext.serverUrls};
+ * `adminDatabaseUrl`: the superuser the migrations ran as), and the database URLs of the fresh test database for the
+ * other roles.
  */
-export interface CloudContext {
-  neonHttpEndpoint: string;
-  neonWsProxy: string;
-  upstashUrl: string;
-  upstashToken: string;
-  statsUrl: string;
-  /** Control endpoint of injected faults (`POST` a rule, `DELETE` to clear). */
-  faultsUrl: string;
+export interface CloudContext extends ReadyInfo {
   /** The Worker's role (NOBYPASSRLS, owns nothing). */
   appDatabaseUrl: string;
   /** The role that owns the schema. */
   ownerDatabaseUrl: string;
-  /** The superuser the migrations ran as. */
-  adminDatabaseUrl: string;
   /** Pepper of API-key hashes in the test Worker. */
   apiKeyPepper: string;
   /** LOGIN_SECRET_KEY of the test Worker: tenants' OpenID Connect client secrets are sealed with it. */
   loginSecretKey: string;
-  /** `server`, or the embedded fallback the cloud chose because nothing answered at {@link CloudContext.serverUrls}. */
-  engines: { postgres: string; redis: string };
   /** The servers the cloud was pointed at (the test setup's database and Redis URLs). */
   serverUrls: { postgres: string; redis: string };
 }

@@ -76,19 +76,12 @@ export async function startTestCloud(project: TestProject, target: TestCloudTarg
     return u.toString();
   };
   const context: CloudContext = {
-    neonHttpEndpoint: ready.neonHttpEndpoint,
-    neonWsProxy: ready.neonWsProxy,
-    upstashUrl: ready.upstashUrl,
-    upstashToken: ready.upstashToken,
-    statsUrl: ready.statsUrl,
-    faultsUrl: ready.faultsUrl,
+    ...ready,
     appDatabaseUrl: as("tenant_mcp_app"),
     ownerDatabaseUrl: as("tenant_mcp_owner"),
-    adminDatabaseUrl: ready.adminDatabaseUrl,
     apiKeyPepper: "test-pepper-not-secret",
     // 32 bytes, base64url, as the Worker requires; not secret.
     loginSecretKey: "dGVzdC1sb2dpbi1zZWNyZXQta2V5LW5vdC1zZWNyZXQ",
-    engines: ready.engines,
     serverUrls: { postgres: target.databaseUrl, redis: target.redisUrl },
   };
   project.provide("cloud", context);

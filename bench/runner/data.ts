@@ -1,5 +1,7 @@
 import pg from "pg";
-import { createApiKey } from "../../scripts/lib/tenant-keys.ts";
+import { createTenant, type CreateTenantInput } from "../../src/control/tenants.ts";
+import type { AdminDeps } from "../../src/control/types.ts";
+import type { Plan } from "../../src/tenancy/tenant.ts";
 import type { ScenarioData } from "./scenarios.ts";
 
 /** The bench tenant and what the scenarios need of it. */
@@ -13,35 +15,42 @@ export interface BenchData extends ScenarioData {
 const NEEDLE = "quarterly";
 
 /**
- * Creates the bench's tenants as an operator would (superuser connection): an enterprise tenant (every tool) with a
- * rate limit no run can reach, one workspace with `documents` documents of about 1 KiB each, and an API key minted
- * with the Worker's pepper. A free-plan tenant with a few documents of its own sits next to it, so row-level
- * security has rows to hide. Returns what the scenarios send.
+ * Creates the bench's tenants and their keys through the control plane, as an operator would: an enterprise tenant
+ * (every tool) with a rate limit no run can reach, and its API key minted with the Worker's pepper; then, as the
+ * superuser, one workspace with `documents` documents of about 1 KiB each. A free-plan tenant with a few documents of
+ * its own sits next to it, so row-level security has rows to hide. Returns what the scenarios send.
  */
-export async function seedBenchData(adminUrl: string, pepper: string, documents: number): Promise<BenchData> {
+export async function seedBenchData(deps: AdminDeps, adminUrl: string, documents: number): Promise<BenchData> {
+  const enterprise = await createTenant(deps, benchTenant("enterprise"));
+  const free = await createTenant(deps, benchTenant("free"));
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const enterprise = await createTenant(client, "bench-enterprise", "enterprise", documents);
-    await createTenant(client, "bench-free", "free", Math.min(documents, 20));
-    const { apiKey } = await createApiKey(client, { tenantId: enterprise.tenantId, name: "bench", pepper });
-    return { ...enterprise, apiKey, searchQuery: `${NEEDLE} revenue` };
+    const data = await addDocuments(client, enterprise.tenant.id, documents);
+    await addDocuments(client, free.tenant.id, Math.min(documents, 20));
+    return { ...data, apiKey: enterprise.apiKey, searchQuery: `${NEEDLE} revenue` };
   } finally {
     await client.end();
   }
 }
 
-async function createTenant(
+function benchTenant(plan: Plan): CreateTenantInput {
+  return {
+    slug: `bench-${plan}`,
+    name: `Bench ${plan}`,
+    plan,
+    rateLimitPerMinute: 1_000_000_000,
+    keyName: "bench",
+    // The bench makes its own workspace, named as it always was.
+    defaultWorkspace: false,
+  };
+}
+
+async function addDocuments(
   client: pg.Client,
-  slug: string,
-  plan: string,
+  tenantId: string,
   documents: number,
 ): Promise<{ tenantId: string; workspaceId: string; documentIds: string[] }> {
-  const tenant = await client.query<{ id: string }>(
-    "insert into public.tenants (slug, name, plan, rate_limit_per_minute) values ($1, $2, $3, 1000000000) returning id",
-    [slug, `Bench ${plan}`, plan],
-  );
-  const tenantId = tenant.rows[0]!.id;
   const workspace = await client.query<{ id: string }>(
     "insert into public.workspaces (tenant_id, name) values ($1, 'Bench') returning id",
     [tenantId],

@@ -16,6 +16,7 @@ import { measureSessions } from "./sessions.ts";
 import type { BenchReport, ScenarioResult } from "./results.ts";
 import { buildCall, checkAnswer, scenarioLabel, type Scenario, type Target } from "./scenarios.ts";
 import { ROOT } from "./wrangler.ts";
+import { connect, localCloudConnection } from "../../scripts/admin/connect.ts";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.ts";
 
 /** Progress messages go here (stderr), the report to stdout. */
@@ -72,8 +73,8 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     report.machine.postgres = await postgresVersion(cloud.ready.adminDatabaseUrl);
     report.machine.redis = await redisVersion(cloud.ready.upstashUrl, cloud.ready.upstashToken);
 
-    const pepper = (await readDotenv(devVars)).API_KEY_PEPPER ?? "";
-    const data = await seedBenchData(cloud.ready.adminDatabaseUrl, pepper, o.documents);
+    const control = connect(localCloudConnection(cloud.ready, await readDotenv(devVars)));
+    const data = await seedBenchData(control, cloud.ready.adminDatabaseUrl, o.documents);
     log(`seeded tenant ${data.tenantId} with ${data.documentIds.length} documents`);
 
     const naiveEnv = join(work, "naive.env");

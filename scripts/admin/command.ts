@@ -43,18 +43,14 @@ export function optional(values: Values, name: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-/** The largest value of a Postgres `integer` column, such as `tenants.rate_limit_per_minute`. */
-export const MAX_INT32 = 2_147_483_647;
-
 /**
- * An optional whole-number option from 1 to `max` (default {@link MAX_INT32}), e.g. `--rate-limit 600`. Out of range is
- * a usage error naming the range, never a database error.
+ * An optional number option, e.g. `--rate-limit 600`, as a number. Only its spelling is checked here (decimal digits,
+ * maybe a sign or a fraction): whether it is whole and in range is the service's input schema's to say, in the one
+ * message every adapter shares.
  */
-export function positiveInt(values: Values, name: string, max = MAX_INT32): number | undefined {
+export function numberOption(values: Values, name: string): number | undefined {
   const v = optional(values, name);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) {
-    throw usageError(`--${name} must be a positive whole number (1 to ${max}), got "${v}"`);
-  }
+  if (!/^[+-]?\d+(\.\d+)?$/.test(v)) throw usageError(`--${name} must be a number, got "${v}"`);
   return Number(v);
 }

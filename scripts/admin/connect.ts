@@ -1,6 +1,7 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis";
 import { readDotenv } from "../../local-cloud/dev-vars.ts";
+import type { ReadyInfo } from "../../local-cloud/ready.ts";
 import { AdminError } from "./admin-error.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 import { wranglerGrantStorage } from "./grant-storage.ts";
@@ -50,11 +51,8 @@ export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: str
         "(or `npm run cloud`), or set DATABASE_URL, UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN and API_KEY_PEPPER",
     );
   }
-  const owner = new URL(vars.DATABASE_URL);
-  owner.username = OWNER_ROLE;
-  owner.password = "";
   return {
-    databaseUrl: owner.toString(),
+    databaseUrl: asOwner(vars.DATABASE_URL),
     redisUrl: vars.UPSTASH_REDIS_REST_URL,
     redisToken: vars.UPSTASH_REDIS_REST_TOKEN,
     pepper: vars.API_KEY_PEPPER ?? "",
@@ -62,6 +60,50 @@ export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: str
     neonHttpEndpoint: vars.LOCAL_NEON_HTTP_ENDPOINT || undefined,
     source: devVarsPath,
   };
+}
+
+/** The endpoints of a running local cloud that the control plane talks to. */
+type LocalCloudEndpoints = Pick<ReadyInfo, "adminDatabaseUrl" | "neonHttpEndpoint" | "upstashUrl" | "upstashToken">;
+
+/**
+ * Where the CLI would connect to manage a local cloud's tenants: the owner login through the cloud's Neon HTTP
+ * endpoint, its Upstash endpoint, and the Worker's secrets from the variables the cloud wrote for it (`workerVars`:
+ * API_KEY_PEPPER, LOGIN_SECRET_KEY). The dev stack, the e2e tests, conformance and the bench make their tenants and
+ * keys through it, as an operator would.
+ */
+export function localCloudConnection(
+  cloud: LocalCloudEndpoints,
+  workerVars: Record<string, string | undefined>,
+): Connection {
+  return {
+    databaseUrl: asOwner(cloud.adminDatabaseUrl),
+    redisUrl: cloud.upstashUrl,
+    redisToken: cloud.upstashToken,
+    pepper: workerVars.API_KEY_PEPPER ?? "",
+    loginSecretKey: workerVars.LOGIN_SECRET_KEY ?? "",
+    neonHttpEndpoint: cloud.neonHttpEndpoint,
+    source: `the local cloud at ${cloud.neonHttpEndpoint}`,
+  };
+}
+
+/** The environment {@link resolveConnection} reads back as `c`: what `npm run admin` needs to manage the same place. */
+export function connectionEnv(c: Connection): Record<string, string> {
+  return {
+    DATABASE_URL: c.databaseUrl,
+    UPSTASH_REDIS_REST_URL: c.redisUrl,
+    UPSTASH_REDIS_REST_TOKEN: c.redisToken,
+    API_KEY_PEPPER: c.pepper,
+    ...(c.loginSecretKey ? { LOGIN_SECRET_KEY: c.loginSecretKey } : {}),
+    ...(c.neonHttpEndpoint ? { LOCAL_NEON_HTTP_ENDPOINT: c.neonHttpEndpoint } : {}),
+  };
+}
+
+/** `url` with the owner role as its login, no password (the local cloud trusts local logins). */
+function asOwner(url: string): string {
+  const owner = new URL(url);
+  owner.username = OWNER_ROLE;
+  owner.password = "";
+  return owner.toString();
 }
 
 /** The Worker's own client libraries, pointed at `c`. Nothing is contacted until a command runs. */

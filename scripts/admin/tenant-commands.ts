@@ -12,7 +12,7 @@ import {
 import { renderMessage } from "../../src/control/errors.ts";
 import { usageError } from "./admin-error.ts";
 import { flagOf } from "./errors.ts";
-import { optional, positiveInt, required, type Command, type Values } from "./command.ts";
+import { optional, numberOption, required, type Command, type Values } from "./command.ts";
 import { fields, list, table, when, type Output } from "./output.ts";
 
 const FEATURES_HELP = `  --features <list>     feature overrides on top of the plan: +name adds, -name removes (comma-separated);
@@ -96,7 +96,7 @@ JSON: {"tenant": {...}, "apiKey": "tmcp_...", "workspace": {...} or null}`,
         name: required(values, "name"),
         plan: required(values, "plan"),
         features: features(values, false),
-        rateLimitPerMinute: positiveInt(values, "rate-limit"),
+        rateLimitPerMinute: numberOption(values, "rate-limit"),
         keyName: optional(values, "key-name"),
         defaultWorkspace: values["no-default-workspace"] !== true,
       });
@@ -172,7 +172,7 @@ JSON: {"tenant": {...}}`,
         name: optional(values, "name"),
         plan: optional(values, "plan"),
         features: features(values, true),
-        rateLimitPerMinute: positiveInt(values, "rate-limit"),
+        rateLimitPerMinute: numberOption(values, "rate-limit"),
       });
       return { ...tenantOutput(tenant), warnings: warnings.map((w) => renderMessage(w, flagOf)) };
     },

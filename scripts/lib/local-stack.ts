@@ -5,6 +5,7 @@ import { bringUpCloud, parseCloudArgs } from "../../local-cloud/main.ts";
 import { readDotenv } from "../../local-cloud/dev-vars.ts";
 import { dropDatabase } from "../../local-cloud/fresh.ts";
 import type { Cloud } from "../../local-cloud/start.ts";
+import { localCloudConnection, type Connection } from "../admin/connect.ts";
 import { startWranglerDev } from "./wrangler-dev.ts";
 
 /** Options of {@link startLocalStack}. */
@@ -31,10 +32,10 @@ export interface LocalStack {
   /** `<url>/mcp` */
   mcpUrl: string;
   cloud: Cloud;
-  /** Superuser URL of the database (the migrations' role): for creating tenants and keys as an operator would. */
+  /** Superuser URL of the database (the migrations' role): for test data beyond tenants and keys. */
   adminDatabaseUrl: string;
-  /** The Worker's API-key pepper: keys must be minted with it. */
-  pepper: string;
+  /** Where the admin CLI (and `connect`, for the control plane's services) manages this stack's tenants and keys. */
+  connection: Connection;
   /** The last lines of wrangler's output, for error reports. */
   workerOutput(): string;
   close(): Promise<void>;
@@ -72,7 +73,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const pepper = (await readDotenv(cloudVars)).API_KEY_PEPPER ?? "";
+    const workerVars = await readDotenv(cloudVars);
     const extraVars = join(dir, "extra.vars");
     await writeFile(
       extraVars,
@@ -87,7 +88,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       mcpUrl: `${worker.url}/mcp`,
       cloud,
       adminDatabaseUrl: cloud.pg.adminUrl,
-      pepper,
+      connection: localCloudConnection({ ...cloud, adminDatabaseUrl: cloud.pg.adminUrl }, workerVars),
       workerOutput: worker.tail,
       async close() {
         await worker.stop();

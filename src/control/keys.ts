@@ -4,14 +4,15 @@ import type { AdminDeps, KeyView } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { KEY_SELECT, toKeyView } from "./rows.ts";
 import { createKeyInput, parseInput, type CreateKeyInput } from "./schemas.ts";
+import { isoOrNull } from "../db/timestamps.ts";
 import { invalidateWorkerCache } from "./worker-cache.ts";
 
 /**
  * Stores a minted key (`$1` id, `$2` label, `$3` secret hash, `$4` expiry or null, `$5` scopes) for the tenant in
  * app.tenant_id.
  * The tenant id comes from the one tenant row the owner can see, so under row-level security the key can only land
- * in the tenant in scope, and nothing is written when the scope names no tenant. Shared by every script that mints
- * keys (the admin services, dev keys, the test suites).
+ * in the tenant in scope, and nothing is written when the scope names no tenant. Shared by `createKey` and
+ * `createTenant`, which every tool that mints keys calls (the admin CLI, dev, conformance, bench, the tests).
  */
 export const INSERT_KEY_SQL = `insert into public.api_keys (id, tenant_id, name, secret_hash, expires_at, scopes)
   select $1, t.id, $2, $3, $4::timestamptz, $5::text[] from public.tenants as t
@@ -138,7 +139,7 @@ export async function rotateKey(
   return {
     keyId: key.keyId,
     apiKey: key.apiKey,
-    expiresAt: inserted.expires_at ? new Date(inserted.expires_at as string).toISOString() : null,
+    expiresAt: isoOrNull(inserted.expires_at),
     scopes: inserted.scopes as string[],
     previous,
   };

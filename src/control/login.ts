@@ -1,3 +1,4 @@
+import { isoOrNull } from "../db/timestamps.ts";
 import { sealSecret, SecretBoxError } from "../oauth/login/secret-box.ts";
 import { ControlError, field, invalid, says, type MessageParts } from "./errors.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
@@ -170,6 +171,6 @@ function toView(slug: string, row: Row | undefined): TenantLoginView {
               : null,
           },
     apiKeyLogin: (row?.api_key_login as boolean | undefined) ?? true,
-    updatedAt: row?.updated_at ? new Date(row.updated_at as string).toISOString() : null,
+    updatedAt: isoOrNull(row?.updated_at),
   };
 }

@@ -1,4 +1,5 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
+import type { Statement } from "../db/tenant-db.ts";
 import { ControlError, reasonOf } from "./errors.ts";
 
 /** The Neon HTTP query function the admin tools use (the Worker's driver, with an owner or admin login). */
@@ -6,12 +7,6 @@ export type Sql = NeonQueryFunction<false, false>;
 
 /** A row as the driver returns it. */
 export type Row = Record<string, unknown>;
-
-/** One parameterised statement. */
-export interface Statement {
-  text: string;
-  params?: unknown[];
-}
 
 /**
  * Which tenant a transaction works on. The owner role is under FORCE ROW LEVEL SECURITY, so it sees exactly the

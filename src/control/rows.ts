@@ -1,4 +1,4 @@
-import { iso as isoTime } from "../tools/core/documents.ts";
+import { iso, isoOrNull } from "../db/timestamps.ts";
 import { effectiveFeatures, isPlan } from "../tenancy/tenant.ts";
 import type { KeyStatus, KeyView, TenantView } from "./types.ts";
 import type { Row } from "./owner-sql.ts";
@@ -33,16 +33,16 @@ export function toTenantView(row: Row): TenantView {
     status: String(row.status),
     config: (row.config as Record<string, unknown> | null) ?? {},
     activeKeys: Number(row.active_keys ?? 0),
-    createdAt: iso(row.created_at) as string,
-    updatedAt: iso(row.updated_at) as string,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
   };
 }
 
 /** A key row from {@link KEY_SELECT} as the CLI shows it. */
 export function toKeyView(row: Row): KeyView {
   const now = new Date(row.now as string | Date).getTime();
-  const revokedAt = iso(row.revoked_at);
-  const expiresAt = iso(row.expires_at);
+  const revokedAt = isoOrNull(row.revoked_at);
+  const expiresAt = isoOrNull(row.expires_at);
   let status: KeyStatus = "active";
   if (revokedAt !== null && Date.parse(revokedAt) <= now) status = "revoked";
   else if (expiresAt !== null && Date.parse(expiresAt) <= now) status = "expired";
@@ -52,14 +52,9 @@ export function toKeyView(row: Row): KeyView {
     name: (row.name as string | null) ?? null,
     scopes: (row.scopes as string[] | null) ?? [],
     status,
-    createdAt: iso(row.created_at) as string,
-    lastUsedAt: iso(row.last_used_at),
+    createdAt: iso(row.created_at),
+    lastUsedAt: isoOrNull(row.last_used_at),
     expiresAt,
     revokedAt,
   };
-}
-
-/** A timestamp from the driver (Date, or text) as ISO 8601; null stays null. */
-export function iso(value: unknown): string | null {
-  return value === null || value === undefined ? null : isoTime(value);
 }

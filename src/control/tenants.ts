@@ -4,7 +4,8 @@ import type { Plan } from "../tenancy/tenant.ts";
 import { ControlError, field, invalid, says, type MessageParts } from "./errors.ts";
 import type { AdminDeps, TenantView } from "./types.ts";
 import { hiddenPlanFeatures } from "./features.ts";
-import { ownerTransaction, type Row, type Statement } from "./owner-sql.ts";
+import type { Statement } from "../db/tenant-db.ts";
+import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { TENANT_SELECT, toTenantView } from "./rows.ts";
 import { INSERT_KEY_SQL } from "./keys.ts";
 import {

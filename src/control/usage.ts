@@ -1,7 +1,7 @@
 import { ControlError } from "./errors.ts";
 import type { AdminDeps } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
-import { iso } from "./rows.ts";
+import { iso } from "../db/timestamps.ts";
 
 /**
  * Calls of one tool (or of all tools, in `total`) in the period, by what the client saw. A call of several round trips
@@ -79,7 +79,7 @@ export async function usage(deps: AdminDeps, slug: string, sinceSeconds: number)
   tools.sort((a, b) => b.calls - a.calls || (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0));
   return {
     tenant: slug,
-    since: iso(results[0]?.[0]?.since) as string,
+    since: iso(results[0]?.[0]?.since),
     tools,
     total: toUsage(
       results[3]?.[0] ?? { tool: "all" },

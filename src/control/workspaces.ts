@@ -2,7 +2,7 @@ import { workspaceNameProblem } from "../tools/core/workspaces.ts";
 import { ControlError, field, invalid, says } from "./errors.ts";
 import type { AdminDeps } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
-import { iso } from "./rows.ts";
+import { iso, isoOrNull } from "../db/timestamps.ts";
 import { checkLabel } from "./text.ts";
 
 /** Name of the workspace `tenant create` makes with every new tenant (unless told not to). */
@@ -42,8 +42,8 @@ export function toWorkspaceView(row: Row): WorkspaceView {
     id: String(row.id),
     name: String(row.name),
     documentCount: Number(row.document_count ?? 0),
-    createdAt: iso(row.created_at) as string,
-    archivedAt: iso(row.archived_at),
+    createdAt: iso(row.created_at),
+    archivedAt: isoOrNull(row.archived_at),
   };
 }
 

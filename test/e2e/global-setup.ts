@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { connectionEnv } from "../../scripts/admin/connect.ts";
 import { startLocalStack } from "../../scripts/lib/local-stack.ts";
 import type { E2eContext } from "./support/context.ts";
 
@@ -21,20 +22,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     port: process.env.E2E_PORT ? Number(process.env.E2E_PORT) : undefined,
     log: (m) => process.stderr.write(`[e2e] ${m}\n`),
   });
-  const owner = new URL(stack.adminDatabaseUrl);
-  owner.username = "tenant_mcp_owner";
-  owner.password = "";
   const context: E2eContext = {
     mcpUrl: stack.mcpUrl,
     adminDatabaseUrl: stack.adminDatabaseUrl,
-    pepper: stack.pepper,
-    adminCliEnv: {
-      DATABASE_URL: owner.toString(),
-      UPSTASH_REDIS_REST_URL: stack.cloud.upstashUrl,
-      UPSTASH_REDIS_REST_TOKEN: stack.cloud.upstashToken,
-      API_KEY_PEPPER: stack.pepper,
-      LOCAL_NEON_HTTP_ENDPOINT: stack.cloud.neonHttpEndpoint,
-    },
+    connection: stack.connection,
+    adminCliEnv: connectionEnv(stack.connection),
   };
   project.provide("e2e", context);
   return () => stack.close();

@@ -488,6 +488,19 @@ describe("errors", { timeout: 30_000 }, () => {
       /--rate-limit must be a positive whole number/,
       {},
     );
+    // The CLI only reads the number; whole and in range is the schema's rule, in the schema's words.
+    await fails(
+      ["tenant", "update", "acme", "--rate-limit", "1.5"],
+      2,
+      /--rate-limit must be a positive whole number \(1 to 2147483647\), got "1.5"/,
+      {},
+    );
+    await fails(
+      ["tenant", "update", "acme", "--rate-limit", "lots"],
+      2,
+      /--rate-limit must be a number, got "lots"/,
+      {},
+    );
     await fails(["tenant", "update", "acme", "--features", "+teleport"], 2, /unknown feature "teleport"/, {});
     await fails(["tenant", "update", "acme"], 2, /nothing to change/, {});
     await fails(["key", "create", "acme", "--expires-in", "soon"], 2, /--expires-in must be a duration/, {});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { iso } from "../../db/timestamps.ts";
 
 /** Longest title a client may write, in characters. */
 export const TITLE_MAX = 500;
@@ -49,9 +50,4 @@ export function toSummary(row: Record<string, unknown>): DocumentSummary {
 /** Maps a row selected with {@link DOCUMENT_COLUMNS}. */
 export function toDocument(row: Record<string, unknown>): Document {
   return { ...toSummary(row), body: String(row.body) };
-}
-
-/** A timestamptz as the driver returns it (a Date) in ISO 8601 UTC. */
-export function iso(value: unknown): string {
-  return (value instanceof Date ? value : new Date(String(value))).toISOString();
 }

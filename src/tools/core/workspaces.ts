@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DISPLAY_CONTROL } from "../storable-text.ts";
-import { Id, iso } from "./documents.ts";
+import { iso, isoOrNull } from "../../db/timestamps.ts";
+import { Id } from "./documents.ts";
 
 /** Longest workspace name, in characters (the `workspaces_name_check` constraint says the same). */
 const WORKSPACE_NAME_MAX = 100;
@@ -49,7 +50,7 @@ export function toWorkspace(row: Record<string, unknown>): Workspace {
     id: String(row.id),
     name: String(row.name),
     created_at: iso(row.created_at),
-    archived_at: row.archived_at === null || row.archived_at === undefined ? null : iso(row.archived_at),
+    archived_at: isoOrNull(row.archived_at),
     document_count: Number(row.document_count),
   };
 }

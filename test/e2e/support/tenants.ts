@@ -1,13 +1,14 @@
 /**
- * Tenants for the e2e tests, made in the e2e database the way an operator would (superuser connection, key hashed
- * with the Worker's pepper by the same helper the dev script uses).
+ * Tenants for the e2e tests, made in the e2e database the way an operator would: through the control plane, over the
+ * connection the admin CLI would use.
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
-import { createApiKey } from "../../../scripts/lib/tenant-keys.ts";
-
-type Plan = "free" | "pro" | "enterprise";
+import { connect, type Connection } from "../../../scripts/admin/connect.ts";
+import { createTenant as controlCreateTenant } from "../../../src/control/tenants.ts";
+import type { AdminDeps } from "../../../src/control/types.ts";
+import type { Feature, Plan } from "../../../src/tenancy/tenant.ts";
 
 /** A tenant with one workspace of documents whose titles carry the tenant's own marker. */
 export interface E2eTenant {
@@ -21,21 +22,26 @@ export interface E2eTenant {
   marker: string;
 }
 
-/** Creates a tenant with a workspace, three documents and an API key. */
-export async function createTenant(plan: Plan, o: { featuresAdd?: string[] } = {}): Promise<E2eTenant> {
-  const { adminDatabaseUrl, pepper } = inject("e2e");
+/** Creates a tenant and its API key through the control plane, then a workspace and three documents as the superuser. */
+export async function createTenant(plan: Plan, o: { featuresAdd?: Feature[] } = {}): Promise<E2eTenant> {
+  const { adminDatabaseUrl, connection } = inject("e2e");
   const marker = `m${randomUUID().replace(/-/g, "").slice(0, 10)}`;
   const slug = `e2e-${plan}-${marker}`;
+  const { tenant, apiKey } = await controlCreateTenant(control(connection), {
+    slug,
+    name: `Tenant ${slug}`,
+    plan,
+    features: { add: o.featuresAdd ?? [], remove: [] },
+    rateLimitPerMinute: 10_000,
+    keyName: "e2e",
+    // The tests' own workspace holds the marked documents.
+    defaultWorkspace: false,
+  });
+  const id = tenant.id;
   const client = new pg.Client({ connectionString: adminDatabaseUrl });
   await client.connect();
   try {
     await client.query("begin");
-    const tenant = await client.query<{ id: string }>(
-      `insert into public.tenants (slug, name, plan, features_add, rate_limit_per_minute)
-       values ($1, $2, $3, $4, 10000) returning id`,
-      [slug, `Tenant ${slug}`, plan, o.featuresAdd ?? []],
-    );
-    const id = tenant.rows[0]!.id;
     const workspace = await client.query<{ id: string }>(
       "insert into public.workspaces (tenant_id, name) values ($1, 'Main') returning id",
       [id],
@@ -50,7 +56,6 @@ export async function createTenant(plan: Plan, o: { featuresAdd?: string[] } = {
       documentIds.push(doc.rows[0]!.id);
     }
     await client.query("commit");
-    const { apiKey } = await createApiKey(client, { tenantId: id, name: "e2e", pepper });
     return { id, slug, plan, apiKey, workspaceId, documentIds, marker };
   } catch (err) {
     await client.query("rollback").catch(() => {});
@@ -58,4 +63,12 @@ export async function createTenant(plan: Plan, o: { featuresAdd?: string[] } = {
   } finally {
     await client.end();
   }
+}
+
+let deps: AdminDeps | undefined;
+
+/** One set of control-plane clients per test file (the driver's endpoint is a process-wide setting). */
+function control(connection: Connection): AdminDeps {
+  deps ??= connect(connection);
+  return deps;
 }

@@ -10,8 +10,8 @@ import {
   query,
   sync,
   WireConnection,
-} from "../../test/support/pg-wire.ts";
-import { cloudLacks } from "../../test/support/servers.ts";
+} from "../support/pg-wire.ts";
+import { cloudLacks } from "../../../test/support/servers.ts";
 
 // The local cloud's WebSocket bridge, driven through the driver's Pool and Client from inside workerd.
 // In a Worker a Pool or Client cannot outlive one request, so every test creates and ends its own.

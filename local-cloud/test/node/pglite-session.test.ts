@@ -4,7 +4,7 @@
 // themselves, so they run whether or not a PostgreSQL server is there (CI, with one, still covers this path).
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPglite, type PgliteEngine } from "../../local-cloud/neon/pglite.ts";
+import { startPglite, type PgliteEngine } from "../../neon/pglite.ts";
 import {
   bind,
   errorText,

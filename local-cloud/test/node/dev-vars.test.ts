@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readDotenv, writeDevVars } from "../../local-cloud/dev-vars.ts";
-import type { Cloud } from "../../local-cloud/start.ts";
+import { readDotenv, writeDevVars } from "../../dev-vars.ts";
+import type { Cloud } from "../../start.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
