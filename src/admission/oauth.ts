@@ -1,28 +1,37 @@
 import type { ValidatedAccessToken } from "@cloudflare/workers-oauth-provider";
-import { TenantSuspendedError } from "../auth/authenticate.ts";
+import { keyStoreOf, TenantSuspendedError } from "../auth/authenticate.ts";
+import { resolveKeyRecord, type KeyCacheEntry, type KeyRecord } from "../auth/key-store.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { RequestContext } from "../context.ts";
 import { unavailable } from "../http/errors.ts";
 import { invalidOAuthToken } from "../oauth/challenge.ts";
-import { claimOf, type GrantProps } from "../oauth/grant-user.ts";
+import { claimOf, loginOfGrant, loginOfSubject, type GrantLogin, type GrantProps } from "../oauth/grant-user.ts";
 import type { McpResource } from "../oauth/resource.ts";
 import { authorizationServerFor } from "../oauth/server.ts";
-import { resolveTenant, tenantContextOf, type TenantCacheEntry } from "../oauth/tenant-cache.ts";
+import {
+  type OAuthTenantRecord,
+  resolveTenant,
+  tenantContextOf,
+  type TenantCacheEntry,
+} from "../oauth/tenant-cache.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
-import { revokedGrantKey, revokedUserKey, tenantCacheKey } from "../redis/keys.ts";
+import { keyCacheKey, revokedGrantKey, revokedUserKey, tenantCacheKey } from "../redis/keys.ts";
 import { SessionStore } from "../session/store.ts";
 import type { Admission, ResponseHeaders } from "./admit.ts";
 
 /**
  * Admits a request with an OAuth access token of this Worker's authorization server, for the MCP resource of the host
  * it came to. The token names its tenant, subject and grant (src/oauth/grant-user.ts), so the Redis work starts in
- * the same tick as the token's validation and travels as one pipelined request: the tenant's cached record, the
- * revocation markers of the grant and of the user, and the session lookup when the request names one. Nothing read
+ * the same tick as the token's validation and travels as one pipelined request: the tenant's cached record (with its
+ * login switches), the revocation markers of the grant and of the user, the cached lookup of the API key the person
+ * signed in with (when the subject names one), and the session lookup when the request names one. Nothing read
  * there is trusted until the token validated (the library finds it in KV, checks its expiry and that its audience
  * is exactly this resource) and its encrypted grant props confirm the tenant and subject it claimed.
  *
  * Refused with one `invalid_token` answer (the reason to the log): a token that is not ours, unknown, expired, for
- * another resource or host, of a revoked grant or user, or of a tenant that is gone. A suspended tenant gets 403.
+ * another resource or host, of a revoked grant or user, of a tenant that is gone, signed in with a method the tenant
+ * has switched off since, or with an API key that is now revoked, past its rotation grace period or expired. A
+ * suspended tenant gets 403.
  */
 export async function admitOAuth(
   rc: RequestContext,
@@ -36,6 +45,12 @@ export async function admitOAuth(
 
   const validating = validate(rc, resource, token);
   const store = new SessionStore(rc.redis, rc.config, rc.now);
+  // The key a grant was signed in with is in its subject (`key:<key id>`), so its cached lookup joins the same
+  // pipeline. Checking the key's own record, rather than a marker the control plane would set, covers every way a key
+  // ends (revocation, the end of a rotation's grace period, expiry), not only those with a command behind them; and
+  // its cache is already invalidated on every change to the key.
+  const claimed = loginOfSubject(claim.subject);
+  const keyId = claimed?.method === "api_key" ? claimed.keyId : null;
   // Issued in one tick: the Upstash client sends them as one pipelined HTTP request.
   const reading = Promise.all([
     rc.redis.get<TenantCacheEntry>(tenantCacheKey(claim.tenantId)),
@@ -43,6 +58,7 @@ export async function admitOAuth(
       revokedGrantKey(claim.grantId),
       revokedUserKey(claim.tenantId, claim.subject),
     ),
+    keyId ? rc.redis.get<KeyCacheEntry>(keyCacheKey(keyId)) : null,
   ]);
   const session = sessionId ? store.touch(claim.tenantId, sessionId) : undefined;
   reading.catch(() => {});
@@ -57,10 +73,17 @@ export async function admitOAuth(
   rc.fields.grant_id = claim.grantId;
   rc.fields.subject = claim.subject;
 
+  const login = loginOfGrant(props);
+  if (!login) throw invalidOAuthToken(resource, "grant records no sign-in method");
+  if (login.method === "api_key" && login.keyId !== keyId) {
+    throw invalidOAuthToken(resource, "grant's key is not the one its subject names");
+  }
+
   let cached: TenantCacheEntry | null;
   let markers: (string | number | null)[];
+  let cachedKey: KeyCacheEntry | null;
   try {
-    [cached, markers] = await reading;
+    [cached, markers, cachedKey] = await reading;
   } catch (err) {
     throw unavailable("oauth admission state", err);
   }
@@ -70,9 +93,14 @@ export async function admitOAuth(
     throw invalidOAuthToken(resource, "every grant of the user revoked");
   }
 
-  let record: Awaited<ReturnType<typeof resolveTenant>>;
+  let record: OAuthTenantRecord | null;
+  let key: KeyRecord | null;
   try {
-    record = await resolveTenant(rc, claim.tenantId, cached);
+    // On a cache miss each is one Postgres query, and they run side by side.
+    [record, key] = await Promise.all([
+      resolveTenant(rc, claim.tenantId, cached),
+      keyId ? resolveKeyRecord(keyStoreOf(rc), keyId, cachedKey) : null,
+    ]);
   } catch (err) {
     throw unavailable("tenant store", err);
   }
@@ -80,6 +108,8 @@ export async function admitOAuth(
   if (resource.tenantSlug !== undefined && resource.tenantSlug !== record.slug) {
     throw invalidOAuthToken(resource, `token of tenant ${record.slug} presented on the host of ${resource.tenantSlug}`);
   }
+  const ended = signInEnded(rc, login, record, key, claim.tenantId);
+  if (ended) throw invalidOAuthToken(resource, ended);
   rc.fields.tenant_id = claim.tenantId;
   if (record.status !== "active") throw new TenantSuspendedError(record.slug, record.status);
 
@@ -96,6 +126,27 @@ export async function admitOAuth(
     },
     ...(session ? { session } : {}),
   };
+}
+
+/**
+ * Why a grant no longer stands for its sign-in, or null when it does: the tenant switched the method off, or the API
+ * key it was signed in with is gone, revoked (a rotated key once its grace period is over), expired, or another
+ * tenant's.
+ */
+function signInEnded(
+  rc: RequestContext,
+  login: GrantLogin,
+  tenant: OAuthTenantRecord,
+  key: KeyRecord | null,
+  tenantId: string,
+): string | null {
+  if (login.method === "oidc") return tenant.login.oidc ? null : "OpenID Connect sign-in switched off for the tenant";
+  if (!tenant.login.apiKey) return "API-key sign-in switched off for the tenant";
+  if (!key || key.tenantId !== tenantId) return `key ${login.keyId} of the sign-in no longer exists`;
+  const now = rc.now();
+  if (key.revokedAt !== null && key.revokedAt <= now) return `key ${login.keyId} of the sign-in is revoked`;
+  if (key.expiresAt !== null && key.expiresAt <= now) return `key ${login.keyId} of the sign-in has expired`;
+  return null;
 }
 
 /**

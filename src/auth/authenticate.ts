@@ -6,7 +6,7 @@ import { effectiveFeatures } from "../tenancy/tenant.ts";
 import { invalidOAuthToken, missingCredentials } from "../oauth/challenge.ts";
 import type { McpResource } from "../oauth/resource.ts";
 import { API_KEY_PREFIX, parseApiKey, verifySecret } from "./api-key.ts";
-import { loadKeyRecord, type KeyRecord } from "./key-store.ts";
+import { loadKeyRecord, type KeyRecord, type KeyStoreDeps } from "./key-store.ts";
 
 // Verified against when the key id is unknown, so a miss costs the same HMAC as a wrong secret.
 const DUMMY_HASH = "0".repeat(64);
@@ -15,6 +15,17 @@ const DUMMY_HASH = "0".repeat(64);
 export interface Verified {
   principal: Principal;
   record: KeyRecord;
+}
+
+/** The key store as a request reaches it: its Redis and Postgres, the cache TTL, cache writes after the response. */
+export function keyStoreOf(rc: RequestContext): KeyStoreDeps {
+  return {
+    redis: rc.redis,
+    sql: rc.sql,
+    cacheTtlSeconds: rc.config.apiKeyCacheTtlSeconds,
+    waitUntil: rc.waitUntil,
+    onCacheWriteError: (err) => rc.log.warn("api key cache write failed", { error: err }),
+  };
 }
 
 /** {@link verify}, for callers that need only the principal. */
@@ -52,16 +63,7 @@ export async function verify(
 
   let record: KeyRecord | null;
   try {
-    record = await loadKeyRecord(
-      {
-        redis: rc.redis,
-        sql: rc.sql,
-        cacheTtlSeconds: rc.config.apiKeyCacheTtlSeconds,
-        waitUntil: rc.waitUntil,
-        onCacheWriteError: (err) => rc.log.warn("api key cache write failed", { error: err }),
-      },
-      parsed.keyId,
-    );
+    record = await loadKeyRecord(keyStoreOf(rc), parsed.keyId);
   } catch (err) {
     throw unavailable("api key store", err);
   }

@@ -32,7 +32,7 @@ export interface KeyRecord {
  * Cache entry: a record, a remembered miss (so junk key ids do not reach Postgres every time), or an invalidation
  * marker left by the admin CLI (read as a miss, and never overwritten by a lookup; see {@link invalidateCachedKeys}).
  */
-type CacheEntry = { record: KeyRecord } | { missing: true } | { invalidated: true };
+export type KeyCacheEntry = { record: KeyRecord } | { missing: true } | { invalidated: true };
 
 /**
  * How long an invalidation marker lives. While it does, lookups of that key go to Postgres and cache nothing; it
@@ -46,7 +46,7 @@ export const INVALIDATION_TTL_SECONDS = 60;
  * record would live for the whole cache TTL. A marker closes that race, because lookups write with NX.
  */
 export async function invalidateCachedKeys(redis: Pick<Redis, "set">, keyIds: readonly string[]): Promise<void> {
-  const marker: CacheEntry = { invalidated: true };
+  const marker: KeyCacheEntry = { invalidated: true };
   await Promise.all(keyIds.map((id) => redis.set(keyCacheKey(id), marker, { ex: INVALIDATION_TTL_SECONDS })));
 }
 
@@ -63,7 +63,7 @@ export function recordFingerprint(record: KeyRecord): string {
   return `${head.slice(0, -2)},"tenant":`;
 }
 
-/** What {@link loadKeyRecord} needs. */
+/** What {@link loadKeyRecord} and {@link resolveKeyRecord} need. */
 export interface KeyStoreDeps {
   redis: Pick<Redis, "get" | "set">;
   sql: Pick<NeonQueryFunction<false, false>, "query">;
@@ -79,14 +79,25 @@ export interface KeyStoreDeps {
  * answers 503. A cached record is at most `cacheTtlSeconds` old; changes made through the admin CLI invalidate it.
  */
 export async function loadKeyRecord(deps: KeyStoreDeps, keyId: string): Promise<KeyRecord | null> {
-  const cached = await deps.redis.get<CacheEntry>(keyCacheKey(keyId));
+  return resolveKeyRecord(deps, keyId, await deps.redis.get<KeyCacheEntry>(keyCacheKey(keyId)));
+}
+
+/**
+ * {@link loadKeyRecord} for a caller that already read the cache entry (`cached`, the value of `keyCacheKey(keyId)`)
+ * in a round trip of its own: OAuth admission reads it with everything else it needs from Redis.
+ */
+export async function resolveKeyRecord(
+  deps: KeyStoreDeps,
+  keyId: string,
+  cached: KeyCacheEntry | null,
+): Promise<KeyRecord | null> {
   // An entry without scopes was written by a Worker of the release before them: it cannot say whether the key is
   // read-only, so it counts as a miss (Postgres answers; the entry expires with its TTL, and NX leaves it until then).
   if (cached && "record" in cached && Array.isArray(cached.record.scopes)) return cached.record;
   if (cached && "missing" in cached) return null;
   const rows = (await deps.sql.query("select * from public.lookup_api_key($1)", [keyId])) as LookupRow[];
   const record = rows[0] ? toRecord(rows[0]) : null;
-  const entry: CacheEntry = record ? { record } : { missing: true };
+  const entry: KeyCacheEntry = record ? { record } : { missing: true };
   // NX: never replace what is there, above all an invalidation marker written after this lookup read Postgres.
   deps.waitUntil(
     deps.redis

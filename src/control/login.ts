@@ -4,6 +4,7 @@ import { ControlError, field, invalid, says, type MessageParts } from "./errors.
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { parseInput, tenantLoginInput, type TenantLoginInput } from "./schemas.ts";
 import type { AdminDeps } from "./types.ts";
+import { invalidateWorkerCache } from "./worker-cache.ts";
 
 export type { TenantLoginInput } from "./schemas.ts";
 
@@ -46,7 +47,9 @@ export async function getTenantLogin(deps: AdminDeps, slug: string): Promise<Ten
  * Changes how a tenant's users sign in at /authorize. Absent fields stay as they are. Giving `oidcIssuer` needs
  * `clientId` too and replaces the client secret (with `clientSecret`, or none): a secret registered at one provider
  * must never be sent to another one an operator typed. The secret is sealed under LOGIN_SECRET_KEY, bound to the
- * tenant, before it leaves this process. Takes effect on the next sign-in; tokens already issued are not touched.
+ * tenant, before it leaves this process. Takes effect on the next sign-in, and on the next request of every OAuth
+ * grant signed in with a method switched off here (the Worker's cached tenant record is invalidated): those tokens
+ * stop working, and work again if the method is switched back on while they are still valid.
  */
 export async function setTenantLogin(deps: AdminDeps, slug: string, raw: TenantLoginInput): Promise<TenantLoginUpdate> {
   const input = parseInput(tenantLoginInput, raw);
@@ -124,6 +127,7 @@ export async function setTenantLogin(deps: AdminDeps, slug: string, raw: TenantL
     },
   ]);
   const login = toView(slug, results[0]?.[0]);
+  await invalidateWorkerCache(deps.redis, [], [tenantId]);
   const warnings: MessageParts[] = [];
   if (!login.oidc && !login.apiKeyLogin) {
     warnings.push(says`"${slug}" has no login method left: its users cannot sign in to connect OAuth clients`);

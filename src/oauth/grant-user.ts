@@ -1,14 +1,40 @@
 import { isUuid } from "../db/tenant-db.ts";
 
 /**
+ * How the person behind a grant signed in: with one of the tenant's API keys (which one: revoking, rotating past its
+ * grace period or the expiry of that key ends the grant too), or through the tenant's OpenID Connect provider.
+ * Admission refuses a grant whose method the tenant has since switched off.
+ */
+export type GrantLogin = { method: "api_key"; keyId: string } | { method: "oidc" };
+
+/**
  * What every grant carries (the library encrypts it; only a valid token of the grant decrypts it): the tenant the
- * user signed in to, who they are, and when they signed in, which a revocation of all of a user's grants compares.
+ * user signed in to, who they are, when they signed in (which a revocation of all of a user's grants compares), and
+ * how.
  */
 export interface GrantProps {
   tenantId: string;
   subject: string;
   /** Epoch milliseconds of the sign-in that made the grant. */
   grantedAt: number;
+  /** Absent on grants made before it was recorded: {@link loginOfGrant} reads it from the subject then. */
+  login?: GrantLogin;
+}
+
+/**
+ * How a grant's person signed in: its recorded method, or, for a grant made before methods were recorded, the one
+ * its subject names (`key:<key id>` is an API key, `oidc:<sub>` the provider). `null`: neither (never made here).
+ */
+export function loginOfGrant(props: Pick<GrantProps, "subject" | "login">): GrantLogin | null {
+  if (props.login) return props.login;
+  return loginOfSubject(props.subject);
+}
+
+/** The method a subject names by its prefix (`key:<key id>`, `oidc:<sub>`), or `null`. Not a proof of anything. */
+export function loginOfSubject(subject: string): GrantLogin | null {
+  if (subject.startsWith("oidc:")) return { method: "oidc" };
+  const keyId = subject.startsWith("key:") ? subject.slice(4) : "";
+  return /^[a-z0-9]{1,64}$/.test(keyId) ? { method: "api_key", keyId } : null;
 }
 
 /**

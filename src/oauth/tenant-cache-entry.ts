@@ -4,14 +4,28 @@ import { tenantCacheKey } from "../redis/keys.ts";
 
 // Shared by the Worker (src/oauth/tenant-cache.ts) and the admin CLI, so nothing here may need the Worker's runtime.
 
-/** A tenant's record as cached: the same fields an API key's cached lookup carries for its tenant. */
+/** A tenant's record: the same fields an API key's cached lookup carries for its tenant. */
 export type TenantRecord = KeyRecord["tenant"];
+
+/** Which ways to sign in at /authorize a tenant has switched on (sql/010_tenant_login.sql). */
+export interface LoginSwitches {
+  apiKey: boolean;
+  oidc: boolean;
+}
+
+/**
+ * A tenant's record as OAuth admission reads it: with its login switches, so a grant whose sign-in method the tenant
+ * has switched off stops working on its next request (the control plane invalidates the entry on every change).
+ */
+export interface OAuthTenantRecord extends TenantRecord {
+  login: LoginSwitches;
+}
 
 /**
  * Cache entry of {@link tenantCacheKey}: a record, a remembered miss (a deleted tenant), or the control plane's
  * invalidation marker (read as "ask Postgres", never overwritten by a lookup: writes are NX, as for keys).
  */
-export type TenantCacheEntry = { tenant: TenantRecord } | { missing: true } | { invalidated: true };
+export type TenantCacheEntry = { tenant: OAuthTenantRecord } | { missing: true } | { invalidated: true };
 
 /** How long an invalidation marker lives: it only has to outlive a lookup already in flight (as for keys). */
 export const TENANT_INVALIDATION_TTL_SECONDS = 60;

@@ -2,24 +2,31 @@ import type { RequestContext } from "../context.ts";
 import { forTenant } from "../db/for-tenant.ts";
 import { tenantCacheKey } from "../redis/keys.ts";
 import { effectiveFeatures, isPlan, type TenantContext } from "../tenancy/tenant.ts";
-import type { TenantCacheEntry, TenantRecord } from "./tenant-cache-entry.ts";
+import type { OAuthTenantRecord, TenantCacheEntry, TenantRecord } from "./tenant-cache-entry.ts";
 
-export type { TenantCacheEntry, TenantRecord } from "./tenant-cache-entry.ts";
+export type { OAuthTenantRecord, TenantCacheEntry, TenantRecord } from "./tenant-cache-entry.ts";
 
-const SELECT = `select slug, name, plan, features_add, features_remove, rate_limit_per_minute, status, config
-                  from public.tenants where id = $1`;
+// The login switches come through lookup_tenant_login (the Worker has no grant on tenant_login), called with the
+// tenant's own slug inside the same statement: still one round trip.
+const SELECT = `select t.slug, t.name, t.plan, t.features_add, t.features_remove, t.rate_limit_per_minute, t.status,
+                       t.config, l.api_key_login, l.oidc_issuer is not null as oidc_login
+                  from public.tenants as t
+                  left join lateral public.lookup_tenant_login(t.slug) as l on true
+                 where t.id = $1`;
 
 /**
- * The tenant's record: from `cached` (the entry admission read in its one Redis round trip) when it holds one, else
- * from Postgres under the tenant's own row-level security, then cached (NX, after the response) for
+ * The tenant's record and login switches: from `cached` (the entry admission read in its one Redis round trip) when
+ * it holds one, else from Postgres under the tenant's own row-level security, then cached (NX, after the response) for
  * API_KEY_CACHE_TTL_SECONDS. `null`: no such tenant. Store failures throw; the caller answers 503.
  */
 export async function resolveTenant(
   rc: RequestContext,
   tenantId: string,
   cached: TenantCacheEntry | null,
-): Promise<TenantRecord | null> {
-  if (cached && "tenant" in cached) return cached.tenant;
+): Promise<OAuthTenantRecord | null> {
+  // An entry without login switches was written by a Worker of the release before them: it cannot say whether a
+  // method is still on, so it counts as a miss (and expires with its TTL; NX leaves it until then).
+  if (cached && "tenant" in cached && cached.tenant.login) return cached.tenant;
   if (cached && "missing" in cached) return null;
   const rows = await forTenant(rc, tenantId).query<Row>(SELECT, [tenantId], { readOnly: true });
   const tenant = rows[0] ? toRecord(tenantId, rows[0]) : null;
@@ -55,9 +62,12 @@ interface Row {
   rate_limit_per_minute: number;
   status: string;
   config: Record<string, unknown> | null;
+  /** Null only when the function returned no row (a tenant deleted between the two reads of one statement). */
+  api_key_login: boolean | null;
+  oidc_login: boolean | null;
 }
 
-function toRecord(id: string, row: Row): TenantRecord {
+function toRecord(id: string, row: Row): OAuthTenantRecord {
   if (!isPlan(row.plan)) throw new Error(`tenant ${id} has unknown plan ${row.plan}`);
   return {
     slug: row.slug,
@@ -68,5 +78,6 @@ function toRecord(id: string, row: Row): TenantRecord {
     rateLimitPerMinute: row.rate_limit_per_minute,
     status: row.status === "suspended" ? "suspended" : "active",
     config: row.config ?? {},
+    login: { apiKey: row.api_key_login === true, oidc: row.oidc_login === true },
   };
 }

@@ -4,19 +4,22 @@ import { notFound } from "../http/messages.ts";
 import { authorizationServerFor } from "../oauth/server.ts";
 import { mcpResourceOf, type McpResource } from "../oauth/resource.ts";
 import { authorize } from "../oauth/login/authorize.ts";
+import { oidcCallback } from "../oauth/login/oidc-callback.ts";
+import { OIDC_CALLBACK_ROUTE } from "../oauth/login/redirect.ts";
 import { newApp, type AppEnv } from "./scope.ts";
 
 /**
  * The embedded OAuth authorization server (src/oauth/server.ts), on every host that has an MCP resource (the shared
  * host of PUBLIC_BASE_URL, tenant hosts): its metadata (RFC 8414), token endpoint (with refresh and revocation) and
- * dynamic client registration are the library's; `/authorize` is ours (src/oauth/login/). Elsewhere: 404, as any
- * unknown path.
+ * dynamic client registration are the library's; `/authorize` and the callback of tenants' OpenID Connect providers
+ * are ours (src/oauth/login/). Elsewhere: 404, as any unknown path.
  */
 export const oauthRoutes = newApp()
   .all("/.well-known/oauth-authorization-server", (c) => library(c))
   .all("/oauth/token", (c) => library(c))
   .all("/oauth/register", (c) => library(c))
-  .on(["GET", "POST"], "/authorize", (c) => authorize(c.req.raw, c.var.rc, resourceOf(c), c.env));
+  .on(["GET", "POST"], "/authorize", (c) => authorize(c.req.raw, c.var.rc, resourceOf(c), c.env))
+  .get(OIDC_CALLBACK_ROUTE, (c) => oidcCallback(c.req.raw, c.var.rc, resourceOf(c), c.env, c.req.param("slug")));
 
 function resourceOf(c: Context<AppEnv>): McpResource {
   const resource = mcpResourceOf(c.req.raw, c.var.rc.config);

@@ -52,9 +52,9 @@ async function oidcTenant(
   return { target, client };
 }
 
-/** Starts a sign-in in `browser`: the redirect to the provider. */
+/** Starts a sign-in in `browser`, the person having ticked read access only: the redirect to the provider. */
 async function begin(target: TenantLoginTarget, browser: Browser, handle = "handle-1"): Promise<Response> {
-  const response = await method.begin(rc(), target, handle);
+  const response = await method.begin(rc(), target, handle, { scopes: ["mcp:read"] });
   browser.keep(ORIGIN, response);
   return response;
 }
@@ -117,7 +117,7 @@ describe("OpenID Connect sign-in", { timeout: 30_000 }, () => {
     expect(JSON.stringify(q)).not.toContain(pending?.verifier);
   });
 
-  it("signs a user in: subject oidc:<sub>, the e-mail, every MCP scope, and the pending authorization's handle", async () => {
+  it("signs a user in: subject oidc:<sub>, the e-mail, every MCP scope, the handle and scopes kept since begin", async () => {
     const { target } = await oidcTenant({
       allowedEmailDomains: ["acme.example"],
       requiredClaim: { name: "groups", value: "mcp-users" },
@@ -129,7 +129,9 @@ describe("OpenID Connect sign-in", { timeout: 30_000 }, () => {
       subject: "oidc:acme-alice",
       email: "alice@acme.example",
       scopes: ["mcp:read", "mcp:write"],
+      chosenScopes: ["mcp:read"],
       handle: "handle-1",
+      login: { method: "oidc" },
     });
   });
 

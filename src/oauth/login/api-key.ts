@@ -7,8 +7,11 @@ import { FIELD } from "./consent-page.ts";
 import { escapeHtml, htmlPage } from "./html.ts";
 import type { LoginMethod, SignedInUser, TenantLoginTarget } from "./methods.ts";
 
-/** The one answer to a failed sign-in, whatever failed (unknown tenant, bad key, another tenant's key). */
-export const SIGN_IN_FAILED = "The tenant or the API key is not right.";
+/**
+ * The one answer to a failed sign-in on the page, whatever failed: an unknown tenant, a bad key, another tenant's key,
+ * a method the tenant does not offer (API key or its organisation's provider).
+ */
+export const SIGN_IN_FAILED = "The tenant, the API key or the sign-in method is not right.";
 
 /** The OAuth scopes an API key allows: the scopes it holds, with the hierarchy applied, in the catalogue's order. */
 export function oauthScopesOf(keyScopes: readonly string[]): string[] {
@@ -40,7 +43,6 @@ export const apiKeyLogin: LoginMethod = {
     const form = await request.formData();
     const handle = String(form.get(FIELD.handle) ?? "");
     const key = String(form.get(FIELD.apiKey) ?? "").trim();
-    if (!tenant.settings.apiKeyLogin) throw failed(`API-key sign-in is off for tenant ${tenant.slug}`);
     // The key's own checks, on the URL the person signs in at (a tenant host accepts only its tenant's keys).
     const probe = new Request(request.url, { headers: { authorization: `Bearer ${key}` } });
     let verified: Awaited<ReturnType<typeof verify>>;
@@ -53,7 +55,15 @@ export const apiKeyLogin: LoginMethod = {
     if (verified.record.tenantId !== tenant.tenantId) {
       throw failed(`key of tenant ${verified.record.tenant.slug} used to sign in to ${tenant.slug}`);
     }
-    return { subject: `key:${verified.record.keyId}`, scopes: oauthScopesOf(verified.principal.scopes), handle };
+    // After the key's checks, so a tenant with the method off answers as slowly as one with a wrong key.
+    if (!tenant.settings.apiKeyLogin) throw failed(`API-key sign-in is off for tenant ${tenant.slug}`);
+    const keyId = verified.record.keyId;
+    return {
+      subject: `key:${keyId}`,
+      scopes: oauthScopesOf(verified.principal.scopes),
+      handle,
+      login: { method: "api_key", keyId },
+    };
   },
 };
 

@@ -1,26 +1,34 @@
-import { AuthorizationError, CimdFetchError } from "@cloudflare/workers-oauth-provider";
+import type { OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import type { RequestContext } from "../../context.ts";
 import { HttpError } from "../../http/errors.ts";
 import { throttleByAddress } from "../../http/throttle.ts";
-import { grantUserId, type GrantProps } from "../grant-user.ts";
 import type { McpResource } from "../resource.ts";
-import { expandScopes, type McpScope } from "../../auth/scopes.ts";
 import { authorizationServerFor, OAUTH_SCOPES } from "../server.ts";
 import { apiKeyLogin, SIGN_IN_FAILED } from "./api-key.ts";
-import { consentPage, FIELD } from "./consent-page.ts";
+import { completeSignIn, failurePage, grantedScopes } from "./complete.ts";
+import { consentPage, DECISION, FIELD, type SignInChoices } from "./consent-page.ts";
 import { errorPage } from "./html.ts";
 import type { TenantLoginTarget } from "./methods.ts";
+import { oidcLogin } from "./oidc.ts";
 import { loadTenantLogin } from "./settings.ts";
 
 // A tenant id no tenant has: a sign-in to an unknown slug still verifies the key (same work, same answer).
 const NO_TENANT = "00000000-0000-0000-0000-000000000000";
+/** What the page offers when it cannot know the tenant's methods: both, so it tells nothing about any tenant. */
+const EVERY_METHOD: SignInChoices = { apiKey: true, oidc: true };
 
 /**
  * `/authorize`: GET validates the client's request (client, exact redirect URI, PKCE S256, resource) and shows the
- * sign-in and consent page; POST signs the person in with an API key of the tenant and, when they allowed it,
- * completes the authorization: a grant for `<tenant>/<subject>` with the scopes they ticked, at most the key's, and a
- * redirect to the client with the code, its `state` and `iss`. The form is bound to the browser that opened the page
- * by the consent helper's handle and cookie (CSRF): it works once, for ten minutes.
+ * sign-in and consent page, with the ways to sign in the tenant allows (on a tenant host; on the shared host the
+ * person types the tenant's slug, and the page offers both). POST is the person's choice:
+ * - an API key of the tenant: verified, then, when they allowed it, the authorization completes here (a grant with
+ *   the scopes they ticked, at most the key's, and a redirect to the client with the code, its `state` and `iss`);
+ * - "Sign in with your organisation": a redirect to the tenant's OpenID Connect provider, which sends the person back
+ *   to the callback (src/oauth/login/oidc-callback.ts) where the same completion runs, with the scopes ticked here;
+ * - Deny: back to the client with `access_denied`.
+ * The form is bound to the browser that opened the page by the consent helper's handle and cookie (CSRF): it works
+ * once, for ten minutes. Every refusal of a sign-in reads the same, whether the tenant is unknown, lacks the method
+ * chosen, or the key is wrong.
  */
 export async function authorize(
   request: Request,
@@ -30,84 +38,69 @@ export async function authorize(
 ): Promise<Response> {
   const oauth = authorizationServerFor(resource, rc.config).getOAuthApi(env);
   try {
-    if (request.method === "GET") {
-      const authRequest = await oauth.parseAuthRequest(request);
-      // First: a client that cannot be described leaves nothing in storage.
-      const details = await oauth.describeConsent(authRequest);
-      const consent = await oauth.beginConsent(authRequest);
-      return consentPage(details, consent.handle, {
-        headers: consent.headers,
-        ...(resource.tenantSlug ? { tenantSlug: resource.tenantSlug } : {}),
-      });
-    }
+    if (request.method === "GET") return await showPage(oauth, request, rc, resource);
 
-    // Every sign-in attempt is a key lookup: counted per client address like any other.
+    // Every sign-in attempt is a key lookup or a trip to a provider: counted per client address like any other.
     await throttleByAddress(rc.throttles.authentication, request, rc.log, "authentication");
     const forLogin = request.clone();
     const form = await request.clone().formData();
     const handle = String(form.get(FIELD.handle) ?? "");
-    if (form.get(FIELD.decision) !== "approve") {
+    const decision = form.get(FIELD.decision);
+    if (decision !== DECISION.apiKey && decision !== DECISION.oidc) {
       const denied = await oauth.denyConsent(request, handle);
       return new Response(null, { status: 302, headers: denied.headers });
     }
 
-    const slug = resource.tenantSlug ?? String(form.get(FIELD.slug) ?? "");
-    const target: TenantLoginTarget = (await loadTenantLogin(rc, slug.trim().toLowerCase())) ?? {
+    const slug = (resource.tenantSlug ?? String(form.get(FIELD.slug) ?? "")).trim().toLowerCase();
+    const found = await loadTenantLogin(rc, slug);
+    const ticked = form.getAll(FIELD.scope).map(String);
+
+    if (decision === DECISION.oidc) {
+      if (!found?.settings.oidc) {
+        throw new HttpError(401, SIGN_IN_FAILED, { internal: `no OpenID Connect sign-in for tenant "${slug}"` });
+      }
+      rc.fields.tenant_id = found.tenantId;
+      const scopes = grantedScopes(ticked, OAUTH_SCOPES);
+      if (scopes.length === 0) return errorPage("Choose at least one kind of access, or Deny.", 400);
+      // The consent handle stays unused until the callback, which must come back to this browser (its cookie).
+      return await oidcLogin({ origin: resource.origin }).begin(rc, found, handle, { scopes });
+    }
+
+    const target: TenantLoginTarget = found ?? {
       tenantId: NO_TENANT,
       slug,
       settings: { apiKeyLogin: true, oidc: null },
     };
     const user = await apiKeyLogin.finish(rc, target, forLogin);
-    rc.fields.tenant_id = target.tenantId;
-    const scope = grantedScopes(form.getAll(FIELD.scope).map(String), user.scopes);
-    if (scope.length === 0) return errorPage("Choose at least one kind of access, or Deny.", 400);
-
-    const approved = await oauth.approveConsent(request, user.handle, { scope });
-    const props: GrantProps = { tenantId: target.tenantId, subject: user.subject, grantedAt: rc.now() };
-    const { redirectTo } = await oauth.completeAuthorization({
-      request: approved.request,
-      userId: grantUserId(target.tenantId, user.subject),
-      // Storage-visible (not encrypted): what `grant list` shows. Nothing secret.
-      metadata: { tenantId: target.tenantId, subject: user.subject },
-      scope,
-      props,
-    });
-    approved.headers.set("location", redirectTo);
-    return new Response(null, { status: 302, headers: approved.headers });
+    return await completeSignIn(oauth, rc, request, target, user, ticked);
   } catch (err) {
     return failurePage(err, rc);
   }
 }
 
 /**
- * The scopes a grant gets: what the person ticked, within what their sign-in allows, `mcp:write` bringing `mcp:read`
- * (the scope hierarchy), in the catalogue's order.
+ * The page for a validated authorization request. On a tenant host it offers the tenant's methods (an unknown tenant's
+ * host offers both, as the shared host does). Postgres is read before the consent transaction is stored, so a fault
+ * leaves nothing behind.
  */
-export function grantedScopes(ticked: readonly string[], allowed: readonly string[]): string[] {
-  const chosen = expandScopes(ticked.filter((s) => allowed.includes(s)));
-  return OAUTH_SCOPES.filter((s) => chosen.has(s as McpScope) && allowed.includes(s));
-}
-
-/**
- * What the person sees when the flow cannot go on. A request whose client and redirect URI the library validated goes
- * back to the client with the error (RFC 6749 4.1.2.1, with `iss`); anything else is shown here, never redirected.
- */
-function failurePage(err: unknown, rc: RequestContext): Response {
-  if (err instanceof AuthorizationError && err.redirectTo) {
-    rc.log.info("authorization refused", { reason: err.description });
-    return Response.redirect(err.redirectTo, 302);
+async function showPage(
+  oauth: OAuthHelpers,
+  request: Request,
+  rc: RequestContext,
+  resource: McpResource,
+): Promise<Response> {
+  const authRequest = await oauth.parseAuthRequest(request);
+  // First: a client that cannot be described leaves nothing in storage.
+  const details = await oauth.describeConsent(authRequest);
+  let methods = EVERY_METHOD;
+  if (resource.tenantSlug !== undefined) {
+    const tenant = await loadTenantLogin(rc, resource.tenantSlug);
+    if (tenant) methods = { apiKey: tenant.settings.apiKeyLogin, oidc: tenant.settings.oidc !== null };
   }
-  if (err instanceof AuthorizationError) {
-    rc.log.info("authorization refused", { reason: err.description });
-    return errorPage(err.description || "This authorization request is not valid.", 400);
-  }
-  if (err instanceof CimdFetchError) {
-    rc.log.info("client metadata document unusable", { reason: err.message });
-    return errorPage("This app could not be verified: its metadata document is not usable.", 400);
-  }
-  if (err instanceof HttpError && err.status < 500) {
-    rc.log.info("sign-in refused", { status: err.status, reason: err.internal ?? err.publicMessage });
-    return errorPage(err.status === 401 ? SIGN_IN_FAILED : err.publicMessage, err.status);
-  }
-  throw err;
+  const consent = await oauth.beginConsent(authRequest);
+  return consentPage(details, consent.handle, {
+    headers: consent.headers,
+    methods,
+    ...(resource.tenantSlug ? { tenantSlug: resource.tenantSlug } : {}),
+  });
 }

@@ -17,16 +17,26 @@ export const FIELD = {
   decision: "decision",
 } as const;
 
+/** The values of the form's `decision` buttons: sign in with the API key, with the organisation's provider, or deny. */
+export const DECISION = { apiKey: "approve", oidc: "oidc", deny: "deny" } as const;
+
+/** The ways to sign in the page offers. */
+export interface SignInChoices {
+  apiKey: boolean;
+  oidc: boolean;
+}
+
 /**
  * The sign-in and consent page of `/authorize`: who is asking (the client's name, escaped, and for a Client ID
  * Metadata Document client its verified domain), where access will be sent (the redirect host, with a warning for an
- * app on this computer), the tenant (from the tenant host, or a field for its slug), the API key to sign in with, and
- * the scopes, each a checkbox. `handle` is the consent helper's CSRF handle, bound to this browser by `headers`.
+ * app on this computer), the tenant (from the tenant host, or a field for its slug), the scopes, each a checkbox, and
+ * the ways to sign in `o.methods` offers: an API key to paste, and a button that leaves for the organisation's own
+ * provider. `handle` is the consent helper's CSRF handle, bound to this browser by `headers`.
  */
 export function consentPage(
   details: ConsentDescription,
   handle: string,
-  o: { tenantSlug?: string; headers: Headers },
+  o: { tenantSlug?: string; headers: Headers; methods: SignInChoices },
 ): Response {
   const name = escapeHtml(details.clientName);
   const origin = details.clientDomain
@@ -47,11 +57,29 @@ ${details.redirectIsLoopback ? '<p class="warn"><strong>This sends access to an 
 <form method="post">
 <input type="hidden" name="${FIELD.handle}" value="${escapeHtml(handle)}">
 ${tenant}
-<label>API key <input type="password" name="${FIELD.apiKey}" autocomplete="off" spellcheck="false" placeholder="tmcp_..."></label>
 <fieldset><legend>Access</legend>
 ${scopes}
 </fieldset>
-<p><button name="${FIELD.decision}" value="approve">Allow</button><button name="${FIELD.decision}" value="deny">Deny</button></p>
+${signInChoices(o.methods)}
+<p><button name="${FIELD.decision}" value="${DECISION.deny}">Deny</button></p>
 </form>`;
   return htmlPage(`Authorize ${details.clientName}`, body, 200, o.headers);
+}
+
+/**
+ * The sign-in part of the form. The API key comes first: pressing Enter in a form submits its first button, and that
+ * must be the one next to the field being typed in.
+ */
+function signInChoices(methods: SignInChoices): string {
+  const parts: string[] = [];
+  if (methods.apiKey) {
+    parts.push(`<label>API key <input type="password" name="${FIELD.apiKey}" autocomplete="off" spellcheck="false" placeholder="tmcp_..."></label>
+<p><button name="${FIELD.decision}" value="${DECISION.apiKey}">Allow</button></p>`);
+  }
+  if (methods.oidc) {
+    parts.push(
+      `<p>${methods.apiKey ? "Or: " : ""}<button name="${FIELD.decision}" value="${DECISION.oidc}">Sign in with your organisation</button></p>`,
+    );
+  }
+  return parts.length ? parts.join("\n") : "<p>No way to sign in is set up for this tenant: ask its administrator.</p>";
 }

@@ -3,11 +3,11 @@
  * (OpenID Connect Core 1.0 §3.1), built on oauth4webapi (maintained, certified, WebCrypto only, so it runs in workerd;
  * it does the protocol checks that are easy to get subtly wrong: RFC 9207 `iss`, `azp`, `iat`/`exp` with skew, `nonce`).
  *
- * `begin` stores a pending sign-in in Redis under a fresh `state` (with a nonce, a PKCE verifier and the
- * authorization handle) and redirects to the provider; a cookie binds it to this browser. `finish` takes the callback
- * once (GETDEL), checks the browser cookie, the response `iss`, exchanges the code with the verifier, verifies the ID
- * token (issuer, audience, nonce, and its signature against the provider's JWKS), then the tenant's rules (verified
- * e-mail domain, required claim).
+ * `begin` stores a pending sign-in in Redis under a fresh `state` (with a nonce, a PKCE verifier, the authorization
+ * handle and the scopes the person ticked) and redirects to the provider; a cookie binds it to this browser. `finish`
+ * takes the callback once (GETDEL), checks the browser cookie, the response `iss`, exchanges the code with the
+ * verifier, verifies the ID token (issuer, audience, nonce, and its signature against the provider's JWKS), then the
+ * tenant's rules (verified e-mail domain, required claim).
  */
 import * as oauth from "oauth4webapi";
 import type { RequestContext } from "../../context.ts";
@@ -50,13 +50,15 @@ interface PendingSignIn {
   redirectUri: string;
   /** SHA-256 (hex) of the browser cookie's value. */
   browser: string;
+  /** The scopes the person ticked on the consent page before leaving for the provider. */
+  scopes?: string[];
 }
 
 /** The OpenID Connect {@link LoginMethod} for the authorization server at `o.origin`. */
 export function oidcLogin(o: OidcLoginOptions): LoginMethod {
   return {
     kind: "oidc",
-    async begin(rc, tenant, handle) {
+    async begin(rc, tenant, handle, consent) {
       const settings = oidcOf(tenant);
       const as = await discover(settings.issuer);
       const state = oauth.generateRandomState();
@@ -72,6 +74,7 @@ export function oidcLogin(o: OidcLoginOptions): LoginMethod {
         clientId: settings.clientId,
         redirectUri,
         browser: await sha256(browser),
+        scopes: (consent?.scopes ?? []).filter((s) => OIDC_USER_SCOPES.includes(s)),
       };
       try {
         await rc.redis.set(oidcFlowKey(tenant.tenantId, state), pending, { ex: FLOW_TTL_SECONDS });
@@ -150,13 +153,13 @@ export function oidcLogin(o: OidcLoginOptions): LoginMethod {
       } catch (err) {
         throw protocolFailure(err);
       }
-      return admit(settings, claims, pending.handle);
+      return admit(settings, claims, pending);
     },
   };
 }
 
 /** The tenant's rules, then the user: `oidc:<sub>`, with the e-mail when the provider gave one. */
-function admit(settings: OidcSettings, claims: oauth.IDToken, handle: string): SignedInUser {
+function admit(settings: OidcSettings, claims: oauth.IDToken, pending: PendingSignIn): SignedInUser {
   const email = typeof claims.email === "string" ? claims.email : undefined;
   if (settings.allowedEmailDomains.length) {
     const domain = email?.slice(email.lastIndexOf("@") + 1).toLowerCase();
@@ -171,7 +174,14 @@ function admit(settings: OidcSettings, claims: oauth.IDToken, handle: string): S
     const ok = Array.isArray(value) ? value.includes(rule.value) : value === rule.value;
     if (!ok) throw refused(`claim ${rule.name} lacks the required value`);
   }
-  return { subject: `oidc:${claims.sub}`, ...(email ? { email } : {}), scopes: OIDC_USER_SCOPES, handle };
+  return {
+    subject: `oidc:${claims.sub}`,
+    ...(email ? { email } : {}),
+    scopes: OIDC_USER_SCOPES,
+    chosenScopes: pending.scopes ?? [],
+    handle: pending.handle,
+    login: { method: "oidc" },
+  };
 }
 
 function oidcOf(tenant: TenantLoginTarget): OidcSettings {
@@ -285,9 +295,12 @@ async function sha256(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** What a callback that cannot be completed says, whatever the reason (expired, replayed, forged, another tenant's). */
+export const START_AGAIN = "Sign-in failed; start again from your MCP client";
+
 /** A sign-in that cannot be completed: the user starts again from the MCP client. Detail goes to the log only. */
 function failed(internal: string, status: number): HttpError {
-  return new HttpError(status, "Sign-in failed; start again from your MCP client", { internal });
+  return new HttpError(status, START_AGAIN, { internal });
 }
 
 /** A user the tenant's rules do not admit. */

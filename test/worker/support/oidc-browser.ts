@@ -21,8 +21,11 @@ export interface RegisteredClient {
   clientSecret?: string;
 }
 
-/** Registers a client with one redirect URI; `public: true` for one without a secret (PKCE only). */
-export async function registerClient(redirectUri: string, o: { public?: boolean } = {}): Promise<RegisteredClient> {
+/** Registers a client with its redirect URIs; `public: true` for one without a secret (PKCE only). */
+export async function registerClient(
+  redirectUri: string | readonly string[],
+  o: { public?: boolean } = {},
+): Promise<RegisteredClient> {
   const discovery = (await (await fetch(`${oidc.issuer}/.well-known/openid-configuration`)).json()) as {
     registration_endpoint: string;
   };
@@ -30,7 +33,7 @@ export async function registerClient(redirectUri: string, o: { public?: boolean 
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
-      redirect_uris: [redirectUri],
+      redirect_uris: typeof redirectUri === "string" ? [redirectUri] : redirectUri,
       grant_types: ["authorization_code"],
       response_types: ["code"],
       token_endpoint_auth_method: o.public ? "none" : "client_secret_basic",
