@@ -4,19 +4,15 @@ import { resolveKeyRecord, type KeyCacheEntry, type KeyRecord } from "../auth/ke
 import type { Principal } from "../auth/principal.ts";
 import type { RequestContext } from "../context.ts";
 import { unavailable } from "../http/errors.ts";
-import { invalidOAuthToken } from "../oauth/challenge.ts";
+import { invalidOAuthToken } from "../auth/challenge.ts";
 import { claimOf, loginOfGrant, loginOfSubject, type GrantLogin, type GrantProps } from "../oauth/grant-user.ts";
 import type { McpResource } from "../oauth/resource.ts";
 import { authorizationServerFor } from "../oauth/server.ts";
-import {
-  type OAuthTenantRecord,
-  resolveTenant,
-  tenantContextOf,
-  type TenantCacheEntry,
-} from "../oauth/tenant-cache.ts";
+import { type OAuthTenantRecord, resolveTenant, type TenantCacheEntry } from "../oauth/tenant-cache.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
 import { keyCacheKey, revokedGrantKey, revokedUserKey, tenantCacheKey } from "../redis/keys.ts";
 import { SessionStore } from "../session/store.ts";
+import { tenantContextOf } from "../tenancy/tenant.ts";
 import type { Admission, ResponseHeaders } from "./admit.ts";
 
 /**

@@ -2,8 +2,8 @@ import { apiKeyPrincipal, type Principal } from "./principal.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError, unavailable } from "../http/errors.ts";
 import { bearerChallenge, INVALID_API_KEY, TENANT_SUSPENDED } from "../http/messages.ts";
-import { effectiveFeatures } from "../tenancy/tenant.ts";
-import { invalidOAuthToken, missingCredentials } from "../oauth/challenge.ts";
+import { tenantContextOf } from "../tenancy/tenant.ts";
+import { invalidOAuthToken, missingCredentials } from "./challenge.ts";
 import type { McpResource } from "../oauth/resource.ts";
 import { API_KEY_PREFIX, parseApiKey, verifySecret } from "./api-key.ts";
 import { loadKeyRecord, type KeyRecord, type KeyStoreDeps } from "./key-store.ts";
@@ -41,7 +41,7 @@ export async function authenticate(request: Request, rc: RequestContext): Promis
  *
  * `resource` is the MCP resource the request addressed (src/oauth/resource.ts), when it is one where OAuth is offered:
  * then a request without credentials is challenged towards the protected resource metadata, and a bearer token that
- * is not shaped like an API key is answered as an access token (src/oauth/challenge.ts). A `tmcp_` token, well-formed
+ * is not shaped like an API key is answered as an access token (src/auth/challenge.ts). A `tmcp_` token, well-formed
  * or not, always gets the API-key 401, so a client configured with a key never turns to OAuth.
  */
 export async function verify(
@@ -83,20 +83,7 @@ export async function verify(
     throw new TenantSuspendedError(record.tenant.slug, record.tenant.status);
   }
   const t = record.tenant;
-  const principal = apiKeyPrincipal(
-    {
-      id: record.tenantId,
-      slug: t.slug,
-      name: t.name,
-      plan: t.plan,
-      features: effectiveFeatures(t.plan, t.featuresAdd, t.featuresRemove),
-      rateLimitPerMinute: t.rateLimitPerMinute,
-      status: t.status,
-      config: t.config,
-    },
-    record.keyId,
-    record.scopes,
-  );
+  const principal = apiKeyPrincipal(tenantContextOf(record.tenantId, t), record.keyId, record.scopes);
   return { principal, record };
 }
 

@@ -1,7 +1,7 @@
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal } from "../auth/principal.ts";
 import { hasScopes, READ_SCOPES, scopesForTool, type McpScope } from "../auth/scopes.ts";
-import { insufficientScope } from "../oauth/challenge.ts";
+import { insufficientScope } from "../auth/challenge.ts";
 import type { McpResource } from "../oauth/resource.ts";
 import type { Lane } from "../tools/types.ts";
 import { offeringFor } from "./offering.ts";
@@ -29,7 +29,7 @@ export function requiredScopes(message: JSONRPCMessage, principal: Principal, la
  * Refuses a message the principal's scopes do not cover: 403 `insufficient_scope` naming every scope it needs.
  * No I/O: it runs after authentication and before the lane.
  *
- * @throws {HttpError} 403 with the step-up challenge (src/oauth/challenge.ts).
+ * @throws {HttpError} 403 with the step-up challenge (src/auth/challenge.ts).
  */
 export function checkScopes(
   message: JSONRPCMessage,

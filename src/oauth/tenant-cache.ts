@@ -1,8 +1,8 @@
 import type { RequestContext } from "../context.ts";
 import { forTenant } from "../db/for-tenant.ts";
 import { tenantCacheKey } from "../redis/keys.ts";
-import { effectiveFeatures, isPlan, type TenantContext } from "../tenancy/tenant.ts";
-import type { OAuthTenantRecord, TenantCacheEntry, TenantRecord } from "./tenant-cache-entry.ts";
+import { isPlan } from "../tenancy/tenant.ts";
+import type { OAuthTenantRecord, TenantCacheEntry } from "./tenant-cache-entry.ts";
 
 export type { OAuthTenantRecord, TenantCacheEntry, TenantRecord } from "./tenant-cache-entry.ts";
 
@@ -37,20 +37,6 @@ export async function resolveTenant(
       .catch((err: unknown) => rc.log.warn("tenant cache write failed", { error: err })),
   );
   return tenant;
-}
-
-/** The request's view of a tenant record. */
-export function tenantContextOf(id: string, t: TenantRecord): TenantContext {
-  return {
-    id,
-    slug: t.slug,
-    name: t.name,
-    plan: t.plan,
-    features: effectiveFeatures(t.plan, t.featuresAdd, t.featuresRemove),
-    rateLimitPerMinute: t.rateLimitPerMinute,
-    status: t.status,
-    config: t.config,
-  };
 }
 
 interface Row {

@@ -46,3 +46,29 @@ export function isFeature(value: string): value is Feature {
 export function isPlan(value: string): value is Plan {
   return (PLANS as readonly string[]).includes(value);
 }
+
+/** A tenant as its stored record names it (an API key's cached lookup and the tenant cache carry the same fields). */
+export interface TenantFields {
+  slug: string;
+  name: string;
+  plan: Plan;
+  featuresAdd: readonly string[];
+  featuresRemove: readonly string[];
+  rateLimitPerMinute: number;
+  status: TenantContext["status"];
+  config: Record<string, unknown>;
+}
+
+/** The request's view of tenant `id`: its record with the plan and overrides turned into effective features. */
+export function tenantContextOf(id: string, t: TenantFields): TenantContext {
+  return {
+    id,
+    slug: t.slug,
+    name: t.name,
+    plan: t.plan,
+    features: effectiveFeatures(t.plan, t.featuresAdd, t.featuresRemove),
+    rateLimitPerMinute: t.rateLimitPerMinute,
+    status: t.status,
+    config: t.config,
+  };
+}

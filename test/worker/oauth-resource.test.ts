@@ -3,7 +3,7 @@
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiKeyPrincipal } from "../../src/auth/principal.ts";
-import { insufficientScope, invalidOAuthToken, missingCredentials } from "../../src/oauth/challenge.ts";
+import { insufficientScope, invalidOAuthToken, missingCredentials } from "../../src/auth/challenge.ts";
 import type { TenantContext } from "../../src/tenancy/tenant.ts";
 import { fetchSettled } from "./admin-support.ts";
 import { admin, createTenant, initializeMessage, MCP_URL, post, redis, type TestTenant } from "./support/fixtures.ts";

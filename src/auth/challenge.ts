@@ -1,8 +1,8 @@
-import type { Principal } from "../auth/principal.ts";
-import { MCP_SCOPES } from "../auth/scopes.ts";
+import type { Principal } from "./principal.ts";
+import { MCP_SCOPES } from "./scopes.ts";
 import { HttpError } from "../http/errors.ts";
 import { bearerChallenge, INVALID_ACCESS_TOKEN, INVALID_API_KEY, insufficientScopeMessage } from "../http/messages.ts";
-import type { McpResource } from "./resource.ts";
+import type { McpResource } from "../oauth/resource.ts";
 
 /**
  * The `WWW-Authenticate` challenges of `/mcp` (RFC 6750 section 3, RFC 9728 section 5.1, MCP authorization). Which one
