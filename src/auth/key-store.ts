@@ -1,6 +1,7 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keyCacheKey } from "../redis/keys.ts";
+import { cacheLookup, type CacheWriter } from "../redis/read-through.ts";
 import { isPlan, type Plan } from "../tenancy/tenant.ts";
 import { DEFAULT_KEY_SCOPES } from "./scopes.ts";
 
@@ -64,13 +65,10 @@ export function recordFingerprint(record: KeyRecord): string {
 }
 
 /** What {@link loadKeyRecord} and {@link resolveKeyRecord} need. */
-export interface KeyStoreDeps {
+export interface KeyStoreDeps extends CacheWriter {
   redis: Pick<Redis, "get" | "set">;
   sql: Pick<NeonQueryFunction<false, false>, "query">;
   cacheTtlSeconds: number;
-  /** Writes the cache after the response, so a cache miss costs no extra round trip on the request path. */
-  waitUntil(promise: Promise<unknown>): void;
-  onCacheWriteError(err: unknown): void;
 }
 
 /**
@@ -98,12 +96,7 @@ export async function resolveKeyRecord(
   const rows = (await deps.sql.query("select * from public.lookup_api_key($1)", [keyId])) as LookupRow[];
   const record = rows[0] ? toRecord(rows[0]) : null;
   const entry: KeyCacheEntry = record ? { record } : { missing: true };
-  // NX: never replace what is there, above all an invalidation marker written after this lookup read Postgres.
-  deps.waitUntil(
-    deps.redis
-      .set(keyCacheKey(keyId), entry, { ex: deps.cacheTtlSeconds, nx: true })
-      .catch((err: unknown) => deps.onCacheWriteError(err)),
-  );
+  cacheLookup(deps, keyCacheKey(keyId), entry, deps.cacheTtlSeconds);
   return record;
 }
 

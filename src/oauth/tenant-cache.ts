@@ -1,6 +1,7 @@
 import type { RequestContext } from "../context.ts";
 import { forTenant } from "../db/for-tenant.ts";
 import { tenantCacheKey } from "../redis/keys.ts";
+import { cacheLookup } from "../redis/read-through.ts";
 import { isPlan } from "../tenancy/tenant.ts";
 import type { OAuthTenantRecord, TenantCacheEntry } from "./tenant-cache-entry.ts";
 
@@ -31,11 +32,12 @@ export async function resolveTenant(
   const rows = await forTenant(rc, tenantId).query<Row>(SELECT, [tenantId], { readOnly: true });
   const tenant = rows[0] ? toRecord(tenantId, rows[0]) : null;
   const entry: TenantCacheEntry = tenant ? { tenant } : { missing: true };
-  rc.waitUntil(
-    rc.redis
-      .set(tenantCacheKey(tenantId), entry, { ex: rc.config.apiKeyCacheTtlSeconds, nx: true })
-      .catch((err: unknown) => rc.log.warn("tenant cache write failed", { error: err })),
-  );
+  const writer = {
+    redis: rc.redis,
+    waitUntil: rc.waitUntil,
+    onCacheWriteError: (err: unknown) => rc.log.warn("tenant cache write failed", { error: err }),
+  };
+  cacheLookup(writer, tenantCacheKey(tenantId), entry, rc.config.apiKeyCacheTtlSeconds);
   return tenant;
 }
 
