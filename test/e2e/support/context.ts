@@ -2,6 +2,10 @@
 export interface E2eContext {
   /** The Worker's MCP endpoint under `wrangler dev`, e.g. `http://127.0.0.1:8790/mcp`. */
   mcpUrl: string;
+  /** The Worker's origin, also its PUBLIC_BASE_URL: the OAuth issuer, and `<origin>/mcp` the resource. */
+  origin: string;
+  /** A certificate for 127.0.0.1 (PEM) that the Worker trusts: for HTTPS servers the Worker must fetch from. */
+  tls: { cert: string; key: string };
   /** Superuser URL of the e2e database, for creating tenants as an operator would. */
   adminDatabaseUrl: string;
   /** The Worker's API-key pepper. */
