@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import type { TestProject } from "vitest/node";
 import { startLocalStack } from "../../scripts/lib/local-stack.ts";
 import { freePort } from "../../scripts/lib/wrangler-dev.ts";
@@ -51,7 +52,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     },
   };
   project.provide("e2e", context);
-  return () => stack.close();
+  return async () => {
+    await stack.close();
+    await rm(tls.dir, { recursive: true, force: true });
+  };
 }
 
 function withSuffix(databaseUrl: string, suffix: string): string {

@@ -14,6 +14,8 @@ const run = promisify(execFile);
 
 /** PEM files and texts of one local TLS setup. */
 export interface LocalTls {
+  /** The temporary directory holding the files (the caller removes it). */
+  dir: string;
   /** Path of the CA certificate (what `NODE_EXTRA_CA_CERTS` names). */
   caFile: string;
   /** The server certificate (subjectAltName IP:127.0.0.1), PEM. */
@@ -67,6 +69,7 @@ export async function makeLocalTls(): Promise<LocalTls> {
     f("leaf.pem"),
   ]);
   return {
+    dir,
     caFile: f("ca.pem"),
     cert: await readFile(f("leaf.pem"), "utf8"),
     key: await readFile(f("leaf.key"), "utf8"),
