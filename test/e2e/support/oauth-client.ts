@@ -140,10 +140,10 @@ export class HeadlessOAuthProvider {
 }
 
 /**
- * One pass through `/authorize` with fetch: GET the page (keep the binding cookie, read the CSRF handle), POST the
- * form to the same URL, and follow the 302 to the client's redirect URI.
+ * The person's part at `/authorize`, with fetch: GET the page (keep the binding cookie, read the CSRF handle), POST the
+ * form to the same URL, and return the page and where the answer redirects (the client's redirect URI, not followed).
  */
-export async function signInHeadless(url: URL, signIn: SignIn, callback: CallbackServer): Promise<SignInTrace> {
+export async function approveSignIn(url: URL, signIn: SignIn): Promise<{ page: string; location: URL }> {
   const open = await fetch(url, { redirect: "manual" });
   const page = await open.text();
   if (open.status !== 200) throw new Error(`sign-in page answered ${open.status}: ${page.slice(0, 300)}`);
@@ -167,7 +167,13 @@ export async function signInHeadless(url: URL, signIn: SignIn, callback: Callbac
   if (posted.status !== 302 || !location) {
     throw new Error(`sign-in form answered ${posted.status}: ${(await posted.text()).slice(0, 300)}`);
   }
-  if (!location.startsWith(`${callback.url}?`)) throw new Error(`redirected elsewhere: ${location}`);
+  return { page, location: new URL(location) };
+}
+
+/** {@link approveSignIn}, then the redirect followed to `callback`, which must be where it points. */
+export async function signInHeadless(url: URL, signIn: SignIn, callback: CallbackServer): Promise<SignInTrace> {
+  const { page, location } = await approveSignIn(url, signIn);
+  if (`${location.origin}${location.pathname}` !== callback.url) throw new Error(`redirected elsewhere: ${location}`);
   const received = callback.next();
   await (await fetch(location)).arrayBuffer();
   return { authorizationUrl: url, page, callback: await received };
