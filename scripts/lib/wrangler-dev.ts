@@ -17,6 +17,8 @@ export interface WranglerDevOptions {
   port?: number;
   /** dotenv files with the Worker's variables, later files overriding earlier ones (`--env-file`). */
   envFiles: string[];
+  /** Worker variables on top of `envFiles` (`--var NAME:VALUE`, which wins over the files). */
+  vars?: Record<string, string>;
   /** wrangler configuration file, relative to the project. Default: wrangler's own choice (./wrangler.toml). */
   config?: string;
   /** Also print wrangler's output (the Worker's request log lines included). Default false: kept for errors only. */
@@ -65,6 +67,7 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
       "--show-interactive-dev-session=false",
       ...(o.config ? ["--config", o.config] : []),
       ...o.envFiles.flatMap((f) => ["--env-file", f]),
+      ...Object.entries(o.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     ],
     // Its own process group, so stopping it also stops the workerd processes it started.
     { cwd: PROJECT_DIR, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
