@@ -5,6 +5,8 @@ import type { ScenarioData } from "./scenarios.ts";
 /** The bench tenant and what the scenarios need of it. */
 export interface BenchData extends ScenarioData {
   tenantId: string;
+  /** The tenant's slug (typed on the OAuth sign-in page). */
+  slug: string;
   workspaceId: string;
   apiKey: string;
 }
@@ -25,7 +27,7 @@ export async function seedBenchData(adminUrl: string, pepper: string, documents:
     const enterprise = await createTenant(client, "bench-enterprise", "enterprise", documents);
     await createTenant(client, "bench-free", "free", Math.min(documents, 20));
     const { apiKey } = await createApiKey(client, { tenantId: enterprise.tenantId, name: "bench", pepper });
-    return { ...enterprise, apiKey, searchQuery: `${NEEDLE} revenue` };
+    return { ...enterprise, slug: "bench-enterprise", apiKey, searchQuery: `${NEEDLE} revenue` };
   } finally {
     await client.end();
   }
