@@ -99,6 +99,11 @@ async function connectV2(
 export const OAUTH_CLIENT_KINDS: readonly OAuthClientKind[] = [
   { name: "SDK v1 (StreamableHTTPClientTransport)", lane: "session", connect: connectV1 },
   {
+    name: "SDK v2 client, session negotiation (initialize)",
+    lane: "session",
+    connect: (url, provider) => connectV2(url, provider, "legacy"),
+  },
+  {
     name: "SDK v2 client, pinned to 2026-07-28 (stateless)",
     lane: "stateless",
     connect: (url, provider) => connectV2(url, provider, { pin: "2026-07-28" }),
