@@ -3,7 +3,8 @@
  * embedded fallbacks), migrates and seeds the database, makes sure each demo tenant has a working API key (printed
  * and written to .dev-keys.json), writes .dev.vars, starts a local OpenID Connect provider (http://127.0.0.1:8788)
  * and signs `acme` in through it (`globex` signs in with an API key), then runs `wrangler dev` on
- * http://127.0.0.1:8787.
+ * http://127.0.0.1:8787, whose origin is also its PUBLIC_BASE_URL (OAuth on), and prints how to connect the MCP
+ * Inspector with OAuth.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { bringUpCloud, closeOnSignal, describeCloud, parseCloudArgs } from "../local-cloud/main.ts";
@@ -81,6 +82,8 @@ try {
   wrangler = await startWranglerDev({
     port: Number(port),
     envFiles: [devVars],
+    // OAuth is offered on the origin clients use: tokens are bound to <origin>/mcp.
+    vars: { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
     verbose: true,
     log: (m) => process.stdout.write(`${m}\n`),
   });
@@ -95,7 +98,20 @@ closeOnSignal(async () => {
   await oidc.close();
   await cloud.close();
 });
-log(`MCP endpoint: ${wrangler.url}/mcp  (Authorization: Bearer <key>)`);
+log(`MCP endpoint: ${wrangler.url}/mcp  (Authorization: Bearer <key>, or OAuth)`);
+describeInspector(`${wrangler.url}/mcp`);
+
+/**
+ * How to connect the MCP Inspector with OAuth: without a key it finds the authorization server itself, registers,
+ * and asks the person to open the sign-in page, where a tenant's slug and API key (globex) sign them in.
+ */
+function describeInspector(mcpUrl: string): void {
+  log("MCP Inspector with OAuth (no key on the command line; run it in a terminal):");
+  log(`  npx @modelcontextprotocol/inspector --cli ${mcpUrl} --transport http --method tools/list`);
+  log("  It prints 'Please navigate to: <url>': open it, type tenant globex and globex's API key above, Allow.");
+  log("  Add --protocol-era modern for 2026-07-28, or --client-metadata-url <https url> to sign in by CIMD instead of");
+  log("  registering. acme's people sign in through the OpenID Connect provider above.");
+}
 
 /**
  * Starts the local OpenID Connect provider with acme's demo client, points acme's sign-in at it (API-key sign-in off,

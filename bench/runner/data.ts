@@ -7,6 +7,8 @@ import type { ScenarioData } from "./scenarios.ts";
 /** The bench tenant and what the scenarios need of it. */
 export interface BenchData extends ScenarioData {
   tenantId: string;
+  /** The tenant's slug (typed on the OAuth sign-in page). */
+  slug: string;
   workspaceId: string;
   apiKey: string;
 }
@@ -28,7 +30,7 @@ export async function seedBenchData(deps: AdminDeps, adminUrl: string, documents
   try {
     const data = await addDocuments(client, enterprise.tenant.id, documents);
     await addDocuments(client, free.tenant.id, Math.min(documents, 20));
-    return { ...data, apiKey: enterprise.apiKey, searchQuery: `${NEEDLE} revenue` };
+    return { ...data, slug: "bench-enterprise", apiKey: enterprise.apiKey, searchQuery: `${NEEDLE} revenue` };
   } finally {
     await client.end();
   }

@@ -1,4 +1,5 @@
 import {
+  bearerOf,
   buildCall,
   checkAnswer,
   initializedNotification,
@@ -59,7 +60,7 @@ export async function runScenario(
 ): Promise<LoadResult> {
   const sessions =
     scenario.lane === "session" && scenario.name !== "initialize"
-      ? await Promise.all(Array.from({ length: o.concurrency }, () => openSession(target, data)))
+      ? await Promise.all(Array.from({ length: o.concurrency }, () => openSession(scenario, target, data)))
       : Array.from({ length: o.concurrency }, () => undefined);
   const send = (n: number, client: number): McpCall => buildCall(scenario, target, data, n, sessions[client]);
 
@@ -143,11 +144,14 @@ async function post(url: string, call: McpCall): Promise<string | undefined> {
 }
 
 /**
- * Opens a session like an SDK client: initialize, then notifications/initialized. Returns the session id, or
- * undefined for a stateless server (the naive baseline), whose later requests carry none.
+ * Opens a session like an SDK client: initialize, then notifications/initialized, with the credential of `scenario`
+ * (a session belongs to the credential that opened it). Returns the session id, or undefined for a stateless server
+ * (the naive baseline), whose later requests carry none.
  */
-async function openSession(target: Target, data: ScenarioData): Promise<string | undefined> {
+async function openSession(scenario: Scenario, target: Target, data: ScenarioData): Promise<string | undefined> {
+  const bearer = bearerOf(scenario, target, data);
   const init = buildCall({ lane: "session", name: "initialize" }, target, data, 0);
+  if (bearer) init.headers.authorization = `Bearer ${bearer}`;
   const res = await fetch(target.url, {
     method: "POST",
     headers: init.headers,
@@ -157,7 +161,7 @@ async function openSession(target: Target, data: ScenarioData): Promise<string |
   const failure = checkAnswer(init, res.status, res.headers.get("content-type") ?? "", await res.text());
   if (failure) throw new Error(`initialize failed on ${target.id}: ${failure}`);
   const sessionId = res.headers.get("mcp-session-id") ?? undefined;
-  const note = initializedNotification(target, sessionId);
+  const note = initializedNotification(bearer, sessionId);
   const ack = await fetch(target.url, {
     method: "POST",
     headers: note.headers,

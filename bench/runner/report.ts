@@ -93,7 +93,7 @@ export function formatReport(r: BenchReport): string {
   out.push("| target | met | figures |", "|---|---|---|");
   for (const t of checkTargets(r))
     out.push(`| ${t.target} | ${t.met === undefined ? "n/a" : t.met ? "yes" : "**no**"} | ${t.figures} |`);
-  out.push("", `Depth targets allow ${DEPTH_TOLERANCE} for noise.`);
+  out.push("", `Depth targets allow ${DEPTH_TOLERANCE} for noise (twice that for a difference of two depths).`);
   return out.join("\n");
 }
 

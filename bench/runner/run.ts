@@ -14,7 +14,8 @@ import { benchPorts, type BenchPorts } from "./ports.ts";
 import { machine, postgresVersion, redisVersion } from "./machine.ts";
 import { measureSessions } from "./sessions.ts";
 import type { BenchReport, ScenarioResult } from "./results.ts";
-import { buildCall, checkAnswer, scenarioLabel, type Scenario, type Target } from "./scenarios.ts";
+import { obtainOAuthToken } from "./oauth.ts";
+import { buildCall, checkAnswer, isOAuthScenario, scenarioLabel, type Scenario, type Target } from "./scenarios.ts";
 import { ROOT } from "./wrangler.ts";
 import { connect, localCloudConnection } from "../../scripts/admin/connect.ts";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.ts";
@@ -86,7 +87,13 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     log("starting the Worker" + (o.baseline ? " and the naive Worker" : "") + " with wrangler dev");
     const quiet = (): void => {};
     const workers = await Promise.allSettled([
-      startWranglerDev({ port: ports.worker, envFiles: [devVars], log: quiet }),
+      startWranglerDev({
+        port: ports.worker,
+        envFiles: [devVars],
+        // OAuth on the Worker's own origin; tokens that outlive the longest run (the OAuth scenario signs in once).
+        vars: { PUBLIC_BASE_URL: `http://127.0.0.1:${ports.worker}`, OAUTH_ACCESS_TOKEN_TTL_SECONDS: "86400" },
+        log: quiet,
+      }),
       o.baseline
         ? startWranglerDev({ port: ports.naive, config: NAIVE_CONFIG, envFiles: [naiveEnv], log: quiet })
         : Promise.resolve(undefined),
@@ -105,6 +112,13 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     const scenarios = o.lanes
       .filter((lane) => lane === "session" || report.stateless.available)
       .flatMap((lane) => o.scenarios.map((name): Scenario => ({ lane, name })));
+    if (scenarios.some(isOAuthScenario)) {
+      data.oauthToken = await obtainOAuthToken(ours.url, targets[0]!.url, data.slug, data.apiKey);
+      log("signed in to the bench tenant with OAuth (registration, sign-in page, code exchange)");
+    }
+    // The naive Worker has no OAuth: an OAuth scenario runs against ours only.
+    const targetsOf = (s: Scenario): Target[] =>
+      isOAuthScenario(s) ? targets.filter((t) => t.id === "ours") : targets;
 
     const load: LoadOptions = {
       concurrency: o.concurrency,
@@ -115,7 +129,7 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     };
     for (const scenario of scenarios) {
       const result: Partial<ScenarioResult> & { scenario: Scenario } = { scenario, label: scenarioLabel(scenario) };
-      for (const target of targets) {
+      for (const target of targetsOf(scenario)) {
         log(`${result.label}: ${target.id}, ${o.concurrency} clients`);
         const measured = await runScenario(scenario, target, data, load, cloud.ready.statsUrl);
         result[target.id as "ours" | "naive"] = { load: measured, depth: [] };
@@ -150,7 +164,7 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
             cloud = await startBenchCloud(o, ports, devVars, latencyMs, false);
           }
           for (const [i, sc] of report.scenarios.entries()) {
-            for (const target of targets) {
+            for (const target of targetsOf(sc.scenario)) {
               log(
                 `${sc.label}: ${target.id}, sequential, +${latencyMs} ms per upstream request (round ${round + 1}/${o.depthRounds})`,
               );
@@ -165,7 +179,7 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
         }
       }
       for (const [i, sc] of report.scenarios.entries()) {
-        for (const target of targets) {
+        for (const target of targetsOf(sc.scenario)) {
           for (const latencyMs of o.latencies) {
             const pool = pooled.get(`${i} ${target.id} ${latencyMs}`) ?? { samples: [], errors: 0 };
             const p50 = percentile(

@@ -7,8 +7,17 @@
 export const LANES = ["session", "stateless"] as const;
 export type Lane = (typeof LANES)[number];
 
-/** What one request of a scenario asks. `initialize` is `server/discover` in the stateless lane, which has no handshake. */
-export const SCENARIO_NAMES = ["initialize", "tools/list", "get_document", "search_documents"] as const;
+/**
+ * What one request of a scenario asks. `initialize` is `server/discover` in the stateless lane, which has no handshake.
+ * `get_document_oauth` is `get_document` with an OAuth access token instead of the API key (our Worker only).
+ */
+export const SCENARIO_NAMES = [
+  "initialize",
+  "tools/list",
+  "get_document",
+  "search_documents",
+  "get_document_oauth",
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** One scenario: a request kind on a lane. */
@@ -31,6 +40,28 @@ export interface Target {
 export interface ScenarioData {
   documentIds: string[];
   searchQuery: string;
+  /** The bench tenant's OAuth access token, when an OAuth scenario runs. */
+  oauthToken?: string;
+}
+
+/** Whether a scenario authenticates with an OAuth access token (and so runs against our Worker only). */
+export function isOAuthScenario(s: Scenario): boolean {
+  return s.name === "get_document_oauth";
+}
+
+/** The bearer credential a scenario's requests carry to `target`: the OAuth token, the API key, or none. */
+export function bearerOf(s: Scenario, target: Target, data: ScenarioData): string | undefined {
+  if (isOAuthScenario(s)) {
+    if (!data.oauthToken) throw new Error("OAuth scenario without a token");
+    return data.oauthToken;
+  }
+  return target.apiKey;
+}
+
+/** The tool a tools/call scenario calls, or undefined for the others. */
+function toolOf(s: Scenario): string | undefined {
+  if (s.name === "get_document_oauth") return "get_document";
+  return s.name === "get_document" || s.name === "search_documents" ? s.name : undefined;
 }
 
 /** The revision the session lane negotiates, and the stateless lane's. */
@@ -54,12 +85,12 @@ export interface McpCall {
 
 /** The display name of a scenario, e.g. "session tools/call get_document". */
 export function scenarioLabel(s: Scenario): string {
-  const what =
-    s.name === "get_document" || s.name === "search_documents"
-      ? `tools/call ${s.name}`
-      : s.lane === "stateless" && s.name === "initialize"
-        ? "server/discover"
-        : s.name;
+  const tool = toolOf(s);
+  const what = tool
+    ? `tools/call ${tool}${isOAuthScenario(s) ? " (OAuth token)" : ""}`
+    : s.lane === "stateless" && s.name === "initialize"
+      ? "server/discover"
+      : s.name;
   return `${s.lane} ${what}`;
 }
 
@@ -72,7 +103,9 @@ export function buildCall(s: Scenario, target: Target, data: ScenarioData, n: nu
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
   };
-  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  const bearer = bearerOf(s, target, data);
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  const tool = toolOf(s);
   const method =
     s.name === "initialize"
       ? s.lane === "session"
@@ -82,9 +115,9 @@ export function buildCall(s: Scenario, target: Target, data: ScenarioData, n: nu
         ? "tools/list"
         : "tools/call";
   let params: Record<string, unknown> | undefined;
-  if (s.name === "get_document")
-    params = { name: s.name, arguments: { id: data.documentIds[n % data.documentIds.length] } };
-  else if (s.name === "search_documents") params = { name: s.name, arguments: { query: data.searchQuery, limit: 10 } };
+  if (tool === "get_document")
+    params = { name: tool, arguments: { id: data.documentIds[n % data.documentIds.length] } };
+  else if (tool === "search_documents") params = { name: tool, arguments: { query: data.searchQuery, limit: 10 } };
 
   if (s.lane === "session") {
     if (method === "initialize")
@@ -96,21 +129,21 @@ export function buildCall(s: Scenario, target: Target, data: ScenarioData, n: nu
     // carries the client's `_meta` envelope.
     headers["mcp-protocol-version"] = STATELESS_VERSION;
     headers["mcp-method"] = method;
-    if (method === "tools/call") headers["mcp-name"] = s.name;
+    if (tool) headers["mcp-name"] = tool;
     params = { ...params, _meta: STATELESS_META };
   }
   const body = JSON.stringify({ jsonrpc: "2.0", id: n, method, ...(params ? { params } : {}) });
   return { headers, body, toolCall: method === "tools/call" };
 }
 
-/** The `notifications/initialized` a session-lane client sends after `initialize`. */
-export function initializedNotification(target: Target, sessionId: string | undefined): McpCall {
+/** The `notifications/initialized` a session-lane client sends after `initialize`, with its `bearer`. */
+export function initializedNotification(bearer: string | undefined, sessionId: string | undefined): McpCall {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
     "mcp-protocol-version": SESSION_VERSION,
   };
-  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
   if (sessionId) headers["mcp-session-id"] = sessionId;
   return { headers, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), toolCall: false };
 }

@@ -37,6 +37,25 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
       figures: measured.length ? measured.map((d) => `${d.name} ${d.depth!.toFixed(2)}`).join(", ") : "not measured",
     });
 
+    // Issue 13: an OAuth token adds at most one sequential round trip to the API key's. Both figures are differences
+    // of medians with their own noise, so their difference gets the tolerance of each. The local cloud delays Neon and
+    // Upstash only: the token's KV read (beside the admission's Redis request) is not in these figures.
+    const oauth = find(lane, "get_document_oauth");
+    const keyed = find(lane, "get_document");
+    const oauthDepth = oauth ? depthAt(oauth.ours.depth, delay) : undefined;
+    const keyDepth = keyed ? depthAt(keyed.ours.depth, delay) : undefined;
+    checks.push({
+      target: `${lane}: tools/call with an OAuth token, sequential depth <= the API key's + 1`,
+      met:
+        oauthDepth === undefined || keyDepth === undefined
+          ? undefined
+          : oauthDepth <= keyDepth + 1 + 2 * DEPTH_TOLERANCE,
+      figures:
+        oauthDepth === undefined && keyDepth === undefined
+          ? "not measured"
+          : `OAuth ${fmt(oauthDepth)}, API key ${fmt(keyDepth)}`,
+    });
+
     const list = find(lane, "tools/list");
     const listDepth = list ? depthAt(list.ours.depth, delay) : undefined;
     const neon = list ? summarize(list.ours.load.upstream).neonHttp : undefined;

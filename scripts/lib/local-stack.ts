@@ -6,7 +6,7 @@ import { readDotenv } from "../../local-cloud/dev-vars.ts";
 import { dropDatabase } from "../../local-cloud/fresh.ts";
 import type { Cloud } from "../../local-cloud/start.ts";
 import { localCloudConnection, type Connection } from "../admin/connect.ts";
-import { startWranglerDev } from "./wrangler-dev.ts";
+import { startWranglerDev, type WranglerDevOptions } from "./wrangler-dev.ts";
 
 /** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
@@ -22,6 +22,8 @@ export interface LocalStackOptions {
   vars?: Record<string, string>;
   /** Print wrangler's output as it comes. Default false. */
   verbose?: boolean;
+  /** Extra environment of the `wrangler dev` process (see {@link WranglerDevOptions.processEnv}). */
+  processEnv?: Record<string, string>;
   log?: (message: string) => void;
 }
 
@@ -82,7 +84,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         .join(""),
       { mode: 0o600 },
     );
-    const worker = await startWranglerDev({ port: o.port, envFiles: [cloudVars, extraVars], verbose: o.verbose, log });
+    const worker = await startWranglerDev({
+      port: o.port,
+      envFiles: [cloudVars, extraVars],
+      verbose: o.verbose,
+      ...(o.processEnv ? { processEnv: o.processEnv } : {}),
+      log,
+    });
     return {
       url: worker.url,
       mcpUrl: `${worker.url}/mcp`,

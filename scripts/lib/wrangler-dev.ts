@@ -17,10 +17,17 @@ export interface WranglerDevOptions {
   port?: number;
   /** dotenv files with the Worker's variables, later files overriding earlier ones (`--env-file`). */
   envFiles: string[];
+  /** Worker variables on top of `envFiles` (`--var NAME:VALUE`, which wins over the files). */
+  vars?: Record<string, string>;
   /** wrangler configuration file, relative to the project. Default: wrangler's own choice (./wrangler.toml). */
   config?: string;
   /** Also print wrangler's output (the Worker's request log lines included). Default false: kept for errors only. */
   verbose?: boolean;
+  /**
+   * Extra environment of the wrangler process itself (not Worker variables), e.g. `NODE_EXTRA_CA_CERTS`: the local
+   * runtime then also trusts that certificate authority for the Worker's outbound HTTPS fetches.
+   */
+  processEnv?: Record<string, string>;
   log?: (message: string) => void;
 }
 
@@ -43,7 +50,7 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
   const port = o.port || (await freePort());
   // Each wrangler dev needs its own inspector port; the default (9229) would collide with a second instance.
   const inspectorPort = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...o.processEnv, WRANGLER_SEND_METRICS: "false" };
   for (const file of o.envFiles) for (const name of Object.keys(await readDotenv(file))) delete env[name];
 
   const child = spawn(
@@ -60,6 +67,7 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
       "--show-interactive-dev-session=false",
       ...(o.config ? ["--config", o.config] : []),
       ...o.envFiles.flatMap((f) => ["--env-file", f]),
+      ...Object.entries(o.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     ],
     // Its own process group, so stopping it also stops the workerd processes it started.
     { cwd: PROJECT_DIR, env, stdio: ["ignore", "pipe", "pipe"], detached: true },

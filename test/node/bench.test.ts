@@ -52,7 +52,7 @@ describe("npm run bench", () => {
         "--base-port",
         BASE_PORT,
         "--scenario",
-        "tools/list,get_document",
+        "tools/list,get_document,get_document_oauth",
         "--concurrency",
         "2",
         "--requests",
@@ -78,9 +78,18 @@ describe("npm run bench", () => {
 
     const lanes = report.stateless.available ? ["session", "stateless"] : ["session"];
     expect(report.scenarios.map((s) => `${s.scenario.lane} ${s.scenario.name}`)).toEqual(
-      lanes.flatMap((lane) => [`${lane} tools/list`, `${lane} get_document`]),
+      lanes.flatMap((lane) => [`${lane} tools/list`, `${lane} get_document`, `${lane} get_document_oauth`]),
     );
-    for (const s of report.scenarios) {
+    for (const s of report.scenarios.filter((sc) => sc.scenario.name === "get_document_oauth")) {
+      // Signed in through the real flow once; every call with the token succeeds, on our Worker only (the naive one
+      // has no OAuth).
+      expect(s.naive).toBeUndefined();
+      expect(s.ours.load.errors, s.ours.load.firstError).toBe(0);
+      expect(s.ours.load.sent).toBe(10);
+      expect(summarize(s.ours.load.upstream).neonHttp).toBeGreaterThanOrEqual(1);
+      expect(depthAt(s.ours.depth, 10)).toEqual(expect.any(Number));
+    }
+    for (const s of report.scenarios.filter((sc) => sc.scenario.name !== "get_document_oauth")) {
       for (const t of [s.ours, s.naive!]) {
         expect(t.load.sent).toBe(10);
         expect(t.load.errors, t.load.firstError).toBe(0);
@@ -106,6 +115,8 @@ describe("npm run bench", () => {
     }
     expect(stdout).toContain("#### session tools/list");
     expect(stdout).toContain("### Targets (issue 7)");
+    expect(stdout).toContain("#### session tools/call get_document (OAuth token)");
+    expect(stdout).toContain("tools/call with an OAuth token, sequential depth <= the API key's + 1");
   }, 120_000);
 
   it("prints its help", async () => {
