@@ -1,6 +1,6 @@
 import type { ValidatedAccessToken } from "@cloudflare/workers-oauth-provider";
 import { keyStoreOf, TenantSuspendedError } from "../auth/authenticate.ts";
-import { resolveKeyRecord, type KeyCacheEntry, type KeyRecord } from "../auth/key-store.ts";
+import { keyEnded, resolveKeyRecord, type KeyCacheEntry, type KeyRecord } from "../auth/key-store.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { RequestContext } from "../context.ts";
 import { unavailable } from "../http/errors.ts";
@@ -139,10 +139,8 @@ function signInEnded(
   if (login.method === "oidc") return tenant.login.oidc ? null : "OpenID Connect sign-in switched off for the tenant";
   if (!tenant.login.apiKey) return "API-key sign-in switched off for the tenant";
   if (!key || key.tenantId !== tenantId) return `key ${login.keyId} of the sign-in no longer exists`;
-  const now = rc.now();
-  if (key.revokedAt !== null && key.revokedAt <= now) return `key ${login.keyId} of the sign-in is revoked`;
-  if (key.expiresAt !== null && key.expiresAt <= now) return `key ${login.keyId} of the sign-in has expired`;
-  return null;
+  const ended = keyEnded(key, rc.now());
+  return ended ? `key ${login.keyId} of the sign-in is ${ended}` : null;
 }
 
 /**

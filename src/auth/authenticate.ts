@@ -3,10 +3,10 @@ import type { RequestContext } from "../context.ts";
 import { HttpError, unavailable } from "../http/errors.ts";
 import { bearerChallenge, INVALID_API_KEY, TENANT_SUSPENDED } from "../http/messages.ts";
 import { tenantContextOf } from "../tenancy/tenant.ts";
-import { invalidOAuthToken, missingCredentials } from "./challenge.ts";
+import { missingCredentials } from "./challenge.ts";
 import type { McpResource } from "../oauth/resource.ts";
 import { API_KEY_PREFIX, parseApiKey, verifySecret } from "./api-key.ts";
-import { loadKeyRecord, type KeyRecord, type KeyStoreDeps } from "./key-store.ts";
+import { keyEnded, loadKeyRecord, type KeyRecord, type KeyStoreDeps } from "./key-store.ts";
 
 // Verified against when the key id is unknown, so a miss costs the same HMAC as a wrong secret.
 const DUMMY_HASH = "0".repeat(64);
@@ -40,9 +40,9 @@ export async function authenticate(request: Request, rc: RequestContext): Promis
  * suspended tenant gets 403. Redis or Postgres down gets 503.
  *
  * `resource` is the MCP resource the request addressed (src/oauth/resource.ts), when it is one where OAuth is offered:
- * then a request without credentials is challenged towards the protected resource metadata, and a bearer token that
- * is not shaped like an API key is answered as an access token (src/auth/challenge.ts). A `tmcp_` token, well-formed
- * or not, always gets the API-key 401, so a client configured with a key never turns to OAuth.
+ * then a request without credentials is challenged towards the protected resource metadata (src/auth/challenge.ts).
+ * A `tmcp_` token, well-formed or not, always gets the API-key 401, so a client configured with a key never turns to
+ * OAuth.
  */
 export async function verify(
   request: Request,
@@ -52,13 +52,8 @@ export async function verify(
   const presented = bearerToken(request);
   if (presented === null) throw missingCredentials(resource);
   const parsed = parseApiKey(presented);
-  if (!parsed) {
-    if (resource !== null && !looksLikeApiKey(presented)) {
-      // The seam for OAuth access tokens: until a validator accepts them, every one is invalid.
-      throw invalidOAuthToken(resource, "bearer token is not an API key, and no access token validates here");
-    }
-    throw unauthorized("malformed key");
-  }
+  // An access token where OAuth is offered never gets here: admission sends it to src/admission/oauth.ts first.
+  if (!parsed) throw unauthorized("malformed key");
   rc.fields.key_id = parsed.keyId;
 
   let record: KeyRecord | null;
@@ -71,8 +66,8 @@ export async function verify(
   const secretOk = await verifySecret(rc.config.apiKeyPepper, parsed.secret, record?.secretHash ?? DUMMY_HASH);
   if (!record) throw unauthorized("unknown key id");
   if (!secretOk) throw unauthorized("wrong secret");
-  if (record.revokedAt !== null && record.revokedAt <= rc.now()) throw unauthorized("revoked key");
-  if (record.expiresAt !== null && record.expiresAt <= rc.now()) throw unauthorized("expired key");
+  const ended = keyEnded(record, rc.now());
+  if (ended) throw unauthorized(`${ended} key`);
   const hostSlug = tenantSlugFromHost(request.url, rc.config.tenantHostSuffix);
   if (hostSlug !== null && hostSlug !== record.tenant.slug) {
     throw unauthorized(`key of tenant ${record.tenant.slug} presented on the host of "${hostSlug}"`);

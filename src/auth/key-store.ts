@@ -2,7 +2,7 @@ import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keyCacheKey } from "../redis/keys.ts";
 import { cacheLookup, type CacheWriter } from "../redis/read-through.ts";
-import { isPlan, type Plan } from "../tenancy/tenant.ts";
+import { type TenantFields, tenantFieldsOf, type TenantRow } from "../tenancy/tenant.ts";
 import { DEFAULT_KEY_SCOPES } from "./scopes.ts";
 
 /** An API key row and its tenant, as `lookup_api_key` returns them. Times are epoch milliseconds. */
@@ -12,16 +12,7 @@ export interface KeyRecord {
   secretHash: string;
   expiresAt: number | null;
   revokedAt: number | null;
-  tenant: {
-    slug: string;
-    name: string;
-    plan: Plan;
-    featuresAdd: string[];
-    featuresRemove: string[];
-    rateLimitPerMinute: number;
-    status: "active" | "suspended";
-    config: Record<string, unknown>;
-  };
+  tenant: TenantFields;
   /**
    * What the key may do (`api_keys.scopes`). Last, after `tenant`: {@link recordFingerprint} covers the fields before
    * `tenant` only, and a key's scopes never change after it is made.
@@ -100,44 +91,39 @@ export async function resolveKeyRecord(
   return record;
 }
 
-interface LookupRow {
+interface LookupRow extends TenantRow {
   key_id: string;
   tenant_id: string;
   secret_hash: string;
   expires_at: Date | string | null;
   revoked_at: Date | string | null;
-  slug: string;
-  name: string;
-  plan: string;
-  features_add: string[] | null;
-  features_remove: string[] | null;
-  rate_limit_per_minute: number;
-  status: string;
-  config: Record<string, unknown> | null;
   /** Absent only while the database is still on the schema before migration 008. */
   scopes?: string[] | null;
 }
 
 function toRecord(row: LookupRow): KeyRecord {
-  if (!isPlan(row.plan)) throw new Error(`tenant ${row.tenant_id} has unknown plan ${row.plan}`);
   return {
     keyId: row.key_id,
     tenantId: row.tenant_id,
     secretHash: row.secret_hash,
     expiresAt: time(row.expires_at),
     revokedAt: time(row.revoked_at),
-    tenant: {
-      slug: row.slug,
-      name: row.name,
-      plan: row.plan,
-      featuresAdd: row.features_add ?? [],
-      featuresRemove: row.features_remove ?? [],
-      rateLimitPerMinute: row.rate_limit_per_minute,
-      status: row.status === "suspended" ? "suspended" : "active",
-      config: row.config ?? {},
-    },
+    tenant: tenantFieldsOf(row.tenant_id, row),
     scopes: row.scopes ?? [...DEFAULT_KEY_SCOPES],
   };
+}
+
+/**
+ * Why a key that verified may no longer be used at `now`, or null: revoked (a rotated key once its grace period is
+ * over) or expired. API-key admission and OAuth grants signed in with a key both ask.
+ */
+export function keyEnded(
+  record: Pick<KeyRecord, "revokedAt" | "expiresAt">,
+  now: number,
+): "revoked" | "expired" | null {
+  if (record.revokedAt !== null && record.revokedAt <= now) return "revoked";
+  if (record.expiresAt !== null && record.expiresAt <= now) return "expired";
+  return null;
 }
 
 function time(value: Date | string | null): number | null {

@@ -2,7 +2,7 @@ import type { RequestContext } from "../context.ts";
 import { forTenant } from "../db/for-tenant.ts";
 import { tenantCacheKey } from "../redis/keys.ts";
 import { cacheLookup } from "../redis/read-through.ts";
-import { isPlan } from "../tenancy/tenant.ts";
+import { tenantFieldsOf, type TenantRow } from "../tenancy/tenant.ts";
 import type { OAuthTenantRecord, TenantCacheEntry } from "./tenant-cache-entry.ts";
 
 export type { OAuthTenantRecord, TenantCacheEntry, TenantRecord } from "./tenant-cache-entry.ts";
@@ -41,31 +41,15 @@ export async function resolveTenant(
   return tenant;
 }
 
-interface Row {
-  slug: string;
-  name: string;
-  plan: string;
-  features_add: string[] | null;
-  features_remove: string[] | null;
-  rate_limit_per_minute: number;
-  status: string;
-  config: Record<string, unknown> | null;
+interface Row extends TenantRow {
   /** Null only when the function returned no row (a tenant deleted between the two reads of one statement). */
   api_key_login: boolean | null;
   oidc_login: boolean | null;
 }
 
 function toRecord(id: string, row: Row): OAuthTenantRecord {
-  if (!isPlan(row.plan)) throw new Error(`tenant ${id} has unknown plan ${row.plan}`);
   return {
-    slug: row.slug,
-    name: row.name,
-    plan: row.plan,
-    featuresAdd: row.features_add ?? [],
-    featuresRemove: row.features_remove ?? [],
-    rateLimitPerMinute: row.rate_limit_per_minute,
-    status: row.status === "suspended" ? "suspended" : "active",
-    config: row.config ?? {},
+    ...tenantFieldsOf(id, row),
     login: { apiKey: row.api_key_login === true, oidc: row.oidc_login === true },
   };
 }

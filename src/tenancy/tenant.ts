@@ -72,3 +72,30 @@ export function tenantContextOf(id: string, t: TenantFields): TenantContext {
     config: t.config,
   };
 }
+
+/** The tenant columns as `lookup_api_key` and the tenant cache's query return them. */
+export interface TenantRow {
+  slug: string;
+  name: string;
+  plan: string;
+  features_add: string[] | null;
+  features_remove: string[] | null;
+  rate_limit_per_minute: number;
+  status: string;
+  config: Record<string, unknown> | null;
+}
+
+/** A tenant row of tenant `id` as {@link TenantFields}; an unknown plan is a data error, thrown. */
+export function tenantFieldsOf(id: string, row: TenantRow): TenantFields {
+  if (!isPlan(row.plan)) throw new Error(`tenant ${id} has unknown plan ${row.plan}`);
+  return {
+    slug: row.slug,
+    name: row.name,
+    plan: row.plan,
+    featuresAdd: row.features_add ?? [],
+    featuresRemove: row.features_remove ?? [],
+    rateLimitPerMinute: row.rate_limit_per_minute,
+    status: row.status === "suspended" ? "suspended" : "active",
+    config: row.config ?? {},
+  };
+}
