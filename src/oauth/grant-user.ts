@@ -1,4 +1,5 @@
 import { isUuid } from "../db/tenant-db.ts";
+import { base64UrlToText, textToBase64Url } from "../encoding/base64url.ts";
 
 /**
  * How the person behind a grant signed in: with one of the tenant's API keys (which one: revoking, rotating past its
@@ -45,7 +46,7 @@ export function loginOfSubject(subject: string): GrantLogin | null {
  * encoded because it may contain `:`, which the library reserves.
  */
 export function grantUserId(tenantId: string, subject: string): string {
-  return `${tenantId}.${base64url(subject)}`;
+  return `${tenantId}.${textToBase64Url(subject)}`;
 }
 
 /** The storage-key prefix of a tenant's grants (`grant:<tenant id>.`), or of one user's when `subject` is given. */
@@ -58,7 +59,7 @@ export function parseGrantUserId(userId: string): { tenantId: string; subject: s
   const dot = userId.indexOf(".");
   if (dot < 0) return null;
   const tenantId = userId.slice(0, dot);
-  const subject = unbase64url(userId.slice(dot + 1));
+  const subject = textOf(userId.slice(dot + 1));
   if (!isUuid(tenantId) || subject === null || subject === "") return null;
   return { tenantId: tenantId.toLowerCase(), subject };
 }
@@ -83,21 +84,10 @@ export function claimOf(token: string): ClaimedToken | null {
   return user ? { ...user, grantId } : null;
 }
 
-function base64url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  return btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
-}
-
-function unbase64url(text: string): string | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+/** The text of a base64url part, or `null` when it is not base64url of UTF-8. */
+function textOf(part: string): string | null {
   try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
-      Uint8Array.from(binary, (c) => c.charCodeAt(0)),
-    );
+    return base64UrlToText(part);
   } catch {
     return null;
   }

@@ -3,6 +3,7 @@ import { sessionIndexKey, sessionKey } from "../redis/keys.ts";
 import type { ClientLogLevel } from "../tools/types.ts";
 import { runKnownScript } from "../redis/script.ts";
 import { CREATE_SESSION, CREATE_SESSION_SHA, TOUCH_SESSION, TOUCH_SESSION_SHA } from "./scripts.ts";
+import { bytesToBase64Url } from "../encoding/base64url.ts";
 
 /**
  * What the server remembers of a session-lane session: only what later requests use, each field capped, so a record
@@ -47,9 +48,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{32}$/;
 /** A new session id with 192 random bits. */
 export function mintSessionId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_");
+  return bytesToBase64Url(bytes);
 }
 
 /** Whether a presented id could be one of ours; anything else is answered as "not found" without a lookup. */

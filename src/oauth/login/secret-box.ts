@@ -7,6 +7,7 @@
 
 /** A WebCrypto key, spelled this way so the module typechecks against both the Workers and the Node type libraries. */
 type AesKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+import { base64UrlToBytes, bytesToBase64Url } from "../../encoding/base64url.ts";
 
 const VERSION = "v1";
 const IV_BYTES = 12;
@@ -26,7 +27,7 @@ let cachedKey: { raw: string; key: Promise<AesKey> } | undefined;
  * `node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"` prints.
  */
 export function isLoginSecretKey(raw: string): boolean {
-  return /^[A-Za-z0-9_-]{43}$/.test(raw) && fromBase64Url(raw).length === 32;
+  return /^[A-Za-z0-9_-]{43}$/.test(raw) && base64UrlToBytes(raw).length === 32;
 }
 
 function importKey(raw: string): Promise<AesKey> {
@@ -37,7 +38,7 @@ function importKey(raw: string): Promise<AesKey> {
   if (cachedKey?.raw !== raw) {
     cachedKey = {
       raw,
-      key: crypto.subtle.importKey("raw", fromBase64Url(raw), { name: "AES-GCM" }, false, ["encrypt", "decrypt"]),
+      key: crypto.subtle.importKey("raw", base64UrlToBytes(raw), { name: "AES-GCM" }, false, ["encrypt", "decrypt"]),
     };
   }
   return cachedKey.key;
@@ -52,7 +53,7 @@ export async function sealSecret(keyRaw: string, tenantId: string, secret: strin
     key,
     new TextEncoder().encode(secret),
   );
-  return `${VERSION}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
+  return `${VERSION}.${bytesToBase64Url(iv)}.${bytesToBase64Url(new Uint8Array(sealed))}`;
 }
 
 /**
@@ -65,25 +66,12 @@ export async function openSecret(keyRaw: string, tenantId: string, sealed: strin
   if (version !== VERSION || !iv || !data) throw new SecretBoxError("the sealed secret has an unknown form");
   try {
     const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: fromBase64Url(iv), additionalData: new TextEncoder().encode(tenantId) },
+      { name: "AES-GCM", iv: base64UrlToBytes(iv), additionalData: new TextEncoder().encode(tenantId) },
       key,
-      fromBase64Url(data),
+      base64UrlToBytes(data),
     );
     return new TextDecoder().decode(plain);
   } catch {
     throw new SecretBoxError("the sealed secret does not open with LOGIN_SECRET_KEY for this tenant");
   }
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }

@@ -1,4 +1,5 @@
 import { isUuid } from "../../db/tenant-db.ts";
+import { base64UrlToText, textToBase64Url } from "../../encoding/base64url.ts";
 
 /**
  * The position after a row in (created_at DESC, id ASC) order. `createdAtMicros` is microseconds since the epoch as a
@@ -18,7 +19,7 @@ export function isMicros(text: unknown): text is string {
 
 /** An opaque, URL-safe cursor for a position. */
 export function encodeCursor(position: CursorPosition): string {
-  return base64UrlEncode(JSON.stringify([position.createdAtMicros, position.id]));
+  return textToBase64Url(JSON.stringify([position.createdAtMicros, position.id]));
 }
 
 /**
@@ -28,7 +29,7 @@ export function encodeCursor(position: CursorPosition): string {
 export function decodeCursor(cursor: string): CursorPosition | null {
   let value: unknown;
   try {
-    value = JSON.parse(base64UrlDecode(cursor));
+    value = JSON.parse(base64UrlToText(cursor));
   } catch {
     return null;
   }
@@ -36,19 +37,4 @@ export function decodeCursor(cursor: string): CursorPosition | null {
   const [micros, id] = value as unknown[];
   if (!isMicros(micros) || typeof id !== "string" || !isUuid(id)) return null;
   return { createdAtMicros: micros, id };
-}
-
-function base64UrlEncode(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function base64UrlDecode(text: string): string {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("not base64url");
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
-    Uint8Array.from(binary, (c) => c.charCodeAt(0)),
-  );
 }
