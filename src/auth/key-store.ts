@@ -1,7 +1,7 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keyCacheKey } from "../redis/keys.ts";
-import { cacheLookup, type CacheWriter } from "../redis/read-through.ts";
+import { cacheLookup, type CacheWriter, invalidateEntries } from "../redis/read-through.ts";
 import { type TenantFields, tenantFieldsOf, type TenantRow } from "../tenancy/tenant.ts";
 import { DEFAULT_KEY_SCOPES } from "./scopes.ts";
 
@@ -26,20 +26,11 @@ export interface KeyRecord {
  */
 export type KeyCacheEntry = { record: KeyRecord } | { missing: true } | { invalidated: true };
 
-/**
- * How long an invalidation marker lives. While it does, lookups of that key go to Postgres and cache nothing; it
- * only has to outlive a lookup that was already in flight when the change committed.
- */
-export const INVALIDATION_TTL_SECONDS = 60;
+export { INVALIDATION_TTL_SECONDS } from "../redis/read-through.ts";
 
-/**
- * Makes the next request with any of these keys read Postgres again. Deleting the entries would not be enough: a
- * lookup that read the old row just before the change could write it back just after the delete, and the stale
- * record would live for the whole cache TTL. A marker closes that race, because lookups write with NX.
- */
+/** Makes the next request with any of these keys read Postgres again (see {@link invalidateEntries}). */
 export async function invalidateCachedKeys(redis: Pick<Redis, "set">, keyIds: readonly string[]): Promise<void> {
-  const marker: KeyCacheEntry = { invalidated: true };
-  await Promise.all(keyIds.map((id) => redis.set(keyCacheKey(id), marker, { ex: INVALIDATION_TTL_SECONDS })));
+  await invalidateEntries(redis, keyIds.map(keyCacheKey));
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { KeyRecord } from "../auth/key-store.ts";
 import { tenantCacheKey } from "../redis/keys.ts";
+import { invalidateEntries } from "../redis/read-through.ts";
 
 // Shared by the Worker (src/oauth/tenant-cache.ts) and the admin CLI, so nothing here may need the Worker's runtime.
 
@@ -27,13 +28,7 @@ export interface OAuthTenantRecord extends TenantRecord {
  */
 export type TenantCacheEntry = { tenant: OAuthTenantRecord } | { missing: true } | { invalidated: true };
 
-/** How long an invalidation marker lives: it only has to outlive a lookup already in flight (as for keys). */
-export const TENANT_INVALIDATION_TTL_SECONDS = 60;
-
-/** Makes the Worker's next OAuth request of these tenants read Postgres again (the admin CLI, after a change). */
+/** Makes the Worker's next OAuth request of these tenants read Postgres again (see {@link invalidateEntries}). */
 export async function invalidateCachedTenants(redis: Pick<Redis, "set">, tenantIds: readonly string[]): Promise<void> {
-  const marker: TenantCacheEntry = { invalidated: true };
-  await Promise.all(
-    tenantIds.map((id) => redis.set(tenantCacheKey(id), marker, { ex: TENANT_INVALIDATION_TTL_SECONDS })),
-  );
+  await invalidateEntries(redis, tenantIds.map(tenantCacheKey));
 }
