@@ -18,6 +18,7 @@ import { oidcRedirectUri } from "./redirect.ts";
 import { openSecret, SecretBoxError } from "./secret-box.ts";
 import type { OidcSettings } from "./settings.ts";
 import { MCP_SCOPES } from "../../auth/scopes.ts";
+import { parse as parseCookies } from "hono/utils/cookie";
 
 /** The most a user signed in through a provider may be granted: every MCP scope (the client's request narrows it). */
 const OIDC_USER_SCOPES: readonly string[] = MCP_SCOPES;
@@ -283,11 +284,7 @@ function cookieName(state: string): string {
 }
 
 function cookieValue(request: Request, name: string): string | undefined {
-  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
-    const at = part.indexOf("=");
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return undefined;
+  return parseCookies(request.headers.get("cookie") ?? "", name)[name];
 }
 
 async function sha256(text: string): Promise<string> {
