@@ -102,6 +102,7 @@ function cloudBindings(cloud: CloudContext): Record<string, string> {
     UPSTASH_REDIS_REST_TOKEN: cloud.upstashToken,
     API_KEY_PEPPER: cloud.apiKeyPepper,
     LOGIN_SECRET_KEY: cloud.loginSecretKey,
+    DATA_SECRET_KEY: cloud.dataSecretKey,
     LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint,
     LOCAL_NEON_WS_PROXY: cloud.neonWsProxy,
   };

@@ -29,6 +29,8 @@ export async function writeDevVars(path: string, cloud: Cloud): Promise<Record<s
     // Seals tenants' OpenID Connect client secrets (`tenant login`); kept like the pepper, so secrets stored earlier
     // still open.
     LOGIN_SECRET_KEY: existing.LOGIN_SECRET_KEY || randomBytes(32).toString("base64url"),
+    // Seals dedicated tenant databases' connection strings (the database isolation tier); kept for the same reason.
+    DATA_SECRET_KEY: existing.DATA_SECRET_KEY || randomBytes(32).toString("base64url"),
     LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint,
     LOCAL_NEON_WS_PROXY: cloud.neonWsProxy,
     // Browsers on this machine (the Inspector's direct mode, a local web app) may call the local Worker; a deployed

@@ -19,6 +19,9 @@ ALTER TABLE public.tenants
   ADD COLUMN isolation text NOT NULL DEFAULT 'shared' CHECK (isolation IN ('shared', 'schema', 'database')),
   ADD COLUMN data_schema text CHECK (data_schema ~ '^tenant_[0-9a-f]{32}$'),
   ADD COLUMN data_url text CHECK (data_url ~ '^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22,}$'),
+  -- Set by `tenant move` from the moment it fences the tenant's data until the switch is done: the Worker answers the
+  -- tenant's writes with 503 and Retry-After meanwhile (before any MCP work), and only that tenant's.
+  ADD COLUMN data_moving_since timestamptz,
   ADD CONSTRAINT tenants_data_location_check CHECK (
     CASE isolation
       WHEN 'shared' THEN data_schema IS NULL AND data_url IS NULL
@@ -68,7 +71,8 @@ RETURNS TABLE (
   scopes text[],
   isolation text,
   data_schema text,
-  data_url text
+  data_url text,
+  data_moving boolean
 )
 LANGUAGE sql
 STABLE
@@ -78,7 +82,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT k.id, k.tenant_id, k.secret_hash, k.expires_at, k.revoked_at,
          t.slug, t.name, t.plan, t.features_add, t.features_remove, t.rate_limit_per_minute, t.status, t.config,
-         k.scopes, t.isolation, t.data_schema, t.data_url
+         k.scopes, t.isolation, t.data_schema, t.data_url, t.data_moving_since IS NOT NULL
     FROM public.api_keys AS k
     JOIN public.tenants AS t ON t.id = k.tenant_id
    WHERE k.id = p_key_id

@@ -1,4 +1,4 @@
-import { isLoginSecretKey } from "./oauth/login/secret-box.ts";
+import { isSealingKey } from "./crypto/secret-box.ts";
 
 /** The Worker's configuration, parsed and validated from its env vars. */
 export interface Config {
@@ -65,10 +65,16 @@ export interface Config {
   publicBaseUrl: string | undefined;
   /**
    * The secret (LOGIN_SECRET_KEY: 32 bytes in base64url) that tenants' OpenID Connect client secrets are sealed with
-   * (AES-256-GCM, src/oauth/login/secret-box.ts). Default none: sign-in through a tenant's provider then fails with
+   * (AES-256-GCM, src/crypto/secret-box.ts). Default none: sign-in through a tenant's provider then fails with
    * 503, everything else works. A secret: it never goes into a log line or a response.
    */
   loginSecretKey: string | undefined;
+  /**
+   * The secret (DATA_SECRET_KEY: 32 bytes in base64url) that dedicated tenant databases' connection strings are sealed
+   * with (the database isolation tier, src/db/locations.ts). Default none: tenants on their own database then fail
+   * with 503, every other tenant works. A secret: it never goes into a log line or a response.
+   */
+  dataSecretKey: string | undefined;
   /**
    * Lifetime of an OAuth access token issued by the embedded authorization server, in seconds
    * (OAUTH_ACCESS_TOKEN_TTL_SECONDS, default 3600, at least 60: the storage's shortest expiry).
@@ -96,6 +102,7 @@ type ConfigEnv = Pick<
   | "TENANT_HOST_SUFFIX"
   | "PUBLIC_BASE_URL"
   | "LOGIN_SECRET_KEY"
+  | "DATA_SECRET_KEY"
   | "OAUTH_ACCESS_TOKEN_TTL_SECONDS"
 >;
 
@@ -132,7 +139,8 @@ export function loadConfig(env: ConfigEnv): Config {
     apiKeyPepper: env.API_KEY_PEPPER,
     tenantHostSuffix: env.TENANT_HOST_SUFFIX || undefined,
     publicBaseUrl: origin(env.PUBLIC_BASE_URL, "PUBLIC_BASE_URL"),
-    loginSecretKey: loginSecretKey(env.LOGIN_SECRET_KEY),
+    loginSecretKey: sealingKey(env.LOGIN_SECRET_KEY, "LOGIN_SECRET_KEY"),
+    dataSecretKey: sealingKey(env.DATA_SECRET_KEY, "DATA_SECRET_KEY"),
     oauthAccessTokenTtlSeconds: atLeast(
       positiveInt(env.OAUTH_ACCESS_TOKEN_TTL_SECONDS, 3600, "OAUTH_ACCESS_TOKEN_TTL_SECONDS"),
       60,
@@ -143,10 +151,10 @@ export function loadConfig(env: ConfigEnv): Config {
   return config;
 }
 
-function loginSecretKey(raw: string | undefined): string | undefined {
+function sealingKey(raw: string | undefined, name: string): string | undefined {
   if (!raw) return undefined;
   // The value is a secret: the message never quotes it.
-  if (!isLoginSecretKey(raw)) throw new Error("LOGIN_SECRET_KEY must be 32 random bytes in base64url (43 characters)");
+  if (!isSealingKey(raw)) throw new Error(`${name} must be 32 random bytes in base64url (43 characters)`);
   return raw;
 }
 

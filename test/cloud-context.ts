@@ -15,6 +15,8 @@ export interface CloudContext extends ReadyInfo {
   apiKeyPepper: string;
   /** LOGIN_SECRET_KEY of the test Worker: tenants' OpenID Connect client secrets are sealed with it. */
   loginSecretKey: string;
+  /** DATA_SECRET_KEY: dedicated tenant databases' connection strings are sealed with it. */
+  dataSecretKey: string;
   /** The servers the cloud was pointed at (the test setup's database and Redis URLs). */
   serverUrls: { postgres: string; redis: string };
 }

@@ -82,6 +82,7 @@ export async function startTestCloud(project: TestProject, target: TestCloudTarg
     apiKeyPepper: "test-pepper-not-secret",
     // 32 bytes, base64url, as the Worker requires; not secret.
     loginSecretKey: "dGVzdC1sb2dpbi1zZWNyZXQta2V5LW5vdC1zZWNyZXQ",
+    dataSecretKey: "dGVzdC1kYXRhLXNlY3JldC1rZXktbm90LXNlY3JldC0",
     serverUrls: { postgres: target.databaseUrl, redis: target.redisUrl },
   };
   project.provide("cloud", context);

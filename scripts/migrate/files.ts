@@ -59,7 +59,8 @@ export async function readSeeds(dir: string): Promise<SqlFile[]> {
   return Promise.all(sqlNames.map((n) => readSqlFile(join(dir, n), 0)));
 }
 
-async function readSqlFile(path: string, version: number): Promise<SqlFile> {
+/** One SQL file, read whole; `version` as for {@link SqlFile}. */
+export async function readSqlFile(path: string, version: number): Promise<SqlFile> {
   const sql = await readFile(path, "utf8");
   const base = path.slice(path.lastIndexOf("/") + 1).replace(/\.sql$/, "");
   return { version, name: base, path, sql, checksum: checksumOf(sql) };

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { connectCreatingDatabase, describeUrl } from "./database.ts";
 import { describeSqlError } from "./errors.ts";
-import { readMigrations, readSeeds, type SqlFile } from "./files.ts";
+import { readMigrations, readSeeds, readSqlFile, type SqlFile } from "./files.ts";
 import { planMigrations, type AppliedMigration } from "./plan.ts";
 
 /** The repository's sql/ folder. */
@@ -97,6 +97,10 @@ export async function migrate(o: MigrateOptions): Promise<MigrateResult> {
       );
       applied.push(file.name);
     }
+    // Every database holding tenant tables needs the entry function and the move fence (idempotent, every run).
+    const perDatabase = await readSqlFile(join(dir, "data", "database.sql"), 0);
+    await runInTransaction(client, perDatabase, (ms) => log(`applied data/database (${ms} ms)`));
+
     const seeded: string[] = [];
     for (const file of seeds) {
       await runInTransaction(client, file, (ms) => log(`seeded ${file.name} (${ms} ms)`));

@@ -71,9 +71,11 @@ export async function resolveKeyRecord(
   keyId: string,
   cached: KeyCacheEntry | null,
 ): Promise<KeyRecord | null> {
-  // An entry without scopes was written by a Worker of the release before them: it cannot say whether the key is
-  // read-only, so it counts as a miss (Postgres answers; the entry expires with its TTL, and NX leaves it until then).
-  if (cached && "record" in cached && Array.isArray(cached.record.scopes)) return cached.record;
+  // An entry without scopes or a data location was written by a Worker of a release before them: it cannot say
+  // whether the key is read-only, or where the tenant's data is, so it counts as a miss (Postgres answers; the entry
+  // expires with its TTL, and NX leaves it until then).
+  if (cached && "record" in cached && Array.isArray(cached.record.scopes) && cached.record.tenant.data)
+    return cached.record;
   if (cached && "missing" in cached) return null;
   const rows = (await deps.sql.query("select * from public.lookup_api_key($1)", [keyId])) as LookupRow[];
   const record = rows[0] ? toRecord(rows[0]) : null;

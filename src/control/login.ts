@@ -1,5 +1,5 @@
 import { isoOrNull } from "../db/timestamps.ts";
-import { sealSecret, SecretBoxError } from "../oauth/login/secret-box.ts";
+import { sealSecret, SecretBoxError } from "../crypto/secret-box.ts";
 import { ControlError, field, invalid, says, type MessageParts } from "./errors.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { parseInput, tenantLoginInput, type TenantLoginInput } from "./schemas.ts";
@@ -142,7 +142,7 @@ export async function setTenantLogin(deps: AdminDeps, slug: string, raw: TenantL
 
 async function seal(deps: AdminDeps, tenantId: string, secret: string): Promise<string> {
   try {
-    return await sealSecret(deps.loginSecretKey ?? "", tenantId, secret);
+    return await sealSecret({ name: "LOGIN_SECRET_KEY", raw: deps.loginSecretKey ?? "" }, tenantId, secret);
   } catch (err) {
     if (err instanceof SecretBoxError) {
       throw invalid(

@@ -25,8 +25,15 @@ export interface TenantDb {
   batch(statements: Statement[], options?: CallOptions): Promise<Record<string, unknown>[][]>;
 }
 
-/** Why a {@link TenantDbError} happened, coarsely, for the caller's choice of a public message. */
-export type TenantDbFailure = "query" | "unavailable" | "aborted";
+/**
+ * Why a {@link TenantDbError} happened, coarsely, for the caller's choice of a public message. `moving`: the tenant's
+ * data is being moved to another isolation tier, and this call was refused before it did anything (a retry succeeds
+ * once the move is done).
+ */
+export type TenantDbFailure = "query" | "unavailable" | "aborted" | "moving";
+
+/** The SQLSTATE public.enter_tenant raises while the tenant's data is fenced for a move (sql/data/database.sql). */
+export const DATA_MOVING_SQLSTATE = "55TM1";
 
 /**
  * A failed tenant-database call. `code` is the Postgres SQLSTATE when the server answered with one. The message is
@@ -52,22 +59,52 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
+type Sql = NeonQueryFunction<false, false>;
+
+/** A query function that must be opened first (a dedicated database's driver, from its sealed connection string). */
+export interface SqlSource {
+  /** The query function; rejects when it cannot be opened (the call then fails as `unavailable`). */
+  open(): Promise<Sql>;
+}
+
+/** Where a {@link TenantDb} enters: the control plane's tenant-scoped rows, or the tenant's data tables. */
+export type TenantDbTarget =
+  /** The main database's control-plane tables (tenants, keys, audit): only app.tenant_id is set. */
+  | { kind: "control" }
+  /**
+   * The tenant's data tables, entered through public.enter_tenant (sql/data/database.sql): app.tenant_id, search_path
+   * to `schema` (null: public) and, for a write, the move fence.
+   */
+  | { kind: "data"; schema: string | null };
+
 const SET_TENANT = "select set_config('app.tenant_id', $1, true)";
+const ENTER_TENANT = "select public.enter_tenant($1, $2, $3)";
 
 /**
- * A {@link TenantDb} for one tenant over the Neon HTTP driver. Throws at once when `tenantId` is not a UUID: the id
+ * A {@link TenantDb} for one tenant over the Neon HTTP driver. `sql` is the query function, or a {@link SqlSource}
+ * opened on each call's way out (a failure to open is an `unavailable` call). Throws at once when `tenantId` is not a UUID: the id
  * is bound as a parameter anyway, but a malformed one means a bug upstream and must not reach the database. Worker
- * code calls it through `forTenant` (src/db/for-tenant.ts); tests call it directly with a client of their own.
+ * code calls it through `forTenant` (control plane) or `tenantData` (data tables); tests call it directly.
  */
-export function createTenantDb(sql: NeonQueryFunction<false, false>, tenantId: string): TenantDb {
+export function createTenantDb(
+  sql: Sql | SqlSource,
+  tenantId: string,
+  target: TenantDbTarget = { kind: "control" },
+): TenantDb {
   if (!isUuid(tenantId)) throw new TypeError("createTenantDb: tenant id is not a UUID");
+  const driver = "open" in sql ? () => sql.open() : async () => sql;
 
   const batch = async (statements: Statement[], options: CallOptions = {}): Promise<Record<string, unknown>[][]> => {
     if (statements.length === 0) return [];
-    const queries = [sql.query(SET_TENANT, [tenantId]), ...statements.map((s) => sql.query(s.text, s.params ?? []))];
     let results: Record<string, unknown>[][];
     try {
-      results = (await sql.transaction(queries, {
+      const db = await driver();
+      const enter =
+        target.kind === "control"
+          ? db.query(SET_TENANT, [tenantId])
+          : db.query(ENTER_TENANT, [tenantId, target.schema, !(options.readOnly ?? false)]);
+      const queries = [enter, ...statements.map((s) => db.query(s.text, s.params ?? []))];
+      results = (await db.transaction(queries, {
         readOnly: options.readOnly ?? false,
         ...(options.signal ? { fetchOptions: { signal: options.signal } } : {}),
       })) as Record<string, unknown>[][];
@@ -91,5 +128,7 @@ function toTenantDbError(err: unknown, signal: AbortSignal | undefined): TenantD
   if (signal?.aborted) return new TenantDbError(`aborted: ${message}`, "aborted", undefined, err);
   // NeonDbError carries the SQLSTATE only when Postgres answered (HTTP 400); transport failures have none.
   const code = typeof (err as { code?: unknown })?.code === "string" ? (err as { code: string }).code : undefined;
+  if (code === DATA_MOVING_SQLSTATE) return new TenantDbError(message, "moving", code, err);
+  if (err instanceof TenantDbError) return err;
   return new TenantDbError(message, code ? "query" : "unavailable", code, err);
 }

@@ -12,6 +12,7 @@ import {
 } from "../http/guard.ts";
 import { mcpResourceOf } from "../oauth/resource.ts";
 import { checkScopes } from "./required-scopes.ts";
+import { refuseWritesWhileMoving } from "./moving-guard.ts";
 import { deleteSession, serveSessionPost } from "./session-lane.ts";
 import {
   FIRST_STATELESS_REVISION,
@@ -66,6 +67,7 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   const { principal, gate, session } = await admit(request, rc, headers, sessionId, resource);
   rc.fields.lane = stateless ? "stateless" : "session";
   checkScopes(message, principal, stateless ? "stateless" : "session", resource);
+  refuseWritesWhileMoving(message, principal, stateless ? "stateless" : "session");
   if (stateless) return serveStatelessPost(request, message, principal, rc, gate);
   return serveSessionPost(request, message, principal, rc, gate, session);
 }

@@ -1,5 +1,5 @@
 import type { RequestContext } from "../context.ts";
-import { forTenant } from "../db/for-tenant.ts";
+import { tenantData } from "../db/tenant-data.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import type { ToolContext, ToolInput } from "../tools/types.ts";
 
@@ -19,7 +19,7 @@ export function createToolContext(
 ): ToolContext {
   return {
     tenant,
-    db: forTenant(rc, tenant.id),
+    db: tenantData(rc, tenant),
     log: rc.log,
     requestId: rc.requestId,
     signal,

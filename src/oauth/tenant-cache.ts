@@ -10,7 +10,9 @@ export type { OAuthTenantRecord, TenantCacheEntry, TenantRecord } from "./tenant
 // The login switches come through lookup_tenant_login (the Worker has no grant on tenant_login), called with the
 // tenant's own slug inside the same statement: still one round trip.
 const SELECT = `select t.slug, t.name, t.plan, t.features_add, t.features_remove, t.rate_limit_per_minute, t.status,
-                       t.config, l.api_key_login, l.oidc_issuer is not null as oidc_login
+                       t.config, t.isolation, t.data_schema, t.data_url,
+                       t.data_moving_since is not null as data_moving,
+                       l.api_key_login, l.oidc_issuer is not null as oidc_login
                   from public.tenants as t
                   left join lateral public.lookup_tenant_login(t.slug) as l on true
                  where t.id = $1`;
@@ -25,9 +27,10 @@ export async function resolveTenant(
   tenantId: string,
   cached: TenantCacheEntry | null,
 ): Promise<OAuthTenantRecord | null> {
-  // An entry without login switches was written by a Worker of the release before them: it cannot say whether a
-  // method is still on, so it counts as a miss (and expires with its TTL; NX leaves it until then).
-  if (cached && "tenant" in cached && cached.tenant.login) return cached.tenant;
+  // An entry without login switches or a data location was written by a Worker of a release before them: it cannot
+  // say whether a method is still on, or where the data is, so it counts as a miss (and expires with its TTL; NX
+  // leaves it until then).
+  if (cached && "tenant" in cached && cached.tenant.login && cached.tenant.data) return cached.tenant;
   if (cached && "missing" in cached) return null;
   const rows = await forTenant(rc, tenantId).query<Row>(SELECT, [tenantId], { readOnly: true });
   const tenant = rows[0] ? toRecord(tenantId, rows[0]) : null;

@@ -2,9 +2,10 @@ import type { Principal } from "../auth/principal.ts";
 import { throttleUnrememberedKey } from "../auth/attempt-throttle.ts";
 import { authenticate, TenantSuspendedError } from "../auth/authenticate.ts";
 import type { RequestContext } from "../context.ts";
-import { forTenant } from "../db/for-tenant.ts";
+import { tenantData } from "../db/tenant-data.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
 import { HttpError } from "../http/errors.ts";
+import type { TenantContext } from "../tenancy/tenant.ts";
 
 /** How long the data-path check may take before it counts as a database failure. */
 const PROBE_TIMEOUT_MS = 2000;
@@ -50,7 +51,7 @@ export async function healthzTenant(request: Request, rc: RequestContext): Promi
     throw err;
   }
   const { tenant } = principal;
-  const [database, limited] = await Promise.allSettled([checkDataPath(rc, tenant.id), enforceRateLimit(tenant, rc)]);
+  const [database, limited] = await Promise.allSettled([checkDataPath(rc, tenant), enforceRateLimit(tenant, rc)]);
 
   const dbOk = database.status === "fulfilled";
   if (!dbOk) rc.log.error("healthz/tenant: database check failed", { error: database.reason as Error });
@@ -89,16 +90,21 @@ export async function healthzTenant(request: Request, rc: RequestContext): Promi
 }
 
 /**
- * The tenant's data path end to end: a Neon HTTP transaction that sets app.tenant_id, as the Worker's role, must see
- * its own tenant row and nothing else. Any other answer means the database or its policies are not what we expect.
+ * The tenant's data path end to end, in its own location (its isolation tier's schema or database): a Neon HTTP
+ * transaction entered as the tenant, as the Worker's role, must find the tenant's tables there and be scoped to the
+ * tenant. Any other answer means the location or its policies are not what we expect.
  */
-async function checkDataPath(rc: RequestContext, tenantId: string): Promise<void> {
-  const rows = await forTenant(rc, tenantId).query<{ id: string }>("select id from public.tenants", [], {
-    readOnly: true,
-    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
-  });
-  if (rows.length !== 1 || rows[0]?.id !== tenantId) {
-    throw new Error(`expected exactly the tenant's own row through RLS, got ${rows.length} row(s)`);
+async function checkDataPath(rc: RequestContext, tenant: TenantContext): Promise<void> {
+  const rows = await tenantData(rc, tenant).query<{ id: string; schema: string; workspaces: number }>(
+    `select current_setting('app.tenant_id') as id, current_schema() as schema,
+            (select count(*) from workspaces where tenant_id <> current_setting('app.tenant_id')::uuid)::int as workspaces`,
+    [],
+    { readOnly: true, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) },
+  );
+  const expected = tenant.data.isolation === "schema" ? tenant.data.schema : "public";
+  const row = rows[0];
+  if (row?.id !== tenant.id || row.schema !== expected || row.workspaces !== 0) {
+    throw new Error(`the data location did not answer as tenant ${tenant.id} in schema ${expected}`);
   }
 }
 

@@ -15,6 +15,20 @@ const PLAN_FEATURES: Record<Plan, readonly Feature[]> = {
   enterprise: ["core", "advanced_analytics", "bulk_export"],
 };
 
+/** Isolation tiers: where a tenant's data tables live (docs/isolation.md). */
+export const ISOLATION_TIERS = ["shared", "schema", "database"] as const;
+export type IsolationTier = (typeof ISOLATION_TIERS)[number];
+
+/**
+ * Where a tenant's data tables are: schema public of the main database (`shared`), a schema of its own there
+ * (`schema`), or a database of its own, whose connection string is stored sealed under DATA_SECRET_KEY (`database`).
+ * The control plane (tenant, keys, audit) is in the main database whatever the tier.
+ */
+export type DataLocation =
+  | { isolation: "shared" }
+  | { isolation: "schema"; schema: string }
+  | { isolation: "database"; sealedUrl: string };
+
 /** Everything the Worker knows about the tenant behind a request. Immutable for the request's lifetime. */
 export interface TenantContext {
   id: string;
@@ -27,6 +41,10 @@ export interface TenantContext {
   rateLimitPerMinute: number;
   status: "active" | "suspended";
   config: Readonly<Record<string, unknown>>;
+  /** Where the tenant's data tables are; tools reach them through `ctx.db` (src/db/tenant-data.ts). */
+  data: DataLocation;
+  /** The tenant's data is being moved to another tier (`tenant move`): its writes are refused with 503 until done. */
+  dataMoving: boolean;
 }
 
 /** Computes a tenant's effective features. Unknown feature names are ignored, so a typo cannot enable anything. */
@@ -57,6 +75,8 @@ export interface TenantFields {
   rateLimitPerMinute: number;
   status: TenantContext["status"];
   config: Record<string, unknown>;
+  data: DataLocation;
+  dataMoving: boolean;
 }
 
 /** The request's view of tenant `id`: its record with the plan and overrides turned into effective features. */
@@ -70,6 +90,8 @@ export function tenantContextOf(id: string, t: TenantFields): TenantContext {
     rateLimitPerMinute: t.rateLimitPerMinute,
     status: t.status,
     config: t.config,
+    data: t.data,
+    dataMoving: t.dataMoving,
   };
 }
 
@@ -83,9 +105,13 @@ export interface TenantRow {
   rate_limit_per_minute: number;
   status: string;
   config: Record<string, unknown> | null;
+  isolation: string;
+  data_schema: string | null;
+  data_url: string | null;
+  data_moving: boolean | null;
 }
 
-/** A tenant row of tenant `id` as {@link TenantFields}; an unknown plan is a data error, thrown. */
+/** A tenant row of tenant `id` as {@link TenantFields}; an unknown plan or an incomplete location is a data error, thrown. */
 export function tenantFieldsOf(id: string, row: TenantRow): TenantFields {
   if (!isPlan(row.plan)) throw new Error(`tenant ${id} has unknown plan ${row.plan}`);
   return {
@@ -97,5 +123,15 @@ export function tenantFieldsOf(id: string, row: TenantRow): TenantFields {
     rateLimitPerMinute: row.rate_limit_per_minute,
     status: row.status === "suspended" ? "suspended" : "active",
     config: row.config ?? {},
+    data: dataLocationOf(id, row),
+    dataMoving: row.data_moving === true,
   };
+}
+
+function dataLocationOf(id: string, row: TenantRow): DataLocation {
+  if (row.isolation === "shared") return { isolation: "shared" };
+  if (row.isolation === "schema" && row.data_schema) return { isolation: "schema", schema: row.data_schema };
+  if (row.isolation === "database" && row.data_url) return { isolation: "database", sealedUrl: row.data_url };
+  // The table's check constraint makes this unreachable; a tenant must never fall back to another location.
+  throw new Error(`tenant ${id} has an incomplete data location (${row.isolation})`);
 }

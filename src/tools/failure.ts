@@ -16,6 +16,11 @@ export function publicFailure(err: unknown, where: { log: Logger; requestId: str
     where.log.info("operation aborted", fields);
     return "Cancelled.";
   }
+  if (err instanceof TenantDbError && err.failure === "moving") {
+    // Refused by the move fence before anything ran: expected while an operator moves the tenant between tiers.
+    where.log.warn("operation refused: tenant data is moving", fields);
+    return "This tenant's data is being moved to another location; nothing was changed. Try again in a few seconds.";
+  }
   if (isUnstorableInput(err)) {
     // The client's text, not our fault: a backstop behind the argument check, kept out of error logs and alerts.
     where.log.info("operation refused input", fields);

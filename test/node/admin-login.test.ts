@@ -4,7 +4,9 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runAdmin } from "../../scripts/admin/cli.ts";
-import { openSecret, sealSecret } from "../../src/oauth/login/secret-box.ts";
+import { openSecret, sealSecret } from "../../src/crypto/secret-box.ts";
+
+const loginKey = (raw: string) => ({ name: "LOGIN_SECRET_KEY", raw });
 
 const cloud = inject("cloud");
 const admin = new pg.Client({ connectionString: cloud.adminDatabaseUrl });
@@ -129,10 +131,12 @@ describe("tenant login", { timeout: 30_000 }, () => {
     expect(sealed).toMatch(/^v1\./);
     expect(sealed).not.toContain(SECRET);
     // The trailing newline of `echo` is not part of the secret; the Worker's key opens it, for this tenant only.
-    expect(await openSecret(cloud.loginSecretKey, t.id, sealed)).toBe(SECRET);
-    await expect(openSecret(cloud.loginSecretKey, crypto.randomUUID(), sealed)).rejects.toThrow(/does not open/);
+    expect(await openSecret(loginKey(cloud.loginSecretKey), t.id, sealed)).toBe(SECRET);
+    await expect(openSecret(loginKey(cloud.loginSecretKey), crypto.randomUUID(), sealed)).rejects.toThrow(
+      /does not open/,
+    );
     const otherKey = Buffer.alloc(32, 7).toString("base64url");
-    await expect(openSecret(otherKey, t.id, sealed)).rejects.toThrow(/does not open/);
+    await expect(openSecret(loginKey(otherKey), t.id, sealed)).rejects.toThrow(/does not open/);
   });
 
   it("a sealed secret copied into another tenant's row does not open there", async () => {
@@ -142,7 +146,7 @@ describe("tenant login", { timeout: 30_000 }, () => {
     await json(["tenant", "login", b.slug, ...issuer, "--client-secret-stdin"], "other");
     const sealedA = (await storedRow(a.id))?.oidc_client_secret as string;
     await admin.query("update public.tenant_login set oidc_client_secret = $1 where tenant_id = $2", [sealedA, b.id]);
-    await expect(openSecret(cloud.loginSecretKey, b.id, sealedA)).rejects.toThrow(/does not open/);
+    await expect(openSecret(loginKey(cloud.loginSecretKey), b.id, sealedA)).rejects.toThrow(/does not open/);
   });
 
   it("a new issuer replaces the secret: one registered at one provider is never sent to another", async () => {
@@ -290,15 +294,15 @@ describe("secret box", () => {
   it("seals with a fresh IV each time and refuses altered data, a bad key or an unknown form", async () => {
     const id = crypto.randomUUID();
     const [one, two] = [
-      await sealSecret(cloud.loginSecretKey, id, "x"),
-      await sealSecret(cloud.loginSecretKey, id, "x"),
+      await sealSecret(loginKey(cloud.loginSecretKey), id, "x"),
+      await sealSecret(loginKey(cloud.loginSecretKey), id, "x"),
     ];
     expect(one).not.toBe(two);
     const [v, iv, data] = one.split(".") as [string, string, string];
     const flipped = `${v}.${iv}.${data.slice(0, -2)}${data.at(-2) === "A" ? "B" : "A"}${data.at(-1)}`;
-    await expect(openSecret(cloud.loginSecretKey, id, flipped)).rejects.toThrow(/does not open/);
-    await expect(openSecret(cloud.loginSecretKey, id, `v2.${iv}.${data}`)).rejects.toThrow(/unknown form/);
-    await expect(sealSecret("short", id, "x")).rejects.toThrow(/must be 32 bytes/);
-    await expect(sealSecret("", id, "x")).rejects.toThrow(/not set/);
+    await expect(openSecret(loginKey(cloud.loginSecretKey), id, flipped)).rejects.toThrow(/does not open/);
+    await expect(openSecret(loginKey(cloud.loginSecretKey), id, `v2.${iv}.${data}`)).rejects.toThrow(/unknown form/);
+    await expect(sealSecret(loginKey("short"), id, "x")).rejects.toThrow(/must be 32 bytes/);
+    await expect(sealSecret(loginKey(""), id, "x")).rejects.toThrow(/not set/);
   });
 });

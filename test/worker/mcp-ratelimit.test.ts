@@ -62,6 +62,8 @@ describe("when Redis is unreachable", () => {
     rateLimitPerMinute: 10,
     status: "active",
     config: {},
+    data: { isolation: "shared" },
+    dataMoving: false,
   };
   const lines: string[] = [];
   const log = createLogger({}, (l) => lines.push(l));

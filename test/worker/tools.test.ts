@@ -102,8 +102,10 @@ async function makeTenant(plan: Plan): Promise<Fixture> {
     rateLimitPerMinute: 60,
     status: "active",
     config: {},
+    data: { isolation: "shared" },
+    dataMoving: false,
   };
-  return { tenant, db: createTenantDb(app, id), paged, misc, bulk, titleHit, bodyHit };
+  return { tenant, db: createTenantDb(app, id, { kind: "data", schema: null }), paged, misc, bulk, titleHit, bodyHit };
 }
 
 function capitalize(s: string): string {

@@ -31,10 +31,12 @@ function ctxOf(t: TestTenant, maxWorkspacesPerTenant = 100): ToolContext {
     rateLimitPerMinute: 1000,
     status: "active",
     config: {},
+    data: { isolation: "shared" },
+    dataMoving: false,
   };
   return {
     tenant,
-    db: createTenantDb(app, t.id),
+    db: createTenantDb(app, t.id, { kind: "data", schema: null }),
     log: createLogger({}, () => {}),
     requestId: "req-ws",
     signal: new AbortController().signal,

@@ -15,7 +15,7 @@ import { HttpError, unavailable } from "../../http/errors.ts";
 import { oidcFlowKey } from "../../redis/keys.ts";
 import type { LoginMethod, SignedInUser, TenantLoginTarget } from "./methods.ts";
 import { oidcRedirectUri } from "./redirect.ts";
-import { openSecret, SecretBoxError } from "./secret-box.ts";
+import { openSecret, SecretBoxError } from "../../crypto/secret-box.ts";
 import type { OidcSettings } from "./settings.ts";
 import { MCP_SCOPES } from "../../auth/scopes.ts";
 import { parse as parseCookies } from "hono/utils/cookie";
@@ -201,7 +201,11 @@ async function clientAuth(
   if (settings.sealedClientSecret === null) return oauth.None();
   let secret: string;
   try {
-    secret = await openSecret(rc.config.loginSecretKey ?? "", tenant.tenantId, settings.sealedClientSecret);
+    secret = await openSecret(
+      { name: "LOGIN_SECRET_KEY", raw: rc.config.loginSecretKey ?? "" },
+      tenant.tenantId,
+      settings.sealedClientSecret,
+    );
   } catch (err) {
     if (err instanceof SecretBoxError) {
       throw new HttpError(503, "Sign-in is temporarily unavailable", {
