@@ -1,12 +1,12 @@
 import type { ToolAnnotations } from "./types.ts";
 
 /**
- * The hints of a tool that only reads: it changes nothing, so calling it again is harmless, and it reaches nothing
- * outside this server. Frozen, because every such tool shares the one object.
+ * The hints of a tool that only reads: it changes nothing, and it reaches nothing outside this server. Frozen, because
+ * every such tool shares the one object. `destructiveHint` and `idempotentHint` are left out: MCP defines them only
+ * for tools that are not read-only (a read-only tool is neither destructive nor unsafe to repeat), and each byte of a
+ * listing is sent with every conversation.
  */
 export const READ_ONLY: ToolAnnotations = Object.freeze({
   readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
   openWorldHint: false,
 });

@@ -59,11 +59,27 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefi
 /**
  * JSON Schema (2020-12, MCP's default dialect) of a zod schema as a client sees it (`io: "input"`: fields with
  * defaults are optional). The `$schema` key is dropped: every schema we publish is 2020-12, and some clients choke
- * on the key.
+ * on the key. Lean on purpose (see {@link leanNode}): clients hand these schemas to the model with every
+ * conversation, so each byte costs tokens; validation is zod's, on the server, and stays exactly as strict.
  */
 export function toJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: "input",
+    override: ({ jsonSchema }) => leanNode(jsonSchema as Record<string, unknown>),
+  }) as Record<string, unknown>;
   return rest;
+}
+
+/**
+ * Drops what zod adds that says nothing a client needs: the regex behind a `format` (a 272-character one for every
+ * `date-time`; the format names the same rule), and the ±2^53-1 bounds of every integer (JSON's own safe range).
+ */
+function leanNode(node: Record<string, unknown>): void {
+  if (typeof node.format === "string" && typeof node.pattern === "string") delete node.pattern;
+  if (node.type === "integer") {
+    if (node.minimum === Number.MIN_SAFE_INTEGER) delete node.minimum;
+    if (node.maximum === Number.MAX_SAFE_INTEGER) delete node.maximum;
+  }
 }
 
 const MAX_ISSUES = 3;
