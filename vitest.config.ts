@@ -22,6 +22,8 @@ export default defineConfig({
             const cloud = inject("cloud") as CloudContext;
             return {
               wrangler: { configPath: "./wrangler.toml" },
+              // The conformance build (production plus the suite's fixtures, which some tests' tenants use).
+              main: "./src/conformance/worker.ts",
               // PUBLIC_BASE_URL names the origin the tests send to (MCP_URL in test/worker/support/fixtures.ts), so
               // the protected resource metadata and the OAuth challenges of /mcp are served as on a deployment.
               miniflare: { bindings: { ...cloudBindings(cloud), ...DEPLOYED_VARS, PUBLIC_BASE_URL: TEST_ORIGIN } },
@@ -40,6 +42,8 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
+            // The conformance build (production plus the suite's fixtures, which some tests' tenants use).
+            main: "./src/conformance/worker.ts",
             // Timeouts (defaults in wrangler.toml: limiter 300 ms, Redis 1 s, Postgres 10 s): the fault tests measure
             // against whatever is set; the load run counts exactly only while no limiter call times out, which the
             // defaults do not ensure on a busy 2-core machine; and a dead database should not cost 10 s per test.

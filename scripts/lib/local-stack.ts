@@ -8,6 +8,9 @@ import type { Cloud } from "../../local-cloud/start.ts";
 import { localCloudConnection, type Connection } from "../admin/connect.ts";
 import { startWranglerDev, type WranglerDevOptions } from "./wrangler-dev.ts";
 
+/** The conformance build's entry (src/conformance/worker.ts): what this stack serves. */
+const CONFORMANCE_ENTRY = "src/conformance/worker.ts";
+
 /** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
   /** Admin URL of the database (created and migrated if needed). */
@@ -86,6 +89,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     );
     const worker = await startWranglerDev({
       port: o.port,
+      // The conformance build: the production Worker plus the suite's fixtures, which the conformance tenant uses.
+      entry: CONFORMANCE_ENTRY,
       envFiles: [cloudVars, extraVars],
       verbose: o.verbose,
       ...(o.processEnv ? { processEnv: o.processEnv } : {}),

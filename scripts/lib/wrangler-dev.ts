@@ -21,6 +21,11 @@ export interface WranglerDevOptions {
   vars?: Record<string, string>;
   /** wrangler configuration file, relative to the project. Default: wrangler's own choice (./wrangler.toml). */
   config?: string;
+  /**
+   * The Worker's entry module, relative to the project, instead of the configuration's `main` (e.g. the conformance
+   * build, src/conformance/worker.ts). Default: `main`.
+   */
+  entry?: string;
   /** Also print wrangler's output (the Worker's request log lines included). Default false: kept for errors only. */
   verbose?: boolean;
   /**
@@ -58,6 +63,7 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
     [
       WRANGLER_BIN,
       "dev",
+      ...(o.entry ? [o.entry] : []),
       "--ip",
       "127.0.0.1",
       "--port",

@@ -3,12 +3,27 @@ import type { Feature } from "../tenancy/tenant.ts";
 import { isUnstorableInput, publicFailure } from "../tools/failure.ts";
 import { findUnstorableText, unstorableTextIssue } from "../tools/storable-text.ts";
 import type { Lane, ToolContext } from "../tools/types.ts";
-import { CONFORMANCE_PROMPTS } from "./conformance.ts";
 import { summarizeWorkspace } from "./summarize-workspace.ts";
 import type { GetPromptOutcome, Prompt, PromptListing } from "./types.ts";
 
-/** Every prompt the server knows. */
-const ALL_PROMPTS: readonly Prompt[] = Object.freeze([summarizeWorkspace, ...CONFORMANCE_PROMPTS]);
+/** Every prompt the server knows: the product's, then any a build added with {@link registerPrompts}. */
+const ALL_PROMPTS: Prompt[] = [summarizeWorkspace];
+
+let served = false;
+
+/**
+ * Adds prompts. Only a build's entry module calls it (the conformance build's fixtures), at module scope, before the
+ * first request, for the reason given at `registerTools`.
+ *
+ * @throws {Error} after the first prompt set was computed, or for a name already taken.
+ */
+export function registerPrompts(extra: readonly Prompt[]): void {
+  if (served) throw new Error("registerPrompts: prompts are already being served");
+  for (const prompt of extra) {
+    if (ALL_PROMPTS.some((p) => p.name === prompt.name)) throw new Error(`duplicate prompt name ${prompt.name}`);
+    ALL_PROMPTS.push(prompt);
+  }
+}
 
 interface PromptSet {
   list: PromptListing[];
@@ -18,6 +33,7 @@ interface PromptSet {
 }
 
 const promptSet = perFeatureSet((features, lane: Lane): PromptSet => {
+  served = true;
   const prompts = ALL_PROMPTS.filter((p) => features.has(p.feature) && p.lanes.includes(lane));
   return Object.freeze({
     list: Object.freeze(prompts.map((p) => p.listing)) as PromptListing[],

@@ -2,16 +2,29 @@ import { perFeatureSet } from "../tenancy/per-feature-set.ts";
 import type { Feature } from "../tenancy/tenant.ts";
 import { publicFailure } from "../tools/failure.ts";
 import type { ToolContext } from "../tools/types.ts";
-import { CONFORMANCE_RESOURCES } from "./conformance.ts";
 import { documentResource } from "./documents.ts";
 import type { ReadResourceOutcome, ResourceListing, ResourceTemplate, ResourceTemplateListing } from "./types.ts";
 
-/** Every resource template the server knows. */
-const ALL_RESOURCE_TEMPLATES: readonly ResourceTemplate[] = Object.freeze([documentResource, ...CONFORMANCE_RESOURCES]);
+/** Every resource template the server knows: the product's, then any a build added with {@link registerResourceTemplates}. */
+const ALL_RESOURCE_TEMPLATES: ResourceTemplate[] = [documentResource];
 
-const templatesFor = perFeatureSet((features): readonly ResourceTemplate[] =>
-  Object.freeze(ALL_RESOURCE_TEMPLATES.filter((t) => features.has(t.feature))),
-);
+let served = false;
+
+/**
+ * Adds resource templates. Only a build's entry module calls it (the conformance build's fixtures), at module scope,
+ * before the first request, for the reason given at `registerTools`.
+ *
+ * @throws {Error} after the first template set was computed.
+ */
+export function registerResourceTemplates(extra: readonly ResourceTemplate[]): void {
+  if (served) throw new Error("registerResourceTemplates: resources are already being served");
+  ALL_RESOURCE_TEMPLATES.push(...extra);
+}
+
+const templatesFor = perFeatureSet((features): readonly ResourceTemplate[] => {
+  served = true;
+  return Object.freeze(ALL_RESOURCE_TEMPLATES.filter((t) => features.has(t.feature)));
+});
 
 /** Whether a feature set allows any resource at all (the `resources` capability). */
 export function hasResources(features: ReadonlySet<Feature>): boolean {

@@ -1,7 +1,6 @@
 import { perFeatureSet } from "../tenancy/per-feature-set.ts";
 import type { Feature } from "../tenancy/tenant.ts";
 import { workspaceStats } from "./analytics/workspace-stats.ts";
-import { CONFORMANCE_TOOLS } from "./conformance/tools.ts";
 import { createDocument } from "./core/create-document.ts";
 import { createWorkspace } from "./core/create-workspace.ts";
 import { deleteDocument } from "./core/delete-document.ts";
@@ -14,8 +13,7 @@ import { updateWorkspace } from "./core/update-workspace.ts";
 import { exportWorkspace } from "./export/export-workspace.ts";
 import type { Lane, Tool, ToolListing } from "./types.ts";
 
-/** Every tool the server knows, in `tools/list` order. */
-export const ALL_TOOLS: readonly Tool[] = Object.freeze([
+const tools: Tool[] = [
   listWorkspaces,
   createWorkspace,
   updateWorkspace,
@@ -27,12 +25,31 @@ export const ALL_TOOLS: readonly Tool[] = Object.freeze([
   deleteDocument,
   workspaceStats,
   exportWorkspace,
-  // Only tenants with the `conformance_fixtures` feature (never a plan's) see these.
-  ...CONFORMANCE_TOOLS,
-]);
+];
+const BY_NAME = new Map(tools.map((t) => [t.name, t]));
 
-const BY_NAME: ReadonlyMap<string, Tool> = new Map(ALL_TOOLS.map((t) => [t.name, t]));
-if (BY_NAME.size !== ALL_TOOLS.length) throw new Error("duplicate tool name");
+/**
+ * Every tool the server knows, in `tools/list` order: the product's, then any a build added with
+ * {@link registerTools} (the conformance build's fixtures, src/conformance/).
+ */
+export const ALL_TOOLS: readonly Tool[] = tools;
+
+let served = false;
+
+/**
+ * Adds tools to the catalogue. Only a build's entry module calls it, at module scope, before the first request: the
+ * tool sets are memoised per feature set, so a tool added after one was computed would be missing from it.
+ *
+ * @throws {Error} after the first tool set was computed, or for a name already taken.
+ */
+export function registerTools(extra: readonly Tool[]): void {
+  if (served) throw new Error("registerTools: tools are already being served");
+  for (const tool of extra) {
+    if (BY_NAME.has(tool.name)) throw new Error(`duplicate tool name ${tool.name}`);
+    BY_NAME.set(tool.name, tool);
+    tools.push(tool);
+  }
+}
 
 /** The tools one tenant has in one lane: the `tools/list` entries and the callable tools by name. */
 export interface ToolSet {
@@ -46,10 +63,11 @@ export interface ToolSet {
  * are returned for every tenant with the same features.
  */
 export const toolsFor = perFeatureSet((features: ReadonlySet<Feature>, lane: Lane): ToolSet => {
-  const tools = ALL_TOOLS.filter((t) => features.has(t.feature) && t.lanes.includes(lane));
+  served = true;
+  const allowed = ALL_TOOLS.filter((t) => features.has(t.feature) && t.lanes.includes(lane));
   return Object.freeze({
-    list: Object.freeze(tools.map((t) => t.listing)) as ToolListing[],
-    byName: new Map(tools.map((t) => [t.name, t])),
+    list: Object.freeze(allowed.map((t) => t.listing)) as ToolListing[],
+    byName: new Map(allowed.map((t) => [t.name, t])),
   });
 });
 

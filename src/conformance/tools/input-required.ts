@@ -5,8 +5,8 @@
  * asked for again. Stateless lane only: the session lane cannot carry the exchange on a per-request server.
  */
 import { z } from "zod";
-import { defineTool } from "../define.ts";
-import { errorResult } from "../result.ts";
+import { defineTool } from "../../tools/define.ts";
+import { errorResult } from "../../tools/result.ts";
 import type {
   ElicitationRequest,
   InputRequest,
@@ -15,9 +15,9 @@ import type {
   Tool,
   ToolInput,
   ToolResult,
-} from "../types.ts";
+} from "../../tools/types.ts";
 import { describe, gather } from "./answers.ts";
-import { READ_ONLY } from "../annotations.ts";
+import { READ_ONLY } from "../../tools/annotations.ts";
 
 const NO_ARGS = z.object({});
 const FEATURE = "conformance_fixtures";

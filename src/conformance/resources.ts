@@ -4,9 +4,9 @@
  * `conformance_fixtures` feature have them.
  */
 import { z } from "zod";
-import { defineResourceTemplate } from "./define.ts";
-import type { BlobResourceContents, ResourceTemplate, TextResourceContents } from "./types.ts";
-import { RED_PIXEL_PNG } from "../tools/conformance/media.ts";
+import { defineResourceTemplate } from "../resources/define.ts";
+import type { BlobResourceContents, ResourceTemplate, TextResourceContents } from "../resources/types.ts";
+import { RED_PIXEL_PNG } from "./tools/media.ts";
 
 const FEATURE = "conformance_fixtures";
 

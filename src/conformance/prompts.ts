@@ -3,11 +3,11 @@
  * `@modelcontextprotocol/server-everything` has them). Only tenants with the `conformance_fixtures` feature have them.
  */
 import { z } from "zod";
-import { definePrompt } from "./define.ts";
-import type { Prompt } from "./types.ts";
+import { definePrompt } from "../prompts/define.ts";
+import type { Prompt } from "../prompts/types.ts";
 import type { ElicitationRequest } from "../tools/types.ts";
-import { describe, gather } from "../tools/conformance/answers.ts";
-import { RED_PIXEL_PNG } from "../tools/conformance/media.ts";
+import { describe, gather } from "./tools/answers.ts";
+import { RED_PIXEL_PNG } from "./tools/media.ts";
 
 const FEATURE = "conformance_fixtures";
 

@@ -9,12 +9,12 @@
  * instead: its fixtures are in input-required.ts.
  */
 import { z } from "zod";
-import { defineTool } from "../define.ts";
-import { errorResult } from "../result.ts";
-import type { Tool } from "../types.ts";
+import { defineTool } from "../../tools/define.ts";
+import { errorResult } from "../../tools/result.ts";
+import type { Tool } from "../../tools/types.ts";
 import { INPUT_REQUIRED_TOOLS } from "./input-required.ts";
 import { RED_PIXEL_PNG, SILENT_WAV } from "./media.ts";
-import { READ_ONLY } from "../annotations.ts";
+import { READ_ONLY } from "../../tools/annotations.ts";
 
 const NO_ARGS = z.object({});
 const FEATURE = "conformance_fixtures";

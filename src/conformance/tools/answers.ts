@@ -5,7 +5,7 @@
  * never asked for are ignored.
  */
 import { z } from "zod";
-import type { InputRequest, ToolInput } from "../types.ts";
+import type { InputRequest, ToolInput } from "../../tools/types.ts";
 
 /** An answered request: the elicited form (`null` when the user declined or cancelled), the sampled text, or the roots. */
 export type Answer =
