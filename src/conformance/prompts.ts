@@ -2,7 +2,7 @@
  * Prompts the MCP conformance suite gets by name, with the messages its scenarios expect (as
  * `@modelcontextprotocol/server-everything` has them). Only tenants with the `conformance_fixtures` feature have them.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { definePrompt } from "../prompts/define.ts";
 import type { Prompt } from "../prompts/types.ts";
 import type { ElicitationRequest } from "../tools/types.ts";

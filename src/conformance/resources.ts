@@ -3,7 +3,7 @@
  * `test://template/{id}/data`), as `@modelcontextprotocol/server-everything` serves them. Only tenants with the
  * `conformance_fixtures` feature have them.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineResourceTemplate } from "../resources/define.ts";
 import type { BlobResourceContents, ResourceTemplate, TextResourceContents } from "../resources/types.ts";
 import { RED_PIXEL_PNG } from "./tools/media.ts";

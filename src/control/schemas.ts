@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_KEY_SCOPES, expandScopes, MCP_SCOPES } from "../auth/scopes.ts";
 import { FEATURES, isPlan, PLANS } from "../tenancy/tenant.ts";
 import { field, invalid, says } from "./errors.ts";

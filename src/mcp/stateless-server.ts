@@ -6,7 +6,7 @@ import {
   type ServerOptions,
 } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
-import { z } from "zod";
+import * as z from "zod";
 import type { ToolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
 import { getPrompt } from "../prompts/registry.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Id } from "../tools/core/documents.ts";
 import { definePrompt } from "./define.ts";
 

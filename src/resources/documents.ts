@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DOCUMENT_COLUMNS, Id, toDocument } from "../tools/core/documents.ts";
 import { defineResourceTemplate } from "./define.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { publicFailure } from "./failure.ts";
 import { errorResult } from "./result.ts";
 import { findUnstorableText, unstorableTextIssue } from "./storable-text.ts";

@@ -4,7 +4,7 @@
  * fixture asks for it again (SEP-2322: servers SHOULD re-request missing input rather than fail). Keys the fixture
  * never asked for are ignored.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { InputRequest, ToolInput } from "../../tools/types.ts";
 
 /** An answered request: the elicited form (`null` when the user declined or cancelled), the sampled text, or the roots. */

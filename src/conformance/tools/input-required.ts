@@ -4,7 +4,7 @@
  * use. A fixture asks for what it lacks, and completes once every answer is in; a missing or malformed answer is
  * asked for again. Stateless lane only: the session lane cannot carry the exchange on a per-request server.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../../tools/define.ts";
 import { errorResult } from "../../tools/result.ts";
 import type {

@@ -8,7 +8,7 @@
  * conformance/expected-failures.session.yml lists those scenarios. The 2026-07-28 lane asks with InputRequiredResult
  * instead: its fixtures are in input-required.ts.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../../tools/define.ts";
 import { errorResult } from "../../tools/result.ts";
 import type { Tool } from "../../tools/types.ts";

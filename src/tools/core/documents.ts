@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { iso } from "../../db/timestamps.ts";
 
 /** Longest title a client may write, in characters. */

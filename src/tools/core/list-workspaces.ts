@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../define.ts";
 import { dataResult } from "../result.ts";
 import { toWorkspace, Workspace, WORKSPACE_COLUMNS } from "./workspaces.ts";

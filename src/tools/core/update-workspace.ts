@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { TenantDbError } from "../../db/tenant-db.ts";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DISPLAY_CONTROL } from "../storable-text.ts";
 import { iso, isoOrNull } from "../../db/timestamps.ts";
 import { Id } from "./documents.ts";
