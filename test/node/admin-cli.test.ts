@@ -91,10 +91,13 @@ const TENANT_KEYS = [
   "activeKeys",
   "config",
   "createdAt",
+  "dataMovingSince",
+  "dataSchema",
   "features",
   "featuresAdd",
   "featuresRemove",
   "id",
+  "isolation",
   "name",
   "plan",
   "rateLimitPerMinute",
@@ -165,6 +168,9 @@ describe("tenants", { timeout: 30_000 }, () => {
       features: ["core", "advanced_analytics", "bulk_export"],
       featuresAdd: ["bulk_export"],
       featuresRemove: [],
+      isolation: "shared",
+      dataSchema: null,
+      dataMovingSince: null,
     });
     await fails(
       ["tenant", "create", "--slug", s, "--name", "Again", "--plan", "free"],
