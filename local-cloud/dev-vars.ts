@@ -32,6 +32,9 @@ export async function writeDevVars(path: string, cloud: Cloud): Promise<Record<s
     // Seals dedicated tenant databases' connection strings (the database isolation tier); kept for the same reason.
     DATA_SECRET_KEY: existing.DATA_SECRET_KEY || randomBytes(32).toString("base64url"),
     LOCAL_NEON_HTTP_ENDPOINT: cloud.neonHttpEndpoint,
+    // The superuser the migrations ran as: the admin CLI creates, moves and drops tenants' schemas and databases with
+    // it (production gives DATABASE_ADMIN_URL instead). The Worker never reads it.
+    LOCAL_DATABASE_ADMIN_URL: cloud.pg.adminUrl,
     LOCAL_NEON_WS_PROXY: cloud.neonWsProxy,
     // Browsers on this machine (the Inspector's direct mode, a local web app) may call the local Worker; a deployed
     // Worker keeps the wrangler.toml default (off) and serves only the origins ALLOWED_ORIGINS names.

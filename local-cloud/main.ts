@@ -88,7 +88,13 @@ export async function bringUpCloud(args: CloudArgs, log: (m: string) => void): P
   try {
     if (args.fresh) await flushRedis(cloud.upstashUrl, cloud.upstashToken);
     if (args.migrate || args.seed) {
-      const { applied } = await migrate({ databaseUrl: cloud.pg.adminUrl, seed: args.seed, log });
+      // The Worker's DATA_SECRET_KEY opens the admin URLs of tenants' own databases, which migrate too.
+      const { applied } = await migrate({
+        databaseUrl: cloud.pg.adminUrl,
+        seed: args.seed,
+        dataSecretKey: previous.DATA_SECRET_KEY,
+        log,
+      });
       log(applied.length ? `applied ${applied.length} migration(s)` : "database schema is up to date");
     }
     if (args.devVars) await writeDevVars(args.devVars, cloud);

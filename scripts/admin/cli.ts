@@ -11,6 +11,9 @@ import { LOGIN_COMMANDS } from "./login-commands.ts";
 import { TENANT_COMMANDS } from "./tenant-commands.ts";
 import { WORKSPACE_COMMANDS } from "./workspace-commands.ts";
 
+/** Options whose values are connection strings: redacted from every message. */
+const URL_OPTIONS = ["database-url", "admin-database-url"];
+
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
   ...TENANT_COMMANDS,
@@ -32,7 +35,9 @@ const GLOBAL_HELP = `Options of every command:
   -h, --help            show help`;
 
 const CONNECTION_HELP = `Connection: with DATABASE_URL (an owner or admin login), UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN and
-API_KEY_PEPPER (and LOGIN_SECRET_KEY for \`tenant login\`) in the environment, those (production); otherwise the local stack of \`npm run dev\` (.dev.vars).`;
+API_KEY_PEPPER (and LOGIN_SECRET_KEY for \`tenant login\`; DATABASE_ADMIN_URL, the main database's admin login over TCP, and
+DATA_SECRET_KEY for tenants on the schema and database tiers) in the environment, those (production); otherwise the local
+stack of \`npm run dev\` (.dev.vars).`;
 
 /** Where the CLI reads and writes; the process by default, replaceable in tests. */
 export interface AdminIo {
@@ -59,9 +64,13 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
   let command: Command | undefined;
   let where: string | undefined;
   // Values no message may quote: the environment's, and once connected, the connection's (from .dev.vars too).
-  const secrets = [io.env.API_KEY_PEPPER, io.env.UPSTASH_REDIS_REST_TOKEN, io.env.LOGIN_SECRET_KEY].filter(
-    (v): v is string => !!v,
-  );
+  const secrets = [
+    io.env.API_KEY_PEPPER,
+    io.env.UPSTASH_REDIS_REST_TOKEN,
+    io.env.LOGIN_SECRET_KEY,
+    io.env.DATA_SECRET_KEY,
+    urlPassword(io.env.DATABASE_ADMIN_URL ?? ""),
+  ].filter((v): v is string => !!v);
   try {
     const words = leadingWords(argv);
     command = COMMANDS.find(
@@ -82,6 +91,11 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     }
 
     const { values, positionals } = parse(command, argv.slice(command.words.length));
+    // Connection strings given on the command line (a tenant's own database) are never printed, whole or in part.
+    for (const name of URL_OPTIONS) {
+      const url = values[name];
+      if (typeof url === "string" && url) secrets.push(url, urlPassword(url));
+    }
     if (values.help) {
       io.stdout(`${commandHelp(command)}\n`);
       return 0;
@@ -130,7 +144,14 @@ async function defaultConnect(
   return {
     deps: connect(c),
     where,
-    secrets: [c.pepper, c.redisToken, c.loginSecretKey, urlPassword(c.databaseUrl)].filter(Boolean),
+    secrets: [
+      c.pepper,
+      c.redisToken,
+      c.loginSecretKey,
+      c.dataSecretKey,
+      urlPassword(c.databaseUrl),
+      urlPassword(c.adminDatabaseUrl ?? ""),
+    ].filter(Boolean),
   };
 }
 
@@ -171,6 +192,9 @@ function lazyDeps(connection: { deps: AdminDeps } | { error: unknown }): AdminDe
     },
     get loginSecretKey() {
       return get().loginSecretKey;
+    },
+    get dataAdmin() {
+      return get().dataAdmin;
     },
   };
 }

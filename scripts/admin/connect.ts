@@ -20,13 +20,21 @@ export interface Connection {
   loginSecretKey: string;
   /** The local cloud's Neon HTTP endpoint; absent in production, where the driver derives it from the URL. */
   neonHttpEndpoint: string | undefined;
+  /**
+   * The main database's admin login over TCP, for the commands that create, move or drop tenants' schemas and
+   * databases: `DATABASE_ADMIN_URL` in production, the local cloud's superuser locally. Undefined: those commands refuse.
+   */
+  adminDatabaseUrl: string | undefined;
+  /** The Worker's DATA_SECRET_KEY (seals dedicated databases' connection strings); empty when not given. */
+  dataSecretKey: string;
   source: string;
 }
 
 /**
  * Production (or any explicit target): `DATABASE_URL` in the environment, an owner or admin login, with
  * `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`, `API_KEY_PEPPER` and `LOGIN_SECRET_KEY` as the Worker has them, plus
- * `LOCAL_NEON_HTTP_ENDPOINT` when the database is behind a local cloud. Otherwise the local dev stack: the
+ * `LOCAL_NEON_HTTP_ENDPOINT` when the database is behind a local cloud, and for the isolation tiers
+ * `DATABASE_ADMIN_URL` (the main database's admin login over TCP) and `DATA_SECRET_KEY`. Otherwise the local dev stack: the
  * `.dev.vars` that `npm run dev` / `npm run cloud` wrote, whose DATABASE_URL names the Worker's role; the CLI logs
  * in as the owner role instead.
  */
@@ -41,6 +49,8 @@ export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: str
       pepper: env.API_KEY_PEPPER ?? "",
       loginSecretKey: env.LOGIN_SECRET_KEY ?? "",
       neonHttpEndpoint: env.LOCAL_NEON_HTTP_ENDPOINT || undefined,
+      adminDatabaseUrl: env.DATABASE_ADMIN_URL || undefined,
+      dataSecretKey: env.DATA_SECRET_KEY ?? "",
       source: "environment",
     };
   }
@@ -58,6 +68,8 @@ export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: str
     pepper: vars.API_KEY_PEPPER ?? "",
     loginSecretKey: vars.LOGIN_SECRET_KEY ?? "",
     neonHttpEndpoint: vars.LOCAL_NEON_HTTP_ENDPOINT || undefined,
+    adminDatabaseUrl: vars.LOCAL_DATABASE_ADMIN_URL || undefined,
+    dataSecretKey: vars.DATA_SECRET_KEY ?? "",
     source: devVarsPath,
   };
 }
@@ -82,6 +94,8 @@ export function localCloudConnection(
     pepper: workerVars.API_KEY_PEPPER ?? "",
     loginSecretKey: workerVars.LOGIN_SECRET_KEY ?? "",
     neonHttpEndpoint: cloud.neonHttpEndpoint,
+    adminDatabaseUrl: cloud.adminDatabaseUrl,
+    dataSecretKey: workerVars.DATA_SECRET_KEY ?? "",
     source: `the local cloud at ${cloud.neonHttpEndpoint}`,
   };
 }
@@ -95,6 +109,8 @@ export function connectionEnv(c: Connection): Record<string, string> {
     API_KEY_PEPPER: c.pepper,
     ...(c.loginSecretKey ? { LOGIN_SECRET_KEY: c.loginSecretKey } : {}),
     ...(c.neonHttpEndpoint ? { LOCAL_NEON_HTTP_ENDPOINT: c.neonHttpEndpoint } : {}),
+    ...(c.adminDatabaseUrl ? { DATABASE_ADMIN_URL: c.adminDatabaseUrl } : {}),
+    ...(c.dataSecretKey ? { DATA_SECRET_KEY: c.dataSecretKey } : {}),
   };
 }
 
@@ -123,5 +139,8 @@ export function connect(c: Connection): AdminDeps {
     loginSecretKey: c.loginSecretKey,
     // The OAuth storage of the same stack: the deployed namespace with a production connection, else the local one.
     grants: wranglerGrantStorage(c.source === "environment" ? "remote" : "local"),
+    ...(c.adminDatabaseUrl && c.dataSecretKey
+      ? { dataAdmin: { adminDatabaseUrl: c.adminDatabaseUrl, dataSecretKey: c.dataSecretKey } }
+      : {}),
   };
 }

@@ -1,19 +1,15 @@
 import { isPlan } from "../../src/tenancy/tenant.ts";
 import type { TenantView } from "../../src/control/types.ts";
 import { parseFeatureChanges, planFeatures, type FeatureChanges } from "../../src/control/features.ts";
-import {
-  createTenant,
-  deleteTenant,
-  getTenant,
-  listTenants,
-  setTenantStatus,
-  updateTenant,
-} from "../../src/control/tenants.ts";
+import { createTenant, getTenant, listTenants, setTenantStatus, updateTenant } from "../../src/control/tenants.ts";
 import { renderMessage } from "../../src/control/errors.ts";
 import { usageError } from "./admin-error.ts";
 import { flagOf } from "./errors.ts";
 import { optional, numberOption, required, type Command, type Values } from "./command.ts";
 import { fields, list, table, when, type Output } from "./output.ts";
+import { createTenantOn } from "../tenant-data/provision.ts";
+import { deleteTenantEverywhere } from "../tenant-data/delete.ts";
+import { dataAdminOf, placementOf, TIER_HELP, TIER_OPTIONS, tierText } from "./tier-options.ts";
 
 const FEATURES_HELP = `  --features <list>     feature overrides on top of the plan: +name adds, -name removes (comma-separated);
                         features: core, advanced_analytics, bulk_export, conformance_fixtures (the last is for the
@@ -50,6 +46,7 @@ function describe(t: TenantView): [string, string][] {
     ["features", t.features.length ? t.features.join(", ") : "none"],
     ["rate limit", `${t.rateLimitPerMinute}/min`],
     ["status", t.status],
+    ["isolation", tierText(t)],
     ["active keys", String(t.activeKeys)],
     ["created", when(t.createdAt)],
     ["updated", when(t.updatedAt)],
@@ -74,10 +71,11 @@ export const TENANT_COMMANDS: Command[] = [
       "key-name": { type: "string" },
       ...TEST_FEATURES_OPTION,
       "no-default-workspace": { type: "boolean" },
+      ...TIER_OPTIONS,
     },
     summary: "create a tenant, its first API key and workspace",
     synopsis:
-      "--slug <slug> --name <name> --plan <free|pro|enterprise> [--features +a,-b] [--rate-limit <n>] [--no-default-workspace]",
+      "--slug <slug> --name <name> --plan <free|pro|enterprise> [--features +a,-b] [--rate-limit <n>] [--no-default-workspace] [--isolation shared|schema|database [--database-url <url>] [--admin-database-url <url>]]",
     details: `Creates the tenant, a first API key and a first workspace named "Default", and prints the key once: it is not
 stored and cannot be shown again.
 
@@ -89,9 +87,13 @@ ${TEST_FEATURES_HELP}
   --rate-limit <n>      requests per minute, 1 to 2147483647 (default 60)
   --key-name <label>    label of the first key (default "default"; no control characters)
   --no-default-workspace  no first workspace (the tenant makes its own with create_workspace)
+${TIER_HELP}
+The schema or database is made ready first (schema: created, owned by tenant_mcp_owner; database: created when missing
+and the admin login may, then the roles and the tenant tables); if anything fails, nothing is left behind. The schema
+and database tiers need DATABASE_ADMIN_URL and DATA_SECRET_KEY (locally .dev.vars has them).
 JSON: {"tenant": {...}, "apiKey": "tmcp_...", "workspace": {...} or null}`,
     async run(deps, _args, values) {
-      const { tenant, keyId, apiKey, workspace } = await createTenant(deps, {
+      const input = {
         slug: required(values, "slug"),
         name: required(values, "name"),
         plan: required(values, "plan"),
@@ -99,7 +101,12 @@ JSON: {"tenant": {...}, "apiKey": "tmcp_...", "workspace": {...} or null}`,
         rateLimitPerMinute: numberOption(values, "rate-limit"),
         keyName: optional(values, "key-name"),
         defaultWorkspace: values["no-default-workspace"] !== true,
-      });
+      };
+      const placement = placementOf(values, "shared");
+      const { tenant, keyId, apiKey, workspace } =
+        placement.isolation === "shared"
+          ? await createTenant(deps, input)
+          : await createTenantOn(deps, dataAdminOf(deps), input, placement);
       const first: [string, string] = ["workspace", workspace ? `${workspace.name} (${workspace.id})` : "-"];
       return {
         json: { tenant, apiKey, workspace },
@@ -123,13 +130,14 @@ JSON: {"tenant": {...}, "apiKey": "tmcp_...", "workspace": {...} or null}`,
         t.status,
         String(t.rateLimitPerMinute),
         String(t.activeKeys),
+        t.dataMovingSince ? `${t.isolation} (moving)` : t.isolation,
         list(t.features),
         when(t.createdAt),
       ]);
       return {
         json: { tenants },
         human: tenants.length
-          ? table(["slug", "name", "plan", "status", "rate/min", "keys", "features", "created"], rows)
+          ? table(["slug", "name", "plan", "status", "rate/min", "keys", "isolation", "features", "created"], rows)
           : "no tenants",
       };
     },
@@ -207,14 +215,16 @@ JSON: {"tenant": {...}}`,
     summary: "delete a tenant and all of its data",
     synopsis: "<slug> --yes",
     details: `Deletes the tenant, its keys, workspaces, documents and audit log, and its sessions and counters in Redis.
-There is no undo.
+A tenant on the schema tier loses its schema, one on the database tier its database (dropped whole), which needs
+DATABASE_ADMIN_URL and DATA_SECRET_KEY. There is no undo.
 
   --yes                 required: confirms the deletion
-JSON: {"deleted": {"id": "...", "slug": "..."}}`,
+JSON: {"deleted": {"id": "...", "slug": "...", "isolation": "...", "dropped": "schema tenant_..." or "database ..." or null}}`,
     async run(deps, [slug], values) {
       if (values.yes !== true) throw usageError(`deleting "${slug}" removes all of its data; add --yes to confirm`);
-      const deleted = await deleteTenant(deps, slug as string);
-      return { json: { deleted }, human: `deleted tenant ${deleted.slug} (${deleted.id}) and all of its data` };
+      const deleted = await deleteTenantEverywhere(deps, () => dataAdminOf(deps), slug as string);
+      const also = deleted.dropped ? `; dropped its ${deleted.dropped}` : "";
+      return { json: { deleted }, human: `deleted tenant ${deleted.slug} (${deleted.id}) and all of its data${also}` };
     },
   },
 ];

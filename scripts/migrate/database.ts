@@ -46,8 +46,9 @@ export async function connectCreatingDatabase(databaseUrl: string, log: (message
   return connect(databaseUrl);
 }
 
-async function connect(connectionString: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString, application_name: "tenant-mcp-migrate" });
+/** A connected client (a failed connect leaves no socket behind). */
+export async function connect(connectionString: string, applicationName = "tenant-mcp-migrate"): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString, application_name: applicationName });
   try {
     await client.connect();
   } catch (e) {

@@ -23,13 +23,14 @@ export function checksumOf(sql: string): string {
 
 /**
  * The numbered migrations in `dir` (not its subfolders), in version order. A `.sql` file whose name does not match
- * `NNN_lower_snake.sql`, or two files with one number, is an error rather than something silently skipped.
+ * `NNN_lower_snake.sql` (other than those named in `except`), or two files with one number, is an error rather than
+ * something silently skipped.
  */
-export async function readMigrations(dir: string): Promise<SqlFile[]> {
+export async function readMigrations(dir: string, except: readonly string[] = []): Promise<SqlFile[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files: SqlFile[] = [];
   for (const entry of entries) {
-    if (!entry.isFile() || !entry.name.endsWith(".sql")) continue;
+    if (!entry.isFile() || !entry.name.endsWith(".sql") || except.includes(entry.name)) continue;
     const match = MIGRATION_NAME.exec(entry.name);
     if (!match) {
       throw new Error(`${join(dir, entry.name)}: migration files are named NNN_lower_snake_case.sql`);

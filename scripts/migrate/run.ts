@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
@@ -5,6 +6,8 @@ import { connectCreatingDatabase, describeUrl } from "./database.ts";
 import { describeSqlError } from "./errors.ts";
 import { readMigrations, readSeeds, readSqlFile, type SqlFile } from "./files.ts";
 import { planMigrations, type AppliedMigration } from "./plan.ts";
+import { migrateDataTargets, type DataTargetOutcome } from "./data-targets.ts";
+import { LOCK_KEY } from "./lock.ts";
 
 /** The repository's sql/ folder. */
 export const DEFAULT_SQL_DIR: string = fileURLToPath(new URL("../../sql/", import.meta.url));
@@ -19,6 +22,11 @@ export interface MigrateOptions {
   log?: (message: string) => void;
   /** Folder of numbered migrations; seeds are in its seed/ subfolder. Default: the repository's sql/. */
   dir?: string;
+  /**
+   * DATA_SECRET_KEY, which opens the admin URLs of database-tier tenants' own databases. Default none: those targets
+   * fail (and say why) while every other one migrates.
+   */
+  dataSecretKey?: string;
 }
 
 /** What {@link migrate} ran. */
@@ -27,10 +35,23 @@ export interface MigrateResult {
   applied: string[];
   /** Names of the seed files run by this call. */
   seeded: string[];
+  /** Each data location (sql/data/): public, every tenant schema, every tenant database. */
+  data: DataTargetOutcome[];
 }
 
 class MigrationError extends Error {
   override name = "MigrationError";
+}
+
+/** Some data locations failed to migrate (the others did); `result` is what the run did. */
+export class DataMigrationError extends MigrationError {
+  override name = "DataMigrationError";
+  readonly result: MigrateResult;
+  constructor(result: MigrateResult) {
+    const failed = result.data.filter((d) => d.error !== undefined);
+    super(`${failed.length} data location(s) failed: ${failed.map((d) => d.target).join(", ")}; run again to resume`);
+    this.result = result;
+  }
 }
 
 const HISTORY_TABLE = `CREATE TABLE IF NOT EXISTS public.schema_migrations (
@@ -40,14 +61,12 @@ const HISTORY_TABLE = `CREATE TABLE IF NOT EXISTS public.schema_migrations (
   applied_at timestamptz NOT NULL DEFAULT now()
 )`;
 
-// Session-level advisory lock, per database: held from before reading the history until the last file commits, so
-// a second runner waits and then finds nothing to do.
-const LOCK_KEY = "hashtextextended('tenant_mcp:migrate', 0)";
-
 /**
  * Applies the pending numbered migrations in order, each in its own transaction together with its row in
- * public.schema_migrations, and optionally the seed files. Safe to run again and to run concurrently. Throws without
- * applying anything when an applied file was edited or a pending file is numbered below an applied one.
+ * public.schema_migrations; then the tenant-table migrations to every data location (see migrateDataTargets); and
+ * optionally the seed files. Safe to run again and to run concurrently. Throws without applying anything when an
+ * applied file was edited or a pending file is numbered below an applied one; throws {@link DataMigrationError} after
+ * the seeds when some data location failed (every other one is migrated).
  */
 export async function migrate(o: MigrateOptions): Promise<MigrateResult> {
   const log = o.log ?? ((): void => {});
@@ -98,15 +117,22 @@ export async function migrate(o: MigrateOptions): Promise<MigrateResult> {
       applied.push(file.name);
     }
     // Every database holding tenant tables needs the entry function and the move fence (idempotent, every run).
-    const perDatabase = await readSqlFile(join(dir, "data", "database.sql"), 0);
-    await runInTransaction(client, perDatabase, (ms) => log(`applied data/database (${ms} ms)`));
+    // A folder without data/ (a test's few files) has no tenant tables to spread.
+    let data: DataTargetOutcome[] = [];
+    if (existsSync(join(dir, "data"))) {
+      const perDatabase = await readSqlFile(join(dir, "data", "database.sql"), 0);
+      await runInTransaction(client, perDatabase, (ms) => log(`applied data/database (${ms} ms)`));
+      data = await migrateDataTargets(client, { dir, dataSecretKey: o.dataSecretKey, log });
+    }
 
     const seeded: string[] = [];
     for (const file of seeds) {
       await runInTransaction(client, file, (ms) => log(`seeded ${file.name} (${ms} ms)`));
       seeded.push(file.name);
     }
-    return { applied, seeded };
+    const result = { applied, seeded, data };
+    if (data.some((d) => d.error !== undefined)) throw new DataMigrationError(result);
+    return result;
   } finally {
     // Ending the session releases the advisory lock too; unlocking first just makes it prompt.
     await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => {});

@@ -5,7 +5,7 @@ import type { Row } from "./owner-sql.ts";
 
 /** Columns of a tenant row plus its count of working keys, for {@link toTenantView}. Needs app.tenant_id set. */
 export const TENANT_SELECT = `select t.id, t.slug, t.name, t.plan, t.features_add, t.features_remove, t.rate_limit_per_minute,
-       t.status, t.config, t.created_at, t.updated_at,
+       t.status, t.config, t.created_at, t.updated_at, t.isolation, t.data_schema, t.data_moving_since,
        (select count(*) from public.api_keys as k
          where k.tenant_id = t.id
            and (k.revoked_at is null or k.revoked_at > now()) and (k.expires_at is null or k.expires_at > now()))::int
@@ -35,6 +35,9 @@ export function toTenantView(row: Row): TenantView {
     activeKeys: Number(row.active_keys ?? 0),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
+    isolation: (row.isolation as TenantView["isolation"] | undefined) ?? "shared",
+    dataSchema: (row.data_schema as string | null | undefined) ?? null,
+    dataMovingSince: isoOrNull(row.data_moving_since ?? null),
   };
 }
 

@@ -28,21 +28,38 @@ export interface TenantUpdate {
 }
 
 /**
+ * A data location already prepared for a new tenant (scripts/tenant-data/), to record with it: its schema, or its
+ * database's connection strings sealed under DATA_SECRET_KEY for the tenant id.
+ */
+export interface NewTenantLocation {
+  /** The id the location was prepared for; the tenant gets it. */
+  id: string;
+  isolation: "schema" | "database";
+  dataSchema: string | null;
+  sealedDataUrl: string | null;
+  sealedAdminUrl: string | null;
+}
+
+/**
  * Creates a tenant, its first API key and (unless `defaultWorkspace` is false) its first workspace in one transaction.
- * The key is returned once and never stored.
+ * The key is returned once and never stored. With `location`, the tenant's data is there (its first workspace is the
+ * caller's to make there) and the tenant row records it.
  */
 export async function createTenant(
   deps: AdminDeps,
   raw: CreateTenantInput,
+  location?: NewTenantLocation,
 ): Promise<{ tenant: TenantView; keyId: string; apiKey: string; workspace: WorkspaceView | null }> {
   const input = parseInput(createTenantInput, raw);
-  const id = crypto.randomUUID();
+  const id = location?.id ?? crypto.randomUUID();
   const key = await mintApiKey(deps.pepper);
+  const workspaceHere = input.defaultWorkspace !== false && !location;
   try {
     const { results } = await ownerTransaction(deps.sql, { tenantId: id }, [
       {
-        text: `insert into public.tenants (id, slug, name, plan, features_add, features_remove, rate_limit_per_minute)
-               values ($1, $2, $3, $4, $5, $6, coalesce($7::int, 60))`,
+        text: `insert into public.tenants (id, slug, name, plan, features_add, features_remove, rate_limit_per_minute,
+                                           isolation, data_schema, data_url)
+               values ($1, $2, $3, $4, $5, $6, coalesce($7::int, 60), $8, $9, $10)`,
         params: [
           id,
           input.slug,
@@ -51,6 +68,9 @@ export async function createTenant(
           input.features?.add ?? [],
           input.features?.remove ?? [],
           input.rateLimitPerMinute ?? null,
+          location?.isolation ?? "shared",
+          location?.dataSchema ?? null,
+          location?.sealedDataUrl ?? null,
         ],
       },
       {
@@ -58,9 +78,12 @@ export async function createTenant(
         params: [key.keyId, input.keyName ?? "default", key.secretHash, null, DEFAULT_KEY_SCOPES],
       },
       { text: TENANT_SELECT },
-      ...(input.defaultWorkspace === false ? [] : [{ text: INSERT_WORKSPACE_SQL, params: [DEFAULT_WORKSPACE_NAME] }]),
+      ...(workspaceHere ? [{ text: INSERT_WORKSPACE_SQL, params: [DEFAULT_WORKSPACE_NAME] }] : []),
+      ...(location?.sealedAdminUrl
+        ? [{ text: "insert into public.tenant_databases (admin_url) values ($1)", params: [location.sealedAdminUrl] }]
+        : []),
     ]);
-    const workspace = results[3]?.[0];
+    const workspace = workspaceHere ? results[3]?.[0] : undefined;
     return {
       tenant: toTenantView(one(results[2], input.slug)),
       keyId: key.keyId,

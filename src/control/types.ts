@@ -18,6 +18,11 @@ export interface AdminDeps {
    * revoked ones. Absent: revocation still takes effect at once (Redis markers), and `grant list` says it cannot list.
    */
   grants?: GrantStorage;
+  /**
+   * The main database's admin login and DATA_SECRET_KEY, for the commands that create, move or drop a tenant's schema
+   * or database (scripts/tenant-data/). Absent: those commands say what to set.
+   */
+  dataAdmin?: { adminDatabaseUrl: string; dataSecretKey: string };
 }
 
 /** The slice of a KV namespace the grant commands use: listing keys by prefix (with their metadata) and deleting. */
@@ -43,6 +48,12 @@ export interface TenantView {
   activeKeys: number;
   createdAt: string;
   updatedAt: string;
+  /** Where its data tables are (docs/isolation.md): public, a schema of its own, or a database of its own. */
+  isolation: "shared" | "schema" | "database";
+  /** Its schema on the schema tier (`tenant_<id hex>`); null otherwise. The database tier's URL is never shown. */
+  dataSchema: string | null;
+  /** Set while `tenant move` moves its data (its writes get 503 meanwhile); null otherwise. */
+  dataMovingSince: string | null;
 }
 
 /** Where a key stands. `rotating`: replaced, and still valid until its grace period ends (`revokedAt`). */

@@ -4,6 +4,7 @@ import type { AdminDeps } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { iso, isoOrNull } from "../db/timestamps.ts";
 import { checkLabel } from "./text.ts";
+import { refuseWhileMoving, tenantDataAccess } from "./data-location.ts";
 
 /** Name of the workspace `tenant create` makes with every new tenant (unless told not to). */
 export const DEFAULT_WORKSPACE_NAME = "Default";
@@ -18,21 +19,22 @@ export interface WorkspaceView {
   archivedAt: string | null;
 }
 
-const COLUMNS = `w.id, w.name, w.created_at, w.archived_at,
-  (select count(*) from public.documents as d where d.workspace_id = w.id)::int as document_count`;
+/** The columns the CLI shows, from the workspaces and documents in `schema` (quoted, see TenantDataAccess). */
+const columns = (schema: string): string => `w.id, w.name, w.created_at, w.archived_at,
+  (select count(*) from ${schema}.documents as d where d.workspace_id = w.id)::int as document_count`;
 
 /**
  * Inserts a workspace named `$1` for the tenant in app.tenant_id. The row comes from a select of the one tenant row
  * the owner can see, so under row-level security it lands in the tenant in scope, or nowhere when the scope names no
  * tenant. Shared with `tenant create`, which runs it in the transaction that makes the tenant.
  */
-export const INSERT_WORKSPACE_SQL = `insert into public.workspaces as w (name) select $1 from public.tenants returning ${COLUMNS}`;
+export const INSERT_WORKSPACE_SQL = `insert into public.workspaces as w (name) select $1 from public.tenants returning ${columns("public")}`;
 
 /**
  * Picks one workspace of the tenant in scope by id or by name (ignoring case, as uniqueness does); an id match wins.
  * `$1` is the reference.
  */
-const PICK = `select w.id from public.workspaces as w
+const pick = (schema: string): string => `select w.id from ${schema}.workspaces as w
    where w.id::text = lower($1) or lower(w.name) = lower($1)
    order by (w.id::text = lower($1)) desc limit 1`;
 
@@ -65,20 +67,27 @@ export function checkWorkspaceName(name: string, fieldName = "name"): string {
  */
 export async function createWorkspace(deps: AdminDeps, slug: string, name: string): Promise<WorkspaceView> {
   const checked = checkWorkspaceName(name);
-  const { tenantId, results } = await named(
+  const at = await tenantDataAccess(deps, slug);
+  refuseWhileMoving(at, slug);
+  const { results } = await named(
     slug,
     checked,
-    ownerTransaction(deps.sql, { slug }, [{ text: INSERT_WORKSPACE_SQL, params: [checked] }]),
+    ownerTransaction(at.sql, { tenantId: at.tenantId }, [
+      {
+        text: `insert into ${at.schema}.workspaces as w (name) values ($1) returning ${columns(at.schema)}`,
+        params: [checked],
+      },
+    ]),
   );
-  return toWorkspaceView(found(tenantId, results[0], slug, checked));
+  return toWorkspaceView(found(at.tenantId, results[0], slug, checked));
 }
 
-/** A tenant's workspaces, oldest first, archived ones included. */
+/** A tenant's workspaces, oldest first, archived ones included, wherever its tier keeps them. */
 export async function listWorkspaces(deps: AdminDeps, slug: string): Promise<WorkspaceView[]> {
-  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
-    { text: `select ${COLUMNS} from public.workspaces as w order by w.created_at, w.id` },
+  const at = await tenantDataAccess(deps, slug);
+  const { results } = await ownerTransaction(at.sql, { tenantId: at.tenantId }, [
+    { text: `select ${columns(at.schema)} from ${at.schema}.workspaces as w order by w.created_at, w.id` },
   ]);
-  if (tenantId === null) throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
   return (results[0] ?? []).map(toWorkspaceView);
 }
 
@@ -90,17 +99,19 @@ export async function renameWorkspace(
   name: string,
 ): Promise<WorkspaceView> {
   const checked = checkWorkspaceName(name);
-  const { tenantId, results } = await named(
+  const at = await tenantDataAccess(deps, slug);
+  refuseWhileMoving(at, slug);
+  const { results } = await named(
     slug,
     checked,
-    ownerTransaction(deps.sql, { slug }, [
+    ownerTransaction(at.sql, { tenantId: at.tenantId }, [
       {
-        text: `update public.workspaces as w set name = $2 where w.id = (${PICK}) returning ${COLUMNS}`,
+        text: `update ${at.schema}.workspaces as w set name = $2 where w.id = (${pick(at.schema)}) returning ${columns(at.schema)}`,
         params: [workspace, checked],
       },
     ]),
   );
-  return toWorkspaceView(found(tenantId, results[0], slug, workspace));
+  return toWorkspaceView(found(at.tenantId, results[0], slug, workspace));
 }
 
 /** Deletes a tenant's workspace, given by id or name, and its documents (ON DELETE CASCADE). No undo. */
@@ -109,10 +120,15 @@ export async function deleteWorkspace(
   slug: string,
   workspace: string,
 ): Promise<{ id: string; name: string; documents: number }> {
-  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
-    { text: `delete from public.workspaces as w where w.id = (${PICK}) returning ${COLUMNS}`, params: [workspace] },
+  const at = await tenantDataAccess(deps, slug);
+  refuseWhileMoving(at, slug);
+  const { results } = await ownerTransaction(at.sql, { tenantId: at.tenantId }, [
+    {
+      text: `delete from ${at.schema}.workspaces as w where w.id = (${pick(at.schema)}) returning ${columns(at.schema)}`,
+      params: [workspace],
+    },
   ]);
-  const row = toWorkspaceView(found(tenantId, results[0], slug, workspace));
+  const row = toWorkspaceView(found(at.tenantId, results[0], slug, workspace));
   return { id: row.id, name: row.name, documents: row.documentCount };
 }
 

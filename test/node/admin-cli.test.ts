@@ -91,10 +91,13 @@ const TENANT_KEYS = [
   "activeKeys",
   "config",
   "createdAt",
+  "dataMovingSince",
+  "dataSchema",
   "features",
   "featuresAdd",
   "featuresRemove",
   "id",
+  "isolation",
   "name",
   "plan",
   "rateLimitPerMinute",
@@ -165,6 +168,9 @@ describe("tenants", { timeout: 30_000 }, () => {
       features: ["core", "advanced_analytics", "bulk_export"],
       featuresAdd: ["bulk_export"],
       featuresRemove: [],
+      isolation: "shared",
+      dataSchema: null,
+      dataMovingSince: null,
     });
     await fails(
       ["tenant", "create", "--slug", s, "--name", "Again", "--plan", "free"],
@@ -258,7 +264,9 @@ describe("tenants", { timeout: 30_000 }, () => {
     await redis.set(`tmcp:sess:${other.tenant.id}:session-b`, "{}");
 
     await fails(["tenant", "delete", s], 2, /removes all of its data; add --yes/);
-    expect(await json(["tenant", "delete", s, "--yes"])).toEqual({ deleted: { id: tenant.id, slug: s } });
+    expect(await json(["tenant", "delete", s, "--yes"])).toEqual({
+      deleted: { id: tenant.id, slug: s, isolation: "shared", dropped: null },
+    });
     await fails(["tenant", "show", s], 1, /no tenant with slug/);
 
     const tables = await admin.query<{ table_name: string }>(
