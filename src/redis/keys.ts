@@ -75,11 +75,12 @@ export function rateLimitPattern(tenantId: string): string {
 
 /**
  * The SCAN patterns that together match everything kept in Redis under a tenant's id: its sessions, its session
- * index and its rate-limit counters. Key cache entries are not among them (they are named by key id): deleting a
+ * index, its rate-limit counters, its pending sign-ins and its queued audit rows (an exact key: its audit log goes with
+ * the tenant). Key cache entries are not among them (they are named by key id): deleting a
  * tenant invalidates those by id.
  */
 export function tenantStatePatterns(tenantId: string): string[] {
-  return [sessionPattern(tenantId), rateLimitPattern(tenantId), oidcFlowPattern(tenantId)];
+  return [sessionPattern(tenantId), rateLimitPattern(tenantId), oidcFlowPattern(tenantId), auditQueueKey(tenantId)];
 }
 
 /**
@@ -121,4 +122,21 @@ export function revokedGrantKey(grantId: string): string {
  */
 export function revokedUserKey(tenantId: string, subject: string): string {
   return `${ROOT}:revoked:user:${tenantId}:${subject}`;
+}
+
+/**
+ * `tmcp:audit:<tenantId>`: a tenant's audit rows appended by requests and not yet moved to Postgres, a list of JSON
+ * rows, oldest first. It names the tenant like every other key of tenant data; the flush (src/audit/flush.ts) finds
+ * the tenants with rows in {@link auditTenantsKey}.
+ */
+export function auditQueueKey(tenantId: string): string {
+  return `${ROOT}:audit:${tenantId}`;
+}
+
+/**
+ * `tmcp:audit:tenants`: the set of tenant ids whose {@link auditQueueKey} may hold rows. Added to with every row,
+ * removed from by the flush when it empties a tenant's list. Never collides with a tenant's list (not a UUID).
+ */
+export function auditTenantsKey(): string {
+  return `${ROOT}:audit:tenants`;
 }
