@@ -4,8 +4,11 @@ import type { Sql } from "./owner-sql.ts";
 /** What the admin operations need: the database (owner or admin login), Redis, and the API-key pepper. */
 export interface AdminDeps {
   sql: Sql;
-  /** Used to invalidate the Worker's cached key lookups and to clear a deleted tenant's sessions and counters. */
-  redis: Pick<Redis, "set" | "del" | "scan">;
+  /**
+   * Used to invalidate the Worker's cached key lookups, to clear a deleted tenant's sessions and counters, and to read
+   * the audit rows waiting for the flush.
+   */
+  redis: Pick<Redis, "set" | "del" | "scan" | "smembers" | "llen">;
   /** The Worker's API_KEY_PEPPER: keys minted with another pepper would never verify. */
   pepper: string;
   /**

@@ -8,7 +8,7 @@ import { Redis } from "@upstash/redis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { COMMANDS, runAdmin } from "../../scripts/admin/cli.ts";
-import { keyCacheKey } from "../../src/redis/keys.ts";
+import { auditQueueKey, auditTenantsKey, keyCacheKey } from "../../src/redis/keys.ts";
 
 const cloud = inject("cloud");
 const redis = new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false });
@@ -245,6 +245,7 @@ describe("tenants", { timeout: 30_000 }, () => {
     );
     await redis.set(`tmcp:sess:${tenant.id}:session-a`, "{}");
     await redis.set(`tmcp:rl:${tenant.id}:12345`, "1");
+    await redis.rpush(auditQueueKey(tenant.id), "{}");
     const other = await json<{ tenant: { id: string } }>([
       "tenant",
       "create",
@@ -272,8 +273,44 @@ describe("tenants", { timeout: 30_000 }, () => {
       expect(left.rows[0].n, table_name).toBe(0);
     }
     expect(await redis.keys(`tmcp:*:${tenant.id}:*`)).toEqual([]);
+    expect(await redis.exists(auditQueueKey(tenant.id))).toBe(0);
     expect(await redis.get(keyCacheKey(apiKey.split("_")[1] as string))).toEqual({ invalidated: true });
     expect(await redis.exists(`tmcp:sess:${other.tenant.id}:session-b`)).toBe(1);
+  });
+});
+
+describe("audit backlog", () => {
+  it("shows the rows waiting for the flush per tenant slug, and the id of a tenant this database does not have", async () => {
+    const s = slug("backlog");
+    const { tenant } = await json<{ tenant: { id: string } }>([
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "B",
+      "--plan",
+      "free",
+    ]);
+    const ghost = crypto.randomUUID();
+    await redis.rpush(auditQueueKey(tenant.id), "{}", "{}", "{}");
+    await redis.rpush(auditQueueKey(ghost), "{}");
+    await redis.sadd(auditTenantsKey(), tenant.id, ghost);
+    try {
+      const report = await json<{ total: number; tenants: { tenant: string; rows: number }[] }>(["audit", "backlog"]);
+      expect(report.tenants).toEqual(
+        expect.arrayContaining([
+          { tenant: s, rows: 3 },
+          { tenant: ghost, rows: 1 },
+        ]),
+      );
+      expect(report.total).toBeGreaterThanOrEqual(4);
+      const human = await cli(["audit", "backlog"]);
+      expect(human.stdout).toMatch(new RegExp(`${s}\\s+3`));
+    } finally {
+      await redis.del(auditQueueKey(tenant.id), auditQueueKey(ghost));
+      await redis.srem(auditTenantsKey(), tenant.id, ghost);
+    }
   });
 });
 
