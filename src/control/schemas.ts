@@ -70,12 +70,23 @@ export const createTenantInput = z.object({
   defaultWorkspace: z.boolean().optional(),
 });
 
+/**
+ * A tenant's own monthly quota of tool calls: a whole number (0 and up), `"unlimited"`, or `"plan"` to drop the
+ * tenant's own value so its plan's applies again.
+ */
+const monthlyQuota = z.union(
+  [z.literal("unlimited"), z.literal("plan"), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)],
+  { error: (iss) => `must be a whole number of calls (0 or more), "unlimited" or "plan", ${got(iss.input)}` },
+);
+
 /** What `updateTenant` may change; absent fields stay as they are. */
 export const updateTenantInput = z.object({
   plan: plan.optional(),
   name: name.optional(),
   features: featureChangesInput.optional(),
   rateLimitPerMinute: rateLimitPerMinute.optional(),
+  /** The tenant's own monthly quota of tool calls (src/quota/plans.ts). Default: unchanged. */
+  monthlyQuota: monthlyQuota.optional(),
 });
 
 const scope = z.enum(MCP_SCOPES as [string, ...string[]], {

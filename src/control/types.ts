@@ -6,9 +6,9 @@ export interface AdminDeps {
   sql: Sql;
   /**
    * Used to invalidate the Worker's cached key lookups, to clear a deleted tenant's sessions and counters, and to read
-   * the audit rows waiting for the flush.
+   * the audit rows waiting for the flush and the monthly quota counters.
    */
-  redis: Pick<Redis, "set" | "del" | "scan" | "smembers" | "llen">;
+  redis: Pick<Redis, "set" | "del" | "scan" | "smembers" | "llen" | "mget">;
   /** The Worker's API_KEY_PEPPER: keys minted with another pepper would never verify. */
   pepper: string;
   /**
@@ -40,6 +40,11 @@ export interface TenantView {
   featuresAdd: string[];
   featuresRemove: string[];
   rateLimitPerMinute: number;
+  /**
+   * Tool calls per calendar month (UTC) in effect: the tenant's own (`config.monthlyQuota`) or its plan's; `null`:
+   * unlimited.
+   */
+  monthlyQuota: number | null;
   status: string;
   config: Record<string, unknown>;
   /** Keys that work now (not revoked, not expired; keys in a rotation grace period count). */

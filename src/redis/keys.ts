@@ -75,12 +75,18 @@ export function rateLimitPattern(tenantId: string): string {
 
 /**
  * The SCAN patterns that together match everything kept in Redis under a tenant's id: its sessions, its session
- * index, its rate-limit counters, its pending sign-ins and its queued audit rows (an exact key: its audit log goes with
- * the tenant). Key cache entries are not among them (they are named by key id): deleting a
+ * index, its rate-limit counters, its pending sign-ins, its queued audit rows (an exact key: its audit log goes with
+ * the tenant) and its monthly quota counters. Key cache entries are not among them (they are named by key id): deleting a
  * tenant invalidates those by id.
  */
 export function tenantStatePatterns(tenantId: string): string[] {
-  return [sessionPattern(tenantId), rateLimitPattern(tenantId), oidcFlowPattern(tenantId), auditQueueKey(tenantId)];
+  return [
+    sessionPattern(tenantId),
+    rateLimitPattern(tenantId),
+    oidcFlowPattern(tenantId),
+    auditQueueKey(tenantId),
+    quotaPattern(tenantId),
+  ];
 }
 
 /**
@@ -139,4 +145,18 @@ export function auditQueueKey(tenantId: string): string {
  */
 export function auditTenantsKey(): string {
   return `${ROOT}:audit:tenants`;
+}
+
+/**
+ * `tmcp:quota:<tenantId>:<YYYY-MM>`: the tool calls a tenant was served in one calendar month (UTC), an integer counted
+ * in admission's round trip (src/quota/meter.ts). It names the tenant because the quota is per tenant, and the month
+ * because the count starts again at zero with each month: the month's key simply changes.
+ */
+export function quotaKey(tenantId: string, month: string): string {
+  return `${ROOT}:quota:${tenantId}:${month}`;
+}
+
+/** `tmcp:quota:<tenantId>:*`: a SCAN pattern matching every monthly counter of one tenant, and nothing else. */
+export function quotaPattern(tenantId: string): string {
+  return quotaKey(tenantId, "*");
 }

@@ -95,6 +95,7 @@ const TENANT_KEYS = [
   "featuresAdd",
   "featuresRemove",
   "id",
+  "monthlyQuota",
   "name",
   "plan",
   "rateLimitPerMinute",

@@ -3,6 +3,8 @@ import {
   RATE_LIMIT_PREFIX,
   auditQueueKey,
   auditTenantsKey,
+  quotaKey,
+  quotaPattern,
   keyCacheKey,
   rateLimitBase,
   rateLimitPattern,
@@ -50,12 +52,18 @@ describe("Redis key shapes", () => {
     expect(auditTenantsKey()).toBe("tmcp:audit:tenants");
   });
 
+  it("counts a tenant's tool calls of a month under tmcp:quota:<tenantId>:<YYYY-MM>", () => {
+    expect(quotaKey(TENANT, "2026-12")).toBe(`tmcp:quota:${TENANT}:2026-12`);
+    expect(quotaPattern(TENANT)).toBe(`tmcp:quota:${TENANT}:*`);
+  });
+
   it("purges a tenant with patterns that match its keys and no other tenant's", () => {
     expect(tenantStatePatterns(TENANT)).toEqual([
       `tmcp:sess:${TENANT}:*`,
       `tmcp:rl:${TENANT}:*`,
       `tmcp:oidc:${TENANT}:*`,
       `tmcp:audit:${TENANT}`,
+      `tmcp:quota:${TENANT}:*`,
     ]);
   });
 });
