@@ -74,9 +74,19 @@ export const createTenantInput = z.object({
  * A tenant's own monthly quota of tool calls: a whole number (0 and up), `"unlimited"`, or `"plan"` to drop the
  * tenant's own value so its plan's applies again.
  */
+const quotaProblem = (iss: { input?: unknown }): string =>
+  `must be a whole number of calls (0 or more), "unlimited" or "plan", ${got(iss.input)}`;
 const monthlyQuota = z.union(
-  [z.literal("unlimited"), z.literal("plan"), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)],
-  { error: (iss) => `must be a whole number of calls (0 or more), "unlimited" or "plan", ${got(iss.input)}` },
+  [
+    z.literal("unlimited"),
+    z.literal("plan"),
+    z
+      .number({ error: quotaProblem })
+      .int({ error: quotaProblem })
+      .min(0, { error: quotaProblem })
+      .max(Number.MAX_SAFE_INTEGER, { error: quotaProblem }),
+  ],
+  { error: quotaProblem },
 );
 
 /** What `updateTenant` may change; absent fields stay as they are. */
