@@ -47,6 +47,11 @@ export interface Config {
    */
   healthzCacheMs: number;
   /**
+   * Audit rows per flush batch (AUDIT_FLUSH_BATCH_SIZE, default 100): one insert statement moves this many rows from
+   * the Redis queue to Postgres, and the request whose row fills a batch flushes it (src/audit/sink.ts).
+   */
+  auditFlushBatchSize: number;
+  /**
    * The server-side secret (API_KEY_PEPPER, required, no default) that API-key secrets are hashed with (HMAC-SHA-256)
    * and that seals 2026-07-28 request state. A secret: it never goes into a log line or a response.
    */
@@ -98,6 +103,7 @@ type ConfigEnv = Pick<
   | "INITIALIZE_MAX_BYTES"
   | "TRUSTED_REQUEST_ID_HEADER"
   | "HEALTHZ_CACHE_MS"
+  | "AUDIT_FLUSH_BATCH_SIZE"
   | "API_KEY_PEPPER"
   | "TENANT_HOST_SUFFIX"
   | "PUBLIC_BASE_URL"
@@ -136,6 +142,7 @@ export function loadConfig(env: ConfigEnv): Config {
     dbTimeoutMs: positiveInt(env.DB_TIMEOUT_MS, 10_000, "DB_TIMEOUT_MS"),
     maxWorkspacesPerTenant: positiveInt(env.MAX_WORKSPACES_PER_TENANT, 100, "MAX_WORKSPACES_PER_TENANT"),
     healthzCacheMs: positiveInt(env.HEALTHZ_CACHE_MS, 1000, "HEALTHZ_CACHE_MS"),
+    auditFlushBatchSize: positiveInt(env.AUDIT_FLUSH_BATCH_SIZE, 100, "AUDIT_FLUSH_BATCH_SIZE"),
     apiKeyPepper: env.API_KEY_PEPPER,
     tenantHostSuffix: env.TENANT_HOST_SUFFIX || undefined,
     publicBaseUrl: origin(env.PUBLIC_BASE_URL, "PUBLIC_BASE_URL"),

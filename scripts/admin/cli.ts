@@ -5,6 +5,8 @@ import type { AdminDeps } from "../../src/control/types.ts";
 import type { Command, Values } from "./command.ts";
 import { connect, resolveConnection } from "./connect.ts";
 import { describeFailure, safeLine } from "./errors.ts";
+import { AUDIT_COMMANDS } from "./audit-commands.ts";
+import { QUOTA_COMMANDS } from "./quota-commands.ts";
 import { GRANT_COMMANDS } from "./grant-commands.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
 import { LOGIN_COMMANDS } from "./login-commands.ts";
@@ -21,6 +23,8 @@ export const COMMANDS: readonly Command[] = [
   ...KEY_COMMANDS,
   ...GRANT_COMMANDS,
   ...WORKSPACE_COMMANDS,
+  ...QUOTA_COMMANDS,
+  ...AUDIT_COMMANDS,
 ];
 
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {

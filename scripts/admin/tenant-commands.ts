@@ -3,6 +3,7 @@ import type { TenantView } from "../../src/control/types.ts";
 import { parseFeatureChanges, planFeatures, type FeatureChanges } from "../../src/control/features.ts";
 import { createTenant, getTenant, listTenants, setTenantStatus, updateTenant } from "../../src/control/tenants.ts";
 import { renderMessage } from "../../src/control/errors.ts";
+import { MONTHLY_QUOTA_SETTING, PLAN_MONTHLY_QUOTA } from "../../src/quota/plans.ts";
 import { usageError } from "./admin-error.ts";
 import { flagOf } from "./errors.ts";
 import { optional, numberOption, required, type Command, type Values } from "./command.ts";
@@ -34,6 +35,20 @@ function overrides(t: TenantView): string {
   return all.length ? all.join(", ") : "none";
 }
 
+/** The quota in effect and where it comes from: `5000 tool calls (the tenant's own)`. */
+function monthlyQuotaText(t: TenantView): string {
+  const own = t.config[MONTHLY_QUOTA_SETTING] !== undefined;
+  const amount = t.monthlyQuota === null ? "unlimited" : `${t.monthlyQuota} tool calls`;
+  return `${amount} (${own ? "the tenant's own" : "the plan's"})`;
+}
+
+/** `--monthly-quota`: a whole number, `unlimited` or `plan`; whether it is in range is the service's to say. */
+function monthlyQuotaOption(values: Values): number | "unlimited" | "plan" | undefined {
+  const v = optional(values, "monthly-quota");
+  if (v === undefined || v === "unlimited" || v === "plan") return v;
+  return numberOption(values, "monthly-quota");
+}
+
 /** A tenant's detail lines: the plan with its own features, the overrides, then the features in effect. */
 function describe(t: TenantView): [string, string][] {
   const fromPlan = isPlan(t.plan) ? ` (features: ${planFeatures(t.plan).join(", ")})` : "";
@@ -45,6 +60,7 @@ function describe(t: TenantView): [string, string][] {
     ["overrides", overrides(t)],
     ["features", t.features.length ? t.features.join(", ") : "none"],
     ["rate limit", `${t.rateLimitPerMinute}/min`],
+    ["monthly quota", monthlyQuotaText(t)],
     ["status", t.status],
     ["isolation", tierText(t)],
     ["active keys", String(t.activeKeys)],
@@ -160,11 +176,13 @@ JSON: {"tenant": {...}, "apiKey": "tmcp_...", "workspace": {...} or null}`,
       plan: { type: "string" },
       features: { type: "string" },
       "rate-limit": { type: "string" },
+      "monthly-quota": { type: "string" },
       name: { type: "string" },
       ...TEST_FEATURES_OPTION,
     },
-    summary: "change plan, features, rate limit or name",
-    synopsis: "<slug> [--plan <plan>] [--features +a,-b,~c,=plan] [--rate-limit <n>] [--name <name>]",
+    summary: "change plan, features, rate limit, monthly quota or name",
+    synopsis:
+      "<slug> [--plan <plan>] [--features +a,-b,~c,=plan] [--rate-limit <n>] [--monthly-quota <n|unlimited|plan>] [--name <name>]",
     details: `Takes effect on the tenant's next request, also inside open sessions. Overrides stay when the plan changes;
 a warning on stderr names each one that hides a feature of the new plan.
 
@@ -173,14 +191,17 @@ ${FEATURES_HELP}
 ${CLEAR_HELP}
 ${TEST_FEATURES_HELP}
   --rate-limit <n>      requests per minute, 1 to 2147483647
+  --monthly-quota <n>   tool calls per calendar month (UTC), the tenant's own: a number, "unlimited", or "plan" to
+                        follow the plan's again (free ${PLAN_MONTHLY_QUOTA.free}, pro ${PLAN_MONTHLY_QUOTA.pro}, enterprise unlimited)
   --name <name>         display name (no control characters)
-JSON: {"tenant": {...}}`,
+JSON: {"tenant": {...}} (monthlyQuota: the quota in effect, null when unlimited)`,
     async run(deps, [slug], values) {
       const { tenant, warnings } = await updateTenant(deps, slug as string, {
         name: optional(values, "name"),
         plan: optional(values, "plan"),
         features: features(values, true),
         rateLimitPerMinute: numberOption(values, "rate-limit"),
+        monthlyQuota: monthlyQuotaOption(values),
       });
       return { ...tenantOutput(tenant), warnings: warnings.map((w) => renderMessage(w, flagOf)) };
     },

@@ -8,6 +8,8 @@ import { SessionStore, type SessionRecord } from "../session/store.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { McpResource } from "../oauth/resource.ts";
 import { bearerToken, looksLikeApiKey } from "../auth/authenticate.ts";
+import { refundQuota, startQuotaCount, type QuotaCount } from "../quota/meter.ts";
+import { passGate } from "./gate.ts";
 import { admitOAuth } from "./oauth.ts";
 
 /** Headers a stage wants on the final response, whatever it is (rate-limit counters). */
@@ -23,6 +25,11 @@ export interface Admission {
   gate: Gate;
   /** The session lookup (GETEX) already under way for `sessionId`, when one could be started early. */
   session?: Promise<SessionRecord | null>;
+  /**
+   * Gives back the request's unit of the monthly quota, when it counted one: for a request refused after admission
+   * (scopes, an unknown session, an error answer), so the count is of calls served. Idempotent.
+   */
+  refund(): void;
 }
 
 /**
@@ -48,12 +55,14 @@ export async function admit(
   sessionId: string | null,
   /** The MCP resource the request addressed, when OAuth is offered on its host: it shapes the 401 challenges. */
   resource: McpResource | null = null,
+  /** Whether the request counts against the tenant's monthly quota (a `tools/call`). Default false. */
+  metered = false,
 ): Promise<Admission> {
   // An OAuth token (any bearer that is not meant as an API key) where the host offers OAuth; elsewhere the API-key
   // path answers it as it always did.
   const bearer = bearerToken(request);
   if (bearer !== null && resource !== null && !looksLikeApiKey(bearer))
-    return admitOAuth(rc, headers, sessionId, bearer, resource);
+    return admitOAuth(rc, headers, sessionId, bearer, resource, metered);
   const presented = presentedKey(request, rc.now());
   const { token, keyId, remembered: guess } = presented;
   // A key the isolate does not remember is counted per client address before any store work (429 when over); a
@@ -61,7 +70,9 @@ export async function admit(
   await throttleUnrememberedKey(request, rc, presented);
   const authenticating = verify(request, rc, resource);
 
-  let early: { limit: Promise<RateLimitOutcome | null>; session?: Promise<SessionRecord | null> } | undefined;
+  let early:
+    | { limit: Promise<RateLimitOutcome | null>; quota: QuotaCount; session?: Promise<SessionRecord | null> }
+    | undefined;
   if (guess && keyId !== null) {
     const store = new SessionStore(rc.redis, rc.config, rc.now);
     early = {
@@ -69,6 +80,7 @@ export async function admit(
         cacheKey: keyCacheKey(keyId),
         fingerprint: guess.fingerprint,
       }),
+      quota: startQuotaCount(rc, guess.tenantId, metered),
       ...(sessionId ? { session: store.touch(guess.tenantId, sessionId) } : {}),
     };
     // Settled later, or never when authentication fails: never an unhandled rejection.
@@ -83,18 +95,27 @@ export async function admit(
     if (token !== null) remember(token, verified);
   } catch (err) {
     if (token !== null) forget(token);
+    if (early) refundQuota(rc, early.quota);
     throw err;
   }
 
   const sameTenant = early !== undefined && guess?.tenantId === principal.tenant.id;
   const sameLimit = sameTenant && guess?.rateLimitPerMinute === principal.tenant.rateLimitPerMinute;
   const limit = sameLimit ? early!.limit : undefined;
+  // Counted for another tenant than the key's (a remembered guess gone stale): give it back and count for this one.
+  if (early && !sameTenant) refundQuota(rc, early.quota);
+  let quota = sameTenant ? early!.quota : undefined;
   return {
     principal,
-    gate: async () => {
+    refund: () => {
+      if (quota) refundQuota(rc, quota);
+    },
+    gate: () => {
+      quota ??= startQuotaCount(rc, principal.tenant.id, metered);
       // `null`: the early count found the key's cache entry changed and counted nothing; count now, verified.
-      const counted = (await limit) ?? (await enforceRateLimit(principal.tenant, rc));
-      Object.assign(headers, counted.headers);
+      const rateLimit = async (): Promise<RateLimitOutcome> =>
+        (await limit) ?? (await enforceRateLimit(principal.tenant, rc));
+      return passGate(rc, headers, principal.tenant, rateLimit, quota);
     },
     ...(sameTenant && early?.session ? { session: early.session } : {}),
   };

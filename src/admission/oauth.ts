@@ -13,7 +13,9 @@ import { enforceRateLimit } from "../ratelimit/limiter.ts";
 import { keyCacheKey, revokedGrantKey, revokedUserKey, tenantCacheKey } from "../redis/keys.ts";
 import { SessionStore } from "../session/store.ts";
 import { tenantContextOf } from "../tenancy/tenant.ts";
+import { refundQuota, startQuotaCount, type QuotaCount } from "../quota/meter.ts";
 import type { Admission, ResponseHeaders } from "./admit.ts";
+import { passGate } from "./gate.ts";
 
 /**
  * Admits a request with an OAuth access token of this Worker's authorization server, for the MCP resource of the host
@@ -35,6 +37,8 @@ export async function admitOAuth(
   sessionId: string | null,
   token: string,
   resource: McpResource,
+  /** Whether the request counts against the tenant's monthly quota (a `tools/call`). */
+  metered: boolean,
 ): Promise<Admission> {
   const claim = claimOf(token);
   if (!claim) throw invalidOAuthToken(resource, "bearer token is neither an API key nor a token of this server");
@@ -115,10 +119,16 @@ export async function admitOAuth(
     scopes: Object.freeze([...validated.scope]),
     subject: claim.subject,
   };
+  let quota: QuotaCount | undefined;
   return {
     principal,
-    gate: async () => {
-      Object.assign(headers, (await enforceRateLimit(principal.tenant, rc)).headers);
+    refund: () => {
+      if (quota) refundQuota(rc, quota);
+    },
+    // The quota count starts in the tick of the rate limit's, so both travel in the same round trip.
+    gate: () => {
+      quota ??= startQuotaCount(rc, principal.tenant.id, metered);
+      return passGate(rc, headers, principal.tenant, () => enforceRateLimit(principal.tenant, rc), quota);
     },
     ...(session ? { session } : {}),
   };

@@ -1,4 +1,5 @@
 import { iso, isoOrNull } from "../db/timestamps.ts";
+import { monthlyQuotaOf } from "../quota/plans.ts";
 import { effectiveFeatures, isPlan } from "../tenancy/tenant.ts";
 import type { KeyStatus, KeyView, TenantView } from "./types.ts";
 import type { Row } from "./owner-sql.ts";
@@ -21,6 +22,7 @@ export function toTenantView(row: Row): TenantView {
   const plan = String(row.plan);
   const add = (row.features_add as string[] | null) ?? [];
   const remove = (row.features_remove as string[] | null) ?? [];
+  const config = (row.config as Record<string, unknown> | null) ?? {};
   return {
     id: String(row.id),
     slug: String(row.slug),
@@ -30,8 +32,9 @@ export function toTenantView(row: Row): TenantView {
     featuresAdd: add,
     featuresRemove: remove,
     rateLimitPerMinute: Number(row.rate_limit_per_minute),
+    monthlyQuota: isPlan(plan) ? monthlyQuotaOf({ plan, config }) : null,
     status: String(row.status),
-    config: (row.config as Record<string, unknown> | null) ?? {},
+    config,
     activeKeys: Number(row.active_keys ?? 0),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),

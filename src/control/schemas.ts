@@ -70,12 +70,33 @@ export const createTenantInput = z.object({
   defaultWorkspace: z.boolean().optional(),
 });
 
+/**
+ * A tenant's own monthly quota of tool calls: a whole number (0 and up), `"unlimited"`, or `"plan"` to drop the
+ * tenant's own value so its plan's applies again.
+ */
+const quotaProblem = (iss: { input?: unknown }): string =>
+  `must be a whole number of calls (0 or more), "unlimited" or "plan", ${got(iss.input)}`;
+const monthlyQuota = z.union(
+  [
+    z.literal("unlimited"),
+    z.literal("plan"),
+    z
+      .number({ error: quotaProblem })
+      .int({ error: quotaProblem })
+      .min(0, { error: quotaProblem })
+      .max(Number.MAX_SAFE_INTEGER, { error: quotaProblem }),
+  ],
+  { error: quotaProblem },
+);
+
 /** What `updateTenant` may change; absent fields stay as they are. */
 export const updateTenantInput = z.object({
   plan: plan.optional(),
   name: name.optional(),
   features: featureChangesInput.optional(),
   rateLimitPerMinute: rateLimitPerMinute.optional(),
+  /** The tenant's own monthly quota of tool calls (src/quota/plans.ts). Default: unchanged. */
+  monthlyQuota: monthlyQuota.optional(),
 });
 
 const scope = z.enum(MCP_SCOPES as [string, ...string[]], {

@@ -1,6 +1,7 @@
 import { mintApiKey } from "../auth/api-key.ts";
 import { DEFAULT_KEY_SCOPES } from "../auth/scopes.ts";
 import type { Plan } from "../tenancy/tenant.ts";
+import { MONTHLY_QUOTA_SETTING } from "../quota/plans.ts";
 import { ControlError, field, invalid, says, type MessageParts } from "./errors.ts";
 import type { AdminDeps, TenantView } from "./types.ts";
 import { hiddenPlanFeatures } from "./features.ts";
@@ -124,7 +125,7 @@ export async function updateTenant(deps: AdminDeps, slug: string, raw: UpdateTen
   if (Object.values(input).every((v) => v === undefined)) {
     throw invalid(
       undefined,
-      says`nothing to change: give ${field("name")}, ${field("plan")}, ${field("features")} or ${field("rateLimitPerMinute")}`,
+      says`nothing to change: give ${field("name")}, ${field("plan")}, ${field("features")}, ${field("rateLimitPerMinute")} or ${field("monthlyQuota")}`,
     );
   }
   const f = input.features;
@@ -145,7 +146,10 @@ export async function updateTenant(deps: AdminDeps, slug: string, raw: UpdateTen
                                      where f <> all($5::text[] || $7::text[]) order by f),
                features_remove = array(select distinct f
                                          from unnest(case when $6::boolean then '{}'::text[] else features_remove end || $5::text[]) as f
-                                        where f <> all($4::text[] || $7::text[]) order by f)`,
+                                        where f <> all($4::text[] || $7::text[]) order by f),
+               config = case when $8::jsonb is null then config
+                             when $8::jsonb = '"plan"'::jsonb then config - '${MONTHLY_QUOTA_SETTING}'
+                             else config || jsonb_build_object('${MONTHLY_QUOTA_SETTING}', $8::jsonb) end`,
       params: [
         input.name ?? null,
         input.plan ?? null,
@@ -154,6 +158,7 @@ export async function updateTenant(deps: AdminDeps, slug: string, raw: UpdateTen
         remove,
         f?.reset ?? false,
         f?.clear ?? [],
+        input.monthlyQuota === undefined ? null : JSON.stringify(input.monthlyQuota),
       ],
     },
     { text: "select plan from public.tenants" },

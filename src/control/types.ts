@@ -4,8 +4,11 @@ import type { Sql } from "./owner-sql.ts";
 /** What the admin operations need: the database (owner or admin login), Redis, and the API-key pepper. */
 export interface AdminDeps {
   sql: Sql;
-  /** Used to invalidate the Worker's cached key lookups and to clear a deleted tenant's sessions and counters. */
-  redis: Pick<Redis, "set" | "del" | "scan">;
+  /**
+   * Used to invalidate the Worker's cached key lookups, to clear a deleted tenant's sessions and counters, and to read
+   * the audit rows waiting for the flush and the monthly quota counters.
+   */
+  redis: Pick<Redis, "set" | "del" | "scan" | "smembers" | "llen" | "mget">;
   /** The Worker's API_KEY_PEPPER: keys minted with another pepper would never verify. */
   pepper: string;
   /**
@@ -42,6 +45,11 @@ export interface TenantView {
   featuresAdd: string[];
   featuresRemove: string[];
   rateLimitPerMinute: number;
+  /**
+   * Tool calls per calendar month (UTC) in effect: the tenant's own (`config.monthlyQuota`) or its plan's; `null`:
+   * unlimited.
+   */
+  monthlyQuota: number | null;
   status: string;
   config: Record<string, unknown>;
   /** Keys that work now (not revoked, not expired; keys in a rotation grace period count). */

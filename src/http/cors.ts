@@ -21,8 +21,8 @@ const ALLOWED_REQUEST_HEADERS = [
 /**
  * Response headers a browser client must be able to read; the rest of what the Worker sends is CORS-safelisted
  * (Content-Type) or not meant for it. The session id and WWW-Authenticate are what a client cannot work without; the
- * rate-limit fields (src/ratelimit/limiter.ts) and Retry-After let it back off; X-Request-Id lets a person quote a
- * failure.
+ * rate-limit fields (src/ratelimit/limiter.ts), the monthly quota's (src/quota/meter.ts) and Retry-After let it back
+ * off; X-Request-Id lets a person quote a failure.
  */
 const EXPOSED_RESPONSE_HEADERS = [
   "mcp-session-id",
@@ -32,6 +32,10 @@ const EXPOSED_RESPONSE_HEADERS = [
   "ratelimit-limit",
   "ratelimit-remaining",
   "ratelimit-reset",
+  "x-monthly-quota-limit",
+  "x-monthly-quota-remaining",
+  "x-monthly-quota-reset",
+  "x-monthly-quota-warning",
   "x-request-id",
 ].join(", ");
 

@@ -19,6 +19,8 @@ export interface HttpErrorOptions {
   internal?: string;
   headers?: Record<string, string>;
   cause?: unknown;
+  /** The JSON-RPC error's `data`, for a client to act on (e.g. which quota and when it resets). Default: none. */
+  data?: unknown;
 }
 
 /**
@@ -31,6 +33,7 @@ export class HttpError extends Error {
   readonly code: number;
   readonly internal: string | undefined;
   readonly headers: Record<string, string>;
+  readonly data: unknown;
 
   constructor(status: number, publicMessage: string, options: HttpErrorOptions = {}) {
     super(options.internal ?? publicMessage, { cause: options.cause });
@@ -40,6 +43,7 @@ export class HttpError extends Error {
     this.code = options.code ?? RpcCode.ServerError;
     this.internal = options.internal;
     this.headers = options.headers ?? {};
+    this.data = options.data;
   }
 }
 
@@ -48,7 +52,15 @@ export class HttpError extends Error {
  * every request that fails the same way; the request id travels in the `X-Request-Id` header only.
  */
 export function errorResponse(error: HttpError): Response {
-  const body = { jsonrpc: "2.0", error: { code: error.code, message: error.publicMessage }, id: null };
+  const body = {
+    jsonrpc: "2.0",
+    error: {
+      code: error.code,
+      message: error.publicMessage,
+      ...(error.data === undefined ? {} : { data: error.data }),
+    },
+    id: null,
+  };
   return Response.json(body, { status: error.status, headers: error.headers });
 }
 

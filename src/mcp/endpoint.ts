@@ -64,10 +64,21 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   // A session lookup can start with the key lookup only for a session message that names a session.
   const initialize = "method" in message && message.method === "initialize";
   const sessionId = stateless || initialize ? null : request.headers.get("mcp-session-id");
-  const { principal, gate, session } = await admit(request, rc, headers, sessionId, resource);
+  // Only tool calls count against the monthly quota: listing, reading and initialize stay open over it.
+  const metered = "method" in message && message.method === "tools/call";
+  const { principal, gate, session, refund } = await admit(request, rc, headers, sessionId, resource, metered);
   rc.fields.lane = stateless ? "stateless" : "session";
-  checkScopes(message, principal, stateless ? "stateless" : "session", resource);
-  refuseWritesWhileMoving(message, principal, stateless ? "stateless" : "session");
-  if (stateless) return serveStatelessPost(request, message, principal, rc, gate);
-  return serveSessionPost(request, message, principal, rc, gate, session);
+  try {
+    checkScopes(message, principal, stateless ? "stateless" : "session", resource);
+    refuseWritesWhileMoving(message, principal, stateless ? "stateless" : "session");
+    const response = stateless
+      ? await serveStatelessPost(request, message, principal, rc, gate)
+      : await serveSessionPost(request, message, principal, rc, gate, session);
+    // A call answered with an HTTP error was not served: it does not count against the monthly quota.
+    if (response.status >= 400) refund();
+    return response;
+  } catch (err) {
+    refund();
+    throw err;
+  }
 }

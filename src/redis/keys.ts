@@ -75,11 +75,18 @@ export function rateLimitPattern(tenantId: string): string {
 
 /**
  * The SCAN patterns that together match everything kept in Redis under a tenant's id: its sessions, its session
- * index and its rate-limit counters. Key cache entries are not among them (they are named by key id): deleting a
+ * index, its rate-limit counters, its pending sign-ins, its queued audit rows (an exact key: its audit log goes with
+ * the tenant) and its monthly quota counters. Key cache entries are not among them (they are named by key id): deleting a
  * tenant invalidates those by id.
  */
 export function tenantStatePatterns(tenantId: string): string[] {
-  return [sessionPattern(tenantId), rateLimitPattern(tenantId), oidcFlowPattern(tenantId)];
+  return [
+    sessionPattern(tenantId),
+    rateLimitPattern(tenantId),
+    oidcFlowPattern(tenantId),
+    auditQueueKey(tenantId),
+    quotaPattern(tenantId),
+  ];
 }
 
 /**
@@ -121,4 +128,35 @@ export function revokedGrantKey(grantId: string): string {
  */
 export function revokedUserKey(tenantId: string, subject: string): string {
   return `${ROOT}:revoked:user:${tenantId}:${subject}`;
+}
+
+/**
+ * `tmcp:audit:<tenantId>`: a tenant's audit rows appended by requests and not yet moved to Postgres, a list of JSON
+ * rows, oldest first. It names the tenant like every other key of tenant data; the flush (src/audit/flush.ts) finds
+ * the tenants with rows in {@link auditTenantsKey}.
+ */
+export function auditQueueKey(tenantId: string): string {
+  return `${ROOT}:audit:${tenantId}`;
+}
+
+/**
+ * `tmcp:audit:tenants`: the set of tenant ids whose {@link auditQueueKey} may hold rows. Added to with every row,
+ * removed from by the flush when it empties a tenant's list. Never collides with a tenant's list (not a UUID).
+ */
+export function auditTenantsKey(): string {
+  return `${ROOT}:audit:tenants`;
+}
+
+/**
+ * `tmcp:quota:<tenantId>:<YYYY-MM>`: the tool calls a tenant was served in one calendar month (UTC), an integer counted
+ * in admission's round trip (src/quota/meter.ts). It names the tenant because the quota is per tenant, and the month
+ * because the count starts again at zero with each month: the month's key simply changes.
+ */
+export function quotaKey(tenantId: string, month: string): string {
+  return `${ROOT}:quota:${tenantId}:${month}`;
+}
+
+/** `tmcp:quota:<tenantId>:*`: a SCAN pattern matching every monthly counter of one tenant, and nothing else. */
+export function quotaPattern(tenantId: string): string {
+  return quotaKey(tenantId, "*");
 }

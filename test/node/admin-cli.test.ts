@@ -8,7 +8,7 @@ import { Redis } from "@upstash/redis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { COMMANDS, runAdmin } from "../../scripts/admin/cli.ts";
-import { keyCacheKey } from "../../src/redis/keys.ts";
+import { auditQueueKey, auditTenantsKey, keyCacheKey, quotaKey } from "../../src/redis/keys.ts";
 
 const cloud = inject("cloud");
 const redis = new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false });
@@ -98,6 +98,7 @@ const TENANT_KEYS = [
   "featuresRemove",
   "id",
   "isolation",
+  "monthlyQuota",
   "name",
   "plan",
   "rateLimitPerMinute",
@@ -251,6 +252,7 @@ describe("tenants", { timeout: 30_000 }, () => {
     );
     await redis.set(`tmcp:sess:${tenant.id}:session-a`, "{}");
     await redis.set(`tmcp:rl:${tenant.id}:12345`, "1");
+    await redis.rpush(auditQueueKey(tenant.id), "{}");
     const other = await json<{ tenant: { id: string } }>([
       "tenant",
       "create",
@@ -280,8 +282,82 @@ describe("tenants", { timeout: 30_000 }, () => {
       expect(left.rows[0].n, table_name).toBe(0);
     }
     expect(await redis.keys(`tmcp:*:${tenant.id}:*`)).toEqual([]);
+    expect(await redis.exists(auditQueueKey(tenant.id))).toBe(0);
     expect(await redis.get(keyCacheKey(apiKey.split("_")[1] as string))).toEqual({ invalidated: true });
     expect(await redis.exists(`tmcp:sess:${other.tenant.id}:session-b`)).toBe(1);
+  });
+});
+
+describe("monthly quota", () => {
+  it("tenant update --monthly-quota sets, lifts and drops a tenant's own quota; quota list shows who is close", async () => {
+    const s = slug("quota");
+    await json(["tenant", "create", "--slug", s, "--name", "Q", "--plan", "free"]);
+    const set = await json<{ tenant: { id: string; monthlyQuota: number | null } }>([
+      "tenant",
+      "update",
+      s,
+      "--monthly-quota",
+      "10",
+    ]);
+    expect(set.tenant.monthlyQuota).toBe(10);
+    expect((await cli(["tenant", "show", s])).stdout).toMatch(/monthly quota\s+10 tool calls \(the tenant's own\)/);
+    const month = new Date().toISOString().slice(0, 7);
+    await redis.set(quotaKey(set.tenant.id, month), 9);
+    const close = await json<{ month: string; tenants: { tenant: string; used: number; percent: number }[] }>([
+      "quota",
+      "list",
+      "--min",
+      "80",
+    ]);
+    expect(close.month).toBe(month);
+    expect(close.tenants).toContainEqual({ tenant: s, plan: "free", quota: 10, used: 9, percent: 90 });
+    expect((await cli(["quota", "list", "--min", "80"])).stdout).toMatch(new RegExp(`${s}\\s+free\\s+9\\s+10\\s+90%`));
+
+    expect(
+      (await json<{ tenant: { monthlyQuota: null } }>(["tenant", "update", s, "--monthly-quota", "unlimited"])).tenant
+        .monthlyQuota,
+    ).toBeNull();
+    expect(
+      (await json<{ tenant: { monthlyQuota: number } }>(["tenant", "update", s, "--monthly-quota", "plan"])).tenant
+        .monthlyQuota,
+    ).toBe(10_000);
+    await fails(["tenant", "update", s, "--monthly-quota", "-1"], 2, /--monthly-quota must be a whole number of calls/);
+    await fails(["tenant", "update", s, "--monthly-quota", "lots"], 2, /--monthly-quota must be a number/);
+  });
+});
+
+describe("audit backlog", () => {
+  it("shows the rows waiting for the flush per tenant slug, and the id of a tenant this database does not have", async () => {
+    const s = slug("backlog");
+    const { tenant } = await json<{ tenant: { id: string } }>([
+      "tenant",
+      "create",
+      "--slug",
+      s,
+      "--name",
+      "B",
+      "--plan",
+      "free",
+    ]);
+    const ghost = crypto.randomUUID();
+    await redis.rpush(auditQueueKey(tenant.id), "{}", "{}", "{}");
+    await redis.rpush(auditQueueKey(ghost), "{}");
+    await redis.sadd(auditTenantsKey(), tenant.id, ghost);
+    try {
+      const report = await json<{ total: number; tenants: { tenant: string; rows: number }[] }>(["audit", "backlog"]);
+      expect(report.tenants).toEqual(
+        expect.arrayContaining([
+          { tenant: s, rows: 3 },
+          { tenant: ghost, rows: 1 },
+        ]),
+      );
+      expect(report.total).toBeGreaterThanOrEqual(4);
+      const human = await cli(["audit", "backlog"]);
+      expect(human.stdout).toMatch(new RegExp(`${s}\\s+3`));
+    } finally {
+      await redis.del(auditQueueKey(tenant.id), auditQueueKey(ghost));
+      await redis.srem(auditTenantsKey(), tenant.id, ghost);
+    }
   });
 });
 

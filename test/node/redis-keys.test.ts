@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   RATE_LIMIT_PREFIX,
+  auditQueueKey,
+  auditTenantsKey,
+  quotaKey,
+  quotaPattern,
   keyCacheKey,
   rateLimitBase,
   rateLimitPattern,
@@ -43,11 +47,23 @@ describe("Redis key shapes", () => {
     expect(oidcFlowPattern(TENANT)).toBe(`tmcp:oidc:${TENANT}:*`);
   });
 
+  it("queues a tenant's audit rows under tmcp:audit:<tenantId>, and the tenants with rows under tmcp:audit:tenants", () => {
+    expect(auditQueueKey(TENANT)).toBe(`tmcp:audit:${TENANT}`);
+    expect(auditTenantsKey()).toBe("tmcp:audit:tenants");
+  });
+
+  it("counts a tenant's tool calls of a month under tmcp:quota:<tenantId>:<YYYY-MM>", () => {
+    expect(quotaKey(TENANT, "2026-12")).toBe(`tmcp:quota:${TENANT}:2026-12`);
+    expect(quotaPattern(TENANT)).toBe(`tmcp:quota:${TENANT}:*`);
+  });
+
   it("purges a tenant with patterns that match its keys and no other tenant's", () => {
     expect(tenantStatePatterns(TENANT)).toEqual([
       `tmcp:sess:${TENANT}:*`,
       `tmcp:rl:${TENANT}:*`,
       `tmcp:oidc:${TENANT}:*`,
+      `tmcp:audit:${TENANT}`,
+      `tmcp:quota:${TENANT}:*`,
     ]);
   });
 });

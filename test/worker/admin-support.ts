@@ -10,7 +10,10 @@ import worker from "../../src/index.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 import { createTenant } from "../../src/control/tenants.ts";
 import { vi } from "vitest";
-import { controlDeps, MCP_URL } from "./support/fixtures.ts";
+import { neon } from "@neondatabase/serverless";
+import { flushAudit } from "../../src/audit/flush.ts";
+import { createLogger } from "../../src/log/logger.ts";
+import { cloud, controlDeps, MCP_URL, redis } from "./support/fixtures.ts";
 import { statelessMessage } from "./support/stateless.ts";
 
 /** The CLI's dependencies against the test cloud. */
@@ -110,4 +113,15 @@ export async function logLines(run: () => Promise<unknown>): Promise<Record<stri
       return [];
     }
   });
+}
+
+/**
+ * Moves every queued audit row to Postgres, as the Cron Trigger does (with the Worker's database role), so a test can
+ * read the rows its requests left. Other test files' rows go too, exactly once: any number of flushes may race.
+ */
+export async function flushAuditQueue(): Promise<void> {
+  await flushAudit(
+    { sql: neon(cloud.appDatabaseUrl), redis, log: createLogger({}, () => {}) },
+    { batchSize: 500, maxBatches: 1000 },
+  );
 }

@@ -3,6 +3,8 @@
 // client. `usage` counts a multi-round-trip call once.
 import { createExecutionContext, env } from "cloudflare:test";
 import { neon } from "@neondatabase/serverless";
+import { Redis } from "@upstash/redis/cloudflare";
+import { loadConfig } from "../../src/config.ts";
 import { describe, expect, it } from "vitest";
 import type { Principal } from "../../src/auth/principal.ts";
 import { createAuditSink } from "../../src/audit/sink.ts";
@@ -14,8 +16,8 @@ import { createTenantDb } from "../../src/db/tenant-db.ts";
 import { listKeys } from "../../src/control/keys.ts";
 import { ownerTransaction } from "../../src/control/owner-sql.ts";
 import { usage } from "../../src/control/usage.ts";
-import { adminTenant, deps, fetchSettled, settledClient } from "./admin-support.ts";
-import { admin, cloud, createTenant, MCP_URL } from "./support/fixtures.ts";
+import { adminTenant, deps, fetchSettled, flushAuditQueue, settledClient } from "./admin-support.ts";
+import { admin, cloud, createTenant, MCP_URL, redis } from "./support/fixtures.ts";
 import { STATELESS, statelessMessage, replyOf } from "./support/stateless.ts";
 
 interface AuditRow {
@@ -65,6 +67,7 @@ const outcomes = (rows: AuditRow[]): string[] => rows.map((r) => `${r.tool} ${r.
 
 /** The audit rows of one tenant, read as the CLI reads them: the owner role, scoped to the tenant. */
 async function auditRows(tenantId: string): Promise<AuditRow[]> {
+  await flushAuditQueue();
   const { results } = await ownerTransaction(deps.sql, { tenantId }, [
     { text: "select * from public.audit_log order by called_at, id" },
   ]);
@@ -297,6 +300,8 @@ describe("audit log", () => {
     const audit = createAuditSink(
       {
         sql: neon(cloud.appDatabaseUrl),
+        redis,
+        config: loadConfig(env),
         requestId: "req-audit-principal",
         waitUntil: (p) => void pending.push(p),
         log,
@@ -325,10 +330,18 @@ describe("audit log", () => {
     const t = await adminTenant("free");
     const lines: string[] = [];
     const pending: Promise<unknown>[] = [];
-    const broken = neon(cloud.appDatabaseUrl.replace(/\/[^/]*$/, "/no_such_database"));
+    // A Redis that refuses every token: the row cannot even be queued.
+    const broken = new Redis({ url: cloud.upstashUrl, token: "wrong-token", enableTelemetry: false, retry: false });
     const log = createLogger({ request_id: "req-audit-fail" }, (line) => lines.push(line));
     const audit = createAuditSink(
-      { sql: broken, requestId: "req-audit-fail", waitUntil: (p) => void pending.push(p), log },
+      {
+        sql: neon(cloud.appDatabaseUrl),
+        redis: broken,
+        config: loadConfig(env),
+        requestId: "req-audit-fail",
+        waitUntil: (p) => void pending.push(p),
+        log,
+      },
       await principalOf(t.apiKey),
       null,
     );
@@ -359,7 +372,7 @@ describe("audit log", () => {
     expect(pending).toHaveLength(1); // one row: the notification is not an answer
     const failures = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === "audit log write failed");
+      .filter((l) => l.msg === "audit row append failed");
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({
       level: "error",

@@ -4,7 +4,7 @@ import { usageByUser } from "../../src/control/usage.ts";
 import { admin, controlDeps, createTenant } from "./support/fixtures.ts";
 import { authorizeWithKey, BASE, mcpPost, statelessHeaders } from "./support/oauth.ts";
 import { statelessMessage } from "./support/stateless.ts";
-import { fetchSettled } from "./admin-support.ts";
+import { fetchSettled, flushAuditQueue } from "./admin-support.ts";
 
 describe("audit rows of OAuth calls", () => {
   it("record the grant, the credential kind and the subject; API-key rows keep theirs; usage adds them up per user", async () => {
@@ -28,6 +28,7 @@ describe("audit rows of OAuth calls", () => {
     });
     expect(byKey.status).toBe(200);
 
+    await flushAuditQueue();
     const rows = await admin`select key_id, credential_kind, subject from public.audit_log
                                where tenant_id = ${t.id} order by called_at`;
     expect(rows).toEqual([

@@ -2,7 +2,7 @@
 // tenant quoted to support. The client's value survives only as `client_request_id` in the log line.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ownerTransaction } from "../../src/control/owner-sql.ts";
-import { adminTenant, deps, logLines, settledStatelessCall } from "./admin-support.ts";
+import { adminTenant, deps, flushAuditQueue, logLines, settledStatelessCall } from "./admin-support.ts";
 import { cloud } from "./support/fixtures.ts";
 
 const VICTIM = "support-ticket-4711-victim";
@@ -27,6 +27,7 @@ function callTool(
 }
 
 async function auditRequestIds(tenantId: string): Promise<string[]> {
+  await flushAuditQueue();
   const { results } = await ownerTransaction(deps.sql, { tenantId }, [
     { text: "select request_id from public.audit_log order by called_at" },
   ]);

@@ -1,0 +1,31 @@
+import { flushAudit } from "./audit/flush.ts";
+import { loadConfig } from "./config.ts";
+import { createSql } from "./db/client.ts";
+import { createLogger } from "./log/logger.ts";
+import { createRedis } from "./redis/client.ts";
+
+/**
+ * Most batches one cron run flushes: at the default batch size, 5000 rows a minute on top of the opportunistic
+ * flushes of busy requests, while one run stays far inside a Cron Trigger's time limit.
+ */
+const MAX_BATCHES_PER_RUN = 50;
+
+/**
+ * The Cron Trigger (wrangler.toml `[triggers]`, every minute): moves queued audit rows from Redis to Postgres
+ * (src/audit/flush.ts). A failed batch is logged and left queued: the next run, or the next busy request, retries it.
+ */
+export async function handleScheduled(controller: Pick<ScheduledController, "cron">, env: Env): Promise<void> {
+  const config = loadConfig(env);
+  const log = createLogger({ cron: controller.cron });
+  const deps = {
+    sql: createSql(env, config.dbTimeoutMs),
+    redis: createRedis(env, config.redisTimeoutMs),
+    log,
+  };
+  try {
+    const done = await flushAudit(deps, { batchSize: config.auditFlushBatchSize, maxBatches: MAX_BATCHES_PER_RUN });
+    log.info("audit flush", { ...done });
+  } catch (err) {
+    log.error("audit flush failed", { error: err instanceof Error ? err : String(err) });
+  }
+}
