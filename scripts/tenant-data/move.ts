@@ -120,7 +120,7 @@ export async function moveTenant(
         await asOwner(sides.to.client, tenantId, () => sides.to.client.query("DELETE FROM public.data_fences"));
       await step("prepared", `target ${describe(to)} ready`);
 
-      await fence(deps, main, sides.from.client, tenantId);
+      await fence(deps, main, sides.from, tenantId);
       await step("fenced", "writes refused (503) and writes in flight done");
 
       const tables = await dataTables(pureSide(sides, from));
@@ -143,8 +143,8 @@ export async function moveTenant(
         await main.query("DELETE FROM public.tenant_databases");
         if (sealed.toAdminUrl)
           await main.query("INSERT INTO public.tenant_databases (admin_url) VALUES ($1)", [sealed.toAdminUrl]);
-        // One database holds both copies: its one fence row would refuse the new copy too, so it goes with the switch.
-        if (sameDatabase(from, to)) await main.query("DELETE FROM public.data_fences");
+        // One database holds both copies: its fence (for the old copy's schema only) says `moved` from this commit on.
+        if (sameDatabase(from, to)) await main.query("UPDATE public.data_fences SET state = 'moved'");
         await main.query(JOURNAL_STEP_SQL, ["switched"]);
       });
       switched = true;
@@ -388,15 +388,17 @@ function pureSide(sides: { from: Side; to: Side }, from: Location): Side {
  * refuses writes that reach the database anyway, and taking the tenant's data lock exclusively waits out every write
  * that entered before the fence (each holds it shared until it commits).
  */
-async function fence(deps: AdminDeps, main: pg.Client, source: pg.Client, tenantId: string): Promise<void> {
+async function fence(deps: AdminDeps, main: pg.Client, from: Side, tenantId: string): Promise<void> {
+  const source = from.client;
   await asOwner(main, tenantId, () =>
     main.query("UPDATE public.tenants SET data_moving_since = coalesce(data_moving_since, now())"),
   );
   await invalidate(deps, main, tenantId, () => {});
   await asOwner(source, tenantId, () =>
     source.query(
-      `INSERT INTO public.data_fences (state) VALUES ('moving')
-       ON CONFLICT (tenant_id) DO UPDATE SET state = 'moving', created_at = now()`,
+      `INSERT INTO public.data_fences (state, schema_name) VALUES ('moving', $1)
+       ON CONFLICT (tenant_id) DO UPDATE SET state = 'moving', schema_name = EXCLUDED.schema_name, created_at = now()`,
+      [from.schema],
     ),
   );
   await source.query(`SELECT pg_advisory_lock(${DATA_LOCK})`, [tenantId]);
@@ -446,6 +448,7 @@ async function finish(
 ): Promise<void> {
   const { from, to } = await locationsOf(admin, tenantId, j);
   if (j.step === "switched") {
+    // In one database the switch itself sealed the old copy's fence.
     if (!sameDatabase(from, to)) {
       const source = await sideOf(admin, from);
       try {

@@ -285,3 +285,83 @@ describe("tenant move", { timeout: 240_000 }, () => {
     expect(await workerMayWrite(t.id)).toBe("ok");
   });
 });
+
+describe("tenant move under writes", { timeout: 240_000 }, () => {
+  it("every write acknowledged while the tenant moves through the tiers is there exactly once", async (ctx) => {
+    await requireServers(ctx, { postgres: cloud.serverUrls.postgres });
+    const t = await seeded({ isolation: "shared" }, "load");
+    const [ws] = await query<{ id: string }>(
+      (await location(t.id)).url,
+      "SELECT id::text FROM public.workspaces WHERE tenant_id = $1 LIMIT 1",
+      [t.id],
+    );
+    const acked: string[] = [];
+    const refused = { fenced: 0, stale: 0 };
+    let stop = false;
+    // A client as the Worker would be one: it learns the tenant's location from its record before each call (the
+    // Worker's caches are invalidated by the move), enters through enter_tenant, and retries a refused write.
+    const writer = async (n: number): Promise<void> => {
+      const clients = new Map<string, pg.Client>();
+      try {
+        for (let i = 0; !stop; ) {
+          const at = await location(t.id);
+          const app = new URL(at.url);
+          app.username = "tenant_mcp_app";
+          let client = clients.get(app.toString());
+          if (!client) {
+            client = new pg.Client({ connectionString: app.toString() });
+            client.on("error", () => {});
+            await client.connect();
+            clients.set(app.toString(), client);
+          }
+          const title = `w${n}-${i}`;
+          try {
+            await client.query("BEGIN");
+            await client.query("SELECT public.enter_tenant($1, $2, true)", [
+              t.id,
+              at.schema === "public" ? null : at.schema,
+            ]);
+            await client.query("INSERT INTO documents (workspace_id, title) VALUES ($1, $2)", [ws?.id, title]);
+            await client.query("COMMIT");
+            acked.push(title);
+            i++;
+          } catch (e) {
+            await client.query("ROLLBACK").catch(() => {});
+            const code = (e as { code?: string }).code;
+            if (code === "55TM1") refused.fenced++;
+            else if (code === "42P01" || code === "3F000" || code === "57P01" || code === "3D000" || !code) {
+              // The old copy is gone (a schema or database dropped): the location read was stale; read it again.
+              refused.stale++;
+              clients.delete(app.toString());
+              await client.end().catch(() => {});
+            } else throw e;
+          }
+        }
+      } finally {
+        for (const c of clients.values()) await c.end().catch(() => {});
+      }
+    };
+    const writers = [0, 1, 2].map(writer);
+    for (const placement of [
+      { isolation: "schema" },
+      { isolation: "database" },
+      { isolation: "shared" },
+      { isolation: "schema" },
+    ] as Placement[]) {
+      await move(t.slug, placement);
+    }
+    stop = true;
+    await Promise.all(writers);
+    expect(acked.length).toBeGreaterThan(20);
+    expect(refused.fenced).toBeGreaterThan(0);
+    const at = await location(t.id);
+    const rows = await query<{ title: string; n: number }>(
+      at.url,
+      `SELECT title, count(*)::int AS n FROM ${at.schema}.documents WHERE tenant_id = $1 AND title ~ '^w[0-9]+-' GROUP BY title`,
+      [t.id],
+    );
+    const present = new Map(rows.map((r) => [r.title, r.n]));
+    expect(acked.filter((a) => present.get(a) !== 1)).toEqual([]);
+    expect(rows.length).toBe(acked.length);
+  });
+});
