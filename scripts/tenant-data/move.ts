@@ -9,13 +9,11 @@
 import type pg from "pg";
 import { ControlError } from "../../src/control/errors.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
-import { invalidateWorkerCache } from "../../src/control/worker-cache.ts";
-import { connect, describeUrl, quoteIdent } from "../migrate/database.ts";
-import { copyRows, dataTables, deleteRows, tableSums, type DataTable, type Side } from "./copy.ts";
+import { connect } from "../migrate/database.ts";
+import { copyRows, dataTables, type Side } from "./copy.ts";
 import type { DataAdmin } from "./data-admin.ts";
-import { checkedSchema, tenantSchemaName } from "./data-files.ts";
+import { tenantSchemaName } from "./data-files.ts";
 import {
-  endJournal,
   journalStep,
   JOURNAL_STEP_SQL,
   pastSwitch,
@@ -24,12 +22,12 @@ import {
   type JournalRow,
   type MoveStep,
 } from "./journal.ts";
-import { databaseUrls, discardLocation, prepareLocation, type Placement } from "./location.ts";
+import { databaseUrls, prepareLocation, type Placement } from "./location.ts";
 import { asOwner, openData, sealData } from "./locations.ts";
+import { databaseExists, describe, sameDatabase, sideOf, type Location, type Tier } from "./move-ends.ts";
+import { fence, finish, invalidate, pureSide, rollBack, verify } from "./move-steps.ts";
 
 export { MOVE_STEPS, type MoveStep } from "./journal.ts";
-
-type Tier = "shared" | "schema" | "database";
 
 /** Options of {@link moveTenant}. */
 export interface MoveOptions {
@@ -57,16 +55,7 @@ export interface MoveResult {
   recovered: "rolled back" | "finished" | null;
 }
 
-/** A location with its connection strings opened. */
-interface Location {
-  isolation: Tier;
-  schema: string | null;
-  /** Database tier: the admin URL, plain. */
-  adminUrl: string | null;
-}
-
 const MOVE_LOCK = "hashtextextended('tenant_mcp:move:' || $1, 0)";
-const DATA_LOCK = "hashtextextended('tenant_mcp:data:' || $1, 0)";
 
 /**
  * Moves tenant `slug`'s data to `placement`'s tier (a database-tier tenant may also move to another database). An
@@ -109,20 +98,24 @@ export async function moveTenant(
       log(`move ${slug}: ${done}: ${message}`);
       await options.afterStep?.(done);
     };
-    const sides = await openSides(admin, from, to);
+    const fromSide = await sideOf(admin, from);
+    // The target's connection opens once it is prepared (a database may not exist before).
+    let toSide: Side | null = null;
     let switched = false;
     try {
       await step("started", "journal written");
       // The target, empty and ready (no fence of an earlier move out of it left behind).
       if (to.isolation !== "shared") await prepareLocation({ ...admin, log: () => {} }, tenantId, placement);
-      await sides.reopenTo();
+      const target = await sideOf(admin, to);
+      toSide = target;
       if (!sameDatabase(from, to))
-        await asOwner(sides.to.client, tenantId, () => sides.to.client.query("DELETE FROM public.data_fences"));
+        await asOwner(target.client, tenantId, () => target.client.query("DELETE FROM public.data_fences"));
       await step("prepared", `target ${describe(to)} ready`);
 
-      await fence(deps, main, sides.from, tenantId);
+      await fence(deps, main, fromSide, tenantId);
       await step("fenced", "writes refused (503) and writes in flight done");
 
+      const sides = { from: fromSide, to: target };
       const tables = await dataTables(pureSide(sides, from));
       const rows = await copyRows(tenantId, tables, sides.from, sides.to);
       await step(
@@ -181,7 +174,8 @@ export async function moveTenant(
         { cause: err },
       );
     } finally {
-      await sides.close();
+      await fromSide.client.end().catch(() => {});
+      await toSide?.client.end().catch(() => {});
     }
   });
 }
@@ -302,232 +296,4 @@ async function sealedEnds(
     toDataUrl: to.dataUrl ? await sealData(admin.dataSecretKey, tenantId, to.dataUrl) : null,
     toAdminUrl: to.adminUrl ? await sealData(admin.dataSecretKey, tenantId, to.adminUrl) : null,
   };
-}
-
-async function locationsOf(
-  admin: DataAdmin,
-  tenantId: string,
-  j: JournalRow,
-): Promise<{ from: Location; to: Location }> {
-  const open = (sealed: string | null) =>
-    sealed ? openData(admin.dataSecretKey, tenantId, sealed) : Promise.resolve(null);
-  return {
-    from: { isolation: j.from_isolation, schema: j.from_schema, adminUrl: await open(j.from_admin_url) },
-    to: { isolation: j.to_isolation, schema: j.to_schema, adminUrl: await open(j.to_admin_url) },
-  };
-}
-
-function describe(l: Location): string {
-  if (l.isolation === "schema") return `schema ${l.schema}`;
-  if (l.isolation === "database") return `database ${describeUrl(l.adminUrl as string)}`;
-  return "shared (public)";
-}
-
-function sameDatabase(a: Location, b: Location): boolean {
-  if (a.isolation !== "database" && b.isolation !== "database") return true;
-  if (a.isolation !== "database" || b.isolation !== "database") return false;
-  const [x, y] = [new URL(a.adminUrl as string), new URL(b.adminUrl as string)];
-  return x.hostname === y.hostname && (x.port || "5432") === (y.port || "5432") && x.pathname === y.pathname;
-}
-
-async function databaseExists(adminUrl: string): Promise<boolean> {
-  try {
-    const c = await connect(adminUrl, "tenant-mcp-move");
-    await c.end().catch(() => {});
-    return true;
-  } catch (e) {
-    if ((e as { code?: string }).code === "3D000") return false;
-    throw e;
-  }
-}
-
-function sideOf(admin: DataAdmin, l: Location): Promise<Side> {
-  return connect(l.adminUrl ?? admin.adminDatabaseUrl, "tenant-mcp-move").then((client) => ({
-    client,
-    schema: l.schema ?? "public",
-  }));
-}
-
-async function openSides(admin: DataAdmin, from: Location, to: Location) {
-  const fromSide = await sideOf(admin, from);
-  let toSide: Side;
-  try {
-    toSide = await sideOf(admin, to).catch(async (e: unknown) => {
-      // A database to be created does not exist yet: connect once it is prepared.
-      if ((e as { code?: string }).code !== "3D000") throw e;
-      return { client: null as unknown as pg.Client, schema: "public" };
-    });
-  } catch (e) {
-    await fromSide.client.end().catch(() => {});
-    throw e;
-  }
-  const sides = {
-    from: fromSide,
-    get to(): Side {
-      if (!toSide.client) throw new Error("the target database is not open");
-      return toSide;
-    },
-    async reopenTo(): Promise<void> {
-      if (!toSide.client) toSide = await sideOf(admin, to);
-    },
-    async close(): Promise<void> {
-      await fromSide.client.end().catch(() => {});
-      if (toSide.client) await toSide.client.end().catch(() => {});
-    },
-  };
-  return sides;
-}
-
-/** The side whose schema holds tenant tables only (not the main database's public, which holds the control plane). */
-function pureSide(sides: { from: Side; to: Side }, from: Location): Side {
-  return from.isolation === "shared" ? sides.to : sides.from;
-}
-
-/**
- * Fences the tenant: its record says it is moving (the Worker refuses its writes before any work), the source's fence
- * refuses writes that reach the database anyway, and taking the tenant's data lock exclusively waits out every write
- * that entered before the fence (each holds it shared until it commits).
- */
-async function fence(deps: AdminDeps, main: pg.Client, from: Side, tenantId: string): Promise<void> {
-  const source = from.client;
-  await asOwner(main, tenantId, () =>
-    main.query("UPDATE public.tenants SET data_moving_since = coalesce(data_moving_since, now())"),
-  );
-  await invalidate(deps, main, tenantId, () => {});
-  await asOwner(source, tenantId, () =>
-    source.query(
-      `INSERT INTO public.data_fences (state, schema_name) VALUES ('moving', $1)
-       ON CONFLICT (tenant_id) DO UPDATE SET state = 'moving', schema_name = EXCLUDED.schema_name, created_at = now()`,
-      [from.schema],
-    ),
-  );
-  await source.query(`SELECT pg_advisory_lock(${DATA_LOCK})`, [tenantId]);
-  await source.query(`SELECT pg_advisory_unlock(${DATA_LOCK})`, [tenantId]);
-}
-
-/** Makes the Worker read the tenant's record again (its location, whether it moves) on its next request. */
-async function invalidate(deps: AdminDeps, main: pg.Client, tenantId: string, log: (m: string) => void): Promise<void> {
-  const { rows } = await asOwner(main, tenantId, () => main.query<{ id: string }>("SELECT id FROM public.api_keys"));
-  try {
-    await invalidateWorkerCache(
-      deps.redis,
-      rows.map((r) => r.id),
-      [tenantId],
-    );
-  } catch (err) {
-    log(`warning: ${(err as Error).message}`);
-  }
-}
-
-async function verify(
-  tenantId: string,
-  tables: DataTable[],
-  sides: { from: Side; to: Side },
-  copied: Record<string, number>,
-): Promise<void> {
-  const [a, b] = [await tableSums(tenantId, tables, sides.from), await tableSums(tenantId, tables, sides.to)];
-  for (const t of tables) {
-    const [x, y] = [a[t.name], b[t.name]];
-    if (!x || !y || x.rows !== y.rows || x.sum !== y.sum || x.rows !== copied[t.name]) {
-      throw new Error(
-        `verification failed for ${t.name}: source ${x?.rows} rows (${x?.sum.slice(0, 8)}), ` +
-          `target ${y?.rows} rows (${y?.sum.slice(0, 8)}), copied ${copied[t.name]}`,
-      );
-    }
-  }
-}
-
-/** After the switch: seals the source (its fence says `moved`), removes the old copy, ends the journal. */
-async function finish(
-  admin: DataAdmin,
-  main: pg.Client,
-  tenantId: string,
-  j: JournalRow,
-  log: (m: string) => void,
-  afterStep?: MoveOptions["afterStep"],
-): Promise<void> {
-  const { from, to } = await locationsOf(admin, tenantId, j);
-  if (j.step === "switched") {
-    // In one database the switch itself sealed the old copy's fence.
-    if (!sameDatabase(from, to)) {
-      const source = await sideOf(admin, from);
-      try {
-        await asOwner(source.client, tenantId, () =>
-          source.client.query("UPDATE public.data_fences SET state = 'moved'"),
-        );
-      } finally {
-        await source.client.end().catch(() => {});
-      }
-    }
-    await journalStep(main, tenantId, "sealed");
-    log("sealed: the old copy refuses every call (a Worker with the old location retries and learns the new one)");
-    await afterStep?.("sealed");
-  }
-  await removeCopy(admin, tenantId, from, to, main);
-  log(`removed the old copy (${describe(from)})`);
-  await endJournal(main, tenantId);
-}
-
-/** Before the switch: lifts the fence, removes the target's partial copy, ends the journal. */
-async function rollBack(
-  deps: AdminDeps,
-  admin: DataAdmin,
-  main: pg.Client,
-  tenantId: string,
-  j: JournalRow,
-  log: (m: string) => void,
-): Promise<void> {
-  const { from, to } = await locationsOf(admin, tenantId, j);
-  const source = await sideOf(admin, from);
-  try {
-    await asOwner(source.client, tenantId, () => source.client.query("DELETE FROM public.data_fences"));
-  } finally {
-    await source.client.end().catch(() => {});
-  }
-  await asOwner(main, tenantId, () => main.query("UPDATE public.tenants SET data_moving_since = NULL"));
-  await invalidate(deps, main, tenantId, log);
-  await removeCopy(admin, tenantId, to, from, main, j.created_database);
-  await endJournal(main, tenantId);
-  log(`rolled back: the tenant stays on ${describe(from)}; the target's copy is removed`);
-}
-
-/**
- * Removes the tenant's copy at `gone` (the other copy being at `kept`): a shared copy's rows, a schema, a database
- * the tiers created (by its default name, or `created` for a move's target), else the tenant tables in it.
- */
-async function removeCopy(
-  admin: DataAdmin,
-  tenantId: string,
-  gone: Location,
-  kept: Location,
-  main: pg.Client,
-  created?: boolean,
-): Promise<void> {
-  if (gone.isolation === "shared") {
-    // The tables are those of the other copy (public also holds the control plane's tables).
-    const pure = await sideOf(admin, kept);
-    try {
-      await deleteRows(tenantId, await dataTables(pure), { client: main, schema: "public" });
-    } finally {
-      await pure.client.end().catch(() => {});
-    }
-    return;
-  }
-  if (gone.isolation === "schema") {
-    await main.query(`DROP SCHEMA IF EXISTS ${quoteIdent(checkedSchema(gone.schema as string))} CASCADE`);
-    return;
-  }
-  const url = gone.adminUrl as string;
-  const ours = created ?? isDefaultDatabase(admin, tenantId, url);
-  await discardLocation(
-    admin,
-    { isolation: "database", schema: null, dataUrl: null, adminUrl: url, createdDatabase: ours },
-    { tablesOnly: !ours },
-  );
-}
-
-/** Whether `url` names the database the tiers make for the tenant by default (`<main database>_<id hex>`). */
-function isDefaultDatabase(admin: DataAdmin, tenantId: string, url: string): boolean {
-  const main = decodeURIComponent(new URL(admin.adminDatabaseUrl).pathname.slice(1));
-  return decodeURIComponent(new URL(url).pathname.slice(1)) === `${main}_${tenantId.replace(/-/g, "")}`;
 }
