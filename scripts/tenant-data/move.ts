@@ -145,7 +145,14 @@ export async function moveTenant(
       log(`move ${slug}: switched: the tenant's data is on ${describe(to)}`);
       await options.afterStep?.("switched");
 
-      await finish(admin, main, tenantId, await readJournalOrFail(main, tenantId), log, options.afterStep);
+      await finish(
+        admin,
+        main,
+        tenantId,
+        await readJournalOrFail(main, tenantId),
+        (m) => log(`move ${slug}: ${m}`),
+        options.afterStep,
+      );
       log(`move ${slug}: done`);
       return { tenant: { id: tenantId, slug }, from: from.isolation, to: to.isolation, rows, recovered };
     } catch (err) {
@@ -159,7 +166,9 @@ export async function moveTenant(
         );
       }
       try {
-        await rollBack(deps, admin, main, tenantId, await readJournalOrFail(main, tenantId), log);
+        await rollBack(deps, admin, main, tenantId, await readJournalOrFail(main, tenantId), (m) =>
+          log(`move ${slug}: ${m}`),
+        );
       } catch (undo) {
         throw new ControlError(
           "unavailable",
