@@ -10,6 +10,7 @@ import { QUOTA_COMMANDS } from "./quota-commands.ts";
 import { GRANT_COMMANDS } from "./grant-commands.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
 import { LOGIN_COMMANDS } from "./login-commands.ts";
+import { MOVE_COMMAND } from "./move-command.ts";
 import { TENANT_COMMANDS } from "./tenant-commands.ts";
 import { WORKSPACE_COMMANDS } from "./workspace-commands.ts";
 
@@ -19,6 +20,7 @@ const URL_OPTIONS = ["database-url", "admin-database-url"];
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
   ...TENANT_COMMANDS,
+  MOVE_COMMAND,
   ...LOGIN_COMMANDS,
   ...KEY_COMMANDS,
   ...GRANT_COMMANDS,
@@ -122,6 +124,8 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         secrets.push(text.trim());
         return text;
       },
+      progress: (line) => io.stderr(`${safeLine(line, secrets)}\n`),
+      env: io.env,
     });
     io.stdout(values.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.human}\n`);
     for (const warning of output.warnings ?? []) io.stderr(`warning: ${safeLine(warning, secrets)}\n`);

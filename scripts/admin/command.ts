@@ -10,6 +10,10 @@ export type Values = Record<string, string | boolean | undefined>;
 export interface CommandIo {
   /** All of standard input (e.g. a secret piped in); read at most once. */
   readStdin(): Promise<string>;
+  /** A progress line for stderr (stdout stays the one result), redacted like every message. */
+  progress(line: string): void;
+  /** The environment the CLI runs in. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** One CLI command. */

@@ -70,15 +70,20 @@ export async function migrateDataTargets(main: pg.Client, o: DataTargetOptions):
       await run(`${t.slug} (schema ${t.schema})`, () => applyDataMigrations(main, t.schema, files));
       continue;
     }
+    // Where, when known (never with the password): the admin URL opens first, and may not.
+    let where = "database";
     let url: string | undefined;
-    await run(`${t.slug} (database)`, async () => {
+    try {
       if (!t.sealedAdminUrl) throw new Error("no admin URL is recorded for its database (tenant_databases)");
       if (!o.dataSecretKey) throw new Error("DATA_SECRET_KEY is not set: cannot open its database's admin URL");
       url = await openData(o.dataSecretKey, t.tenantId, t.sealedAdminUrl);
-      return migrateDedicated(url, base, files);
-    });
-    // Say where, now that it is known (never with the password).
-    if (url) o.log(`data ${t.slug}: database ${describeUrl(url)}`);
+      where = `database ${describeUrl(url)}`;
+    } catch (e) {
+      await run(`${t.slug} (${where})`, () => Promise.reject(e));
+      continue;
+    }
+    const adminUrl = url;
+    await run(`${t.slug} (${where})`, () => migrateDedicated(adminUrl, base, files));
   }
   const failed = outcomes.filter((x) => x.error !== undefined);
   const changed = outcomes.filter((x) => x.applied.length > 0);

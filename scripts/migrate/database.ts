@@ -49,6 +49,9 @@ export async function connectCreatingDatabase(databaseUrl: string, log: (message
 /** A connected client (a failed connect leaves no socket behind). */
 export async function connect(connectionString: string, applicationName = "tenant-mcp-migrate"): Promise<pg.Client> {
   const client = new pg.Client({ connectionString, application_name: applicationName });
+  // A connection the server ends while idle (a dropped database, a restart) must not crash the process: the next
+  // query on it fails instead, where its caller handles it.
+  client.on("error", () => {});
   try {
     await client.connect();
   } catch (e) {

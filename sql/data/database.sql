@@ -36,6 +36,11 @@ DROP POLICY IF EXISTS tenant_isolation ON public.data_fences;
 CREATE POLICY tenant_isolation ON public.data_fences FOR ALL
   USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
   WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+-- The schema whose copy the fence is for (null: every schema here). One database can hold two copies of a tenant's
+-- data during a move between the shared and the schema tier: the fence of the old copy must not refuse the new one,
+-- or the switch would have to lift it, and a write through a location read just before the switch would land in the
+-- old copy and be lost with it.
+ALTER TABLE public.data_fences ADD COLUMN IF NOT EXISTS schema_name text;
 GRANT SELECT ON public.data_fences TO tenant_mcp_app;
 
 -- No SET clause: a function with one restores the setting on exit, and the settings made here must outlive the call
@@ -56,7 +61,8 @@ BEGIN
   IF p_write THEN
     PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('tenant_mcp:data:' || p_tenant::text, 0));
   END IF;
-  SELECT f.state INTO v_state FROM public.data_fences AS f WHERE f.tenant_id = p_tenant;
+  SELECT f.state INTO v_state FROM public.data_fences AS f
+   WHERE f.tenant_id = p_tenant AND (f.schema_name IS NULL OR f.schema_name = COALESCE(p_schema, 'public'));
   IF v_state = 'moved' OR (v_state = 'moving' AND p_write) THEN
     RAISE EXCEPTION 'tenant data is % to another location', v_state USING ERRCODE = '55TM1';
   END IF;

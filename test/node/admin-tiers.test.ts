@@ -5,6 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runAdmin } from "../../scripts/admin/cli.ts";
 import { openData } from "../../scripts/tenant-data/locations.ts";
+import { cloudLacks } from "../support/servers.ts";
 import { databaseExists, query, Scratch } from "./tier-support.ts";
 
 const cloud = inject("cloud");
@@ -38,6 +39,12 @@ async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
   return JSON.parse(run.stdout) as T;
+}
+
+/** Tenant schemas and databases are made on the PostgreSQL server (the embedded engine serves one database). */
+function needServer(ctx: { skip(note: string): void }): void {
+  const note = cloudLacks(cloud, "postgres");
+  if (note) ctx.skip(note);
 }
 
 const slug = (p: string): string => `${p}-${crypto.randomUUID().slice(0, 8)}`;
@@ -82,7 +89,8 @@ async function schemas(): Promise<string[]> {
 }
 
 describe("tenant create --isolation", { timeout: 60_000 }, () => {
-  it("schema: a schema of its own, owned by the owner role, the Worker may use it, the first workspace in it", async () => {
+  it("schema: a schema of its own, owned by the owner role, the Worker may use it, the first workspace in it", async (ctx) => {
+    needServer(ctx);
     const s = slug("sch");
     const made = await json<Made>([
       "tenant",
@@ -119,7 +127,8 @@ describe("tenant create --isolation", { timeout: 60_000 }, () => {
     expect((await cli(["tenant", "list"])).stdout).toMatch(new RegExp(`${s}\\s.*\\sschema\\s`));
   });
 
-  it("database: prepared, its connection strings sealed and stored, never printed", async () => {
+  it("database: prepared, its connection strings sealed and stored, never printed", async (ctx) => {
+    needServer(ctx);
     const s = slug("ded");
     const url = new URL(scratch.databaseUrl("cli", "tenant_mcp_app"));
     url.password = "hunter2-not-shown";
@@ -160,7 +169,8 @@ describe("tenant create --isolation", { timeout: 60_000 }, () => {
     expect((await cli(["tenant", "show", s])).stdout).toMatch(/isolation\s+database\n/);
   });
 
-  it("by default makes a database named after the main one, and a failure leaves no schema and no database behind", async () => {
+  it("by default makes a database named after the main one, and a failure leaves no schema and no database behind", async (ctx) => {
+    needServer(ctx);
     const s = slug("dflt");
     const made = await json<Made>([
       "tenant",
@@ -216,7 +226,8 @@ describe("tenant create --isolation", { timeout: 60_000 }, () => {
     expect(await databaseExists(target)).toBe(false);
   });
 
-  it("never quotes a connection string or its password in an error, and needs the admin login for the tiers", async () => {
+  it("never quotes a connection string or its password in an error, and needs the admin login for the tiers", async (ctx) => {
+    needServer(ctx);
     const bad = "postgres://postgres:topsecret-pw@127.0.0.1:9209/tmcp_nowhere";
     const run = await cli([
       "tenant",
@@ -262,7 +273,8 @@ describe("tenant create --isolation", { timeout: 60_000 }, () => {
 
 describe("workspace commands and tenant delete on each tier", { timeout: 60_000 }, () => {
   for (const tier of ["schema", "database"] as const) {
-    it(`${tier}: the workspace commands work in the tenant's location; delete drops it`, async () => {
+    it(`${tier}: the workspace commands work in the tenant's location; delete drops it`, async (ctx) => {
+      needServer(ctx);
       const s = slug(tier.slice(0, 3));
       const extra = tier === "database" ? ["--database-url", scratch.databaseUrl("ws", "tenant_mcp_app")] : [];
       const made = await json<Made>([
