@@ -5,6 +5,7 @@ import { errorResponse, HttpError } from "./http/errors.ts";
 import { notFound } from "./http/messages.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
+import { usageRoutes } from "./routes/usage.ts";
 import { wellKnownResourceRoutes } from "./routes/well-known-resource.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { newApp, type AppEnv } from "./routes/scope.ts";
@@ -53,6 +54,7 @@ export const app = newApp((request) => new URL(request.url).pathname)
   .use(requestScope)
   .route("/mcp", mcpRoutes)
   .route("/healthz", healthRoutes)
+  .route("/usage", usageRoutes)
   .route("/.well-known/oauth-protected-resource", wellKnownResourceRoutes)
   .route("/", oauthRoutes)
   .notFound((c) => renderError(new HttpError(404, notFound(c.req.path)), c))
