@@ -7,6 +7,7 @@ import { connect, resolveConnection } from "./connect.ts";
 import { describeFailure, safeLine } from "./errors.ts";
 import { AUDIT_COMMANDS } from "./audit-commands.ts";
 import { QUOTA_COMMANDS } from "./quota-commands.ts";
+import { USAGE_COMMANDS } from "./usage-commands.ts";
 import { GRANT_COMMANDS } from "./grant-commands.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
 import { LOGIN_COMMANDS } from "./login-commands.ts";
@@ -20,6 +21,8 @@ const URL_OPTIONS = ["database-url", "admin-database-url"];
 export const COMMANDS: readonly Command[] = [
   ...TENANT_COMMANDS,
   ...LOGIN_COMMANDS,
+  // Before KEY_COMMANDS: `usage export` must not be read as `usage <slug>`.
+  ...USAGE_COMMANDS,
   ...KEY_COMMANDS,
   ...GRANT_COMMANDS,
   ...WORKSPACE_COMMANDS,
