@@ -9,6 +9,8 @@ import { usageRoutes } from "./routes/usage.ts";
 import { wellKnownResourceRoutes } from "./routes/well-known-resource.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { newApp, type AppEnv } from "./routes/scope.ts";
+import { recordRequestMetrics } from "./log/metrics.ts";
+import { conventionFields } from "./log/telemetry.ts";
 
 /**
  * One request context per request, and the one place every answer passes: headers the route asked for, the request
@@ -75,8 +77,10 @@ function logRequest(
   ms: number,
   failure: HttpError | undefined,
 ): void {
+  if (failure && rc.fields.error_type === undefined) rc.fields.error_type = String(status);
+  recordRequestMetrics(rc, request, status, ms);
   const fields = {
-    ...rc.fields,
+    ...conventionFields(rc.fields),
     http_method: request.method,
     path: new URL(request.url).pathname,
     status,

@@ -10,6 +10,7 @@ import {
   parseMessage,
   readBodyCapped,
 } from "../http/guard.ts";
+import { noteMessage } from "../log/telemetry.ts";
 import { mcpResourceOf } from "../oauth/resource.ts";
 import { checkScopes } from "./required-scopes.ts";
 import { refuseWritesWhileMoving } from "./moving-guard.ts";
@@ -56,6 +57,7 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   const body = await readBodyCapped(request, rc.config.maxBodyBytes);
   const message = parseMessage(body);
   if ("method" in message) rc.fields.method = message.method;
+  noteMessage(rc, request, message);
   if ("method" in message && message.method === "initialize") checkInitializeSize(body, rc.config.initializeMaxBytes);
   const stateless = await isStatelessPost(request, message);
   // The stateless lane answers a bad MCP-Protocol-Version itself (-32022 / -32020, as the 2026-07-28 revision says).
