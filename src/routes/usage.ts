@@ -3,6 +3,7 @@ import { insufficientScope } from "../auth/challenge.ts";
 import { hasScopes, READ_SCOPES } from "../auth/scopes.ts";
 import { mcpResourceOf } from "../oauth/resource.ts";
 import { readTenantUsage } from "../usage/tenant-usage.ts";
+import { getOnly } from "./health.ts";
 import { newApp, preflightFor } from "./scope.ts";
 
 /**
@@ -11,7 +12,7 @@ import { newApp, preflightFor } from "./scope.ts";
  * names the tenant. Admitted like an `/mcp` request (the same 401s and the per-minute rate limit, not the monthly
  * quota) and needs `mcp:read`.
  */
-export const usageRoutes = newApp().get("/", preflightFor(["GET"]), async (c) => {
+export const usageRoutes = newApp().all("/", preflightFor(["GET"]), getOnly, async (c) => {
   const { rc, headers } = c.var;
   const request = c.req.raw;
   const resource = mcpResourceOf(request, rc.config);

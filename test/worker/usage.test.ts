@@ -99,6 +99,10 @@ describe("GET /usage", () => {
       expect(text).not.toContain(b.id);
     }
     expect((await getUsage(a.apiKey, `${USAGE_URL}/${b.id}`)).status).toBe(404);
+    // Other methods: 405 with Allow, before any credential is looked at.
+    const post = await fetchSettled(USAGE_URL, { method: "POST", headers: { authorization: `Bearer ${a.apiKey}` } });
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("GET");
     // B sees B's.
     expect(((await (await getUsage(b.apiKey)).json()) as Usage).calls).toBe(4);
   });
