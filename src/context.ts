@@ -24,6 +24,8 @@ interface RequestLogFields {
   protocol_version?: string;
   /** How the request failed, when it did: an HTTP status, or a tool call's `tool_error` / `protocol_error`. */
   error_type?: string;
+  /** What a `tools/call`'s client saw (src/audit/types.ts `CallOutcome`), once the lane answered it. */
+  call_outcome?: "ok" | "tool_error" | "protocol_error" | "input_required";
   /** W3C trace context from the message's `params._meta`, when the client sent a valid one. */
   traceparent?: string;
   tracestate?: string;

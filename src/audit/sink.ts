@@ -39,6 +39,7 @@ export function createAuditSink(rc: AuditContext, principal: Principal, sessionI
       subject: principal.subject?.slice(0, 256) ?? null,
     };
     // The log line's `error.type`: what the client saw, when it was not a result.
+    rc.fields.call_outcome = call.outcome;
     if (call.outcome === "tool_error" || call.outcome === "protocol_error") rc.fields.error_type = call.outcome;
     rc.waitUntil(appendRow(rc, row));
   };

@@ -76,8 +76,9 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
     const response = stateless
       ? await serveStatelessPost(request, message, principal, rc, gate)
       : await serveSessionPost(request, message, principal, rc, gate, session);
-    // A call answered with an HTTP error was not served: it does not count against the monthly quota.
-    if (response.status >= 400) refund();
+    // A call answered with an HTTP error was not served, and a round trip that asked the user a question (2026-07-28)
+    // is not a finished call: neither counts against the monthly quota (the round trip that answers it does).
+    if (response.status >= 400 || rc.fields.call_outcome === "input_required") refund();
     return response;
   } catch (err) {
     refund();
