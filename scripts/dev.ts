@@ -82,8 +82,9 @@ try {
   wrangler = await startWranglerDev({
     port: Number(port),
     envFiles: [devVars],
-    // OAuth is offered on the origin clients use: tokens are bound to <origin>/mcp.
-    vars: { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
+    // OAuth is offered on the origin clients use: tokens are bound to <origin>/mcp. `wrangler dev` runs no Cron
+    // Trigger, so every audit row is flushed by its own request (a batch of one): `usage` shows a call at once.
+    vars: { PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, AUDIT_FLUSH_BATCH_SIZE: "1" },
     verbose: true,
     log: (m) => process.stdout.write(`${m}\n`),
   });

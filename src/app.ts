@@ -5,9 +5,12 @@ import { errorResponse, HttpError } from "./http/errors.ts";
 import { notFound } from "./http/messages.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
+import { usageRoutes } from "./routes/usage.ts";
 import { wellKnownResourceRoutes } from "./routes/well-known-resource.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { newApp, type AppEnv } from "./routes/scope.ts";
+import { recordRequestMetrics } from "./log/metrics.ts";
+import { conventionFields } from "./log/telemetry.ts";
 
 /**
  * One request context per request, and the one place every answer passes: headers the route asked for, the request
@@ -53,6 +56,7 @@ export const app = newApp((request) => new URL(request.url).pathname)
   .use(requestScope)
   .route("/mcp", mcpRoutes)
   .route("/healthz", healthRoutes)
+  .route("/usage", usageRoutes)
   .route("/.well-known/oauth-protected-resource", wellKnownResourceRoutes)
   .route("/", oauthRoutes)
   .notFound((c) => renderError(new HttpError(404, notFound(c.req.path)), c))
@@ -73,8 +77,10 @@ function logRequest(
   ms: number,
   failure: HttpError | undefined,
 ): void {
+  if (failure && rc.fields.error_type === undefined) rc.fields.error_type = String(status);
+  recordRequestMetrics(rc, request, status, ms);
   const fields = {
-    ...rc.fields,
+    ...conventionFields(rc.fields),
     http_method: request.method,
     path: new URL(request.url).pathname,
     status,

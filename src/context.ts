@@ -18,6 +18,17 @@ interface RequestLogFields {
   grant_id?: string;
   /** The person an OAuth token was issued to. */
   subject?: string;
+  /** The JSON-RPC id of the request message. */
+  jsonrpc_id?: string | number;
+  /** The MCP revision the request speaks (header, session, `initialize` or the 2026-07-28 envelope). */
+  protocol_version?: string;
+  /** How the request failed, when it did: an HTTP status, or a tool call's `tool_error` / `protocol_error`. */
+  error_type?: string;
+  /** What a `tools/call`'s client saw (src/audit/types.ts `CallOutcome`), once the lane answered it. */
+  call_outcome?: "ok" | "tool_error" | "protocol_error" | "input_required";
+  /** W3C trace context from the message's `params._meta`, when the client sent a valid one. */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 /** The per-address throttles (Workers Rate Limiting bindings, see wrangler.toml) the pipeline counts requests in. */
@@ -42,6 +53,8 @@ export interface RequestContext {
   throttles: AddressThrottles;
   /** The OAuth authorization server's storage (src/oauth/server.ts), where its access tokens are validated. */
   oauthKv: KVNamespace;
+  /** Workers Analytics Engine (MCP_METRICS): one data point per request (src/log/metrics.ts); absent when unbound. */
+  metrics: Pick<AnalyticsEngineDataset, "writeDataPoint"> | undefined;
   waitUntil(promise: Promise<unknown>): void;
   /** Milliseconds since the epoch; injectable so tests need not wait for time. */
   now(): number;
@@ -68,6 +81,7 @@ export function createRequestContext(
     redis: createRedis(env, config.redisTimeoutMs),
     throttles: { authentication: env.AUTH_LIMITER, healthz: env.HEALTHZ_LIMITER },
     oauthKv: env.OAUTH_KV,
+    metrics: env.MCP_METRICS,
     waitUntil: (p) => ctx.waitUntil(p),
     now: () => Date.now(),
     fields: {},

@@ -1,4 +1,5 @@
 import { flushAudit } from "./audit/flush.ts";
+import { purgeExpiredAudit } from "./audit/retention.ts";
 import { loadConfig } from "./config.ts";
 import { createSql } from "./db/client.ts";
 import { createLogger } from "./log/logger.ts";
@@ -10,9 +11,13 @@ import { createRedis } from "./redis/client.ts";
  */
 const MAX_BATCHES_PER_RUN = 50;
 
+/** Most retention batches one cron run deletes (5000 rows each); a backlog of old rows goes over several runs. */
+const MAX_RETENTION_BATCHES_PER_RUN = 20;
+
 /**
  * The Cron Trigger (wrangler.toml `[triggers]`, every minute): moves queued audit rows from Redis to Postgres
- * (src/audit/flush.ts). A failed batch is logged and left queued: the next run, or the next busy request, retries it.
+ * (src/audit/flush.ts; a failed batch is logged and left queued: the next run, or the next busy request, retries it),
+ * and deletes audit rows past their plan's retention (src/audit/retention.ts). Each job's failure is its own.
  */
 export async function handleScheduled(controller: Pick<ScheduledController, "cron">, env: Env): Promise<void> {
   const config = loadConfig(env);
@@ -27,5 +32,11 @@ export async function handleScheduled(controller: Pick<ScheduledController, "cro
     log.info("audit flush", { ...done });
   } catch (err) {
     log.error("audit flush failed", { error: err instanceof Error ? err : String(err) });
+  }
+  try {
+    const deleted = await purgeExpiredAudit(deps.sql, MAX_RETENTION_BATCHES_PER_RUN);
+    if (deleted > 0) log.info("audit retention", { deleted });
+  } catch (err) {
+    log.error("audit retention failed", { error: err instanceof Error ? err : String(err) });
   }
 }

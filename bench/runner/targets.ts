@@ -79,6 +79,27 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
           : "not measured",
     });
 
+    // Issue 15: a warm data tool call costs its own transaction and a share of the audit flush (one single-statement
+    // query per batch of rows), nothing else. Single-statement queries are the flush's (and the odd key-cache refill),
+    // so statements minus queries is what the tool's transaction ran.
+    const data = ["get_document", "search_documents"]
+      .map((name) => ({ name, s: find(lane, name) }))
+      .filter((d): d is { name: string; s: ScenarioResult } => d.s !== undefined)
+      .map(({ name, s }) => {
+        const up = s.ours.load.upstream;
+        const u = summarize(up);
+        return { name, neon: u.neonHttp, inTransaction: u.neonStatements - (up.neon_http_query ?? 0) };
+      });
+    checks.push({
+      target: `${lane}: warm data tool call <= 1.05 Neon requests and <= 3 SQL statements in its transaction (issue 15)`,
+      met: data.length ? data.every((d) => d.neon <= 1.05 && d.inTransaction <= 3 + 0.005) : undefined,
+      figures: data.length
+        ? data
+            .map((d) => `${d.name} ${d.neon.toFixed(3)} requests, ${d.inTransaction.toFixed(2)} statements`)
+            .join("; ")
+        : "not measured",
+    });
+
     const oursRps = list?.ours.load.rps;
     const naiveRps = list?.naive?.load.rps;
     checks.push({

@@ -7,6 +7,7 @@ import { connect, resolveConnection } from "./connect.ts";
 import { describeFailure, safeLine } from "./errors.ts";
 import { AUDIT_COMMANDS } from "./audit-commands.ts";
 import { QUOTA_COMMANDS } from "./quota-commands.ts";
+import { USAGE_COMMANDS } from "./usage-commands.ts";
 import { GRANT_COMMANDS } from "./grant-commands.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
 import { LOGIN_COMMANDS } from "./login-commands.ts";
@@ -22,6 +23,8 @@ export const COMMANDS: readonly Command[] = [
   ...TENANT_COMMANDS,
   MOVE_COMMAND,
   ...LOGIN_COMMANDS,
+  // Before KEY_COMMANDS: `usage export` must not be read as `usage <slug>`.
+  ...USAGE_COMMANDS,
   ...KEY_COMMANDS,
   ...GRANT_COMMANDS,
   ...WORKSPACE_COMMANDS,

@@ -6,7 +6,10 @@ import { serializeRow, type QueuedAuditRow } from "./queued-row.ts";
 import type { AuditSink, ToolCallAudit } from "./types.ts";
 
 /** What the audit sink takes from the request context. */
-export type AuditContext = Pick<RequestContext, "sql" | "redis" | "config" | "requestId" | "waitUntil" | "log">;
+export type AuditContext = Pick<
+  RequestContext,
+  "sql" | "redis" | "config" | "requestId" | "waitUntil" | "log" | "fields"
+>;
 
 /**
  * The audit sink of one request of one principal (sql/007_audit_call_outcomes.sql says what each status means). Who
@@ -35,6 +38,9 @@ export function createAuditSink(rc: AuditContext, principal: Principal, sessionI
       credential_kind: principal.credential.kind,
       subject: principal.subject?.slice(0, 256) ?? null,
     };
+    // The log line's `error.type`: what the client saw, when it was not a result.
+    rc.fields.call_outcome = call.outcome;
+    if (call.outcome === "tool_error" || call.outcome === "protocol_error") rc.fields.error_type = call.outcome;
     rc.waitUntil(appendRow(rc, row));
   };
 }

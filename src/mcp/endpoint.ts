@@ -10,6 +10,7 @@ import {
   parseMessage,
   readBodyCapped,
 } from "../http/guard.ts";
+import { noteMessage } from "../log/telemetry.ts";
 import { mcpResourceOf } from "../oauth/resource.ts";
 import { checkScopes } from "./required-scopes.ts";
 import { refuseWritesWhileMoving } from "./moving-guard.ts";
@@ -56,6 +57,7 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   const body = await readBodyCapped(request, rc.config.maxBodyBytes);
   const message = parseMessage(body);
   if ("method" in message) rc.fields.method = message.method;
+  noteMessage(rc, request, message);
   if ("method" in message && message.method === "initialize") checkInitializeSize(body, rc.config.initializeMaxBytes);
   const stateless = await isStatelessPost(request, message);
   // The stateless lane answers a bad MCP-Protocol-Version itself (-32022 / -32020, as the 2026-07-28 revision says).
@@ -74,8 +76,9 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
     const response = stateless
       ? await serveStatelessPost(request, message, principal, rc, gate)
       : await serveSessionPost(request, message, principal, rc, gate, session);
-    // A call answered with an HTTP error was not served: it does not count against the monthly quota.
-    if (response.status >= 400) refund();
+    // A call answered with an HTTP error was not served, and a round trip that asked the user a question (2026-07-28)
+    // is not a finished call: neither counts against the monthly quota (the round trip that answers it does).
+    if (response.status >= 400 || rc.fields.call_outcome === "input_required") refund();
     return response;
   } catch (err) {
     refund();

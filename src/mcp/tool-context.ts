@@ -2,6 +2,7 @@ import type { RequestContext } from "../context.ts";
 import { tenantData } from "../db/tenant-data.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import type { ToolContext, ToolInput } from "../tools/types.ts";
+import { readTenantUsage } from "../usage/tenant-usage.ts";
 
 /** How a lane delivers progress for the current request; `undefined` when the client asked for none. */
 export type ProgressSink = ((progress: number, total?: number, message?: string) => Promise<void>) | undefined;
@@ -25,6 +26,7 @@ export function createToolContext(
     signal,
     progress: progress ?? (async () => {}),
     limits: rc.config,
+    usage: () => readTenantUsage(rc, tenant),
     ...(input ? { input } : {}),
   };
 }

@@ -3,10 +3,11 @@ import type { Feature } from "../tenancy/tenant.ts";
 import { publicFailure } from "../tools/failure.ts";
 import type { ToolContext } from "../tools/types.ts";
 import { documentResource } from "./documents.ts";
+import { usageResource } from "./usage.ts";
 import type { ReadResourceOutcome, ResourceListing, ResourceTemplate, ResourceTemplateListing } from "./types.ts";
 
 /** Every resource template the server knows: the product's, then any a build added with {@link registerResourceTemplates}. */
-const ALL_RESOURCE_TEMPLATES: ResourceTemplate[] = [documentResource];
+const ALL_RESOURCE_TEMPLATES: ResourceTemplate[] = [usageResource, documentResource];
 
 let served = false;
 

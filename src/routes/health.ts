@@ -6,10 +6,10 @@ import { healthzTenant } from "./healthz-tenant.ts";
 import { newApp, preflightFor, type AppEnv } from "./scope.ts";
 
 /**
- * As on /mcp, a method the route does not serve is 405 with Allow, not 404. Checked by hand rather than left to
+ * As on /mcp, a method the route does not serve is 405 with Allow, not 404 (also for `/usage`). Checked by hand rather than left to
  * `get()`: Hono answers HEAD from a GET route, and these probes never did.
  */
-const getOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const getOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method !== "GET") throw new HttpError(405, GET_ONLY, { headers: { allow: "GET" } });
   await next();
 };

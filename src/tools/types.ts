@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Feature, TenantContext } from "../tenancy/tenant.ts";
 import type { Logger } from "../log/logger.ts";
 import type { TenantDb } from "../db/tenant-db.ts";
+import type { TenantUsage } from "../usage/types.ts";
 
 /** The deployment settings tools enforce (from the Worker's Config; see src/config.ts for their defaults). */
 interface ToolLimits {
@@ -120,6 +121,11 @@ export interface ToolContext {
   clientLog?: ClientLog;
   /** The deployment's limits on what a tenant may create. */
   limits: ToolLimits;
+  /**
+   * Reads the tenant's own usage of this period (src/usage/tenant-usage.ts), for the `tenant://usage` resource.
+   * Present in the Worker's lanes; a context without it (a unit test) has no usage to show.
+   */
+  usage?: () => Promise<TenantUsage>;
 }
 
 /** Severity of a client-facing log message (MCP `LoggingLevel`, RFC 5424 order). */

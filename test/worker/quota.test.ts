@@ -144,6 +144,46 @@ describe("monthly quota", () => {
     expect(Number(await redis.get(quotaKey(t.id, thisMonth())))).toBe(2);
   });
 
+  it("a confirmed delete_document counts once: the round trip that asks the user is not a call", async () => {
+    const t = await tenantWithQuota(100);
+    const workspace = await settledStatelessCall(t.apiKey, "list_workspaces", {});
+    const wsId = ((await workspace.json()) as any).result.structuredContent.workspaces[0].id as string;
+    const created = (await (
+      await settledStatelessCall(t.apiKey, "create_document", { workspace_id: wsId, title: "Doomed", body: "x" })
+    ).json()) as any;
+    const id = created.result.structuredContent.document.id as string;
+    const deleteCall = async (retry: Record<string, unknown> = {}): Promise<any> => {
+      const res = await fetchSettled(MCP_URL, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${t.apiKey}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2026-07-28",
+          "mcp-method": "tools/call",
+          "mcp-name": "delete_document",
+        },
+        body: JSON.stringify(
+          statelessMessage(
+            "tools/call",
+            { name: "delete_document", arguments: { id }, ...retry },
+            { capabilities: { elicitation: { form: {} } } },
+          ),
+        ),
+      });
+      return res.json();
+    };
+    const asked = await deleteCall();
+    expect(asked.result.resultType).toBe("input_required");
+    const done = await deleteCall({
+      inputResponses: { confirm: { action: "accept", content: { confirm: true } } },
+      requestState: asked.result.requestState,
+    });
+    expect(done.result.structuredContent).toMatchObject({ deleted: true });
+    // list_workspaces, create_document, and the delete once.
+    expect(Number(await redis.get(quotaKey(t.id, thisMonth())))).toBe(3);
+  });
+
   it("a new month starts at zero (clock injected)", async () => {
     const tenant = { id: crypto.randomUUID(), plan: "free" as const, config: { monthlyQuota: 2 } };
     let now = Date.UTC(2031, 0, 31, 23, 59, 59, 999);

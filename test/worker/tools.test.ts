@@ -554,16 +554,19 @@ describe("failures", () => {
 });
 
 describe("resources and prompts", () => {
-  it("lists the document template and recent documents for core tenants only", async () => {
+  it("lists the document template, the usage resource and recent documents for core tenants only", async () => {
     expect(resourceTemplatesFor(A.tenant.features).map((t) => t.uriTemplate)).toEqual(["tenant-mcp://documents/{id}"]);
     expect(resourceTemplatesFor(new Set(["bulk_export"] as const))).toEqual([]);
     const listed = await listResources(ctxFor(A));
     if (!listed.ok) throw new Error(listed.message);
-    expect(listed.resources.length).toBeGreaterThan(0);
-    expect(listed.resources.length).toBeLessThanOrEqual(50);
-    expect(
-      listed.resources.every((r) => r.uri.startsWith("tenant-mcp://documents/") && r.mimeType === "text/markdown"),
-    ).toBe(true);
+    // The tenant's own usage first, then its most recent documents.
+    const [usage, ...documents] = listed.resources;
+    expect(usage).toMatchObject({ uri: "tenant://usage", mimeType: "application/json" });
+    expect(documents.length).toBeGreaterThan(0);
+    expect(documents.length).toBeLessThanOrEqual(50);
+    expect(documents.every((r) => r.uri.startsWith("tenant-mcp://documents/") && r.mimeType === "text/markdown")).toBe(
+      true,
+    );
   });
 
   it("reads a document as markdown; another tenant's, a random or a malformed URI are all not found", async () => {

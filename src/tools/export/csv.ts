@@ -6,6 +6,7 @@ export function csvRecord(fields: readonly string[]): string {
   return `${fields.map(csvField).join(",")}\r\n`;
 }
 
-function csvField(value: string): string {
+/** One CSV field per RFC 4180: quoted, with its quotes doubled, when it holds a comma, a double quote, CR or LF. */
+export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
