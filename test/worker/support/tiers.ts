@@ -31,6 +31,8 @@ export interface TierPlacement {
   data: DataLocation;
   /** Superuser queries on the tenant's data tables, unqualified names resolving to its tables (bypasses RLS). */
   admin: LocationAdmin;
+  /** `database` tier: the name of the tenant's own database (what a fault rule of the local cloud names). */
+  database?: string;
 }
 
 /** Superuser access to one data location. */
@@ -68,6 +70,7 @@ export async function placeTenant(tenantId: string, tier: IsolationTier): Promis
     tier,
     data: { isolation: "database", sealedUrl: row?.data_url as string },
     admin: locationAdmin(neon(url.toString()), "public"),
+    database: placed.database as string,
   };
 }
 
