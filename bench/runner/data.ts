@@ -2,7 +2,8 @@ import pg from "pg";
 import { createTenant, type CreateTenantInput } from "../../src/control/tenants.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 import type { Plan } from "../../src/tenancy/tenant.ts";
-import type { ScenarioData } from "./scenarios.ts";
+import { provisionTenant, type ProvisionTarget } from "../../scripts/lib/tenant-location.ts";
+import type { DedicatedTier, ScenarioData, TierTenant } from "./scenarios.ts";
 
 /** The bench tenant and what the scenarios need of it. */
 export interface BenchData extends ScenarioData {
@@ -20,26 +21,63 @@ const NEEDLE = "quarterly";
  * Creates the bench's tenants and their keys through the control plane, as an operator would: an enterprise tenant
  * (every tool) with a rate limit no run can reach, and its API key minted with the Worker's pepper; then, as the
  * superuser, one workspace with `documents` documents of about 1 KiB each. A free-plan tenant with a few documents of
- * its own sits next to it, so row-level security has rows to hide. Returns what the scenarios send.
+ * its own sits next to it, so row-level security has rows to hide. For each tier in `tiers.names`, one more enterprise
+ * tenant of the same shape whose data is on that tier (its own schema, or its own database). Returns what the
+ * scenarios send.
  */
-export async function seedBenchData(deps: AdminDeps, adminUrl: string, documents: number): Promise<BenchData> {
-  const enterprise = await createTenant(deps, benchTenant("enterprise"));
-  const free = await createTenant(deps, benchTenant("free"));
+export async function seedBenchData(
+  deps: AdminDeps,
+  adminUrl: string,
+  documents: number,
+  tiers: { names: DedicatedTier[]; target: ProvisionTarget } = {
+    names: [],
+    target: { adminUrl, appUrl: "", dataSecretKey: "" },
+  },
+): Promise<BenchData> {
+  const enterprise = await createTenant(deps, benchTenant("enterprise", "bench-enterprise"));
+  const free = await createTenant(deps, benchTenant("free", "bench-free"));
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const data = await addDocuments(client, enterprise.tenant.id, documents);
     await addDocuments(client, free.tenant.id, Math.min(documents, 20));
-    return { ...data, slug: "bench-enterprise", apiKey: enterprise.apiKey, searchQuery: `${NEEDLE} revenue` };
+    const placed: Partial<Record<DedicatedTier, TierTenant>> = {};
+    for (const tier of tiers.names) {
+      const tenant = await createTenant(deps, benchTenant("enterprise", `bench-${tier}`));
+      const location = await provisionTenant(tiers.target, tenant.tenant.id, tier);
+      const at = new pg.Client({ connectionString: locationUrl(adminUrl, location.database) });
+      await at.connect();
+      try {
+        const { documentIds } = await addDocuments(at, tenant.tenant.id, documents, location.schema ?? "public");
+        placed[tier] = { apiKey: tenant.apiKey, documentIds };
+      } finally {
+        await at.end();
+      }
+    }
+    return {
+      ...data,
+      slug: "bench-enterprise",
+      apiKey: enterprise.apiKey,
+      searchQuery: `${NEEDLE} revenue`,
+      ...(tiers.names.length ? { tiers: placed } : {}),
+    };
   } finally {
     await client.end();
   }
 }
 
-function benchTenant(plan: Plan): CreateTenantInput {
+/** The admin URL of the database that holds a location: the main one, or the tenant's own. */
+function locationUrl(adminUrl: string, database: string | undefined): string {
+  if (!database) return adminUrl;
+  const u = new URL(adminUrl);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+function benchTenant(plan: Plan, slug: string): CreateTenantInput {
   return {
-    slug: `bench-${plan}`,
-    name: `Bench ${plan}`,
+    slug,
+    name: `Bench ${slug.slice("bench-".length)}`,
     plan,
     rateLimitPerMinute: 1_000_000_000,
     keyName: "bench",
@@ -48,19 +86,22 @@ function benchTenant(plan: Plan): CreateTenantInput {
   };
 }
 
+/** Adds the bench workspace and its documents to a tenant's tables in `schema` (public, or its own schema). */
 async function addDocuments(
   client: pg.Client,
   tenantId: string,
   documents: number,
+  schema = "public",
 ): Promise<{ tenantId: string; workspaceId: string; documentIds: string[] }> {
+  if (!/^(public|tenant_[0-9a-f]{32})$/.test(schema)) throw new Error(`not a tenant data schema: ${schema}`);
   const workspace = await client.query<{ id: string }>(
-    "insert into public.workspaces (tenant_id, name) values ($1, 'Bench') returning id",
+    `insert into ${schema}.workspaces (tenant_id, name) values ($1, 'Bench') returning id`,
     [tenantId],
   );
   const workspaceId = workspace.rows[0]!.id;
   // Bodies of ~1 KiB from a fixed vocabulary; every tenth mentions the needle twice, so ranking has work to do.
   const docs = await client.query<{ id: string }>(
-    `insert into public.documents (tenant_id, workspace_id, title, body)
+    `insert into ${schema}.documents (tenant_id, workspace_id, title, body)
      select $1, $2, 'Document ' || g,
             repeat('The team reviewed the onboarding checklist, the incident log and the roadmap. ', 12) ||
             case when g % 10 = 0 then 'The ${NEEDLE} revenue report is attached; ${NEEDLE} targets were met.' else '' end
