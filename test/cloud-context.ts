@@ -18,8 +18,8 @@ export interface CloudContext extends ReadyInfo {
   /** DATA_SECRET_KEY: dedicated tenant databases' connection strings are sealed with it. */
   dataSecretKey: string;
   /**
-   * `POST {"tenantId", "isolation": "schema"|"database"}` here gives a test tenant (with no data yet) its own schema or
-   * database (test/support/provision.ts); test/worker/support/tiers.ts wraps it.
+   * `POST {"input": <CreateTenantInput>, "isolation": "schema"|"database"}` here creates a tenant on that tier as
+   * `tenant create --isolation` does (test/support/provision.ts); test/worker/support/tiers.ts wraps it.
    */
   provisionUrl: string;
   /** The servers the cloud was pointed at (the test setup's database and Redis URLs). */

@@ -2,7 +2,8 @@ import type { TestProject } from "vitest/node";
 import { spawnCloud } from "../local-cloud/child.ts";
 import { startOidcProvider } from "../local-cloud/oidc.ts";
 import type { CloudContext } from "./cloud-context.ts";
-import { dropDedicatedDatabases, serveProvisioning } from "./support/provision.ts";
+import { dropTenantDatabases } from "../scripts/lib/tenant-databases.ts";
+import { serveProvisioning } from "./support/provision.ts";
 
 /** Admin URL of the worker project's test database (dropped and re-created at every run). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/tenant_mcp_test";
@@ -57,7 +58,7 @@ export async function startTestOidc(project: TestProject): Promise<() => Promise
  */
 export async function startTestCloud(project: TestProject, target: TestCloudTarget): Promise<() => Promise<void>> {
   // The tenants' own databases of an earlier run (the main one is dropped by --fresh).
-  await dropDedicatedDatabases(target.databaseUrl);
+  await dropTenantDatabases(target.databaseUrl);
   const cloud = await spawnCloud([
     "--database-url",
     target.databaseUrl,
@@ -80,17 +81,15 @@ export async function startTestCloud(project: TestProject, target: TestCloudTarg
   };
   // 32 bytes, base64url, as the Worker requires; not secret.
   const dataSecretKey = "dGVzdC1kYXRhLXNlY3JldC1rZXktbm90LXNlY3JldC0";
-  const provisioning = await serveProvisioning({
-    adminUrl: ready.adminDatabaseUrl,
-    appUrl: as("tenant_mcp_app"),
-    dataSecretKey,
-  });
+  const apiKeyPepper = "test-pepper-not-secret";
+  const loginSecretKey = "dGVzdC1sb2dpbi1zZWNyZXQta2V5LW5vdC1zZWNyZXQ";
+  const provisioning = await serveProvisioning({ ready, pepper: apiKeyPepper, loginSecretKey, dataSecretKey });
   const context: CloudContext = {
     ...ready,
     appDatabaseUrl: as("tenant_mcp_app"),
     ownerDatabaseUrl: as("tenant_mcp_owner"),
-    apiKeyPepper: "test-pepper-not-secret",
-    loginSecretKey: "dGVzdC1sb2dpbi1zZWNyZXQta2V5LW5vdC1zZWNyZXQ",
+    apiKeyPepper,
+    loginSecretKey,
     dataSecretKey,
     provisionUrl: provisioning.url,
     serverUrls: { postgres: target.databaseUrl, redis: target.redisUrl },
@@ -99,6 +98,6 @@ export async function startTestCloud(project: TestProject, target: TestCloudTarg
   return async () => {
     await provisioning.close();
     await cloud.stop();
-    if (ready.engines.postgres === "server") await dropDedicatedDatabases(ready.adminDatabaseUrl);
+    if (ready.engines.postgres === "server") await dropTenantDatabases(ready.adminDatabaseUrl);
   };
 }

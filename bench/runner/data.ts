@@ -2,7 +2,9 @@ import pg from "pg";
 import { createTenant, type CreateTenantInput } from "../../src/control/tenants.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 import type { Plan } from "../../src/tenancy/tenant.ts";
-import { provisionTenant, type ProvisionTarget } from "../../scripts/lib/tenant-location.ts";
+import { tenantSchemaName } from "../../scripts/tenant-data/data-files.ts";
+import { databaseUrls } from "../../scripts/tenant-data/location.ts";
+import { createTenantOn, type DataAdmin } from "../../scripts/tenant-data/provision.ts";
 import type { DedicatedTier, ScenarioData, TierTenant } from "./scenarios.ts";
 
 /** The bench tenant and what the scenarios need of it. */
@@ -21,18 +23,17 @@ const NEEDLE = "quarterly";
  * Creates the bench's tenants and their keys through the control plane, as an operator would: an enterprise tenant
  * (every tool) with a rate limit no run can reach, and its API key minted with the Worker's pepper; then, as the
  * superuser, one workspace with `documents` documents of about 1 KiB each. A free-plan tenant with a few documents of
- * its own sits next to it, so row-level security has rows to hide. For each tier in `tiers.names`, one more enterprise
- * tenant of the same shape whose data is on that tier (its own schema, or its own database). Returns what the
- * scenarios send.
+ * its own sits next to it, so row-level security has rows to hide. For each tier in `tiers`, one more enterprise tenant
+ * of the same shape whose data is on that tier (its own schema, or its own database), created as
+ * `tenant create --isolation` does with `admin` (the local cloud's superuser and the Worker's DATA_SECRET_KEY).
+ * Returns what the scenarios send.
  */
 export async function seedBenchData(
   deps: AdminDeps,
   adminUrl: string,
   documents: number,
-  tiers: { names: DedicatedTier[]; target: ProvisionTarget } = {
-    names: [],
-    target: { adminUrl, appUrl: "", dataSecretKey: "" },
-  },
+  tiers: DedicatedTier[] = [],
+  admin?: DataAdmin,
 ): Promise<BenchData> {
   const enterprise = await createTenant(deps, benchTenant("enterprise", "bench-enterprise"));
   const free = await createTenant(deps, benchTenant("free", "bench-free"));
@@ -42,14 +43,20 @@ export async function seedBenchData(
     const data = await addDocuments(client, enterprise.tenant.id, documents);
     await addDocuments(client, free.tenant.id, Math.min(documents, 20));
     const placed: Partial<Record<DedicatedTier, TierTenant>> = {};
-    for (const tier of tiers.names) {
-      const tenant = await createTenant(deps, benchTenant("enterprise", `bench-${tier}`));
-      const location = await provisionTenant(tiers.target, tenant.tenant.id, tier);
-      const at = new pg.Client({ connectionString: locationUrl(adminUrl, location.database) });
+    for (const tier of tiers) {
+      if (!admin) throw new Error("a tenant on a tier of its own needs the data admin");
+      const tenant = await createTenantOn(deps, admin, benchTenant("enterprise", `bench-${tier}`), { isolation: tier });
+      const id = tenant.tenant.id;
+      const at = new pg.Client({
+        connectionString: tier === "database" ? databaseUrls(admin, id, { isolation: tier }).adminUrl : adminUrl,
+      });
       await at.connect();
       try {
-        const { documentIds } = await addDocuments(at, tenant.tenant.id, documents, location.schema ?? "public");
-        placed[tier] = { apiKey: tenant.apiKey, documentIds };
+        const schema = tier === "schema" ? tenantSchemaName(id) : "public";
+        placed[tier] = {
+          apiKey: tenant.apiKey,
+          documentIds: (await addDocuments(at, id, documents, schema)).documentIds,
+        };
       } finally {
         await at.end();
       }
@@ -59,19 +66,11 @@ export async function seedBenchData(
       slug: "bench-enterprise",
       apiKey: enterprise.apiKey,
       searchQuery: `${NEEDLE} revenue`,
-      ...(tiers.names.length ? { tiers: placed } : {}),
+      ...(tiers.length ? { tiers: placed } : {}),
     };
   } finally {
     await client.end();
   }
-}
-
-/** The admin URL of the database that holds a location: the main one, or the tenant's own. */
-function locationUrl(adminUrl: string, database: string | undefined): string {
-  if (!database) return adminUrl;
-  const u = new URL(adminUrl);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 function benchTenant(plan: Plan, slug: string): CreateTenantInput {

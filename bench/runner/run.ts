@@ -26,7 +26,7 @@ import {
   type Scenario,
   type Target,
 } from "./scenarios.ts";
-import { dropDedicatedDatabases } from "../../scripts/lib/tenant-location.ts";
+import { dropTenantDatabases } from "../../scripts/lib/tenant-databases.ts";
 import { ROOT } from "./wrangler.ts";
 import { connect, localCloudConnection } from "../../scripts/admin/connect.ts";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.ts";
@@ -79,7 +79,7 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     const ports = await benchPorts(o.basePort);
     const devVars = join(work, "worker.env");
     log(`local cloud over ${redact(o.databaseUrl)} (dropped and re-created) and ${o.redisUrl}`);
-    await dropDedicatedDatabases(o.databaseUrl);
+    await dropTenantDatabases(o.databaseUrl);
     await dropDatabase(o.databaseUrl);
     let cloud = await startBenchCloud(o, ports, devVars, 0, true);
     stops.push(() => cloud.stop());
@@ -92,13 +92,9 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     const tiers = [
       ...new Set(o.scenarios.map((name) => tierOf({ lane: "session", name })).filter((t) => t !== undefined)),
     ] as DedicatedTier[];
-    const data = await seedBenchData(control, cloud.ready.adminDatabaseUrl, o.documents, {
-      names: tiers,
-      target: {
-        adminUrl: cloud.ready.adminDatabaseUrl,
-        appUrl: workerVars.DATABASE_URL ?? "",
-        dataSecretKey: workerVars.DATA_SECRET_KEY ?? "",
-      },
+    const data = await seedBenchData(control, cloud.ready.adminDatabaseUrl, o.documents, tiers, {
+      adminDatabaseUrl: cloud.ready.adminDatabaseUrl,
+      dataSecretKey: workerVars.DATA_SECRET_KEY ?? "",
     });
     log(
       `seeded tenant ${data.tenantId} with ${data.documentIds.length} documents` +

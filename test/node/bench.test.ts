@@ -8,7 +8,7 @@ import { summarize } from "../../bench/runner/counters.ts";
 import { percentile } from "../../bench/runner/load.ts";
 import { parseBenchArgs, UsageError } from "../../bench/runner/options.ts";
 import { depthAt, type BenchReport } from "../../bench/runner/results.ts";
-import { dropDedicatedDatabases } from "../../scripts/lib/tenant-location.ts";
+import { dropTenantDatabases } from "../../scripts/lib/tenant-databases.ts";
 import { requireServers } from "../support/servers.ts";
 
 // A database and Redis db of its own: the worker projects' names plus "_bench" (the bench drops its database at
@@ -23,7 +23,7 @@ const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   // The bench tenants' own databases (the isolation-tier scenarios); the bench drops its main database at start.
-  await dropDedicatedDatabases(DATABASE_URL);
+  await dropTenantDatabases(DATABASE_URL);
 });
 
 function runBenchCli(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -2,7 +2,7 @@
 // (tenantData: the Worker's role, the local Neon HTTP adapter, the tenant's data location), for tenants on each
 // isolation tier (docs/isolation.md). Two tenants per tier per run, with random slugs.
 import { Validator } from "@cfworker/json-schema";
-import { neon, neonConfig } from "@neondatabase/serverless";
+import { neonConfig } from "@neondatabase/serverless";
 import { beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { TenantDbError, type TenantDb } from "../../src/db/tenant-db.ts";
 import { createLogger } from "../../src/log/logger.ts";
@@ -13,7 +13,7 @@ import { effectiveFeatures, type IsolationTier, type Plan, type TenantContext } 
 import { EXPORT_COLUMNS, EXPORT_PAGE_SIZE } from "../../src/tools/export/export-workspace.ts";
 import { ALL_TOOLS, findTool, toolsFor } from "../../src/tools/registry.ts";
 import type { Tool, ToolContext, ToolResult } from "../../src/tools/types.ts";
-import { placeTenant, tenantDataOf, TIERS, tierLacks, type LocationAdmin } from "./support/tiers.ts";
+import { createTenantOnTier, tenantDataOf, TIERS, tierLacks, type LocationAdmin } from "./support/tiers.ts";
 
 const cloud = inject("cloud");
 neonConfig.fetchEndpoint = cloud.neonHttpEndpoint;
@@ -23,7 +23,6 @@ neonConfig.fetchFunction = (input: RequestInfo | URL, init?: RequestInit) => {
   fetches++;
   return fetch(input, init);
 };
-const admin = neon(cloud.adminDatabaseUrl);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures
@@ -55,7 +54,6 @@ const TRICKY_BODY = 'line one, with a comma\nline "two"\r\nline three,"quoted",\
 const TRICKY_TITLE = "Tricky\rtitle";
 
 async function makeTenant(plan: Plan, tier: IsolationTier): Promise<Fixture> {
-  const id = crypto.randomUUID();
   const slug = `tools-${crypto.randomUUID().slice(0, 12)}`;
   const [paged, misc, bulk, titleHit, bodyHit] = Array.from({ length: 5 }, () => crypto.randomUUID()) as [
     string,
@@ -64,13 +62,13 @@ async function makeTenant(plan: Plan, tier: IsolationTier): Promise<Fixture> {
     string,
     string,
   ];
-  await admin.query("insert into tenants (id, slug, name, plan) values ($1, $2, $3, $4)", [
+  const {
     id,
-    slug,
-    `Tenant ${slug}`,
-    plan,
-  ]);
-  const { data, admin: at } = await placeTenant(id, tier);
+    placement: { data, admin: at },
+  } = await createTenantOnTier(
+    { slug, name: `Tenant ${slug}`, plan, rateLimitPerMinute: 60, keyName: "tools", defaultWorkspace: false },
+    tier,
+  );
   await at.transaction([
     {
       text: "insert into workspaces (tenant_id, id, name) values ($1, $2, 'Paged'), ($1, $3, 'Misc'), ($1, $4, 'Bulk')",

@@ -9,11 +9,10 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis/cloudflare";
 import { inject } from "vitest";
-import { createTenant as controlCreateTenant } from "../../../src/control/tenants.ts";
 import type { AdminDeps } from "../../../src/control/types.ts";
 import { keyCacheKey } from "../../../src/redis/keys.ts";
 import type { Feature, IsolationTier, Plan } from "../../../src/tenancy/tenant.ts";
-import { placeTenant, type TierPlacement } from "./tiers.ts";
+import { createTenantOnTier, type TierPlacement } from "./tiers.ts";
 
 export const cloud = inject("cloud");
 neonConfig.fetchEndpoint = cloud.neonHttpEndpoint;
@@ -59,21 +58,22 @@ export async function createTenant(
   } = {},
 ): Promise<TestTenant> {
   const slug = `t-${plan}-${randomSuffix()}`;
-  const { tenant, apiKey, keyId } = await controlCreateTenant(controlDeps, {
-    slug,
-    name: `Tenant ${slug}`,
-    plan,
-    rateLimitPerMinute: o.rateLimitPerMinute ?? 1000,
-    features: { add: o.featuresAdd ?? [], remove: o.featuresRemove ?? [] },
-    keyName: "test",
-    // The fixture's own workspace has an id the test knows before any request.
-    defaultWorkspace: false,
-  });
-  const id = tenant.id;
+  const { id, apiKey, keyId, placement } = await createTenantOnTier(
+    {
+      slug,
+      name: `Tenant ${slug}`,
+      plan,
+      rateLimitPerMinute: o.rateLimitPerMinute ?? 1000,
+      features: { add: o.featuresAdd ?? [], remove: o.featuresRemove ?? [] },
+      keyName: "test",
+      // The fixture's own workspace has an id the test knows before any request.
+      defaultWorkspace: false,
+    },
+    o.tier ?? "shared",
+  );
   const workspaceId = crypto.randomUUID();
   const titles = o.documents ?? ["Quarterly report", "Onboarding checklist", "Incident review"];
   const documentIds = titles.map(() => crypto.randomUUID());
-  const placement = await placeTenant(id, o.tier ?? "shared");
   await placement.admin.transaction([
     { text: "insert into workspaces (tenant_id, id, name) values ($1, $2, 'Main')", params: [id, workspaceId] },
     ...titles.map((title, i) => ({

@@ -1,11 +1,14 @@
 /**
- * Isolation tiers in the worker tests: a test tenant's data location on each tier (docs/isolation.md), provisioned by
- * the test setup (test/support/provision.ts), and an admin connection to wherever a tenant's data tables are, so a
- * fixture seeds and a test inspects exactly the rows the Worker reaches.
+ * Isolation tiers in the worker tests: test tenants created on each tier (docs/isolation.md) as the operator does
+ * (`tenant create --isolation`: plain createTenant for `shared`, the test setup's createTenantOn endpoint for the others,
+ * test/support/provision.ts), and an admin connection to wherever a tenant's data tables are, so a fixture seeds and
+ * a test inspects exactly the rows the Worker reaches.
  */
 import { neon, type NeonQueryFunction } from "@neondatabase/serverless";
+import { Redis } from "@upstash/redis/cloudflare";
 import { inject } from "vitest";
 import type { Config } from "../../../src/config.ts";
+import { createTenant, type CreateTenantInput } from "../../../src/control/tenants.ts";
 import { tenantData } from "../../../src/db/tenant-data.ts";
 import type { TenantDb } from "../../../src/db/tenant-db.ts";
 import { ISOLATION_TIERS, type DataLocation, type IsolationTier } from "../../../src/tenancy/tenant.ts";
@@ -47,30 +50,54 @@ type Sql = NeonQueryFunction<false, false>;
 /** Superuser connection to the main database. */
 const mainAdmin = neon(cloud.adminDatabaseUrl);
 
+/** The control plane as the admin CLI reaches it (the owner login), for tenants on the shared tier. */
+const control = {
+  sql: neon(cloud.ownerDatabaseUrl),
+  redis: new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false }),
+  pepper: cloud.apiKeyPepper,
+};
+
+/** A tenant made by {@link createTenantOnTier}: its id, its first API key, and where its data is. */
+export interface TierTenant {
+  id: string;
+  apiKey: string;
+  keyId: string;
+  placement: TierPlacement;
+}
+
 /**
- * Places tenant `tenantId` (its row made, no data yet) on `tier`: nothing to do for `shared`; its own schema or
- * database otherwise, through the test setup's provisioning. Callers skip with {@link tierLacks} first.
+ * Creates a tenant with its first key and its data on `tier`, as `tenant create --isolation <tier>` does (the schema
+ * or database made ready, empty apart from a first workspace unless `input.defaultWorkspace` is false). Callers skip
+ * with {@link tierLacks} first.
  */
-export async function placeTenant(tenantId: string, tier: IsolationTier): Promise<TierPlacement> {
-  if (tier === "shared") return { tier, data: { isolation: "shared" }, admin: locationAdmin(mainAdmin, "public") };
-  const res = await fetch(cloud.provisionUrl, {
-    method: "POST",
-    body: JSON.stringify({ tenantId, isolation: tier }),
-  });
-  if (!res.ok) throw new Error(`provisioning ${tier} for ${tenantId} failed: ${res.status} ${await res.text()}`);
-  const placed = (await res.json()) as { schema?: string; database?: string };
-  if (tier === "schema") {
-    const schema = placed.schema as string;
-    return { tier, data: { isolation: "schema", schema }, admin: locationAdmin(mainAdmin, schema) };
+export async function createTenantOnTier(input: CreateTenantInput, tier: IsolationTier): Promise<TierTenant> {
+  if (tier === "shared") {
+    const made = await createTenant(control, input);
+    const placement: TierPlacement = { tier, data: { isolation: "shared" }, admin: locationAdmin(mainAdmin, "public") };
+    return { id: made.tenant.id, apiKey: made.apiKey, keyId: made.keyId, placement };
   }
-  const [row] = await mainAdmin.query("select data_url from public.tenants where id = $1", [tenantId]);
+  const res = await fetch(cloud.provisionUrl, { method: "POST", body: JSON.stringify({ input, isolation: tier }) });
+  if (!res.ok) throw new Error(`creating a tenant on the ${tier} tier failed: ${res.status} ${await res.text()}`);
+  const made = (await res.json()) as { id: string; apiKey: string; keyId: string; schema?: string; database?: string };
+  const base = { id: made.id, apiKey: made.apiKey, keyId: made.keyId };
+  if (tier === "schema") {
+    const schema = made.schema as string;
+    return {
+      ...base,
+      placement: { tier, data: { isolation: "schema", schema }, admin: locationAdmin(mainAdmin, schema) },
+    };
+  }
+  const [row] = await mainAdmin.query("select data_url from public.tenants where id = $1", [made.id]);
   const url = new URL(cloud.adminDatabaseUrl);
-  url.pathname = `/${placed.database}`;
+  url.pathname = `/${made.database}`;
   return {
-    tier,
-    data: { isolation: "database", sealedUrl: row?.data_url as string },
-    admin: locationAdmin(neon(url.toString()), "public"),
-    database: placed.database as string,
+    ...base,
+    placement: {
+      tier,
+      data: { isolation: "database", sealedUrl: row?.data_url as string },
+      admin: locationAdmin(neon(url.toString()), "public"),
+      database: made.database as string,
+    },
   };
 }
 
