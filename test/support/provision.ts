@@ -4,6 +4,7 @@
 // create their schema-tier and database-tier tenants through it, as `tenant create --isolation` does.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { neonConfig } from "@neondatabase/serverless";
 import type { ReadyInfo } from "../../local-cloud/ready.ts";
 import { connect, localCloudConnection } from "../../scripts/admin/connect.ts";
 import { tenantSchemaName } from "../../scripts/tenant-data/data-files.ts";
@@ -20,6 +21,18 @@ export interface ProvisionedTenant {
   schema?: string;
   /** `database`: the name of the tenant's own database. */
   database?: string;
+}
+
+// The Neon driver's endpoint is a process global, and each test project's setup runs a cloud of its own in this one
+// process: every provisioning call points the driver at its own cloud and runs alone, so no call reaches another's.
+let queue: Promise<unknown> = Promise.resolve();
+function alone<T>(endpoint: string, task: () => Promise<T>): Promise<T> {
+  const run = queue.then(() => {
+    neonConfig.fetchEndpoint = endpoint;
+    return task();
+  });
+  queue = run.catch(() => {});
+  return run;
 }
 
 /**
@@ -44,7 +57,7 @@ export async function serveProvisioning(o: {
   const provision = async (body: string): Promise<ProvisionedTenant> => {
     const { input, isolation } = JSON.parse(body) as { input: CreateTenantInput; isolation: "schema" | "database" };
     if (isolation !== "schema" && isolation !== "database") throw new Error("isolation: schema or database");
-    const created = await createTenantOn(deps, admin, input, { isolation });
+    const created = await alone(o.ready.neonHttpEndpoint, () => createTenantOn(deps, admin, input, { isolation }));
     const id = created.tenant.id;
     if (isolation === "schema")
       return { id, apiKey: created.apiKey, keyId: created.keyId, schema: tenantSchemaName(id) };
