@@ -33,6 +33,12 @@ interface FaultRule {
   phase: FaultPhase;
   /** Only requests whose body contains this text (case-insensitive), e.g. `EVALSHA` or `insert into documents`. */
   match?: string;
+  /**
+   * `postgres` only: only requests whose connection string names this database (exactly), so one tenant's dedicated
+   * database can be down, slow or failing while every other database answers. On the WebSocket path the database is
+   * known from the client's startup message, so such a rule strikes there and not at the upgrade.
+   */
+  database?: string;
   /** For `error`: the HTTP status. Default 503. */
   status: number;
 }
@@ -46,13 +52,27 @@ interface ActiveFault {
    * Applies the fault when `phase` is its phase. Resolves true when the adapter should go on, false when the fault
    * took the connection over (reset, held open, or answered): the adapter must then write nothing.
    */
-  apply(phase: FaultPhase, conn: ServerResponse | Duplex): Promise<boolean>;
+  apply(phase: FaultPhase, conn: ServerResponse | Duplex | PgSession): Promise<boolean>;
+}
+
+/**
+ * A Postgres session on the WebSocket path, past the upgrade: `socket` is the client's connection, `fail` answers the
+ * startup message with a Postgres error (as a server refusing the database would) and closes the session.
+ */
+export interface PgSession {
+  socket: Duplex;
+  fail(message: string): void;
 }
 
 /** What an adapter holds: the lookup of the fault for one request of its target. */
 export interface FaultHook {
-  /** The fault that applies to a request with this body (`""` when there is none), if any. */
-  pick(body: string): ActiveFault | undefined;
+  /**
+   * The fault that applies to a request with this body (`""` when there is none), if any. `database`: the database its
+   * connection string names, when known; a rule limited to one database applies only when it is given and equal.
+   */
+  pick(body: string, database?: string): ActiveFault | undefined;
+  /** The fault of a rule limited to `database`, for a WebSocket session once its startup message names it. */
+  pickSession(database: string): ActiveFault | undefined;
 }
 
 /** A control request the fault endpoint refuses (400). */
@@ -67,6 +87,7 @@ class FaultSpecError extends Error {
  *   POST /__faults {"redis": "refuse"}                      every Upstash request is reset
  *   POST /__faults {"redis": "delay", "delayMs": 800}       every Upstash request waits 800 ms
  *   POST /__faults {"postgres": {"mode": "drop", "phase": "response", "match": "insert into documents"}}
+ *   POST /__faults {"postgres": {"mode": "refuse", "database": "tenant_db_1"}}   only that database is down
  *   POST /__faults {"redis": null}                          clears one target; others keep their rule
  *   DELETE /__faults                                        clears everything and cuts held connections
  *   GET /__faults                                           the rules in force
@@ -110,14 +131,20 @@ export class Faults {
 
   /** The hook an adapter of `target` calls for each request. */
   hook(target: FaultTarget): FaultHook {
+    const active = (rule: FaultRule): ActiveFault => ({
+      apply: (phase, conn) => (phase === rule.phase ? this.strike(target, rule, conn) : Promise.resolve(true)),
+    });
     return {
-      pick: (body) => {
+      pick: (body, database) => {
         const rule = this.rules.get(target);
         if (!rule || (rule.match !== undefined && !body.toLowerCase().includes(rule.match.toLowerCase())))
           return undefined;
-        return {
-          apply: (phase, conn) => (phase === rule.phase ? this.strike(target, rule, conn) : Promise.resolve(true)),
-        };
+        if (rule.database !== undefined && rule.database !== database) return undefined;
+        return active(rule);
+      },
+      pickSession: (database) => {
+        const rule = this.rules.get(target);
+        return rule?.database !== undefined && rule.database === database ? active(rule) : undefined;
       },
     };
   }
@@ -144,9 +171,13 @@ export class Faults {
     return reply(res, 200, this.snapshot());
   }
 
-  private async strike(target: FaultTarget, rule: FaultRule, conn: ServerResponse | Duplex): Promise<boolean> {
+  private async strike(
+    target: FaultTarget,
+    rule: FaultRule,
+    conn: ServerResponse | Duplex | PgSession,
+  ): Promise<boolean> {
     this.stats.count(`fault_${target}_${rule.mode}`);
-    const socket = conn instanceof ServerResponse ? conn.socket : conn;
+    const socket = conn instanceof ServerResponse ? conn.socket : "fail" in conn ? conn.socket : conn;
     switch (rule.mode) {
       case "delay":
         await delay(rule.delayMs, undefined, { signal: this.release.signal }).catch(() => {});
@@ -164,6 +195,8 @@ export class Faults {
         const body = JSON.stringify({ error: `ERR ${INJECTED_DETAIL}`, message: INJECTED_DETAIL, code: null });
         if (conn instanceof ServerResponse) {
           conn.writeHead(rule.status, { "content-type": "application/json" }).end(body);
+        } else if ("fail" in conn) {
+          conn.fail(INJECTED_DETAIL);
         } else {
           conn.end(
             `HTTP/1.1 ${rule.status} Injected Fault\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
@@ -197,7 +230,7 @@ function parseSpec(spec: unknown): Map<FaultTarget, FaultRule | undefined> {
 }
 
 function parseRule(target: FaultTarget, raw: Record<string, unknown>): FaultRule {
-  const { mode, delayMs, phase, match, status, ...rest } = raw;
+  const { mode, delayMs, phase, match, database, status, ...rest } = raw;
   const extra = Object.keys(rest);
   if (extra.length) throw new FaultSpecError(`${target}: unknown option(s) ${extra.join(", ")}`);
   if (!(FAULT_MODES as readonly unknown[]).includes(mode))
@@ -206,11 +239,14 @@ function parseRule(target: FaultTarget, raw: Record<string, unknown>): FaultRule
     throw new FaultSpecError(`${target}: phase must be request or response`);
   if (match !== undefined && (typeof match !== "string" || match === ""))
     throw new FaultSpecError(`${target}: match must be a non-empty string`);
+  if (database !== undefined && (target !== "postgres" || typeof database !== "string" || database === ""))
+    throw new FaultSpecError(`${target}: database is a non-empty string, for postgres only`);
   return {
     mode: mode as FaultMode,
     delayMs: delayMs === undefined ? 1000 : int(delayMs, `${target}: delayMs`, 0, 600_000),
     phase: phase ?? "request",
     ...(match === undefined ? {} : { match }),
+    ...(database === undefined ? {} : { database: database as string }),
     status: status === undefined ? 503 : int(status, `${target}: status`, 400, 599),
   };
 }

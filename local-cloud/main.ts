@@ -24,7 +24,8 @@ Options:
   -h, --help            show this help
 
 Counters: GET http://127.0.0.1:<port>/__stats, reset with POST /__stats/reset.
-Faults (tests): POST /__faults {"redis"|"postgres": "refuse"|"drop"|"delay"|"error", "delayMs": N}, DELETE to clear.`;
+Faults (tests): POST /__faults {"redis"|"postgres": "refuse"|"drop"|"delay"|"error", "delayMs": N}, DELETE to clear;
+  one database only: {"postgres": {"mode": "refuse", "database": "NAME"}} (the database its connection string names).`;
 
 /** Defaults shared by `npm run cloud` and `npm run dev`. */
 const CLOUD_DEFAULTS = {

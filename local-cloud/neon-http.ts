@@ -51,7 +51,7 @@ export function createNeonHttpHandler(
     } catch (err) {
       return sendError(res, err);
     }
-    const fault = o.faults?.pick(text);
+    const fault = o.faults?.pick(text, opts.conn.database);
     if (fault && !(await fault.apply("request", res))) return;
     if (payload.kind === "single") stats.count("neon_http_query");
     else stats.count("neon_http_transaction");

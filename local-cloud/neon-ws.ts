@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import type { FaultHook } from "./faults.ts";
+import type { FaultHook, PgSession } from "./faults.ts";
 import type { PgBackend } from "./postgres.ts";
 import type { Stats } from "./stats.ts";
 
@@ -10,7 +10,10 @@ import type { Stats } from "./stats.ts";
 interface NeonWsOptions {
   backend: PgBackend;
   stats: Pick<Stats, "count">;
-  /** Injected faults (tests), applied at the upgrade; none by default. */
+  /**
+   * Injected faults (tests), applied at the upgrade, or at the startup message for a rule limited to one database;
+   * none by default.
+   */
   faults?: FaultHook;
 }
 
@@ -41,7 +44,8 @@ export function attachNeonWsBridge(server: Server, o: NeonWsOptions): void {
         open.add(ws);
         ws.once("close", () => open.delete(ws));
         o.stats.count("neon_ws_connection");
-        bridge(ws, connect({ host: o.backend.host, port: o.backend.port }));
+        const dial = (): Socket => connect({ host: o.backend.host, port: o.backend.port });
+        bridge(ws, dial, (database) => sessionFault(o.faults, database, ws, socket));
       });
     const fault = o.faults?.pick("");
     if (!fault) return upgrade();
@@ -64,30 +68,78 @@ export function attachNeonWsBridge(server: Server, o: NeonWsOptions): void {
   };
 }
 
-/** Copies bytes both ways until either side closes, then closes the other. */
-function bridge(ws: WebSocket, tcp: Socket): void {
-  // Frames that arrive before the TCP connection is up (the startup message usually does) wait here, in order.
+/**
+ * Whether the session to `database` may go on, after the fault of a rule limited to that database (if any) struck: a
+ * refused or held session never reaches Postgres, an `error` one gets a Postgres error instead of its startup answer.
+ */
+async function sessionFault(
+  faults: FaultHook | undefined,
+  database: string,
+  ws: WebSocket,
+  socket: Duplex,
+): Promise<boolean> {
+  const fault = faults?.pickSession(database);
+  if (!fault) return true;
+  const session: PgSession = {
+    socket,
+    fail(message) {
+      if (ws.readyState === ws.OPEN) ws.send(fatalError(message), { binary: true }, () => ws.close(1000));
+    },
+  };
+  return fault.apply("request", session);
+}
+
+/**
+ * Copies bytes both ways until either side closes, then closes the other. Postgres is dialled once the client's
+ * startup message has named its database and `admit` said the session may go on.
+ */
+function bridge(ws: WebSocket, dial: () => Socket, admit: (database: string) => Promise<boolean>): void {
+  // Frames that arrive before the TCP connection is up (the startup message always does) wait here, in order.
   let pending: Buffer[] | undefined = [];
-  tcp.setNoDelay(true);
+  let tcp: Socket | undefined;
+  const startup = startupScanner();
+
+  const open = (): void => {
+    const socket = dial();
+    tcp = socket;
+    socket.setNoDelay(true);
+    socket.on("drain", () => ws.resume());
+    socket.once("connect", () => {
+      const queued = pending ?? [];
+      pending = undefined;
+      for (const bytes of queued) socket.write(bytes);
+    });
+    pipeBack(ws, socket);
+  };
 
   ws.on("message", (data: RawData, isBinary: boolean) => {
     if (!isBinary) {
       // Neon's proxy treats a text frame as a protocol error and drops the connection.
       ws.close(1003, "binary frames only");
-      tcp.destroy();
+      tcp?.destroy();
       return;
     }
     const bytes = toBuffer(data);
     if (pending) pending.push(bytes);
-    else if (!tcp.write(bytes)) ws.pause();
+    else if (tcp && !tcp.write(bytes)) ws.pause();
+    if (tcp || !startup.scanning) return;
+    const database = startup.push(bytes);
+    if (database === undefined) return;
+    void admit(database).then((go) => {
+      if (go && ws.readyState === ws.OPEN) open();
+    });
   });
-  tcp.on("drain", () => ws.resume());
-  tcp.once("connect", () => {
-    const queued = pending ?? [];
+  ws.on("error", () => {}); // "close" follows.
+  ws.once("close", () => {
     pending = undefined;
-    for (const bytes of queued) tcp.write(bytes);
+    // Once our side is flushed, drop the socket: nobody reads what Postgres might still send.
+    const socket = tcp;
+    socket?.end(() => socket.destroy());
   });
+}
 
+/** Postgres to the WebSocket, with back-pressure, and the close of either side closing the other. */
+function pipeBack(ws: WebSocket, tcp: Socket): void {
   tcp.on("data", (chunk: Buffer) => {
     if (ws.readyState !== ws.OPEN) return;
     ws.send(chunk, { binary: true }, () => {
@@ -106,12 +158,65 @@ function bridge(ws: WebSocket, tcp: Socket): void {
       else ws.close(1000);
     }
   });
-  ws.on("error", () => {}); // "close" follows.
-  ws.once("close", () => {
-    pending = undefined;
-    // Once our side is flushed, drop the socket: nobody reads what Postgres might still send.
-    tcp.end(() => tcp.destroy());
-  });
+}
+
+/** Protocol 3.0 StartupMessage code, and the one-byte-answered requests a client may send before it. */
+const PROTOCOL_3 = 196608;
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+
+/**
+ * Reads the frontend's first bytes up to its StartupMessage and returns the database it names (the user's name when
+ * it names none, as a server does). `scanning` turns false once it is found (or the bytes are not a startup).
+ */
+function startupScanner(): { readonly scanning: boolean; push(chunk: Buffer): string | undefined } {
+  let head = Buffer.alloc(0);
+  let scanning = true;
+  return {
+    get scanning() {
+      return scanning;
+    },
+    push(chunk) {
+      head = Buffer.concat([head, chunk]);
+      while (head.length >= 8) {
+        const length = head.readInt32BE(0);
+        const code = head.readInt32BE(4);
+        if ((code === SSL_REQUEST || code === GSSENC_REQUEST) && length === 8) {
+          head = head.subarray(8);
+          continue;
+        }
+        if (code !== PROTOCOL_3 || length < 8) {
+          scanning = false;
+          return "";
+        }
+        if (head.length < length) return undefined;
+        const params = head.subarray(8, length).toString("utf8").split("\0");
+        const named = new Map<string, string>();
+        for (let i = 0; i + 1 < params.length; i += 2)
+          if (params[i]) named.set(params[i] as string, params[i + 1] ?? "");
+        scanning = false;
+        return named.get("database") ?? named.get("user") ?? "";
+      }
+      return undefined;
+    },
+  };
+}
+
+/** A FATAL ErrorResponse message (SQLSTATE 57P03, cannot connect now) carrying `message`. */
+function fatalError(message: string): Buffer {
+  const fields = Buffer.concat(
+    [
+      ["S", "FATAL"],
+      ["V", "FATAL"],
+      ["C", "57P03"],
+      ["M", message],
+    ].map(([k, v]) => Buffer.from(`${k}${v}\0`, "utf8")),
+  );
+  const body = Buffer.concat([fields, Buffer.from([0])]);
+  const header = Buffer.alloc(5);
+  header.write("E", 0);
+  header.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, body]);
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -17,6 +17,11 @@ export interface CloudContext extends ReadyInfo {
   loginSecretKey: string;
   /** DATA_SECRET_KEY: dedicated tenant databases' connection strings are sealed with it. */
   dataSecretKey: string;
+  /**
+   * `POST {"input": <CreateTenantInput>, "isolation": "schema"|"database"}` here creates a tenant on that tier as
+   * `tenant create --isolation` does (test/support/provision.ts); test/worker/support/tiers.ts wraps it.
+   */
+  provisionUrl: string;
   /** The servers the cloud was pointed at (the test setup's database and Redis URLs). */
   serverUrls: { postgres: string; redis: string };
 }

@@ -2,6 +2,8 @@ import type { TestProject } from "vitest/node";
 import { spawnCloud } from "../local-cloud/child.ts";
 import { startOidcProvider } from "../local-cloud/oidc.ts";
 import type { CloudContext } from "./cloud-context.ts";
+import { dropTenantDatabases } from "../scripts/lib/tenant-databases.ts";
+import { serveProvisioning } from "./support/provision.ts";
 
 /** Admin URL of the worker project's test database (dropped and re-created at every run). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/tenant_mcp_test";
@@ -55,6 +57,8 @@ export async function startTestOidc(project: TestProject): Promise<() => Promise
  * it. Resolves to the teardown that stops it.
  */
 export async function startTestCloud(project: TestProject, target: TestCloudTarget): Promise<() => Promise<void>> {
+  // The tenants' own databases of an earlier run (the main one is dropped by --fresh).
+  await dropTenantDatabases(target.databaseUrl);
   const cloud = await spawnCloud([
     "--database-url",
     target.databaseUrl,
@@ -75,16 +79,25 @@ export async function startTestCloud(project: TestProject, target: TestCloudTarg
     u.password = "";
     return u.toString();
   };
+  // 32 bytes, base64url, as the Worker requires; not secret.
+  const dataSecretKey = "dGVzdC1kYXRhLXNlY3JldC1rZXktbm90LXNlY3JldC0";
+  const apiKeyPepper = "test-pepper-not-secret";
+  const loginSecretKey = "dGVzdC1sb2dpbi1zZWNyZXQta2V5LW5vdC1zZWNyZXQ";
+  const provisioning = await serveProvisioning({ ready, pepper: apiKeyPepper, loginSecretKey, dataSecretKey });
   const context: CloudContext = {
     ...ready,
     appDatabaseUrl: as("tenant_mcp_app"),
     ownerDatabaseUrl: as("tenant_mcp_owner"),
-    apiKeyPepper: "test-pepper-not-secret",
-    // 32 bytes, base64url, as the Worker requires; not secret.
-    loginSecretKey: "dGVzdC1sb2dpbi1zZWNyZXQta2V5LW5vdC1zZWNyZXQ",
-    dataSecretKey: "dGVzdC1kYXRhLXNlY3JldC1rZXktbm90LXNlY3JldC0",
+    apiKeyPepper,
+    loginSecretKey,
+    dataSecretKey,
+    provisionUrl: provisioning.url,
     serverUrls: { postgres: target.databaseUrl, redis: target.redisUrl },
   };
   project.provide("cloud", context);
-  return () => cloud.stop();
+  return async () => {
+    await provisioning.close();
+    await cloud.stop();
+    if (ready.engines.postgres === "server") await dropTenantDatabases(ready.adminDatabaseUrl);
+  };
 }

@@ -16,7 +16,8 @@ Load:
   --requests N           measured requests per scenario and target (default 1000)
   --duration S           at most S seconds per scenario and target, whichever bound comes first (default 20)
   --warmup N             unmeasured requests before each measurement (default 50)
-  --scenario LIST        comma-separated: ${SCENARIO_NAMES.join(", ")} (default all)
+  --scenario LIST        comma-separated: ${SCENARIO_NAMES.join(", ")} (default all;
+                         get_document_schema and get_document_database call a tenant on that isolation tier)
   --lane LIST            comma-separated: ${LANES.join(", ")} (default both; "stateless" runs only when the Worker serves it)
   --no-baseline          skip the naive baseline Worker
 

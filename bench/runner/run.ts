@@ -15,7 +15,18 @@ import { machine, postgresVersion, redisVersion } from "./machine.ts";
 import { measureSessions } from "./sessions.ts";
 import type { BenchReport, ScenarioResult } from "./results.ts";
 import { obtainOAuthToken } from "./oauth.ts";
-import { buildCall, checkAnswer, isOAuthScenario, scenarioLabel, type Scenario, type Target } from "./scenarios.ts";
+import {
+  buildCall,
+  checkAnswer,
+  isOAuthScenario,
+  isOursOnly,
+  scenarioLabel,
+  tierOf,
+  type DedicatedTier,
+  type Scenario,
+  type Target,
+} from "./scenarios.ts";
+import { dropTenantDatabases } from "../../scripts/lib/tenant-databases.ts";
 import { ROOT } from "./wrangler.ts";
 import { connect, localCloudConnection } from "../../scripts/admin/connect.ts";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.ts";
@@ -68,15 +79,27 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     const ports = await benchPorts(o.basePort);
     const devVars = join(work, "worker.env");
     log(`local cloud over ${redact(o.databaseUrl)} (dropped and re-created) and ${o.redisUrl}`);
+    await dropTenantDatabases(o.databaseUrl);
     await dropDatabase(o.databaseUrl);
     let cloud = await startBenchCloud(o, ports, devVars, 0, true);
     stops.push(() => cloud.stop());
     report.machine.postgres = await postgresVersion(cloud.ready.adminDatabaseUrl);
     report.machine.redis = await redisVersion(cloud.ready.upstashUrl, cloud.ready.upstashToken);
 
-    const control = connect(localCloudConnection(cloud.ready, await readDotenv(devVars)));
-    const data = await seedBenchData(control, cloud.ready.adminDatabaseUrl, o.documents);
-    log(`seeded tenant ${data.tenantId} with ${data.documentIds.length} documents`);
+    const workerVars = await readDotenv(devVars);
+    const control = connect(localCloudConnection(cloud.ready, workerVars));
+    // A tenant of its own on each isolation tier a scenario calls (the shared tier's is the bench tenant).
+    const tiers = [
+      ...new Set(o.scenarios.map((name) => tierOf({ lane: "session", name })).filter((t) => t !== undefined)),
+    ] as DedicatedTier[];
+    const data = await seedBenchData(control, cloud.ready.adminDatabaseUrl, o.documents, tiers, {
+      adminDatabaseUrl: cloud.ready.adminDatabaseUrl,
+      dataSecretKey: workerVars.DATA_SECRET_KEY ?? "",
+    });
+    log(
+      `seeded tenant ${data.tenantId} with ${data.documentIds.length} documents` +
+        (tiers.length ? `, and one such tenant on each of the ${tiers.join(" and ")} tiers` : ""),
+    );
 
     const naiveEnv = join(work, "naive.env");
     await writeFile(
@@ -116,9 +139,8 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       data.oauthToken = await obtainOAuthToken(ours.url, targets[0]!.url, data.slug, data.apiKey);
       log("signed in to the bench tenant with OAuth (registration, sign-in page, code exchange)");
     }
-    // The naive Worker has no OAuth: an OAuth scenario runs against ours only.
-    const targetsOf = (s: Scenario): Target[] =>
-      isOAuthScenario(s) ? targets.filter((t) => t.id === "ours") : targets;
+    // The naive Worker has no OAuth and no isolation tiers: those scenarios run against ours only.
+    const targetsOf = (s: Scenario): Target[] => (isOursOnly(s) ? targets.filter((t) => t.id === "ours") : targets);
 
     const load: LoadOptions = {
       concurrency: o.concurrency,

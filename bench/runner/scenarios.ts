@@ -10,6 +10,8 @@ export type Lane = (typeof LANES)[number];
 /**
  * What one request of a scenario asks. `initialize` is `server/discover` in the stateless lane, which has no handshake.
  * `get_document_oauth` is `get_document` with an OAuth access token instead of the API key (our Worker only).
+ * `get_document_schema` and `get_document_database` are `get_document` for a tenant whose data is on that isolation
+ * tier (docs/isolation.md; `get_document` itself is the shared tier's), our Worker only.
  */
 export const SCENARIO_NAMES = [
   "initialize",
@@ -17,6 +19,8 @@ export const SCENARIO_NAMES = [
   "get_document",
   "search_documents",
   "get_document_oauth",
+  "get_document_schema",
+  "get_document_database",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -36,17 +40,48 @@ export interface Target {
   apiKey?: string;
 }
 
+/** Isolation tiers other than the shared one, each with a bench tenant of its own when its scenario runs. */
+export type DedicatedTier = "schema" | "database";
+
+/** A bench tenant on a tier of its own: its API key and its documents. */
+export interface TierTenant {
+  apiKey: string;
+  documentIds: string[];
+}
+
 /** What tool calls need from the seeded data. */
 export interface ScenarioData {
   documentIds: string[];
   searchQuery: string;
   /** The bench tenant's OAuth access token, when an OAuth scenario runs. */
   oauthToken?: string;
+  /** The tenants on the schema and database tiers, when their scenarios run. */
+  tiers?: Partial<Record<DedicatedTier, TierTenant>>;
 }
 
 /** Whether a scenario authenticates with an OAuth access token (and so runs against our Worker only). */
 export function isOAuthScenario(s: Scenario): boolean {
   return s.name === "get_document_oauth";
+}
+
+/** The isolation tier whose tenant a scenario calls: `schema` or `database`, or undefined for the shared bench tenant. */
+export function tierOf(s: Scenario): DedicatedTier | undefined {
+  if (s.name === "get_document_schema") return "schema";
+  if (s.name === "get_document_database") return "database";
+  return undefined;
+}
+
+/** Whether a scenario runs against our Worker only (the naive baseline has neither OAuth nor isolation tiers). */
+export function isOursOnly(s: Scenario): boolean {
+  return isOAuthScenario(s) || tierOf(s) !== undefined;
+}
+
+function tierTenant(s: Scenario, data: ScenarioData): TierTenant | undefined {
+  const tier = tierOf(s);
+  if (!tier) return undefined;
+  const tenant = data.tiers?.[tier];
+  if (!tenant) throw new Error(`${s.name} scenario without a tenant on the ${tier} tier`);
+  return tenant;
 }
 
 /** The bearer credential a scenario's requests carry to `target`: the OAuth token, the API key, or none. */
@@ -55,12 +90,12 @@ export function bearerOf(s: Scenario, target: Target, data: ScenarioData): strin
     if (!data.oauthToken) throw new Error("OAuth scenario without a token");
     return data.oauthToken;
   }
-  return target.apiKey;
+  return tierTenant(s, data)?.apiKey ?? target.apiKey;
 }
 
 /** The tool a tools/call scenario calls, or undefined for the others. */
 function toolOf(s: Scenario): string | undefined {
-  if (s.name === "get_document_oauth") return "get_document";
+  if (s.name === "get_document_oauth" || tierOf(s)) return "get_document";
   return s.name === "get_document" || s.name === "search_documents" ? s.name : undefined;
 }
 
@@ -86,8 +121,9 @@ export interface McpCall {
 /** The display name of a scenario, e.g. "session tools/call get_document". */
 export function scenarioLabel(s: Scenario): string {
   const tool = toolOf(s);
+  const tier = tierOf(s);
   const what = tool
-    ? `tools/call ${tool}${isOAuthScenario(s) ? " (OAuth token)" : ""}`
+    ? `tools/call ${tool}${isOAuthScenario(s) ? " (OAuth token)" : tier ? ` (${tier} tier)` : ""}`
     : s.lane === "stateless" && s.name === "initialize"
       ? "server/discover"
       : s.name;
@@ -115,8 +151,8 @@ export function buildCall(s: Scenario, target: Target, data: ScenarioData, n: nu
         ? "tools/list"
         : "tools/call";
   let params: Record<string, unknown> | undefined;
-  if (tool === "get_document")
-    params = { name: tool, arguments: { id: data.documentIds[n % data.documentIds.length] } };
+  const documentIds = tierTenant(s, data)?.documentIds ?? data.documentIds;
+  if (tool === "get_document") params = { name: tool, arguments: { id: documentIds[n % documentIds.length] } };
   else if (tool === "search_documents") params = { name: tool, arguments: { query: data.searchQuery, limit: 10 } };
 
   if (s.lane === "session") {

@@ -56,6 +56,28 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
           : `OAuth ${fmt(oauthDepth)}, API key ${fmt(keyDepth)}`,
     });
 
+    // Issue 14: a warm data tools/call costs the same sequential depth whatever the tenant's isolation tier. The shared
+    // tier's figure is get_document's; the others call get_document for a tenant on a schema or a database of its own
+    // (the dedicated database is one more database on the same server here, behind the same endpoint).
+    const tiers = (
+      [
+        ["shared", "get_document"],
+        ["schema", "get_document_schema"],
+        ["database", "get_document_database"],
+      ] as const
+    ).map(([tier, name]) => {
+      const s = find(lane, name);
+      return { tier, depth: s ? depthAt(s.ours.depth, delay) : undefined, rps: s?.ours.load.rps };
+    });
+    const tierMeasured = tiers.filter((t) => t.depth !== undefined);
+    checks.push({
+      target: `${lane}: warm data tools/call on every isolation tier, sequential depth <= 2`,
+      met: tierMeasured.length > 1 ? tierMeasured.every((t) => t.depth! <= 2 + DEPTH_TOLERANCE) : undefined,
+      figures: tierMeasured.length
+        ? tierMeasured.map((t) => `${t.tier} ${fmt(t.depth)} (${fmt(t.rps, 0)} req/s)`).join(", ")
+        : "not measured",
+    });
+
     const list = find(lane, "tools/list");
     const listDepth = list ? depthAt(list.ours.depth, delay) : undefined;
     const neon = list ? summarize(list.ours.load.upstream).neonHttp : undefined;

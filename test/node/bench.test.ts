@@ -8,6 +8,7 @@ import { summarize } from "../../bench/runner/counters.ts";
 import { percentile } from "../../bench/runner/load.ts";
 import { parseBenchArgs, UsageError } from "../../bench/runner/options.ts";
 import { depthAt, type BenchReport } from "../../bench/runner/results.ts";
+import { dropTenantDatabases } from "../../scripts/lib/tenant-databases.ts";
 import { requireServers } from "../support/servers.ts";
 
 // A database and Redis db of its own: the worker projects' names plus "_bench" (the bench drops its database at
@@ -21,6 +22,8 @@ const BASE_PORT = process.env.TEST_BENCH_BASE_PORT ?? "0";
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  // The bench tenants' own databases (the isolation-tier scenarios); the bench drops its main database at start.
+  await dropTenantDatabases(DATABASE_URL);
 });
 
 function runBenchCli(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -52,7 +55,7 @@ describe("npm run bench", () => {
         "--base-port",
         BASE_PORT,
         "--scenario",
-        "tools/list,get_document,get_document_oauth",
+        "tools/list,get_document,get_document_oauth,get_document_schema,get_document_database",
         "--concurrency",
         "2",
         "--requests",
@@ -78,18 +81,23 @@ describe("npm run bench", () => {
 
     const lanes = report.stateless.available ? ["session", "stateless"] : ["session"];
     expect(report.scenarios.map((s) => `${s.scenario.lane} ${s.scenario.name}`)).toEqual(
-      lanes.flatMap((lane) => [`${lane} tools/list`, `${lane} get_document`, `${lane} get_document_oauth`]),
+      lanes.flatMap((lane) =>
+        ["tools/list", "get_document", "get_document_oauth", "get_document_schema", "get_document_database"].map(
+          (name) => `${lane} ${name}`,
+        ),
+      ),
     );
-    for (const s of report.scenarios.filter((sc) => sc.scenario.name === "get_document_oauth")) {
-      // Signed in through the real flow once; every call with the token succeeds, on our Worker only (the naive one
-      // has no OAuth).
+    const oursOnly = ["get_document_oauth", "get_document_schema", "get_document_database"];
+    for (const s of report.scenarios.filter((sc) => oursOnly.includes(sc.scenario.name))) {
+      // Signed in through the real flow once, or a tenant on a schema or a database of its own: every call succeeds,
+      // on our Worker only (the naive one has no OAuth and no isolation tiers).
       expect(s.naive).toBeUndefined();
       expect(s.ours.load.errors, s.ours.load.firstError).toBe(0);
       expect(s.ours.load.sent).toBe(10);
       expect(summarize(s.ours.load.upstream).neonHttp).toBeGreaterThanOrEqual(1);
       expect(depthAt(s.ours.depth, 10)).toEqual(expect.any(Number));
     }
-    for (const s of report.scenarios.filter((sc) => sc.scenario.name !== "get_document_oauth")) {
+    for (const s of report.scenarios.filter((sc) => !oursOnly.includes(sc.scenario.name))) {
       for (const t of [s.ours, s.naive!]) {
         expect(t.load.sent).toBe(10);
         expect(t.load.errors, t.load.firstError).toBe(0);
@@ -117,6 +125,10 @@ describe("npm run bench", () => {
     expect(stdout).toContain("### Targets (issue 7)");
     expect(stdout).toContain("#### session tools/call get_document (OAuth token)");
     expect(stdout).toContain("tools/call with an OAuth token, sequential depth <= the API key's + 1");
+    expect(stdout).toContain("#### session tools/call get_document (database tier)");
+    expect(stdout).toMatch(
+      /warm data tools\/call on every isolation tier, sequential depth <= 2 \| \S+ \| shared [\d.]+ \(\d+ req\/s\), schema [\d.]+ \(\d+ req\/s\), database /,
+    );
   }, 120_000);
 
   it("prints its help", async () => {

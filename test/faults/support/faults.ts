@@ -16,6 +16,8 @@ export type FaultRule =
       delayMs?: number;
       phase?: "request" | "response";
       match?: string;
+      /** Postgres only: just the requests (and WebSocket sessions) for this database. */
+      database?: string;
       status?: number;
     };
 

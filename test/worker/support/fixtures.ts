@@ -9,10 +9,10 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis/cloudflare";
 import { inject } from "vitest";
-import { createTenant as controlCreateTenant } from "../../../src/control/tenants.ts";
 import type { AdminDeps } from "../../../src/control/types.ts";
 import { keyCacheKey } from "../../../src/redis/keys.ts";
-import type { Feature, Plan } from "../../../src/tenancy/tenant.ts";
+import type { Feature, IsolationTier, Plan } from "../../../src/tenancy/tenant.ts";
+import { createTenantOnTier, type TierPlacement } from "./tiers.ts";
 
 export const cloud = inject("cloud");
 neonConfig.fetchEndpoint = cloud.neonHttpEndpoint;
@@ -34,6 +34,8 @@ export interface TestTenant {
   keyId: string;
   workspaceId: string;
   documentIds: string[];
+  /** Where its data tables are (its isolation tier), and superuser access to them. */
+  placement: TierPlacement;
 }
 
 function randomSuffix(): string {
@@ -41,36 +43,45 @@ function randomSuffix(): string {
 }
 
 /**
- * Creates a tenant and its API key through the control plane (as `tenant create` does), then one workspace and a few
- * documents as the admin.
+ * Creates a tenant and its API key through the control plane (as `tenant create` does), places its data on `tier`
+ * (default `shared`; see test/worker/support/tiers.ts, whose `tierLacks` a caller checks first), then makes one
+ * workspace and a few documents there as the admin.
  */
 export async function createTenant(
   plan: Plan,
-  o: { rateLimitPerMinute?: number; featuresAdd?: Feature[]; featuresRemove?: Feature[]; documents?: string[] } = {},
+  o: {
+    rateLimitPerMinute?: number;
+    featuresAdd?: Feature[];
+    featuresRemove?: Feature[];
+    documents?: string[];
+    tier?: IsolationTier;
+  } = {},
 ): Promise<TestTenant> {
   const slug = `t-${plan}-${randomSuffix()}`;
-  const { tenant, apiKey, keyId } = await controlCreateTenant(controlDeps, {
-    slug,
-    name: `Tenant ${slug}`,
-    plan,
-    rateLimitPerMinute: o.rateLimitPerMinute ?? 1000,
-    features: { add: o.featuresAdd ?? [], remove: o.featuresRemove ?? [] },
-    keyName: "test",
-    // The fixture's own workspace has an id the test knows before any request.
-    defaultWorkspace: false,
-  });
-  const id = tenant.id;
+  const { id, apiKey, keyId, placement } = await createTenantOnTier(
+    {
+      slug,
+      name: `Tenant ${slug}`,
+      plan,
+      rateLimitPerMinute: o.rateLimitPerMinute ?? 1000,
+      features: { add: o.featuresAdd ?? [], remove: o.featuresRemove ?? [] },
+      keyName: "test",
+      // The fixture's own workspace has an id the test knows before any request.
+      defaultWorkspace: false,
+    },
+    o.tier ?? "shared",
+  );
   const workspaceId = crypto.randomUUID();
   const titles = o.documents ?? ["Quarterly report", "Onboarding checklist", "Incident review"];
   const documentIds = titles.map(() => crypto.randomUUID());
-  await admin.transaction([
-    admin`insert into public.workspaces (tenant_id, id, name) values (${id}, ${workspaceId}, 'Main')`,
-    ...titles.map(
-      (title, i) => admin`insert into public.documents (tenant_id, id, workspace_id, title, body)
-                          values (${id}, ${documentIds[i]}, ${workspaceId}, ${title}, ${`Body of ${title}.`})`,
-    ),
+  await placement.admin.transaction([
+    { text: "insert into workspaces (tenant_id, id, name) values ($1, $2, 'Main')", params: [id, workspaceId] },
+    ...titles.map((title, i) => ({
+      text: "insert into documents (tenant_id, id, workspace_id, title, body) values ($1, $2, $3, $4, $5)",
+      params: [id, documentIds[i], workspaceId, title, `Body of ${title}.`],
+    })),
   ]);
-  return { id, slug, plan, apiKey, keyId, workspaceId, documentIds };
+  return { id, slug, plan, apiKey, keyId, workspaceId, documentIds, placement };
 }
 
 /** Revokes a key the way the admin CLI does: in the database, then the Worker's cache entry. */
