@@ -8,7 +8,7 @@ import { quotaMonth, type QuotaMonth } from "./month.ts";
 import { monthlyQuotaOf } from "./plans.ts";
 
 /** How long a month's counter is kept after its last call: past the month's end, so a count is never cut short. */
-const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
+export const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
 
 /** Share of the quota from which responses carry the warning header. */
 const WARN_AT = 0.8;
@@ -51,6 +51,21 @@ export function startQuotaCount(deps: MeterDeps, tenantId: string, metered: bool
     value = deps.redis.get<number | string>(key).then((v) => (v === null ? 0 : Number(v)));
   }
   return { tenantId, metered, month, value: value.catch(() => null) };
+}
+
+/**
+ * A {@link QuotaCount} whose command another issued: admission's warm script counts (INCR, metered) or reads (GET) the
+ * counter of {@link quotaKey}`(tenantId, month.id)` with the key lookup and the session touch (src/admission/warm-read.ts).
+ * `value` is what that script answered for the counter. Never rejects.
+ */
+export function quotaCountFrom(
+  tenantId: string,
+  metered: boolean,
+  month: QuotaMonth,
+  value: Promise<unknown>,
+): QuotaCount {
+  const counted = value.then((v) => (v === null || v === undefined ? 0 : Number(v)));
+  return { tenantId, metered, month, value: counted.catch(() => null) };
 }
 
 // Per request, never shared: the counts this request already gave back.
