@@ -29,9 +29,9 @@ export function giveBack(rows: readonly QueuedAuditRow[]): void {
   pending.unshift(...rows);
 }
 
-/** Rows held now (tests). */
-export function heldRows(): number {
-  return pending.length;
+/** Whether `row` is still held: no command has carried it yet. */
+export function isHeld(row: QueuedAuditRow): boolean {
+  return pending.includes(row);
 }
 
 /**

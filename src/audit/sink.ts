@@ -2,7 +2,16 @@ import type { Credential, Principal } from "../auth/principal.ts";
 import type { RequestContext } from "../context.ts";
 import { auditTenantsKey } from "../redis/keys.ts";
 import { QUEUE_TTL_SECONDS } from "./flush.ts";
-import { appendBatch, appendRowsLua, flushFilledBatches, holdRow, MAX_ROWS_PER_COMMAND, takeRows } from "./pending.ts";
+import {
+  appendBatch,
+  appendRowsLua,
+  flushFilledBatches,
+  holdRow,
+  isHeld,
+  MAX_ROWS_PER_COMMAND,
+  takeRows,
+} from "./pending.ts";
+import type { QueuedAuditRow } from "./queued-row.ts";
 import type { AuditSink, ToolCallAudit } from "./types.ts";
 
 /** What the audit sink takes from the request context. */
@@ -23,7 +32,7 @@ export function createAuditSink(rc: AuditContext, principal: Principal, sessionI
   const tenantId = principal.tenant.id;
   const keyId = auditKeyId(principal.credential);
   return (call: ToolCallAudit): void => {
-    holdRow({
+    const row: QueuedAuditRow = {
       id: crypto.randomUUID(),
       tenant_id: tenantId,
       called_at: new Date(call.startedAt).toISOString(),
@@ -36,8 +45,9 @@ export function createAuditSink(rc: AuditContext, principal: Principal, sessionI
       duration_ms: Math.max(0, Math.round(call.durationMs)),
       credential_kind: principal.credential.kind,
       subject: principal.subject?.slice(0, 256) ?? null,
-    });
-    rc.waitUntil(writeHeldRows(rc, rc.config.auditLingerMs));
+    };
+    holdRow(row);
+    rc.waitUntil(writeHeldRows(rc, rc.config.auditLingerMs, row));
   };
 }
 
@@ -45,12 +55,15 @@ export function createAuditSink(rc: AuditContext, principal: Principal, sessionI
 const APPEND_ROWS = `${appendRowsLua(1, 2, 1, 2)}return lengths\n`;
 
 /**
- * After `lingerMs`, writes every row still held (those no admission script carried meanwhile) in one command per
- * {@link MAX_ROWS_PER_COMMAND}, and flushes a tenant's batch when one filled. Never throws: a row that could not be
- * written is logged with its content, so the call can still be accounted for.
+ * After `lingerMs`, when `row` (absent: any) is still held, writes every held row in one command per
+ * {@link MAX_ROWS_PER_COMMAND}, and flushes a tenant's batch when one filled. A row some admission carried meanwhile
+ * ends it with nothing written: under load rows ride in those commands, and only a row that waited the whole linger
+ * costs a command (with every row held then). Never throws: a row that could not be written is logged with its
+ * content, so the call can still be accounted for.
  */
-export async function writeHeldRows(rc: AuditContext, lingerMs: number): Promise<void> {
+export async function writeHeldRows(rc: AuditContext, lingerMs: number, row?: QueuedAuditRow): Promise<void> {
   if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+  if (row && !isHeld(row)) return;
   for (let rows = takeRows(); rows.length > 0; rows = takeRows()) {
     const batch = appendBatch(rows);
     let lengths: unknown[];
@@ -61,8 +74,8 @@ export async function writeHeldRows(rc: AuditContext, lingerMs: number): Promise
         [String(QUEUE_TTL_SECONDS), ...batch.args],
       );
     } catch (err) {
-      for (const row of rows)
-        rc.log.error("audit row append failed", { error: err instanceof Error ? err : String(err), audit: row });
+      for (const lost of rows)
+        rc.log.error("audit row append failed", { error: err instanceof Error ? err : String(err), audit: lost });
       return;
     }
     flushFilledBatches(rc, batch, lengths);
