@@ -79,8 +79,9 @@ export async function admit(
   if (guess && keyId !== null) {
     // Two commands in one tick, so one pipelined round trip: the warm read (key entry, session, quota count, held
     // audit rows) and the rate limit's live-key script.
-    const read = startWarmRead(rc, keyId, guess.tenantId, sessionId, metered);
-    cachedEntry = read.entry;
+    const read = startWarmRead(rc, [keyCacheKey(keyId)], guess.tenantId, sessionId, metered);
+    cachedEntry = read.entries.then(([entry]) => (entry ?? null) as KeyCacheEntry | null);
+    cachedEntry.catch(() => {});
     early = {
       limit: enforceRateLimitIfKeyLive({ id: guess.tenantId, rateLimitPerMinute: guess.rateLimitPerMinute }, rc, {
         cacheKey: keyCacheKey(keyId),

@@ -63,13 +63,19 @@ export function appendBatch(rows: readonly QueuedAuditRow[]): AppendBatch {
 }
 
 /**
- * Lua that appends rows to their tenants' lists, for a script whose audit queue keys are `KEYS[firstKey..#KEYS]`,
+ * Lua that appends rows to their tenants' lists, for a script whose audit queue keys are `KEYS[firstKey..#KEYS]`
+ * (each index a number or a Lua expression),
  * whose set of tenants with rows is `KEYS[setKey]`, whose queue TTL (seconds) is `ARGV[ttlArg]`, and whose groups
  * (`tenant id, n, n rows`, one per queue key, in the same order) start at `ARGV[firstArg]`. Each list is kept for the
  * TTL after its last row, and its tenant is added to the set after its rows, in the same script (the flush's trim
  * relies on that order, src/audit/flush.ts). Leaves the lists' lengths, in key order, in the Lua table `lengths`.
  */
-export function appendRowsLua(setKey: number, firstKey: number, ttlArg: number, firstArg: number): string {
+export function appendRowsLua(
+  setKey: number | string,
+  firstKey: number | string,
+  ttlArg: number | string,
+  firstArg: number | string,
+): string {
   return `
 local lengths = {}
 local a = ${firstArg}
