@@ -64,7 +64,7 @@ export function appendBatch(rows: readonly QueuedAuditRow[]): AppendBatch {
 
 /**
  * Lua that appends rows to their tenants' lists, for a script whose audit queue keys are `KEYS[firstKey..#KEYS]`
- * (each index a number or a Lua expression),
+ * (each index a number or a Lua expression of the enclosing script, evaluated before the loop),
  * whose set of tenants with rows is `KEYS[setKey]`, whose queue TTL (seconds) is `ARGV[ttlArg]`, and whose groups
  * (`tenant id, n, n rows`, one per queue key, in the same order) start at `ARGV[firstArg]`. Each list is kept for the
  * TTL after its last row, and its tenant is added to the set after its rows, in the same script (the flush's trim
@@ -79,14 +79,15 @@ export function appendRowsLua(
   return `
 local lengths = {}
 local a = ${firstArg}
+local setKey = KEYS[${setKey}]
 for k = ${firstKey}, #KEYS do
-  local n = tonumber(ARGV[a + 1])
+  local rows = tonumber(ARGV[a + 1])
   local len = 0
-  for i = 1, n do len = redis.call("RPUSH", KEYS[k], ARGV[a + 1 + i]) end
+  for i = 1, rows do len = redis.call("RPUSH", KEYS[k], ARGV[a + 1 + i]) end
   redis.call("EXPIRE", KEYS[k], tonumber(ARGV[${ttlArg}]))
-  redis.call("SADD", KEYS[${setKey}], ARGV[a])
+  redis.call("SADD", setKey, ARGV[a])
   lengths[#lengths + 1] = len
-  a = a + 2 + n
+  a = a + 2 + rows
 end
 `;
 }

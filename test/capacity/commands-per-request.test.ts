@@ -120,4 +120,28 @@ describe("Upstash commands per warm request", () => {
     const rows = s.name.startsWith("tools/call") ? REQUESTS : 0;
     expect(await redis.llen(auditQueueKey(tenant.id))).toBe(queued + rows);
   });
+
+  it("concurrent calls: several held rows of one tenant ride in one command, and every request is served", {
+    timeout: 30_000,
+  }, async () => {
+    const s = scenarios.find((o) => o.lane === "stateless" && o.name === "tools/call get_document") as Scenario;
+    await send(tenant.apiKey, s.body(0), laneHeaders(s));
+    const queued = await redis.llen(auditQueueKey(tenant.id));
+    const call = (n: number) => async (): Promise<ExecutionContext> => {
+      const ctx = createExecutionContext();
+      const req = new Request(MCP_URL, {
+        method: "POST",
+        headers: headers(tenant.apiKey, laneHeaders(s)),
+        body: JSON.stringify(s.body(n)),
+      });
+      const res = await worker.fetch(req, { ...env, ...LINGER }, ctx);
+      expect(res.status, await res.text()).toBe(200);
+      return ctx;
+    };
+    // Two waves: the second wave's warm reads carry the first wave's rows, several of one tenant per command.
+    const first = await Promise.all([1, 2, 3, 4].map((n) => call(n)()));
+    const second = await Promise.all([5, 6, 7, 8].map((n) => call(n)()));
+    await Promise.all([...first, ...second].map((ctx) => waitOnExecutionContext(ctx)));
+    expect(await redis.llen(auditQueueKey(tenant.id))).toBe(queued + 8);
+  });
 });
