@@ -26,7 +26,17 @@ export default defineConfig({
               main: "./src/conformance/worker.ts",
               // PUBLIC_BASE_URL names the origin the tests send to (MCP_URL in test/worker/support/fixtures.ts), so
               // the protected resource metadata and the OAuth challenges of /mcp are served as on a deployment.
-              miniflare: { bindings: { ...cloudBindings(cloud), ...DEPLOYED_VARS, PUBLIC_BASE_URL: TEST_ORIGIN } },
+              // AUDIT_LINGER_MS 0: a tool call's audit row is written by its own request right after the response, so a
+              // test that settles a call finds its row (rows riding in other requests' commands are tested in
+              // test/capacity/, where requests do not run in parallel).
+              miniflare: {
+                bindings: {
+                  ...cloudBindings(cloud),
+                  ...DEPLOYED_VARS,
+                  PUBLIC_BASE_URL: TEST_ORIGIN,
+                  AUDIT_LINGER_MS: "0",
+                },
+              },
             };
           }),
         ],
@@ -54,6 +64,8 @@ export default defineConfig({
                 RATE_LIMIT_TIMEOUT_MS: "1000",
                 REDIS_TIMEOUT_MS: "3000",
                 DB_TIMEOUT_MS: "3000",
+                // As in the worker project: each call's audit row written by its own request (test/capacity/ sets its own).
+                AUDIT_LINGER_MS: "0",
               },
             },
           })),
@@ -61,7 +73,12 @@ export default defineConfig({
         test: {
           name: "resilience",
           globalSetup: ["./test/faults/global-setup.ts"],
-          include: ["test/faults/**/*.test.ts", "test/load/**/*.test.ts", "test/fuzz/**/*.test.ts"],
+          include: [
+            "test/faults/**/*.test.ts",
+            "test/load/**/*.test.ts",
+            "test/fuzz/**/*.test.ts",
+            "test/capacity/**/*.test.ts",
+          ],
           fileParallelism: false,
         },
       },

@@ -82,8 +82,14 @@ export function createUpstashHandler(
     return allowed instanceof RedisError ? allowed : scripts.prepare(allowed);
   }
 
+  // Per verb too (`upstash_verb_EVALSHA`, ...), so a count that grew can be told apart.
+  function countCommands(commands: string[][]): void {
+    o.stats.count("upstash_command", commands.length);
+    for (const c of commands) o.stats.count(`upstash_verb_${String(c[0] ?? "").toUpperCase()}`);
+  }
+
   async function single(command: string[], base64: boolean): Promise<Answer> {
-    o.stats.count("upstash_command");
+    countCommands([command]);
     const prepared = prepare(command);
     const reply =
       prepared instanceof RedisError ? prepared : prepared.fixReply((await o.backend.run([prepared.args]))[0] ?? null);
@@ -94,7 +100,7 @@ export function createUpstashHandler(
 
   async function pipeline(commands: string[][], base64: boolean): Promise<Answer> {
     o.stats.count("upstash_pipeline");
-    o.stats.count("upstash_command", commands.length);
+    countCommands(commands);
     const prepared = commands.map(prepare);
     const runnable = prepared.filter((p): p is PreparedCommand => !(p instanceof RedisError));
     // Refused commands never reach Redis; skipping them keeps the others in order.
@@ -106,7 +112,7 @@ export function createUpstashHandler(
 
   async function multiExec(commands: string[][], base64: boolean): Promise<Answer> {
     o.stats.count("upstash_multi_exec");
-    o.stats.count("upstash_command", commands.length);
+    countCommands(commands);
     const prepared = commands.map(prepare);
     // A refused command is a queueing error: Redis would discard the whole transaction.
     const refused = prepared.find((p): p is RedisError => p instanceof RedisError);

@@ -52,6 +52,12 @@ export interface Config {
    */
   auditFlushBatchSize: number;
   /**
+   * How long a `tools/call`'s audit row may wait in the isolate for the next warm admission to carry it to Redis, in
+   * ms (AUDIT_LINGER_MS, default 1000; 0: written right after the response, one command per row). Under load rows ride
+   * in commands that go out anyway; an idle isolate writes them after this, in one command (src/audit/sink.ts).
+   */
+  auditLingerMs: number;
+  /**
    * The server-side secret (API_KEY_PEPPER, required, no default) that API-key secrets are hashed with (HMAC-SHA-256)
    * and that seals 2026-07-28 request state. A secret: it never goes into a log line or a response.
    */
@@ -104,6 +110,7 @@ type ConfigEnv = Pick<
   | "TRUSTED_REQUEST_ID_HEADER"
   | "HEALTHZ_CACHE_MS"
   | "AUDIT_FLUSH_BATCH_SIZE"
+  | "AUDIT_LINGER_MS"
   | "API_KEY_PEPPER"
   | "TENANT_HOST_SUFFIX"
   | "PUBLIC_BASE_URL"
@@ -143,6 +150,7 @@ export function loadConfig(env: ConfigEnv): Config {
     maxWorkspacesPerTenant: positiveInt(env.MAX_WORKSPACES_PER_TENANT, 100, "MAX_WORKSPACES_PER_TENANT"),
     healthzCacheMs: positiveInt(env.HEALTHZ_CACHE_MS, 1000, "HEALTHZ_CACHE_MS"),
     auditFlushBatchSize: positiveInt(env.AUDIT_FLUSH_BATCH_SIZE, 100, "AUDIT_FLUSH_BATCH_SIZE"),
+    auditLingerMs: nonNegativeInt(env.AUDIT_LINGER_MS, 1000, "AUDIT_LINGER_MS"),
     apiKeyPepper: env.API_KEY_PEPPER,
     tenantHostSuffix: env.TENANT_HOST_SUFFIX || undefined,
     publicBaseUrl: origin(env.PUBLIC_BASE_URL, "PUBLIC_BASE_URL"),
@@ -189,6 +197,13 @@ function origin(raw: string | undefined, name: string): string | undefined {
 
 function atLeast(n: number, min: number, name: string): number {
   if (n < min) throw new Error(`${name} must be at least ${min}, got "${n}"`);
+  return n;
+}
+
+function nonNegativeInt(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number of 0 or more, got "${raw}"`);
   return n;
 }
 

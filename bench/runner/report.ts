@@ -1,6 +1,7 @@
 import { summarize } from "./counters.ts";
 import { depthAt, type BenchReport, type ScenarioResult, type TargetResult } from "./results.ts";
 import { checkTargets, DEPTH_TOLERANCE, kib } from "./targets.ts";
+import { capacitySection } from "./capacity.ts";
 
 /** The whole report as Markdown: readable in a terminal, and pasted as is into BENCHMARKS.md. */
 export function formatReport(r: BenchReport): string {
@@ -34,6 +35,7 @@ export function formatReport(r: BenchReport): string {
     "",
   );
   for (const sc of r.scenarios) out.push(...scenarioTable(sc, s.latencies), "");
+  out.push(...capacitySection(r), "");
 
   if (r.micro) {
     out.push("### CPU: per-request server build + tools/list (plain Node)", "");
@@ -89,7 +91,7 @@ export function formatReport(r: BenchReport): string {
     );
   }
 
-  out.push("### Targets (issue 7)", "");
+  out.push("### Targets (issues 7 and 21)", "");
   out.push("| target | met | figures |", "|---|---|---|");
   for (const t of checkTargets(r))
     out.push(`| ${t.target} | ${t.met === undefined ? "n/a" : t.met ? "yes" : "**no**"} | ${t.figures} |`);

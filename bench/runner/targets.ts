@@ -1,5 +1,6 @@
 import { summarize } from "./counters.ts";
 import { depthAt, type BenchReport, type ScenarioResult } from "./results.ts";
+import { warmCommands } from "./capacity.ts";
 
 /** One of the issue's targets, judged from a run. */
 interface TargetCheck {
@@ -16,8 +17,10 @@ interface TargetCheck {
 export const DEPTH_TOLERANCE = 0.25;
 /** Below this many Neon HTTP requests per MCP request, a scenario counts as touching no Postgres (key-cache refills). */
 const NO_POSTGRES = 0.01;
+/** Upstash commands per request above 2 that a run may show from key-cache refills and audit rows written idle. */
+const COMMAND_NOISE = 0.05;
 
-/** Judges the issue's targets (issue 7, "Targets") from a report. */
+/** Judges the issues' targets (issue 7, "Targets"; issue 21, commands per request) from a report. */
 export function checkTargets(report: BenchReport): TargetCheck[] {
   const delay = report.settings.latencies.at(-1) ?? 0;
   const checks: TargetCheck[] = [];
@@ -88,6 +91,15 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
           ? undefined
           : listDepth <= 1 + DEPTH_TOLERANCE && neon < NO_POSTGRES,
       figures: list ? `depth ${fmt(listDepth)}, Neon HTTP/request ${fmt(neon, 3)}` : "not measured",
+    });
+
+    // Issue 21: Upstash bills and caps per command. The measured load includes a key-cache refill every
+    // API_KEY_CACHE_TTL_SECONDS (two more commands, once per 30 s), hence the small allowance.
+    const warm = warmCommands(report, lane);
+    checks.push({
+      target: `${lane}: a warm API-key request costs at most 2 Upstash commands`,
+      met: warm.length ? warm.every((w) => w.commands <= 2 + COMMAND_NOISE) : undefined,
+      figures: warm.length ? warm.map((w) => `${w.name} ${w.commands.toFixed(2)}`).join(", ") : "not measured",
     });
 
     const ours = report.micro?.results.find((r) => r.lane === lane && r.impl === "ours");

@@ -4,7 +4,9 @@ import { keyCacheKey } from "../redis/keys.ts";
 import { forget, remember } from "../auth/recall.ts";
 import type { RequestContext } from "../context.ts";
 import { enforceRateLimit, enforceRateLimitIfKeyLive, type RateLimitOutcome } from "../ratelimit/limiter.ts";
-import { SessionStore, type SessionRecord } from "../session/store.ts";
+import type { SessionRecord } from "../session/store.ts";
+import type { KeyCacheEntry } from "../auth/key-store.ts";
+import { startWarmRead } from "./warm-read.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { McpResource } from "../oauth/resource.ts";
 import { bearerToken, looksLikeApiKey } from "../auth/authenticate.ts";
@@ -38,8 +40,9 @@ export interface Admission {
  *
  * Cold (first request with this key in this isolate): the key lookup, then the rate limit and session lookup side
  * by side: two round trips. Warm: the isolate remembers which tenant the exact presented key belonged to
- * ({@link recall}), so the rate limit and the session lookup are issued in the same tick as the key lookup and the
- * Upstash client's auto-pipelining sends them together: one round trip. The early count runs in one Redis script with
+ * ({@link recall}), so everything goes out in one tick as two Upstash commands, which the client's auto-pipelining
+ * sends together (one round trip): the warm read ({@link startWarmRead}: key entry, session touch, monthly count,
+ * held audit rows, one script) and the rate limit. The early count runs in one Redis script with
  * a check of the key's cache entry, so it spends a unit only while the entry still shows the key as it verified: a
  * key revoked, expired, rotated past its grace or invalidated since costs its tenant nothing, however many requests
  * with it are in flight (and a key past its own dates is not recalled at all). When the check fails, nothing was
@@ -68,25 +71,29 @@ export async function admit(
   // A key the isolate does not remember is counted per client address before any store work (429 when over); a
   // remembered one skips the throttle, so the warm path stays one Redis round trip with nothing in front of it.
   await throttleUnrememberedKey(request, rc, presented);
-  const authenticating = verify(request, rc, resource);
 
   let early:
     | { limit: Promise<RateLimitOutcome | null>; quota: QuotaCount; session?: Promise<SessionRecord | null> }
     | undefined;
+  let cachedEntry: Promise<KeyCacheEntry | null> | undefined;
   if (guess && keyId !== null) {
-    const store = new SessionStore(rc.redis, rc.config, rc.now);
+    // Two commands in one tick, so one pipelined round trip: the warm read (key entry, session, quota count, held
+    // audit rows) and the rate limit's live-key script.
+    const read = startWarmRead(rc, [keyCacheKey(keyId)], guess.tenantId, sessionId, metered);
+    cachedEntry = read.entries.then(([entry]) => (entry ?? null) as KeyCacheEntry | null);
+    cachedEntry.catch(() => {});
     early = {
       limit: enforceRateLimitIfKeyLive({ id: guess.tenantId, rateLimitPerMinute: guess.rateLimitPerMinute }, rc, {
         cacheKey: keyCacheKey(keyId),
         fingerprint: guess.fingerprint,
       }),
-      quota: startQuotaCount(rc, guess.tenantId, metered),
-      ...(sessionId ? { session: store.touch(guess.tenantId, sessionId) } : {}),
+      quota: read.quota,
+      ...(read.session ? { session: read.session } : {}),
     };
     // Settled later, or never when authentication fails: never an unhandled rejection.
     early.limit.catch(() => {});
-    early.session?.catch(() => {});
   }
+  const authenticating = verify(request, rc, resource, cachedEntry);
 
   let principal: Principal;
   try {

@@ -11,18 +11,19 @@ import { authorizationServerFor } from "../oauth/server.ts";
 import { type OAuthTenantRecord, resolveTenant, type TenantCacheEntry } from "../oauth/tenant-cache.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
 import { keyCacheKey, revokedGrantKey, revokedUserKey, tenantCacheKey } from "../redis/keys.ts";
-import { SessionStore } from "../session/store.ts";
 import { tenantContextOf } from "../tenancy/tenant.ts";
 import { refundQuota, startQuotaCount, type QuotaCount } from "../quota/meter.ts";
+import { startWarmRead, type WarmRead } from "./warm-read.ts";
 import type { Admission, ResponseHeaders } from "./admit.ts";
 import { passGate } from "./gate.ts";
 
 /**
  * Admits a request with an OAuth access token of this Worker's authorization server, for the MCP resource of the host
  * it came to. The token names its tenant, subject and grant (src/oauth/grant-user.ts), so the Redis work starts in
- * the same tick as the token's validation and travels as one pipelined request: the tenant's cached record (with its
- * login switches), the revocation markers of the grant and of the user, the cached lookup of the API key the person
- * signed in with (when the subject names one), and the session lookup when the request names one. Nothing read
+ * the same tick as the token's validation and is one Upstash command (the warm read, src/admission/warm-read.ts):
+ * the tenant's cached record (with its login switches), the revocation markers of the grant and of the user, the
+ * cached lookup of the API key the person signed in with (when the subject names one), the session lookup when the
+ * request names one, and the tenant's monthly count as it stands. Nothing read
  * there is trusted until the token validated (the library finds it in KV, checks its expiry and that its audience
  * is exactly this resource) and its encrypted grant props confirm the tenant and subject it claimed.
  *
@@ -44,26 +45,42 @@ export async function admitOAuth(
   if (!claim) throw invalidOAuthToken(resource, "bearer token is neither an API key nor a token of this server");
 
   const validating = validate(rc, resource, token);
-  const store = new SessionStore(rc.redis, rc.config, rc.now);
   // The key a grant was signed in with is in its subject (`key:<key id>`), so its cached lookup joins the same
-  // pipeline. Checking the key's own record, rather than a marker the control plane would set, covers every way a key
+  // command. Checking the key's own record, rather than a marker the control plane would set, covers every way a key
   // ends (revocation, the end of a rotation's grace period, expiry), not only those with a command behind them; and
   // its cache is already invalidated on every change to the key.
   const claimed = loginOfSubject(claim.subject);
   const keyId = claimed?.method === "api_key" ? claimed.keyId : null;
-  // Issued in one tick: the Upstash client sends them as one pipelined HTTP request.
-  const reading = Promise.all([
-    rc.redis.get<TenantCacheEntry>(tenantCacheKey(claim.tenantId)),
-    rc.redis.mget<(string | number | null)[]>(
+  // One command (the warm read, src/admission/warm-read.ts): the tenant's record, both revocation markers, the sign-in
+  // key's entry, the session and the monthly count as it stands. Read, never counted here: the tenant is only what
+  // the token claims until it validates, and a forged token must not move a tenant's count, even for a moment.
+  const read = startWarmRead(
+    rc,
+    [
+      tenantCacheKey(claim.tenantId),
       revokedGrantKey(claim.grantId),
       revokedUserKey(claim.tenantId, claim.subject),
-    ),
-    keyId ? rc.redis.get<KeyCacheEntry>(keyCacheKey(keyId)) : null,
-  ]);
-  const session = sessionId ? store.touch(claim.tenantId, sessionId) : undefined;
-  reading.catch(() => {});
-  session?.catch(() => {});
+      ...(keyId ? [keyCacheKey(keyId)] : []),
+    ],
+    claim.tenantId,
+    sessionId,
+    false,
+  );
+  return admitValidated(rc, headers, resource, claim, keyId, validating, read, metered);
+}
 
+/** The rest of {@link admitOAuth}, once the warm read is under way. */
+async function admitValidated(
+  rc: RequestContext,
+  headers: ResponseHeaders,
+  resource: McpResource,
+  claim: NonNullable<ReturnType<typeof claimOf>>,
+  keyId: string | null,
+  validating: Promise<ValidatedAccessToken<GrantProps> | null>,
+  read: WarmRead,
+  metered: boolean,
+): Promise<Admission> {
+  const { session } = read;
   const validated = await validating;
   if (!validated) throw invalidOAuthToken(resource, "unknown or expired token, or one for another resource");
   const props = validated.props;
@@ -80,14 +97,17 @@ export async function admitOAuth(
   }
 
   let cached: TenantCacheEntry | null;
-  let markers: (string | number | null)[];
+  let grantRevoked: unknown;
+  let userRevokedAt: unknown;
   let cachedKey: KeyCacheEntry | null;
   try {
-    [cached, markers, cachedKey] = await reading;
+    const entries = await read.entries;
+    cached = (entries[0] ?? null) as TenantCacheEntry | null;
+    [, grantRevoked, userRevokedAt] = entries;
+    cachedKey = keyId ? ((entries[3] ?? null) as KeyCacheEntry | null) : null;
   } catch (err) {
     throw unavailable("oauth admission state", err);
   }
-  const [grantRevoked, userRevokedAt] = markers;
   if (grantRevoked !== null && grantRevoked !== undefined) throw invalidOAuthToken(resource, "grant revoked");
   if (userRevokedAt !== null && userRevokedAt !== undefined && Number(userRevokedAt) >= props.grantedAt) {
     throw invalidOAuthToken(resource, "every grant of the user revoked");
@@ -113,21 +133,22 @@ export async function admitOAuth(
   rc.fields.tenant_id = claim.tenantId;
   if (record.status !== "active") throw new TenantSuspendedError(record.slug, record.status);
 
+  let quota: QuotaCount | undefined;
   const principal: Principal = {
     tenant: tenantContextOf(claim.tenantId, record),
     credential: { kind: "oauth_grant", id: claim.grantId, clientId: validated.clientId },
     scopes: Object.freeze([...validated.scope]),
     subject: claim.subject,
   };
-  let quota: QuotaCount | undefined;
   return {
     principal,
     refund: () => {
       if (quota) refundQuota(rc, quota);
     },
-    // The quota count starts in the tick of the rate limit's, so both travel in the same round trip.
+    // A `tools/call` is counted now, beside the rate limit (one script each, one round trip); any other request uses
+    // the count the warm read brought.
     gate: () => {
-      quota ??= startQuotaCount(rc, principal.tenant.id, metered);
+      quota ??= metered ? startQuotaCount(rc, principal.tenant.id, true) : read.quota;
       return passGate(rc, headers, principal.tenant, () => enforceRateLimit(principal.tenant, rc), quota);
     },
     ...(session ? { session } : {}),

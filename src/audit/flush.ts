@@ -11,7 +11,7 @@ import { parseQueuedRow, rowPrefix, type QueuedAuditRow } from "./queued-row.ts"
  * appended at the tail and removed as a prefix, by this script, and every row is unique (its id): so while the head is
  * unchanged, the first n rows are the n rows the flush read and inserted. When another flush got there first, nothing
  * is removed: what this flush inserted again was a no-op (ON CONFLICT), and what it read beyond the other's prefix
- * stays for the next flush. An append adds the row before the tenant (APPEND_ROW, one script), so a tenant taken out
+ * stays for the next flush. An append adds the rows before the tenant (one script, src/audit/pending.ts), so a tenant taken out
  * here has no row it could miss. Returns the rows left in those lists.
  */
 const TRIM_FLUSHED = `
@@ -28,18 +28,6 @@ for i = 1, #KEYS - 1 do
   left = left + n
 end
 return left
-`;
-
-/**
- * Appends a row (ARGV[1]) to a tenant's list (KEYS[1]), keeps the list for `ARGV[2]` seconds after its last row (so
- * the rows of a tenant that no longer exists do not stay for ever) and records the tenant (ARGV[3]) in the set of
- * tenants with rows (KEYS[2]). Returns the list's length.
- */
-export const APPEND_ROW = `
-local n = redis.call("RPUSH", KEYS[1], ARGV[1])
-redis.call("EXPIRE", KEYS[1], tonumber(ARGV[2]))
-redis.call("SADD", KEYS[2], ARGV[3])
-return n
 `;
 
 /**

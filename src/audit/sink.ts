@@ -1,8 +1,17 @@
 import type { Credential, Principal } from "../auth/principal.ts";
 import type { RequestContext } from "../context.ts";
-import { auditQueueKey, auditTenantsKey } from "../redis/keys.ts";
-import { APPEND_ROW, flushTenants, QUEUE_TTL_SECONDS } from "./flush.ts";
-import { serializeRow, type QueuedAuditRow } from "./queued-row.ts";
+import { auditTenantsKey } from "../redis/keys.ts";
+import { QUEUE_TTL_SECONDS } from "./flush.ts";
+import {
+  appendBatch,
+  appendRowsLua,
+  flushFilledBatches,
+  holdRow,
+  isHeld,
+  MAX_ROWS_PER_COMMAND,
+  takeRows,
+} from "./pending.ts";
+import type { QueuedAuditRow } from "./queued-row.ts";
 import type { AuditSink, ToolCallAudit } from "./types.ts";
 
 /** What the audit sink takes from the request context. */
@@ -16,9 +25,11 @@ export type AuditContext = Pick<
  * called is the principal's credential (the `key_id` column holds an API key's id) and `sessionId` the session
  * the call ran in (`null`: none, as on the stateless lane). The rows go to the principal's tenant.
  *
- * A row costs the request no Postgres work: under `waitUntil` (so the response never waits) it is appended to the
- * Redis queue, and the flush (src/audit/flush.ts) moves rows to Postgres in batches, from the Cron Trigger and from
- * the request whose append fills a batch (`auditFlushBatchSize`): one Neon request per batch instead of one per call.
+ * A row costs the request no Postgres work and, under load, no Upstash command of its own: it is held in the isolate
+ * (src/audit/pending.ts) and rides in the script of the next warm admission (src/admission/warm-read.ts), which goes
+ * out anyway. When no such request comes within `auditLingerMs`, this request writes every held row in one command
+ * (under `waitUntil`, so the response never waits and the isolate stays until it is written). From the Redis queue
+ * the flush (src/audit/flush.ts) moves rows to Postgres in batches: one Neon request per batch instead of one per call.
  */
 export function createAuditSink(rc: AuditContext, principal: Principal, sessionId: string | null): AuditSink {
   const tenantId = principal.tenant.id;
@@ -41,35 +52,43 @@ export function createAuditSink(rc: AuditContext, principal: Principal, sessionI
     // The log line's `error.type`: what the client saw, when it was not a result.
     rc.fields.call_outcome = call.outcome;
     if (call.outcome === "tool_error" || call.outcome === "protocol_error") rc.fields.error_type = call.outcome;
-    rc.waitUntil(appendRow(rc, row));
+    holdRow(row);
+    rc.waitUntil(writeHeldRows(rc, rc.config.auditLingerMs, row));
   };
 }
 
+/** Appends rows to their tenants' lists: KEYS[1] the set of tenants with rows, then one list per tenant. */
+const APPEND_ROWS = `${appendRowsLua(1, 2, 1, 2)}return lengths\n`;
+
 /**
- * Appends one row to its tenant's list; when that made the list a whole number of batches long, this request also
- * flushes one batch of the tenant's rows, so a busy tenant's rows move as fast as it makes them and one request per
- * batch pays for it (quieter tenants' rows wait for the Cron Trigger, at most a minute). Never throws.
+ * After `lingerMs`, when `row` (absent: any) is still held, writes every held row in one command per
+ * {@link MAX_ROWS_PER_COMMAND}, and flushes a tenant's batch when one filled. A row some admission carried meanwhile
+ * ends it with nothing written: under load rows ride in those commands, and only a row that waited the whole linger
+ * costs a command (with every row held then). Never throws: a row that could not be written is logged with its
+ * content, so the call can still be accounted for.
  */
-async function appendRow(rc: AuditContext, row: QueuedAuditRow): Promise<void> {
-  let length: number;
-  try {
-    length = await rc.redis.eval<string[], number>(
-      APPEND_ROW,
-      [auditQueueKey(row.tenant_id), auditTenantsKey()],
-      [serializeRow(row), String(QUEUE_TTL_SECONDS), row.tenant_id],
-    );
-  } catch (err) {
-    // The log line carries the row, so a call whose row was lost can still be accounted for.
-    rc.log.error("audit row append failed", { error: err instanceof Error ? err : String(err), audit: row });
-    return;
-  }
-  const size = rc.config.auditFlushBatchSize;
-  if (length < size || length % size !== 0) return;
-  try {
-    await flushTenants(rc, [row.tenant_id], size);
-  } catch (err) {
-    // Nothing is lost: the rows stay queued for the next flush.
-    rc.log.error("audit flush failed", { error: err instanceof Error ? err : String(err), backlog: length });
+export async function writeHeldRows(
+  rc: Omit<AuditContext, "fields">,
+  lingerMs: number,
+  row?: QueuedAuditRow,
+): Promise<void> {
+  if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+  if (row && !isHeld(row)) return;
+  for (let rows = takeRows(); rows.length > 0; rows = takeRows()) {
+    const batch = appendBatch(rows);
+    let lengths: unknown[];
+    try {
+      lengths = await rc.redis.eval<string[], unknown[]>(
+        APPEND_ROWS,
+        [auditTenantsKey(), ...batch.keys],
+        [String(QUEUE_TTL_SECONDS), ...batch.args],
+      );
+    } catch (err) {
+      for (const lost of rows)
+        rc.log.error("audit row append failed", { error: err instanceof Error ? err : String(err), audit: lost });
+      return;
+    }
+    flushFilledBatches(rc, batch, lengths);
   }
 }
 

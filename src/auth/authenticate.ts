@@ -6,7 +6,14 @@ import { tenantContextOf } from "../tenancy/tenant.ts";
 import { missingCredentials } from "./challenge.ts";
 import type { McpResource } from "../oauth/resource.ts";
 import { API_KEY_PREFIX, parseApiKey, verifySecret } from "./api-key.ts";
-import { keyEnded, loadKeyRecord, type KeyRecord, type KeyStoreDeps } from "./key-store.ts";
+import {
+  type KeyCacheEntry,
+  keyEnded,
+  loadKeyRecord,
+  type KeyRecord,
+  type KeyStoreDeps,
+  resolveKeyRecord,
+} from "./key-store.ts";
 
 // Verified against when the key id is unknown, so a miss costs the same HMAC as a wrong secret.
 const DUMMY_HASH = "0".repeat(64);
@@ -48,6 +55,11 @@ export async function verify(
   request: Request,
   rc: RequestContext,
   resource: McpResource | null = null,
+  /**
+   * The key's cache entry, when the caller already asked Redis for it in a command of its own (admission's warm read,
+   * src/admission/warm-read.ts). Absent: read here.
+   */
+  cached?: Promise<KeyCacheEntry | null>,
 ): Promise<Verified> {
   const presented = bearerToken(request);
   if (presented === null) throw missingCredentials(resource);
@@ -58,7 +70,9 @@ export async function verify(
 
   let record: KeyRecord | null;
   try {
-    record = await loadKeyRecord(keyStoreOf(rc), parsed.keyId);
+    record = cached
+      ? await resolveKeyRecord(keyStoreOf(rc), parsed.keyId, await cached)
+      : await loadKeyRecord(keyStoreOf(rc), parsed.keyId);
   } catch (err) {
     throw unavailable("api key store", err);
   }

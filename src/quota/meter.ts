@@ -3,19 +3,32 @@ import type { Config } from "../config.ts";
 import { HttpError } from "../http/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { quotaKey } from "../redis/keys.ts";
+import { runKnownScript, type LuaScript } from "../redis/script.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { quotaMonth, type QuotaMonth } from "./month.ts";
 import { monthlyQuotaOf } from "./plans.ts";
 
 /** How long a month's counter is kept after its last call: past the month's end, so a count is never cut short. */
-const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
+export const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
+
+/** Counts one call in KEYS[1] and keeps the counter ARGV[1] seconds. Returns the count. */
+export const COUNT: LuaScript = {
+  source: `
+local n = redis.call("INCR", KEYS[1])
+redis.call("EXPIRE", KEYS[1], tonumber(ARGV[1]))
+return n
+`,
+};
+
+/** SHA-1 of {@link COUNT}'s source, so EVALSHA goes out in the issuing tick (a unit test checks it). */
+export const COUNT_SHA = "f20bba3b6f069f0d9b5685bd81dda4ce502d3c89";
 
 /** Share of the quota from which responses carry the warning header. */
 const WARN_AT = 0.8;
 
 /** What metering needs from the request context. */
 export interface MeterDeps {
-  redis: Pick<Redis, "incr" | "decr" | "expire" | "get">;
+  redis: Pick<Redis, "eval" | "evalsha" | "decr" | "get">;
   config: Pick<Config, "rateLimitOnError">;
   log: Pick<Logger, "warn">;
   waitUntil(promise: Promise<unknown>): void;
@@ -44,13 +57,27 @@ export function startQuotaCount(deps: MeterDeps, tenantId: string, metered: bool
   const key = quotaKey(tenantId, month.id);
   let value: Promise<number | null>;
   if (metered) {
-    value = deps.redis.incr(key);
-    // Beside the INCR, in the same pipeline; the TTL only has to outlive the month.
-    deps.redis.expire(key, COUNTER_TTL_SECONDS).catch(() => {});
+    // INCR and its TTL (which only has to outlive the month) in one script: one Upstash command, not two.
+    value = runKnownScript<number>(deps.redis, COUNT, COUNT_SHA, [key], [COUNTER_TTL_SECONDS]);
   } else {
     value = deps.redis.get<number | string>(key).then((v) => (v === null ? 0 : Number(v)));
   }
   return { tenantId, metered, month, value: value.catch(() => null) };
+}
+
+/**
+ * A {@link QuotaCount} whose command another issued: admission's warm script counts (INCR, metered) or reads (GET) the
+ * counter of {@link quotaKey}`(tenantId, month.id)` with the key lookup and the session touch (src/admission/warm-read.ts).
+ * `value` is what that script answered for the counter. Never rejects.
+ */
+export function quotaCountFrom(
+  tenantId: string,
+  metered: boolean,
+  month: QuotaMonth,
+  value: Promise<unknown>,
+): QuotaCount {
+  const counted = value.then((v) => (v === null || v === undefined ? 0 : Number(v)));
+  return { tenantId, metered, month, value: counted.catch(() => null) };
 }
 
 // Per request, never shared: the counts this request already gave back.

@@ -52,7 +52,7 @@ export function mintSessionId(): string {
 }
 
 /** Whether a presented id could be one of ours; anything else is answered as "not found" without a lookup. */
-function isWellFormedSessionId(id: string): boolean {
+export function isWellFormedSessionId(id: string): boolean {
   return SESSION_ID.test(id);
 }
 

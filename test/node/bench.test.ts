@@ -7,8 +7,9 @@ import { startupTimes } from "../../bench/runner/bundle.ts";
 import { summarize } from "../../bench/runner/counters.ts";
 import { percentile } from "../../bench/runner/load.ts";
 import { parseBenchArgs, UsageError } from "../../bench/runner/options.ts";
-import { depthAt, type BenchReport } from "../../bench/runner/results.ts";
+import { depthAt, type BenchReport, type TargetResult } from "../../bench/runner/results.ts";
 import { dropTenantDatabases } from "../../scripts/lib/tenant-databases.ts";
+import { capacitySection, warmCommands } from "../../bench/runner/capacity.ts";
 import { requireServers } from "../support/servers.ts";
 
 // A database and Redis db of its own: the worker projects' names plus "_bench" (the bench drops its database at
@@ -122,7 +123,9 @@ describe("npm run bench", () => {
       expect(r!.cpuUs).toBeGreaterThan(0);
     }
     expect(stdout).toContain("#### session tools/list");
-    expect(stdout).toContain("### Targets (issue 7)");
+    expect(stdout).toContain("### Targets (issues 7 and 21)");
+    expect(stdout).toContain("### Capacity (issue 21)");
+    expect(stdout).toContain("a warm API-key request costs at most 2 Upstash commands");
     expect(stdout).toContain("#### session tools/call get_document (OAuth token)");
     expect(stdout).toContain("tools/call with an OAuth token, sequential depth <= the API key's + 1");
     expect(stdout).toContain("#### session tools/call get_document (database tier)");
@@ -130,6 +133,31 @@ describe("npm run bench", () => {
       /warm data tools\/call on every isolation tier, sequential depth <= 2 \| \S+ \| shared [\d.]+ \(\d+ req\/s\), schema [\d.]+ \(\d+ req\/s\), database /,
     );
   }, 120_000);
+
+  it("turns commands per request into the ceiling of one Upstash database, of shards, and a cost per million", () => {
+    const load = (upstream: Record<string, number>) => ({ load: { upstream } }) as unknown as TargetResult;
+    const report = {
+      scenarios: [
+        {
+          label: "session tools/list",
+          scenario: { lane: "session", name: "tools/list" },
+          ours: load({ upstash_command: 2 }),
+        },
+        {
+          label: "stateless tools/call get_document",
+          scenario: { lane: "stateless", name: "get_document" },
+          ours: load({ upstash_command: 2.5, neon_http_transaction: 1 }),
+        },
+      ],
+    } as unknown as BenchReport;
+    const text = capacitySection(report).join("\n");
+    // 10,000 commands/s over 2 per request; 3 and 10 shards; 2 commands at $0.20 per 100K = $4 per million calls.
+    expect(text).toContain("| session tools/list | 2.00 | 0.00 | 5,000 | 15,000 | 50,000 | 4.00 | 0.30 |");
+    expect(text).toContain(
+      "| stateless tools/call get_document | 2.50 | 1.00 | 4,000 | 12,000 | 40,000 | 5.00 | 0.30 |",
+    );
+    expect(warmCommands(report, "stateless")).toEqual([{ name: "get_document", commands: 2.5 }]);
+  });
 
   it("prints its help", async () => {
     const { code, stdout } = await runBenchCli(["--help"], 20_000);

@@ -8,6 +8,8 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { recordFingerprint, type KeyRecord } from "../../src/auth/key-store.ts";
 import { keyCacheKey } from "../../src/redis/keys.ts";
 import { LIVE_KEY_WINDOW_SCRIPT, LIVE_KEY_WINDOW_SHA1 } from "../../src/ratelimit/live-key-window.ts";
+import { WARM_READ, WARM_READ_SHA } from "../../src/admission/warm-read.ts";
+import { COUNT, COUNT_SHA } from "../../src/quota/meter.ts";
 import { adminTenant, deps, fetchSettled } from "./admin-support.ts";
 import {
   admin,
@@ -197,5 +199,15 @@ describe("the remembered path's Redis script", () => {
       await crypto.subtle.digest("SHA-1", new TextEncoder().encode(LIVE_KEY_WINDOW_SCRIPT)),
     );
     expect([...digest].map((b) => b.toString(16).padStart(2, "0")).join("")).toBe(LIVE_KEY_WINDOW_SHA1);
+  });
+
+  it("the warm read script too", async () => {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(WARM_READ.source)));
+    expect([...digest].map((b) => b.toString(16).padStart(2, "0")).join("")).toBe(WARM_READ_SHA);
+  });
+
+  it("and the monthly count's", async () => {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(COUNT.source)));
+    expect([...digest].map((b) => b.toString(16).padStart(2, "0")).join("")).toBe(COUNT_SHA);
   });
 });
