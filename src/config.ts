@@ -82,7 +82,7 @@ export interface Config {
   loginSecretKey: string | undefined;
   /**
    * The secret (DATA_SECRET_KEY: 32 bytes in base64url) that dedicated tenant databases' connection strings are sealed
-   * with (the database isolation tier, src/db/locations.ts). Default none: tenants on their own database then fail
+   * with (the database isolation tier, src/db/tenant-data.ts). Default none: tenants on their own database then fail
    * with 503, every other tenant works. A secret: it never goes into a log line or a response.
    */
   dataSecretKey: string | undefined;

@@ -25,6 +25,10 @@ function lookupRow(keyId: string, plan: string): Record<string, unknown> {
     rate_limit_per_minute: 60,
     status: "active",
     config: {},
+    isolation: "shared",
+    data_schema: null,
+    data_url: null,
+    data_moving: false,
   };
 }
 

@@ -175,12 +175,28 @@ describe("catalogue", () => {
        where n.nspname = 'public'
           or (p.prosecdef and n.nspname not in ('pg_catalog', 'information_schema'))`;
     expect(rows.map((r) => r.fn)).toContain("lookup_api_key(text)");
-    for (const r of rows) {
+    // enter_tenant sets search_path for the rest of its caller's transaction (sql/data/database.sql): a SET clause
+    // would undo that on return. It is SECURITY INVOKER and names every object schema-qualified instead; the test
+    // below holds it to that.
+    const entry = rows.find((r) => r.fn === "enter_tenant(uuid,text,boolean)");
+    expect(entry?.prosecdef).toBe(false);
+    for (const r of rows.filter((r) => r !== entry)) {
       expect({ fn: r.fn, config: r.proconfig }).toEqual({
         fn: r.fn,
         config: expect.arrayContaining(["search_path=pg_catalog, pg_temp"]),
       });
     }
+  });
+
+  it("enter_tenant names every object it uses schema-qualified, since it cannot pin search_path", async () => {
+    const [row] = await admin`
+      select pg_get_functiondef('public.enter_tenant(uuid,text,boolean)'::regprocedure) as body`;
+    const body = String(row?.body).split("AS $function$")[1] ?? "";
+    // Calls and tables with no schema before them: every one must be pg_catalog.* or public.*.
+    const unqualified = [
+      ...body.matchAll(/(?<![.\w])(set_config|pg_advisory_xact_lock_shared|hashtextextended|data_fences)\b/g),
+    ];
+    expect(unqualified.map((m) => m[0])).toEqual([]);
   });
 });
 
