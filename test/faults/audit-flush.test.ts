@@ -3,7 +3,7 @@
 // (local-cloud/faults.ts) and hit only the flush's statement.
 import { neon } from "@neondatabase/serverless";
 import { describe, expect, it } from "vitest";
-import { flushAudit, type FlushDeps } from "../../src/audit/flush.ts";
+import { flushTenants, type FlushDeps } from "../../src/audit/flush.ts";
 import { ownerTransaction } from "../../src/control/owner-sql.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { auditQueueKey } from "../../src/redis/keys.ts";
@@ -14,7 +14,9 @@ import { clearFaults, clearFaultsAfterEach, faultHits, injectFaults } from "./su
 clearFaultsAfterEach();
 
 const flushDeps: FlushDeps = { sql: neon(cloud.appDatabaseUrl), redis, log: createLogger({}, () => {}) };
-const OPTIONS = { batchSize: 100, maxBatches: 100 };
+// Each test flushes its own tenant's rows only: other files' tenants share the Redis queue, and a batch of theirs (whose
+// rows this database may not know) must not be the one the injected fault hits.
+const BATCH = 100;
 const FLUSH_STATEMENT = "append_audit_rows";
 
 async function storedRequestIds(tenantId: string): Promise<string[]> {
@@ -39,13 +41,13 @@ describe("audit flush under Postgres faults", () => {
     const t = await adminTenant("free");
     const ids = await calls(t.apiKey, 5);
     await injectFaults({ postgres: { mode: "refuse", match: FLUSH_STATEMENT } });
-    await expect(flushAudit(flushDeps, OPTIONS)).rejects.toThrow();
+    await expect(flushTenants(flushDeps, [t.id], BATCH)).rejects.toThrow();
     expect(await faultHits("postgres", "refuse")).toBeGreaterThan(0);
     await clearFaults();
     expect(await storedRequestIds(t.id)).toEqual([]);
     expect(await redis.llen(auditQueueKey(t.id))).toBe(5);
 
-    await flushAudit(flushDeps, OPTIONS);
+    await flushTenants(flushDeps, [t.id], BATCH);
     expect(await storedRequestIds(t.id)).toEqual(ids);
     expect(await redis.llen(auditQueueKey(t.id))).toBe(0);
   });
@@ -54,13 +56,13 @@ describe("audit flush under Postgres faults", () => {
     const t = await adminTenant("free");
     const ids = await calls(t.apiKey, 5);
     await injectFaults({ postgres: { mode: "refuse", phase: "response", match: FLUSH_STATEMENT } });
-    await expect(flushAudit(flushDeps, OPTIONS)).rejects.toThrow();
+    await expect(flushTenants(flushDeps, [t.id], BATCH)).rejects.toThrow();
     await clearFaults();
     // Committed, but still queued: the flush never learned it had worked.
     expect(await storedRequestIds(t.id)).toEqual(ids);
     expect(await redis.llen(auditQueueKey(t.id))).toBe(5);
 
-    await flushAudit(flushDeps, OPTIONS);
+    await flushTenants(flushDeps, [t.id], BATCH);
     expect(await storedRequestIds(t.id)).toEqual(ids);
     expect(await redis.llen(auditQueueKey(t.id))).toBe(0);
   });
