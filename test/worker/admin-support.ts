@@ -11,7 +11,7 @@ import type { AdminDeps } from "../../src/control/types.ts";
 import { createTenant } from "../../src/control/tenants.ts";
 import { vi } from "vitest";
 import { neon } from "@neondatabase/serverless";
-import { flushAudit } from "../../src/audit/flush.ts";
+import { flushTenants } from "../../src/audit/flush.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { cloud, controlDeps, MCP_URL, redis } from "./support/fixtures.ts";
 import { statelessMessage } from "./support/stateless.ts";
@@ -116,12 +116,11 @@ export async function logLines(run: () => Promise<unknown>): Promise<Record<stri
 }
 
 /**
- * Moves every queued audit row to Postgres, as the Cron Trigger does (with the Worker's database role), so a test can
- * read the rows its requests left. Other test files' rows go too, exactly once: any number of flushes may race.
+ * Moves the given tenants' queued audit rows to Postgres, as the Cron Trigger does (with the Worker's database role),
+ * so a test can read the rows its requests left. Only those tenants: every test file's tenants share the queue, and
+ * a whole-queue flush in each of them would wait on the others' rows (the whole-queue flush is tested on its own).
  */
-export async function flushAuditQueue(): Promise<void> {
-  await flushAudit(
-    { sql: neon(cloud.appDatabaseUrl), redis, log: createLogger({}, () => {}) },
-    { batchSize: 500, maxBatches: 1000 },
-  );
+export async function flushAuditQueue(tenantIds: string[]): Promise<void> {
+  const flushDeps = { sql: neon(cloud.appDatabaseUrl), redis, log: createLogger({}, () => {}) };
+  while ((await flushTenants(flushDeps, tenantIds, 500)).read > 0);
 }

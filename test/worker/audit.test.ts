@@ -67,7 +67,7 @@ const outcomes = (rows: AuditRow[]): string[] => rows.map((r) => `${r.tool} ${r.
 
 /** The audit rows of one tenant, read as the CLI reads them: the owner role, scoped to the tenant. */
 async function auditRows(tenantId: string): Promise<AuditRow[]> {
-  await flushAuditQueue();
+  await flushAuditQueue([tenantId]);
   const { results } = await ownerTransaction(deps.sql, { tenantId }, [
     { text: "select * from public.audit_log order by called_at, id" },
   ]);

@@ -28,7 +28,7 @@ describe("audit rows of OAuth calls", () => {
     });
     expect(byKey.status).toBe(200);
 
-    await flushAuditQueue();
+    await flushAuditQueue([t.id]);
     const rows = await admin`select key_id, credential_kind, subject from public.audit_log
                                where tenant_id = ${t.id} order by called_at`;
     expect(rows).toEqual([

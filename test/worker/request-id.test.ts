@@ -27,7 +27,7 @@ function callTool(
 }
 
 async function auditRequestIds(tenantId: string): Promise<string[]> {
-  await flushAuditQueue();
+  await flushAuditQueue([tenantId]);
   const { results } = await ownerTransaction(deps.sql, { tenantId }, [
     { text: "select request_id from public.audit_log order by called_at" },
   ]);

@@ -55,7 +55,7 @@ async function twoTenants(): Promise<{
   await settledStatelessCall(a.apiKey, "list_workspaces", {});
   await settledStatelessCall(a.apiKey, "get_document", { id: crypto.randomUUID() });
   for (let i = 0; i < 4; i++) await settledStatelessCall(b.apiKey, "list_workspaces", {});
-  await flushAuditQueue();
+  await flushAuditQueue([a.id, b.id]);
   return { a, b };
 }
 
