@@ -59,13 +59,20 @@ export async function applyDataMigrations(
   options: { baseline?: number } = {},
 ): Promise<string[]> {
   const s = quoteIdent(checkedSchema(schema));
-  await client.query(`BEGIN; SET LOCAL ROLE tenant_mcp_owner;
-    CREATE TABLE IF NOT EXISTS ${s}.data_migrations (
-      version integer PRIMARY KEY,
-      name text NOT NULL,
-      checksum text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    ); COMMIT`);
+  try {
+    await client.query(`BEGIN; SET LOCAL ROLE tenant_mcp_owner;
+      CREATE TABLE IF NOT EXISTS ${s}.data_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        checksum text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      ); COMMIT`);
+  } catch (e) {
+    // A failed statement leaves the transaction open and aborted (COMMIT never ran): end it, or every later target
+    // and the seed on this shared client would fail with "current transaction is aborted".
+    await client.query("ROLLBACK").catch(() => {});
+    throw e;
+  }
   for (const f of files.filter((f) => f.version <= (options.baseline ?? 0))) {
     await client.query(
       `INSERT INTO ${s}.data_migrations (version, name, checksum) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING`,

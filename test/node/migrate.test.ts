@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { migrate } from "../../scripts/migrate.ts";
+import { DataMigrationError, migrate } from "../../scripts/migrate.ts";
 import { checksumOf, type SqlFile } from "../../scripts/migrate/files.ts";
 import { planMigrations } from "../../scripts/migrate/plan.ts";
 import { requireServers } from "../support/servers.ts";
@@ -112,6 +112,32 @@ describe("migrate", () => {
       { slug: "acme", docs: 5 },
       { slug: "globex", docs: 5 },
       { slug: "initech", docs: 5 },
+    ]);
+
+    // A demo tenant whose data moved off the shared tier (npm run dev moves globex and acme): re-seeding must not put
+    // a stale copy of its rows back into public.
+    await query(
+      url,
+      `UPDATE public.tenants SET isolation = 'schema', data_schema = 'tenant_' || replace(id::text, '-', '')
+        WHERE slug = 'globex';
+       DELETE FROM public.documents WHERE tenant_id = (SELECT id FROM public.tenants WHERE slug = 'globex');
+       DELETE FROM public.workspaces WHERE tenant_id = (SELECT id FROM public.tenants WHERE slug = 'globex')`,
+    );
+    // Its schema is missing (nothing created it here): that target fails, and the seed still runs on the same client.
+    const failed = await migrate({ databaseUrl: url, seed: true }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(DataMigrationError);
+    expect((failed as DataMigrationError).result.seeded).toEqual(["001_demo"]);
+    await query(url, "CREATE SCHEMA tenant_b0000000000040008000000000000002 AUTHORIZATION tenant_mcp_owner");
+    expect((await migrate({ databaseUrl: url, seed: true })).data.every((d) => d.error === undefined)).toBe(true);
+    const reseeded = await query<{ slug: string; workspaces: number }>(
+      url,
+      `SELECT t.slug, count(w.id)::int AS workspaces FROM public.tenants t
+         LEFT JOIN public.workspaces w ON w.tenant_id = t.id GROUP BY t.slug ORDER BY t.slug`,
+    );
+    expect(reseeded).toEqual([
+      { slug: "acme", workspaces: 2 },
+      { slug: "globex", workspaces: 0 },
+      { slug: "initech", workspaces: 2 },
     ]);
   });
 
