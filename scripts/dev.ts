@@ -1,10 +1,10 @@
 /**
  * `npm run dev`: the whole local stack in one command. Starts the local cloud (real PostgreSQL and Redis, or the
- * embedded fallbacks), migrates and seeds the database, makes sure each demo tenant has a working API key (printed
- * and written to .dev-keys.json), writes .dev.vars, starts a local OpenID Connect provider (http://127.0.0.1:8788)
- * and signs `acme` in through it (`globex` signs in with an API key), then runs `wrangler dev` on
- * http://127.0.0.1:8787, whose origin is also its PUBLIC_BASE_URL (OAuth on), and prints how to connect the MCP
- * Inspector with OAuth.
+ * embedded fallbacks), migrates and seeds the database, places the demo tenants on the three isolation tiers, makes
+ * sure each demo tenant has a working API key (printed and written to .dev-keys.json), writes .dev.vars, starts a
+ * local OpenID Connect provider (http://127.0.0.1:8788) and signs `acme` in through it (`globex` signs in with an API
+ * key), then runs `wrangler dev` on http://127.0.0.1:8787, whose origin is also its PUBLIC_BASE_URL (OAuth on), and
+ * prints how to connect the MCP Inspector with OAuth.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { bringUpCloud, closeOnSignal, describeCloud, parseCloudArgs } from "../local-cloud/main.ts";
@@ -13,6 +13,7 @@ import { startOidcProvider, type LocalOidcProvider } from "../local-cloud/oidc.t
 import { connect, localCloudConnection } from "./admin/connect.ts";
 import { setTenantLogin } from "../src/control/login.ts";
 import { oidcRedirectUri } from "../src/oauth/login/redirect.ts";
+import { placeDemoTenants } from "./lib/demo-tiers.ts";
 import { startWranglerDev, type WranglerDev } from "./lib/wrangler-dev.ts";
 import { parseApiKey, verifySecret } from "../src/auth/api-key.ts";
 import { createKey } from "../src/control/keys.ts";
@@ -21,7 +22,8 @@ import type { AdminDeps } from "../src/control/types.ts";
 
 const HELP = `Usage: npm run dev -- [options]
 
-Starts the local cloud, migrates and seeds the database (demo tenants acme, globex, initech), prints one API key
+Starts the local cloud, migrates and seeds the database (demo tenants acme, globex, initech), puts globex's data in
+a schema of its own and acme's in a database of its own (initech stays shared; docs/isolation.md), prints one API key
 per demo tenant (also written to .dev-keys.json), and serves the Worker with wrangler dev on http://127.0.0.1:8787.
 
 Also starts a local OpenID Connect provider with a demo user per demo tenant; acme's users sign in through it, globex's
@@ -61,6 +63,7 @@ describeCloud(cloud, log);
 const vars = await readDotenv(devVars);
 // As an operator would, through the control plane: demo keys, and the demo tenants' sign-in settings below.
 const control = connect(localCloudConnection({ ...cloud, adminDatabaseUrl: cloud.pg.adminUrl }, vars));
+await placeDemoTenants(control, cloud.engines.postgres, log);
 const keys = await ensureDevKeys(control);
 await writeFile(KEYS_FILE, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
 log(`API keys (also in ${KEYS_FILE}):`);

@@ -1,7 +1,9 @@
 -- Demo tenants for local development: acme (enterprise), globex (pro), initech (free), each with two workspaces and
 -- a handful of documents to search. Idempotent: fixed ids and ON CONFLICT DO NOTHING, so re-running adds what is
--- missing and never overwrites what a developer changed. API keys are not seeded: they need the server's pepper,
--- so the dev script creates them.
+-- missing and never overwrites what a developer changed. A tenant's workspaces and documents are seeded only while
+-- its data is on the shared tier: `npm run dev` then moves globex and acme to tiers of their own (docs/isolation.md),
+-- and a second run must not leave a stale copy of their rows in public. API keys are not seeded: they need the
+-- server's pepper, so the dev script creates them.
 --
 -- Written as the Worker's data would be: as the owner role, one tenant at a time, with tenant_id filled in from
 -- app.tenant_id by the column defaults and checked by the policies.
@@ -16,12 +18,16 @@ VALUES ('a0000000-0000-4000-8000-000000000001', 'acme', 'Acme Corporation', 'ent
         '{"timezone": "America/Phoenix"}')
 ON CONFLICT DO NOTHING;
 
-INSERT INTO public.workspaces (id, name) VALUES
+INSERT INTO public.workspaces (id, name)
+SELECT v.id::uuid, v.name FROM (VALUES
   ('a0000000-0000-4000-8001-000000000001', 'Product Engineering'),
-  ('a0000000-0000-4000-8001-000000000002', 'Customer Support')
+  ('a0000000-0000-4000-8001-000000000002', 'Customer Support')) AS v(id, name)
+WHERE EXISTS (SELECT 1 FROM public.tenants AS t
+              WHERE t.id = current_setting('app.tenant_id')::uuid AND t.isolation = 'shared')
 ON CONFLICT DO NOTHING;
 
-INSERT INTO public.documents (id, workspace_id, title, body) VALUES
+INSERT INTO public.documents (id, workspace_id, title, body)
+SELECT v.id::uuid, v.workspace_id::uuid, v.title, v.body FROM (VALUES
   ('a0000000-0000-4000-8002-000000000001', 'a0000000-0000-4000-8001-000000000001',
    'Rocket-powered roller skates: design review',
    'The second prototype reached 140 km/h on the desert test track before the left skate lost its thrust nozzle. '
@@ -41,7 +47,9 @@ INSERT INTO public.documents (id, workspace_id, title, body) VALUES
   ('a0000000-0000-4000-8002-000000000005', 'a0000000-0000-4000-8001-000000000002',
    'Shipping delays to the Southwest desert region',
    'Deliveries to remote desert addresses take four to six days. The bird-seed and portable-hole orders are '
-   'backlogged; tell customers the expected shipping date and offer express delivery at no charge.')
+   'backlogged; tell customers the expected shipping date and offer express delivery at no charge.')) AS v(id, workspace_id, title, body)
+WHERE EXISTS (SELECT 1 FROM public.tenants AS t
+              WHERE t.id = current_setting('app.tenant_id')::uuid AND t.isolation = 'shared')
 ON CONFLICT DO NOTHING;
 
 -- globex -----------------------------------------------------------------------------------------------------------
@@ -52,12 +60,16 @@ VALUES ('b0000000-0000-4000-8000-000000000002', 'globex', 'Globex Corporation', 
         '{"timezone": "America/Chicago"}')
 ON CONFLICT DO NOTHING;
 
-INSERT INTO public.workspaces (id, name) VALUES
+INSERT INTO public.workspaces (id, name)
+SELECT v.id::uuid, v.name FROM (VALUES
   ('b0000000-0000-4000-8001-000000000001', 'Research'),
-  ('b0000000-0000-4000-8001-000000000002', 'Human Resources')
+  ('b0000000-0000-4000-8001-000000000002', 'Human Resources')) AS v(id, name)
+WHERE EXISTS (SELECT 1 FROM public.tenants AS t
+              WHERE t.id = current_setting('app.tenant_id')::uuid AND t.isolation = 'shared')
 ON CONFLICT DO NOTHING;
 
-INSERT INTO public.documents (id, workspace_id, title, body) VALUES
+INSERT INTO public.documents (id, workspace_id, title, body)
+SELECT v.id::uuid, v.workspace_id::uuid, v.title, v.body FROM (VALUES
   ('b0000000-0000-4000-8002-000000000001', 'b0000000-0000-4000-8001-000000000001',
    'Quarterly energy research summary',
    'Fusion containment experiments ran for a record eleven seconds this quarter. The plasma team requests two more '
@@ -77,7 +89,9 @@ INSERT INTO public.documents (id, workspace_id, title, body) VALUES
   ('b0000000-0000-4000-8002-000000000005', 'b0000000-0000-4000-8001-000000000002',
    'Remote work policy',
    'Staff may work remotely up to two days a week with their manager''s approval. Laboratory roles require on-site '
-   'presence during experiments. Expense claims for home office equipment need a receipt.')
+   'presence during experiments. Expense claims for home office equipment need a receipt.')) AS v(id, workspace_id, title, body)
+WHERE EXISTS (SELECT 1 FROM public.tenants AS t
+              WHERE t.id = current_setting('app.tenant_id')::uuid AND t.isolation = 'shared')
 ON CONFLICT DO NOTHING;
 
 -- initech ----------------------------------------------------------------------------------------------------------
@@ -87,12 +101,16 @@ INSERT INTO public.tenants (id, slug, name, plan, rate_limit_per_minute, config)
 VALUES ('c0000000-0000-4000-8000-000000000003', 'initech', 'Initech', 'free', 30, '{"timezone": "America/Chicago"}')
 ON CONFLICT DO NOTHING;
 
-INSERT INTO public.workspaces (id, name) VALUES
+INSERT INTO public.workspaces (id, name)
+SELECT v.id::uuid, v.name FROM (VALUES
   ('c0000000-0000-4000-8001-000000000001', 'Software'),
-  ('c0000000-0000-4000-8001-000000000002', 'Facilities')
+  ('c0000000-0000-4000-8001-000000000002', 'Facilities')) AS v(id, name)
+WHERE EXISTS (SELECT 1 FROM public.tenants AS t
+              WHERE t.id = current_setting('app.tenant_id')::uuid AND t.isolation = 'shared')
 ON CONFLICT DO NOTHING;
 
-INSERT INTO public.documents (id, workspace_id, title, body) VALUES
+INSERT INTO public.documents (id, workspace_id, title, body)
+SELECT v.id::uuid, v.workspace_id::uuid, v.title, v.body FROM (VALUES
   ('c0000000-0000-4000-8002-000000000001', 'c0000000-0000-4000-8001-000000000001',
    'TPS report cover sheet guidelines',
    'Every TPS report must carry the new cover sheet before it goes out. Reports filed without a cover sheet are '
@@ -112,5 +130,7 @@ INSERT INTO public.documents (id, workspace_id, title, body) VALUES
   ('c0000000-0000-4000-8002-000000000005', 'c0000000-0000-4000-8001-000000000002',
    'Office relocation to the basement',
    'Several desks move to storage room B in the basement next month. Staplers, chairs and personal items should be '
-   'labelled before the move. Report pest problems to facilities.')
+   'labelled before the move. Report pest problems to facilities.')) AS v(id, workspace_id, title, body)
+WHERE EXISTS (SELECT 1 FROM public.tenants AS t
+              WHERE t.id = current_setting('app.tenant_id')::uuid AND t.isolation = 'shared')
 ON CONFLICT DO NOTHING;
