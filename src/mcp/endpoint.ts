@@ -47,6 +47,8 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   // The resource this host serves, from configuration only: it shapes the challenges of a refused request.
   const resource = mcpResourceOf(request, rc.config);
   if (request.method === "DELETE") {
+    // No message: the log line takes the revision from the MCP-Protocol-Version header alone.
+    noteMessage(rc, request, {});
     // Ending one's own session needs no scope: it only gives up what the credential already had.
     const { principal, gate } = await admit(request, rc, headers, null, resource);
     await gate();
