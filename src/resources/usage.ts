@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineResourceTemplate } from "./define.ts";
 
 /** The one URI of the resource: it names no tenant, since the caller's credential does. */
