@@ -13,7 +13,20 @@ export interface BundleResult {
   startupActiveMs: number;
   /** Length of the profiled start-up window, in ms (includes idle time). */
   startupWindowMs: number;
+  /** The largest contributors to the bundle (raw bytes in the output, per npm package or source folder), largest first. */
+  contributors: Contributor[];
 }
+
+/** What one package (or one folder of ours) adds to a bundle. */
+export interface Contributor {
+  /** `zod`, `@neondatabase/serverless`, or `src/tools` for our own code. */
+  name: string;
+  /** Bytes it adds to the output, before compression. */
+  bytes: number;
+}
+
+/** How many contributors a report lists. */
+const TOP_CONTRIBUTORS = 10;
 
 const TIMEOUT_MS = 120_000;
 
@@ -24,7 +37,11 @@ const TIMEOUT_MS = 120_000;
 export async function measureBundle(config: string, workDir: string): Promise<BundleResult> {
   const outdir = join(workDir, "dist");
   await mkdir(outdir, { recursive: true });
-  await wranglerOnce(["deploy", "--dry-run", "--config", config, "--outdir", outdir], TIMEOUT_MS);
+  const metafile = join(workDir, "meta.json");
+  await wranglerOnce(
+    ["deploy", "--dry-run", "--config", config, "--outdir", outdir, "--metafile", metafile],
+    TIMEOUT_MS,
+  );
   let bytes = 0;
   let gzipBytes = 0;
   for (const file of await listFiles(outdir)) {
@@ -36,7 +53,33 @@ export async function measureBundle(config: string, workDir: string): Promise<Bu
   const profilePath = join(workDir, "startup.cpuprofile");
   await wranglerOnce(["check", "startup", "--config", config, "--outfile", profilePath], TIMEOUT_MS);
   const profile = JSON.parse(await readFile(profilePath, "utf8")) as CpuProfile;
-  return { bytes, gzipBytes, ...startupTimes(profile) };
+  const contributors = topContributors(JSON.parse(await readFile(metafile, "utf8")) as Metafile);
+  return { bytes, gzipBytes, ...startupTimes(profile), contributors };
+}
+
+/** The esbuild metafile shape, as far as {@link topContributors} needs it. */
+interface Metafile {
+  outputs: Record<string, { inputs?: Record<string, { bytesInOutput: number }> }>;
+}
+
+/**
+ * The largest contributors to a bundle from its esbuild metafile: each input's bytes in the output, summed per npm
+ * package (the path after the last `node_modules/`, scope included) or per top-level folder pair of ours (`src/tools`).
+ */
+export function topContributors(meta: Metafile, top = TOP_CONTRIBUTORS): Contributor[] {
+  const sums = new Map<string, number>();
+  for (const output of Object.values(meta.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs ?? {})) {
+      const at = path.lastIndexOf("node_modules/");
+      const parts = (at >= 0 ? path.slice(at + "node_modules/".length) : path).split("/");
+      const name = at >= 0 ? parts.slice(0, parts[0]?.startsWith("@") ? 2 : 1).join("/") : parts.slice(0, 2).join("/");
+      sums.set(name, (sums.get(name) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...sums]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, top);
 }
 
 /** The V8 `.cpuprofile` shape, as far as start-up timing needs it. */

@@ -73,6 +73,22 @@ export function formatReport(r: BenchReport): string {
       "`wrangler deploy --dry-run --outdir` (gzip per module) and `wrangler check startup` (local workerd profile).",
       "",
     );
+    const top = r.bundle.ours.contributors;
+    if (top.length) {
+      out.push(
+        `Largest contributors to ours (raw bytes in the bundle, from its esbuild metafile): ${top
+          .map((c) => `${c.name} ${kib(c.bytes)}`)
+          .join(", ")}.`,
+        "",
+      );
+    }
+  }
+
+  if (r.listings.length) {
+    out.push("### tools/list size", "");
+    out.push("| plan | lane | tools | bytes |", "|---|---|---|---|");
+    for (const l of r.listings) out.push(`| ${l.plan} | ${l.lane} | ${l.tools} | ${kib(l.bytes)} |`);
+    out.push("", '`{"tools": [...]}` as the Worker serves it: what a client passes on to the model.', "");
   }
 
   if (r.sessions) {

@@ -1,4 +1,5 @@
 import type { BundleResult } from "./bundle.ts";
+import type { ListingSize } from "./listing.ts";
 import type { LoadResult } from "./load.ts";
 import type { MicroReport } from "./microbench.ts";
 import type { Scenario } from "./scenarios.ts";
@@ -59,6 +60,8 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
   micro?: MicroReport;
   bundle?: { ours: BundleResult; naive?: BundleResult };
+  /** Bytes of each plan's `tools/list` result per lane. */
+  listings: ListingSize[];
   /** Redis bytes per session of the bench tenant after the load runs; absent when none was stored. */
   sessions?: SessionBytes;
 }

@@ -6,6 +6,7 @@ import { spawnCloud, type CloudProcess } from "../../local-cloud/child.ts";
 import { readDotenv } from "../../local-cloud/dev-vars.ts";
 import { dropDatabase } from "../../local-cloud/fresh.ts";
 import { measureBundle } from "./bundle.ts";
+import { measureListings } from "./listing.ts";
 import { seedBenchData, type BenchData } from "./data.ts";
 import { percentile, runScenario, type LoadOptions } from "./load.ts";
 import type { MicroReport } from "./microbench.ts";
@@ -61,6 +62,7 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       },
       stateless: { available: false, detail: "not probed" },
       scenarios: [],
+      listings: measureListings(),
     };
 
     if (o.bundle) {

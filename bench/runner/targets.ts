@@ -154,6 +154,18 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
       ? `${kib(bundle.gzipBytes)} gzip (${kib(bundle.bytes)} raw), start-up ${bundle.startupActiveMs.toFixed(0)} ms CPU`
       : "not measured",
   });
+  // Issue 19's targets: the production bundle and the enterprise plan's tools/list.
+  checks.push({
+    target: "production bundle at most 300 KiB gzip",
+    met: bundle ? bundle.gzipBytes <= 300 * 1024 : undefined,
+    figures: bundle ? `${kib(bundle.gzipBytes)} gzip` : "not measured",
+  });
+  const enterprise = report.listings.filter((l) => l.plan === "enterprise");
+  checks.push({
+    target: "enterprise tools/list at most 8 KiB in either lane",
+    met: enterprise.length ? enterprise.every((l) => l.bytes <= 8 * 1024) : undefined,
+    figures: enterprise.length ? enterprise.map((l) => `${l.lane} ${kib(l.bytes)}`).join(", ") : "not measured",
+  });
   return checks;
 }
 

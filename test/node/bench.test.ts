@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startupTimes } from "../../bench/runner/bundle.ts";
+import { startupTimes, topContributors } from "../../bench/runner/bundle.ts";
 import { summarize } from "../../bench/runner/counters.ts";
 import { percentile } from "../../bench/runner/load.ts";
 import { parseBenchArgs, UsageError } from "../../bench/runner/options.ts";
@@ -122,6 +122,15 @@ describe("npm run bench", () => {
       expect(r?.tools, impl).toBe(10);
       expect(r!.cpuUs).toBeGreaterThan(0);
     }
+    // tools/list per plan and lane; each plan's list holds its tools, and a plan with more tools lists more bytes.
+    expect(report.listings.map((l) => `${l.plan} ${l.lane}`)).toEqual(
+      ["free", "pro", "enterprise"].flatMap((plan) => [`${plan} session`, `${plan} stateless`]),
+    );
+    const bytes = (plan: string) => report.listings.find((l) => l.plan === plan && l.lane === "session")!.bytes;
+    expect(bytes("free")).toBeLessThan(bytes("pro"));
+    expect(bytes("pro")).toBeLessThan(bytes("enterprise"));
+    expect(stdout).toMatch(/\| enterprise \| stateless \| 11 \| [\d.]+ KiB \|/);
+    expect(stdout).toContain("enterprise tools/list at most 8 KiB in either lane");
     expect(stdout).toContain("#### session tools/list");
     expect(stdout).toContain("### Targets (issues 7 and 21)");
     expect(stdout).toContain("### Capacity (issue 21)");
@@ -197,6 +206,30 @@ describe("bench arithmetic", () => {
     ];
     expect(depthAt(samples, 20)).toBe(3);
     expect(depthAt(samples, 50)).toBeUndefined();
+  });
+
+  it("sums a bundle's bytes per npm package (scope included) and per folder of ours, largest first", () => {
+    const meta = {
+      outputs: {
+        "index.js": {
+          inputs: {
+            "node_modules/zod/v4/core/schemas.js": { bytesInOutput: 300 },
+            "node_modules/zod/v4/classic/schemas.js": { bytesInOutput: 200 },
+            "node_modules/@upstash/redis/chunk.mjs": { bytesInOutput: 400 },
+            "node_modules/@modelcontextprotocol/server/node_modules/zod/x.js": { bytesInOutput: 50 },
+            "src/tools/core/get-document.ts": { bytesInOutput: 100 },
+            "src/tools/define.ts": { bytesInOutput: 20 },
+            "src/index.ts": { bytesInOutput: 10 },
+          },
+        },
+        "index.js.map": {},
+      },
+    };
+    expect(topContributors(meta, 3)).toEqual([
+      { name: "zod", bytes: 550 },
+      { name: "@upstash/redis", bytes: 400 },
+      { name: "src/tools", bytes: 120 },
+    ]);
   });
 
   it("counts only non-idle samples as start-up CPU", () => {
