@@ -26,6 +26,8 @@ interface RequestLogFields {
   error_type?: string;
   /** What a `tools/call`'s client saw (src/audit/types.ts `CallOutcome`), once the lane answered it. */
   call_outcome?: "ok" | "tool_error" | "protocol_error" | "input_required";
+  /** The workspace a 2026-07-28 `tools/call` named in its `Mcp-Param-Workspace` header, checked against the arguments. */
+  workspace_id?: string;
   /** W3C trace context from the message's `params._meta`, when the client sent a valid one. */
   traceparent?: string;
   tracestate?: string;

@@ -7,6 +7,9 @@ import { toolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
 import { STATELESS_METHOD_NOT_ALLOWED } from "../http/messages.ts";
+import { WORKSPACE_HEADER } from "../tools/core/documents.ts";
+import { toolsFor } from "../tools/registry.ts";
+import { checkParamHeaders } from "./param-headers.ts";
 import { buildStatelessServer } from "./stateless-server.ts";
 
 /** The first revision of the stateless era; revision names are ISO dates, so they order as strings. */
@@ -65,6 +68,11 @@ export async function serveStatelessPost(
   // A tools/call is audited from here on: what the client gets back is what the row says, rejections by the SDK's
   // own checks before dispatch (headers, envelope) included.
   const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal, null), now: () => rc.now() });
+  const refused = refuseParamHeaders(request, message, principal, rc);
+  if (refused) {
+    recorder?.settle(refused);
+    return refused;
+  }
   const handler = createMcpHandler(() => buildStatelessServer(principal.tenant, rc, recorder), {
     legacy: "reject",
     maxRequestBodySize: rc.config.maxBodyBytes,
@@ -75,4 +83,34 @@ export async function serveStatelessPost(
   const response = await handler.fetch(request, { parsedBody: message });
   recorder?.settle(response);
   return response;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The answer to a `tools/call` whose `Mcp-Param-*` headers disagree with its arguments (SEP-2243, see
+ * param-headers.ts): 400 with -32020 and the request's id, as the SDK answers its own header checks. Undefined when
+ * the headers agree, or the message is no call of a tool this tenant has (the SDK answers that).
+ */
+function refuseParamHeaders(
+  request: Request,
+  message: JSONRPCMessage,
+  principal: Principal,
+  rc: RequestContext,
+): Response | undefined {
+  if (!("method" in message) || message.method !== "tools/call" || !("id" in message)) return undefined;
+  const params = message.params as { name?: unknown; arguments?: unknown } | undefined;
+  if (typeof params?.name !== "string") return undefined;
+  const tool = toolsFor(principal.tenant.features, "stateless").byName.get(params.name);
+  if (!tool) return undefined;
+  try {
+    const workspace = checkParamHeaders(tool.listing, params.arguments, request.headers).get(WORKSPACE_HEADER);
+    // Into the log line, so a tenant's calls can be read per workspace; only a well-formed id (the tool checks it).
+    if (workspace !== undefined && UUID.test(workspace)) rc.fields.workspace_id = workspace;
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    const error = { code: err.code, message: err.publicMessage, data: err.data };
+    return Response.json({ jsonrpc: "2.0", error, id: message.id }, { status: err.status });
+  }
 }

@@ -14,7 +14,7 @@ import { neon } from "@neondatabase/serverless";
 import { flushTenants } from "../../src/audit/flush.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { cloud, controlDeps, MCP_URL, redis } from "./support/fixtures.ts";
-import { statelessMessage } from "./support/stateless.ts";
+import { paramHeaders, statelessMessage } from "./support/stateless.ts";
 
 /** The CLI's dependencies against the test cloud. */
 export const deps: AdminDeps = controlDeps;
@@ -89,6 +89,7 @@ export function settledStatelessCall(
         "mcp-protocol-version": "2026-07-28",
         "mcp-method": "tools/call",
         "mcp-name": name,
+        ...paramHeaders(args),
         ...headers,
       },
       body: JSON.stringify(statelessMessage("tools/call", { name, arguments: args })),

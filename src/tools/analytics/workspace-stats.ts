@@ -1,11 +1,11 @@
 import * as z from "zod";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
-import { Id } from "../core/documents.ts";
+import { Id, workspaceArgument } from "../core/documents.ts";
 import { READ_ONLY } from "../annotations.ts";
 
 const Input = z.object({
-  workspace_id: Id.optional().describe("Only this workspace; omit for the whole account"),
+  workspace_id: workspaceArgument(Id.optional(), "Only this workspace; omit for the whole account"),
   days: z.number().int().min(1).max(366).default(30).describe("Length of the activity window, ending today (UTC)"),
 });
 

@@ -2,7 +2,15 @@ import * as z from "zod";
 import { TenantDbError } from "../../db/tenant-db.ts";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
-import { BODY_MAX, DocumentSummary, Id, SUMMARY_COLUMNS, TITLE_MAX, toSummary } from "./documents.ts";
+import {
+  BODY_MAX,
+  DocumentSummary,
+  Id,
+  SUMMARY_COLUMNS,
+  TITLE_MAX,
+  toSummary,
+  workspaceArgument,
+} from "./documents.ts";
 
 const Output = z.object({ document: DocumentSummary });
 
@@ -13,7 +21,7 @@ export const createDocument = defineTool({
   description: "Creates a document in a workspace (not an archived one) and returns its id and metadata.",
   feature: "core",
   input: z.object({
-    workspace_id: Id.describe("Workspace to create the document in"),
+    workspace_id: workspaceArgument(Id, "Workspace to create the document in"),
     title: z.string().min(1).max(TITLE_MAX),
     body: z.string().max(BODY_MAX).describe("Markdown or plain text"),
   }),

@@ -12,6 +12,18 @@ export const BODY_MAX = 500_000;
  */
 export const Id = z.guid();
 
+/** The `x-mcp-header` name of every tool's `workspace_id` argument: 2026-07-28 clients send `Mcp-Param-Workspace`. */
+export const WORKSPACE_HEADER = "Workspace";
+
+/**
+ * A tool's `workspace_id` argument. 2026-07-28 clients mirror it into the `Mcp-Param-Workspace` header (SEP-2243), so
+ * a gateway, and this Worker's log line, see which workspace a call touches without reading the body; the stateless
+ * lane refuses a call whose header disagrees with the argument (src/mcp/param-headers.ts).
+ */
+export function workspaceArgument<T extends z.ZodType>(schema: T, description: string): T {
+  return schema.describe(description).meta({ "x-mcp-header": WORKSPACE_HEADER }) as T;
+}
+
 const Timestamp = z.iso.datetime().describe("ISO 8601, UTC");
 
 /** A document without its body, as lists return it. */

@@ -3,11 +3,11 @@ import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { documentPageStatement, positionOf } from "./document-page.ts";
-import { DocumentSummary, Id, SUMMARY_COLUMNS, toSummary } from "./documents.ts";
+import { DocumentSummary, Id, SUMMARY_COLUMNS, toSummary, workspaceArgument } from "./documents.ts";
 import { READ_ONLY } from "../annotations.ts";
 
 const Input = z.object({
-  workspace_id: Id.describe("Workspace to list"),
+  workspace_id: workspaceArgument(Id, "Workspace to list"),
   limit: z.number().int().min(1).max(100).default(20).describe("Page size"),
   cursor: z.string().max(200).optional().describe("next_cursor of the previous page; omit for the first page"),
 });

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
-import { DocumentSummary, Id, SUMMARY_COLUMNS, toSummary } from "./documents.ts";
+import { DocumentSummary, Id, SUMMARY_COLUMNS, toSummary, workspaceArgument } from "./documents.ts";
 import { READ_ONLY } from "../annotations.ts";
 
 const Input = z.object({
@@ -10,7 +10,7 @@ const Input = z.object({
     .min(1)
     .max(500)
     .describe('Web-search syntax: words, "quoted phrases", OR, and -excluded words (English stemming)'),
-  workspace_id: Id.optional().describe("Only search this workspace"),
+  workspace_id: workspaceArgument(Id.optional(), "Only search this workspace"),
   limit: z.number().int().min(1).max(50).default(10).describe("Most results to return"),
 });
 

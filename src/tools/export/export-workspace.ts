@@ -2,7 +2,7 @@ import * as z from "zod";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import { documentPageStatement, positionOf } from "../core/document-page.ts";
-import { DOCUMENT_COLUMNS, Id, toDocument, type Document } from "../core/documents.ts";
+import { DOCUMENT_COLUMNS, Id, toDocument, type Document, workspaceArgument } from "../core/documents.ts";
 import { csvRecord } from "./csv.ts";
 import { READ_ONLY } from "../annotations.ts";
 
@@ -37,7 +37,7 @@ export const exportWorkspace = defineTool({
     `or CSV (RFC 4180, with a header row), returned as an embedded resource. Limit: ${EXPORT_MAX_BYTES / 1024 / 1024} MiB.`,
   feature: "bulk_export",
   input: z.object({
-    workspace_id: Id.describe("Workspace to export"),
+    workspace_id: workspaceArgument(Id, "Workspace to export"),
     format: z.enum(["jsonl", "csv"]).default("jsonl"),
   }),
   output: Output,

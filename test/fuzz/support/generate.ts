@@ -178,6 +178,10 @@ function baseRequest(rng: Rng, t: FuzzTenant): Omit<Mutable, "mutations"> {
     "mcp-protocol-version": STATELESS,
     "mcp-method": String(base.method),
     ...(name ? { "mcp-name": name } : {}),
+    // What a conforming client mirrors (SEP-2243: `workspace_id` is declared `x-mcp-header: Workspace`).
+    ...(base.method === "tools/call" && typeof workspaceArg(params) === "string"
+      ? { "mcp-param-workspace": workspaceArg(params) as string }
+      : {}),
   };
   return {
     method: "POST",
@@ -485,4 +489,10 @@ function isObject(v: Json | undefined): v is { [key: string]: Json } {
 /** JSON text of the message with raw number literals spliced in for their placeholders. */
 function serialize(message: Json, raws: string[]): string {
   return JSON.stringify(message).replaceAll(/"__RAW_(\d+)__"/g, (_, i: string) => raws[Number(i)] ?? "0");
+}
+
+/** A tool call's `workspace_id` argument, if any. */
+function workspaceArg(params: Record<string, Json>): Json | undefined {
+  const args = params.arguments;
+  return typeof args === "object" && args !== null && !Array.isArray(args) ? args.workspace_id : undefined;
 }

@@ -103,12 +103,23 @@ export function postStateless(
     "mcp-protocol-version": version,
     "mcp-method": message.method,
     ...(typeof name === "string" ? { "mcp-name": name } : {}),
+    ...(message.method === "tools/call" ? paramHeaders(p.arguments) : {}),
     ...headers,
   };
   return post(
     message,
     Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined)),
   );
+}
+
+/**
+ * The `Mcp-Param-*` headers a conforming 2026-07-28 client sends for a tool call's arguments (SEP-2243): every tool
+ * that takes a `workspace_id` declares it as `x-mcp-header: Workspace` (src/tools/core/documents.ts). Plain text, as
+ * a uuid needs no Base64.
+ */
+export function paramHeaders(args: unknown): Record<string, string> {
+  const workspace = (args as { workspace_id?: unknown } | undefined)?.workspace_id;
+  return typeof workspace === "string" ? { "mcp-param-workspace": workspace } : {};
 }
 
 /** The JSON-RPC reply of a stateless response, whether it came as JSON or as an SSE stream. */
