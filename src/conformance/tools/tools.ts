@@ -148,7 +148,53 @@ const errorHandling = defineTool({
 });
 
 /** The conformance fixture tools, in `tools/list` order. */
+/**
+ * The JSON Schema 2020-12 input schema of the `json-schema-2020-12` scenario (SEP-1613, SEP-2106), published exactly
+ * as written: `$schema`, `$defs` with an `$anchor`, a `$ref`, `allOf`/`anyOf`, `if`/`then`/`else` and
+ * `additionalProperties: false`. zod cannot express all of it, so the listing is set by hand; the arguments are
+ * only checked to be an object (the scenario lists the tool, it does not call it).
+ */
+// Not frozen: the Workers JSON Schema validator annotates schema objects in place when it compiles them.
+const JSON_SCHEMA_2020_12 = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  type: "object",
+  $defs: {
+    address: {
+      $anchor: "addressDef",
+      type: "object",
+      properties: { street: { type: "string" }, city: { type: "string" } },
+    },
+  },
+  properties: {
+    name: { type: "string" },
+    address: { $ref: "#/$defs/address" },
+    contactMethod: { type: "string", enum: ["phone", "email"] },
+    phone: { type: "string" },
+    email: { type: "string" },
+  },
+  allOf: [{ anyOf: [{ required: ["phone"] }, { required: ["email"] }] }],
+  if: { properties: { contactMethod: { const: "phone" } }, required: ["contactMethod"] },
+  then: { required: ["phone"] },
+  else: { required: ["email"] },
+  additionalProperties: false,
+};
+
+const jsonSchemaTool: Tool = (() => {
+  const tool = defineTool({
+    name: "json_schema_2020_12_tool",
+    title: "JSON Schema 2020-12",
+    description:
+      "Takes a contact whose input schema uses JSON Schema 2020-12 keywords (conformance: json-schema-2020-12).",
+    feature: FEATURE,
+    input: z.looseObject({}),
+    annotations: READ_ONLY,
+    handler: async (args) => ({ content: [{ type: "text", text: `Received ${Object.keys(args).length} field(s).` }] }),
+  });
+  return Object.freeze({ ...tool, listing: Object.freeze({ ...tool.listing, inputSchema: JSON_SCHEMA_2020_12 }) });
+})();
+
 export const CONFORMANCE_TOOLS: readonly Tool[] = Object.freeze([
+  jsonSchemaTool,
   simpleText,
   imageContent,
   audioContent,
