@@ -12,6 +12,7 @@ import { GRANT_COMMANDS } from "./grant-commands.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
 import { LOGIN_COMMANDS } from "./login-commands.ts";
 import { MOVE_COMMAND } from "./move-command.ts";
+import { OPERATOR_COMMANDS } from "./operator-commands.ts";
 import { TENANT_COMMANDS } from "./tenant-commands.ts";
 import { WORKSPACE_COMMANDS } from "./workspace-commands.ts";
 
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   ...WORKSPACE_COMMANDS,
   ...QUOTA_COMMANDS,
   ...AUDIT_COMMANDS,
+  ...OPERATOR_COMMANDS,
 ];
 
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {

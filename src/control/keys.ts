@@ -3,7 +3,7 @@ import { ControlError, field, invalid, says } from "./errors.ts";
 import type { AdminDeps, KeyView } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { KEY_SELECT, toKeyView } from "./rows.ts";
-import { createKeyInput, parseInput, type CreateKeyInput } from "./schemas.ts";
+import { createKeyInput, parseInput, rotateKeyInput, type CreateKeyInput, type RotateKeyInput } from "./schemas.ts";
 import { isoOrNull } from "../db/timestamps.ts";
 import { invalidateWorkerCache } from "./worker-cache.ts";
 
@@ -99,11 +99,8 @@ export interface RotatedKey extends NewKey {
  * The Worker treats a revoked_at in the future as still valid, so clients can switch over during the grace period.
  * Only an active key can be rotated.
  */
-export async function rotateKey(
-  deps: AdminDeps,
-  keyId: string,
-  o: { graceSeconds: number; expiresInSeconds?: number },
-): Promise<RotatedKey> {
+export async function rotateKey(deps: AdminDeps, keyId: string, raw: RotateKeyInput = {}): Promise<RotatedKey> {
+  const o = parseInput(rotateKeyInput, raw);
   const key = await mintApiKey(deps.pepper);
   const { tenantId, results } = await ownerTransaction(deps.sql, { keyId }, [
     {
