@@ -106,7 +106,7 @@ the second "_" of the key, as \`key list\` shows it; the whole key works too (on
 never printed).
 JSON: {"key": {...}}`,
     async run(deps, [keyId]) {
-      return keyOutput(await revokeKey(deps, resolveKeyId(keyId as string)));
+      return keyOutput((await revokeKey(deps, resolveKeyId(keyId as string))).key);
     },
   },
   {

@@ -202,9 +202,11 @@ export async function listOperatorAudit(
   const q = parseInput(operatorAuditQuery, raw);
   const { results } = await ownerTransaction(deps.sql, UNSCOPED, [
     {
-      // One more than asked for: whether it exists says whether there is a next page.
+      // One more than asked for: whether it exists says whether there is a next page. A tenant is matched by slug, or by
+      // id for entries that named only its id (a key's revocation).
       text: `select * from public.operator_audit
-              where ($1::bigint is null or id < $1::bigint) and ($2::text is null or tenant_slug = $2::text)
+              where ($1::bigint is null or id < $1::bigint)
+                and ($2::text is null or tenant_slug = $2::text or tenant_id = public.directory_tenant_id($2::text))
               order by id desc limit $3::int`,
       params: [q.cursor ?? null, q.tenant ?? null, q.limit + 1],
     },
