@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS } from "../../src/admin/operations.ts";
 import { revokeOperator } from "../../src/control/operators.ts";
 import { flushAuditQueue, settledStatelessCall, uniqueSlug } from "./admin-support.ts";
-import { controlDeps, initializeMessage, post } from "./support/fixtures.ts";
+import { cloud, controlDeps, initializeMessage, post } from "./support/fixtures.ts";
+import { authorizeWithKey, BASE, mcpPost } from "./support/oauth.ts";
 import { call, ok, operatorToken, problemOf } from "./support/operator-api.ts";
 
 let admin: string;
@@ -260,7 +261,6 @@ describe("credentials", () => {
   });
 
   it("never lets the Worker's own database role read operator tokens or the operator audit log", async () => {
-    const { cloud } = await import("./support/fixtures.ts");
     const app = neon(cloud.appDatabaseUrl);
     await expect(app`select id from public.operator_tokens`).rejects.toThrow(/permission denied/);
     await expect(app`select id from public.operator_audit`).rejects.toThrow(/permission denied/);
@@ -357,5 +357,36 @@ describe("OpenAPI document", () => {
     expect(limit).toMatchObject({ in: "query", required: false });
     expect(doc.info.description).toMatch(/tenant move/);
     expect(doc.components.schemas.Problem.required).toEqual(["type", "title", "status", "detail"]);
+  });
+});
+
+describe("OAuth grants and tokens", () => {
+  it("lists a tenant's grants from the authorization server's storage, revokes one, and refuses OAuth tokens under /admin", async () => {
+    const slug = uniqueSlug("oa");
+    const made = await ok("POST", "/tenants", admin, { slug, name: "OAuth", plan: "free" }, 201);
+    const { tokens } = await authorizeWithKey(BASE, { apiKey: made.apiKey, tenant: slug });
+    const initialize = initializeMessage();
+    expect((await mcpPost(BASE, tokens.access_token, initialize)).status).toBe(200);
+
+    // An OAuth access token of a tenant is no operator credential, on the Worker's public origin either.
+    for (const url of [`${BASE}/admin/api/v1/tenants`, `${BASE}/admin/api/v1/me`]) {
+      const res = await call("GET", url, { token: tokens.access_token, vars: { PUBLIC_BASE_URL: BASE } });
+      await problemOf(res, 401);
+    }
+
+    const grants = await ok("GET", `/tenants/${slug}/grants`, admin);
+    expect(grants.total).toBe(1);
+    expect(grants.items[0]).toMatchObject({ subject: `key:${made.keyId}` });
+    const bySubject = await ok("GET", `/tenants/${slug}/grants?subject=nobody`, admin);
+    expect(bySubject.items).toEqual([]);
+
+    const revoked = await ok("POST", `/grants/${grants.items[0].id}/revoke`, admin);
+    expect(revoked).toEqual({ grantId: grants.items[0].id, deleted: true });
+    expect((await mcpPost(BASE, tokens.access_token, initialize)).status).toBe(401);
+    expect((await ok("GET", `/tenants/${slug}/grants`, admin)).items).toEqual([]);
+    await problemOf(await call("POST", "/grants/not-a-grant/revoke", { token: admin }), 400);
+
+    const user = await ok("POST", `/tenants/${slug}/grants/revoke`, admin, { subject: `key:${made.keyId}` });
+    expect(user).toMatchObject({ tenantId: made.tenant.id, subject: `key:${made.keyId}`, deleted: 0 });
   });
 });
