@@ -18,8 +18,8 @@ CREATE TABLE public.operator_tokens (
   revoked_at timestamptz
 );
 
--- One row per operator action: an API call that changes something (also when it was refused or failed), and the
--- CLI's operator-token commands. Tenants are named by slug and id as they were, with no foreign key: a row outlives the
+-- One row per operator action: an API call or an admin CLI command that changes something (also when it was refused
+-- or failed). Tenants are named by slug and id as they were, with no foreign key: a row outlives the
 -- tenant it is about (a deletion is exactly what one wants to look up later).
 CREATE TABLE public.operator_audit (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -2,21 +2,13 @@ import {
   createOperator,
   listOperatorAudit,
   listOperators,
-  recordOperatorAction,
   resolveOperatorId,
   revokeOperator,
-  type OperatorActor,
   type OperatorView,
 } from "../../src/control/operators.ts";
-import type { AdminDeps } from "../../src/control/types.ts";
 import type { CreateOperatorInput } from "../../src/control/schemas.ts";
 import { numberOption, optional, required, type Command } from "./command.ts";
 import { fields, minute, table, when, type Output } from "./output.ts";
-
-/** The CLI as an actor of the operator audit log: it has no token, only the owner's login on someone's machine. */
-function cliActor(env: NodeJS.ProcessEnv): OperatorActor {
-  return { id: null, name: `cli:${env.USER || env.USERNAME || "unknown"}`, role: null };
-}
 
 function operatorOutput(o: OperatorView): Output {
   return {
@@ -33,22 +25,6 @@ function operatorOutput(o: OperatorView): Output {
   };
 }
 
-/** Records what the CLI just did; the change is made, so a failure to record it is a warning, not an error. */
-async function audit(
-  deps: AdminDeps,
-  env: NodeJS.ProcessEnv,
-  action: string,
-  target: string,
-  detail: Record<string, unknown>,
-): Promise<string[]> {
-  try {
-    await recordOperatorAction(deps.sql, cliActor(env), { action, target, status: 200, detail });
-    return [];
-  } catch (err) {
-    return [`done, but not recorded in the operator audit log: ${(err as Error).message}`];
-  }
-}
-
 /** The `operator ...` commands: tokens of the operator API (/admin/api/v1) and its audit log. */
 export const OPERATOR_COMMANDS: Command[] = [
   {
@@ -63,15 +39,11 @@ under /admin/api/v1, and tenant API keys and OAuth tokens never work there.
   --name <name>         who or what holds it (a person, "billing-webhook"); shown in the operator audit log
   --role <role>         admin: everything the API offers; viewer: reads only (every change gets 403)
 JSON: {"operator": {...}, "token": "tmop_..."}`,
-    async run(deps, _args, values, io) {
+    async run(deps, _args, values) {
       const { operator, token } = await createOperator(deps, {
         name: required(values, "name"),
         // Any text: the service checks it, in the message every adapter shares.
         role: required(values, "role") as CreateOperatorInput["role"],
-      });
-      const warnings = await audit(deps, io.env, "operator.create", operator.id, {
-        name: operator.name,
-        role: operator.role,
       });
       return {
         json: { operator, token },
@@ -81,7 +53,6 @@ JSON: {"operator": {...}, "token": "tmop_..."}`,
           ["role", operator.role],
           ["token", token],
         ])}\n\nThe token is shown only now: store it.`,
-        warnings,
       };
     },
   },
@@ -112,10 +83,8 @@ JSON: {"operator": {...}, "token": "tmop_..."}`,
     details: `Its next request gets 401. <token id> is the part between "tmop_" and the second "_", as \`operator list\`
 shows it; the whole token works too (only its id is used, and the secret is never printed).
 JSON: {"operator": {...}}`,
-    async run(deps, [id], _values, io) {
-      const operator = await revokeOperator(deps, resolveOperatorId(id as string));
-      const warnings = await audit(deps, io.env, "operator.revoke", operator.id, { name: operator.name });
-      return { ...operatorOutput(operator), warnings };
+    async run(deps, [id]) {
+      return operatorOutput(await revokeOperator(deps, resolveOperatorId(id as string)));
     },
   },
   {
@@ -124,8 +93,8 @@ JSON: {"operator": {...}}`,
     options: { tenant: { type: "string" }, limit: { type: "string" }, cursor: { type: "string" } },
     summary: "the operator audit log: who changed what, newest first",
     synopsis: "[--tenant <slug>] [--limit <50>] [--cursor <id>]",
-    details: `Every change made through the operator API (also refused or failed ones, with their status) and the operator
-token commands of this CLI.
+    details: `Every change made through the operator API (also refused or failed ones, with their status) and with this CLI
+(as cli:<user>, from USER).
 
   --tenant <slug>       only entries about this tenant
   --limit <n>           entries per page, 1 to 500 (default 50)

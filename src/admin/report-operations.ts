@@ -86,7 +86,7 @@ export const REPORT_OPERATIONS: Operation[] = [
     tag: "operators",
     summary: "The operator audit log, newest first: who changed what, which tenant, when, with which request id",
     description:
-      "Every change made through this API is recorded, also when it was refused (403) or failed, with its status; so are the admin CLI's operator-token commands. Page with `cursor` = the previous page's `nextCursor`.",
+      "Every change made through this API is recorded, also when it was refused (403) or failed, with its status; so are the admin CLI's changes (as `cli:<user>`). Page with `cursor` = the previous page's `nextCursor`.",
     query: operatorAuditQuery,
     async run({ deps, query }) {
       return { body: await listOperatorAudit(deps, query) };

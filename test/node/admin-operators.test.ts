@@ -95,6 +95,42 @@ describe("operator commands", { timeout: 30_000 }, () => {
     expect(mangled.stderr).not.toContain("secretpart");
   });
 
+  it("records every change the CLI makes (a failed one too) with the tenant and what it named; reads and usage errors not", async () => {
+    const slug = `aud-${crypto.randomUUID().slice(0, 8)}`;
+    const made = await json<{ tenant: { id: string }; apiKey: string }>([
+      "tenant",
+      "create",
+      "--slug",
+      slug,
+      "--name",
+      "Audited",
+      "--plan",
+      "free",
+    ]);
+    await json(["tenant", "show", slug]);
+    await json(["key", "revoke", made.apiKey]);
+    expect((await cli(["tenant", "suspend", `${slug}-gone`])).code).toBe(1);
+    expect((await cli(["tenant", "update", slug, "--plan", "gold"])).code).toBe(2);
+    expect((await cli(["tenant", "update", slug, "--rate-limit", "ten"])).code).toBe(2); // the command line: not recorded
+
+    const page = await json<{ entries: Record<string, unknown>[] }>(["operator", "audit", "--tenant", slug]);
+    const keyId = made.apiKey.split("_")[1];
+    expect(page.entries.map((e) => [e.action, e.status, e.operatorName, e.target])).toEqual([
+      ["tenant.update", 400, "cli:ops-test", null],
+      ["key.revoke", 200, "cli:ops-test", keyId],
+      ["tenant.create", 200, "cli:ops-test", keyId],
+    ]);
+    expect(page.entries.at(-1)).toMatchObject({ tenantSlug: slug, tenantId: made.tenant.id, operatorId: null });
+    expect(JSON.stringify(page)).not.toContain(made.apiKey.split("_")[2]);
+    const missing = await json<{ entries: Record<string, unknown>[] }>([
+      "operator",
+      "audit",
+      "--tenant",
+      `${slug}-gone`,
+    ]);
+    expect(missing.entries.map((e) => [e.action, e.status])).toEqual([["tenant.suspend", 404]]);
+  });
+
   it("pages the audit log with a cursor", async () => {
     for (let i = 0; i < 3; i++) await json(["operator", "create", "--name", `page-${i}`, "--role", "viewer"]);
     const first = await json<{ entries: { id: number }[]; nextCursor: string }>(["operator", "audit", "--limit", "2"]);
