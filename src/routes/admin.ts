@@ -2,7 +2,6 @@ import type { Context } from "hono";
 import type { AppEnv } from "./scope.ts";
 import { newApp } from "./scope.ts";
 import { authenticateOperator, requireAdmin, type Operator } from "../admin/authenticate.ts";
-import { operatorDeps } from "../admin/deps.ts";
 import { OPERATIONS } from "../admin/operations.ts";
 import { openApiDocument } from "../admin/openapi.ts";
 import type { AuditFacts, Operation } from "../admin/operation.ts";
@@ -29,13 +28,13 @@ for (const op of OPERATIONS) {
 
 adminRoutes.get(`${API_PREFIX}/openapi.json`, async (c) => {
   const { rc, headers } = c.var;
-  await authenticateOperator(c.req.raw, rc, operatorDeps(rc), headers);
+  await authenticateOperator(c.req.raw, rc, headers);
   return Response.json(openApiDocument(OPERATIONS), { headers: { "cache-control": "no-store" } });
 });
 
 adminRoutes.all("*", async (c) => {
   const { rc, headers } = c.var;
-  await authenticateOperator(c.req.raw, rc, operatorDeps(rc), headers);
+  await authenticateOperator(c.req.raw, rc, headers);
   throw new HttpError(404, "No such operation: see /admin/api/v1/openapi.json", { type: PROBLEM.notFound });
 });
 
@@ -45,8 +44,7 @@ adminRoutes.all("*", async (c) => {
  */
 async function runOperation(c: Context<AppEnv>, op: Operation): Promise<Response> {
   const { rc, headers } = c.var;
-  const deps = operatorDeps(rc);
-  const operator = await authenticateOperator(c.req.raw, rc, deps, headers);
+  const { operator, deps } = await authenticateOperator(c.req.raw, rc, headers);
   const params = c.req.param() as Record<string, string>;
   let facts: AuditFacts = {
     ...(params.slug ? { tenantSlug: params.slug } : {}),

@@ -291,9 +291,12 @@ describe("credentials", () => {
     expect((await call("GET", "/me", { token: other.token, vars })).status).toBe(200);
   });
 
-  it("answers 503 when the deployment has no OPERATOR_DATABASE_URL", async () => {
-    const res = await call("GET", "/tenants", { token: admin, vars: { OPERATOR_DATABASE_URL: "" } as Partial<Env> });
+  it("answers 503 when the deployment has no OPERATOR_DATABASE_URL, and still 401 to a tenant's key", async () => {
+    const vars = { OPERATOR_DATABASE_URL: "" } as Partial<Env>;
+    const res = await call("GET", "/tenants", { token: admin, vars });
     expect((await problemOf(res, 503)).detail).toBe("The operator API is not configured on this deployment");
+    const made = await ok("POST", "/tenants", admin, { slug: uniqueSlug("nocfg"), name: "N", plan: "free" }, 201);
+    await problemOf(await call("GET", "/tenants", { token: made.apiKey, vars }), 401);
   });
 });
 
