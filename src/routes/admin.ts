@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { RequestContext } from "../context.ts";
 import type { AppEnv } from "./scope.ts";
 import { newApp } from "./scope.ts";
 import { authenticateOperator, requireAdmin, type Operator } from "../admin/authenticate.ts";
@@ -79,7 +80,7 @@ async function audit(
   action: string,
   status: number,
   facts: AuditFacts,
-  rc: AppEnv["Variables"]["rc"],
+  rc: RequestContext,
 ): Promise<void> {
   try {
     await recordOperatorAction(deps.sql, operator, { action, status, requestId: rc.requestId, ...facts });
