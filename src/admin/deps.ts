@@ -8,7 +8,8 @@ import { PROBLEM } from "./problem.ts";
  * The control plane's dependencies for one operator API request, wired as the admin CLI wires them: the owner's login
  * (OPERATOR_DATABASE_URL, see Config), the Worker's Redis and pepper, and the authorization server's storage (the
  * OAUTH_KV binding itself, where the CLI goes through wrangler). Built per request; nothing here does I/O until used.
- * The tiers' admin login over TCP (`dataAdmin`) is not among them: the Worker never holds it.
+ * The tiers' admin logins (`dataAdmin`) are not among them: the Worker never holds the main database's admin login,
+ * and never opens a tenant's own database with its admin login either.
  *
  * @throws {HttpError} 503 when OPERATOR_DATABASE_URL is not set.
  */
@@ -22,7 +23,14 @@ export function operatorDeps(rc: RequestContext): AdminDeps {
   }
   // The driver's endpoint and timeout are global settings that createSql (src/db/client.ts) applied for this env when
   // the request context was built; this query function only carries another login.
-  return { sql: neon(url), redis: rc.redis, pepper: rc.config.apiKeyPepper, grants: kvGrantStorage(rc.oauthKv) };
+  return {
+    sql: neon(url),
+    redis: rc.redis,
+    pepper: rc.config.apiKeyPepper,
+    // Seals a tenant's OpenID Connect client secret (PATCH /tenants/{slug}/login), as for `tenant login`.
+    ...(rc.config.loginSecretKey ? { loginSecretKey: rc.config.loginSecretKey } : {}),
+    grants: kvGrantStorage(rc.oauthKv),
+  };
 }
 
 /** {@link GrantStorage} over a KV namespace: every page of a prefix listing, and deletes. */

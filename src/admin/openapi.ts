@@ -16,8 +16,7 @@ HTTP: both call the same operations (src/control). Authenticate with an operator
 
 The isolation tier of a tenant is read-only here: creating a tenant on the schema or database tier, moving a tenant
 between tiers (\`tenant move\`) and deleting a tenant from one need the main database's admin login over TCP, which the
-Worker never holds, so they stay with the admin CLI. So do workspace management and a tenant's sign-in settings
-(\`workspace ...\`, \`tenant login\`) for now.`;
+Worker never holds, so they stay with the admin CLI; so do the workspaces of a tenant on the database tier.`;
 
 const ERROR_STATUSES: Record<string, string> = {
   "400": "The request is invalid: `errors` lists every problem, each with a JSON Pointer to its field",
@@ -138,6 +137,7 @@ export function openApiDocument(operations: readonly Operation[]): Record<string
       { name: "tenants", description: "Tenants: plan, features, limits, quota, status (the tier read-only)" },
       { name: "keys", description: "Tenants' API keys" },
       { name: "grants", description: "Tenants' OAuth grants" },
+      { name: "workspaces", description: "Tenants' workspaces (not on the database tier)" },
       { name: "usage", description: "Usage, billing export, monthly quotas, the audit queue" },
       { name: "operators", description: "The operator audit log and the caller's own token" },
     ],

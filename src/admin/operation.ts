@@ -42,7 +42,7 @@ export interface Operation {
   method: "get" | "post" | "patch" | "delete";
   /** OpenAPI path template under /admin/api/v1, e.g. `/tenants/{slug}`. */
   path: string;
-  tag: "tenants" | "keys" | "grants" | "usage" | "operators";
+  tag: "tenants" | "keys" | "grants" | "workspaces" | "usage" | "operators";
   summary: string;
   description?: string;
   /**

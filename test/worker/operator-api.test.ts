@@ -7,6 +7,7 @@ import { revokeOperator } from "../../src/control/operators.ts";
 import { flushAuditQueue, settledStatelessCall, uniqueSlug } from "./admin-support.ts";
 import { cloud, controlDeps, initializeMessage, post } from "./support/fixtures.ts";
 import { authorizeWithKey, BASE, mcpPost } from "./support/oauth.ts";
+import { createTenantOnTier, tierLacks } from "./support/tiers.ts";
 import { call, ok, operatorToken, problemOf } from "./support/operator-api.ts";
 
 let admin: string;
@@ -119,6 +120,73 @@ describe("keys", () => {
   });
 });
 
+describe("workspaces and sign-in settings", () => {
+  it("create, list, rename and delete a tenant's workspaces, by id or name", async () => {
+    const slug = uniqueSlug("ws");
+    await ok("POST", "/tenants", admin, { slug, name: "Ws", plan: "free" }, 201);
+    const made = await ok("POST", `/tenants/${slug}/workspaces`, admin, { name: "Plans" }, 201);
+    expect(made.workspace).toMatchObject({ name: "Plans", documentCount: 0, archivedAt: null });
+    const taken = await problemOf(
+      await call("POST", `/tenants/${slug}/workspaces`, { token: admin, body: { name: "plans" } }),
+      409,
+    );
+    expect(taken.detail).toMatch(/already has a workspace named "plans"/);
+    const listed = await ok("GET", `/tenants/${slug}/workspaces`, admin);
+    expect(listed.items.map((w: { name: string }) => w.name)).toEqual(["Default", "Plans"]);
+    const renamed = await ok("PATCH", `/tenants/${slug}/workspaces/Plans`, admin, { name: "Roadmap" });
+    expect(renamed.workspace).toMatchObject({ id: made.workspace.id, name: "Roadmap" });
+    await problemOf(await call("DELETE", `/tenants/${slug}/workspaces/${made.workspace.id}`, { token: admin }), 400);
+    const deleted = await ok("DELETE", `/tenants/${slug}/workspaces/${made.workspace.id}?confirm=yes`, admin);
+    expect(deleted.deleted).toEqual({ id: made.workspace.id, name: "Roadmap", documents: 0 });
+    await problemOf(
+      await call("PATCH", `/tenants/${slug}/workspaces/Roadmap`, { token: admin, body: { name: "x" } }),
+      404,
+    );
+    const bad = await problemOf(
+      await call("POST", `/tenants/${slug}/workspaces`, { token: admin, body: { name: "" } }),
+      400,
+    );
+    expect(bad.type).toBe("urn:tenant-mcp:problem:invalid");
+  });
+
+  it("refuses the workspaces of a tenant on the database tier with 409: only the CLI opens its database", async (ctx) => {
+    const lacks = tierLacks("database");
+    if (lacks) return ctx.skip(lacks);
+    const slug = uniqueSlug("wsdb");
+    await createTenantOnTier({ slug, name: "Db", plan: "free" }, "database");
+    const p = await problemOf(await call("GET", `/tenants/${slug}/workspaces`, { token: admin }), 409);
+    expect(p.detail).toMatch(/which only the admin CLI is given/);
+    const del = await problemOf(await call("DELETE", `/tenants/${slug}?confirm=yes`, { token: admin }), 409);
+    expect(del.detail).toMatch(/npm run admin -- tenant delete/);
+  });
+
+  it("shows and changes how a tenant's users sign in; the client secret is sealed, never shown nor recorded", async () => {
+    const slug = uniqueSlug("login");
+    await ok("POST", "/tenants", admin, { slug, name: "Login", plan: "free" }, 201);
+    expect((await ok("GET", `/tenants/${slug}/login`, admin)).login).toMatchObject({ oidc: null, apiKeyLogin: true });
+    const secret = "s3cret-of-the-client-0123456789";
+    const set = await ok("PATCH", `/tenants/${slug}/login`, admin, {
+      oidcIssuer: "https://login.example.com",
+      clientId: "tenant-mcp",
+      clientSecret: secret,
+      allowedEmailDomains: ["example.com"],
+    });
+    expect(set.login.oidc).toMatchObject({ issuer: "https://login.example.com", clientId: "tenant-mcp" });
+    expect(JSON.stringify(set)).not.toContain(secret);
+    const stored = await neon(cloud.adminDatabaseUrl)`select oidc_client_secret from public.tenant_login
+      where tenant_id = (select id from public.tenants where slug = ${slug})`;
+    expect(String(stored[0]?.oidc_client_secret)).not.toContain(secret);
+    const audit = await ok("GET", `/audit?tenant=${slug}`, admin);
+    expect(audit.entries[0]).toMatchObject({ action: "tenant.login", status: 200 });
+    expect(JSON.stringify(audit)).not.toContain(secret);
+    const bad = await problemOf(
+      await call("PATCH", `/tenants/${slug}/login`, { token: admin, body: { oidcIssuer: "http://evil.example" } }),
+      400,
+    );
+    expect(bad.errors?.[0]?.pointer).toBe("#/oidcIssuer");
+  });
+});
+
 describe("usage, quota and the audit queue", () => {
   it("reports a tenant's tool calls, its quota standing, the billing export and the backlog", async () => {
     const slug = uniqueSlug("use");
@@ -208,7 +276,8 @@ describe("roles", () => {
       const path = op.path
         .replace("{slug}", slug)
         .replace("{keyId}", made.keyId)
-        .replace("{grantId}", "aaaaaaaaaaaaaaaa");
+        .replace("{grantId}", "aaaaaaaaaaaaaaaa")
+        .replace("{workspace}", "Default");
       const query = op.id === "exportUsage" ? `?month=${new Date().toISOString().slice(0, 7)}` : "";
       const res = await call(op.method.toUpperCase(), `${path}${query}`, { token: viewer, body: {} });
       if (op.action) {
