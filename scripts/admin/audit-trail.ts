@@ -5,16 +5,30 @@ import type { AdminDeps } from "../../src/control/types.ts";
 import type { Command, Values } from "./command.ts";
 import type { Output } from "./output.ts";
 
-// Commands that only read. Every other command changes something and is recorded in the operator audit log, so a
-// new command is recorded unless it is added here.
-const READS = new Set(["tenant list", "tenant show", "key list", "grant list", "usage", "usage export", "quota list"]);
-const READ_GROUPS = new Set(["audit", "operator list", "operator audit", "workspace list"]);
+// Commands that only read (and every command of the `audit` group). Every other command changes something and is
+// recorded in the operator audit log, so a new command is recorded unless it is added here.
+const READS = new Set([
+  "tenant list",
+  "tenant show",
+  "key list",
+  "grant list",
+  "workspace list",
+  "usage",
+  "usage export",
+  "quota list",
+  "operator list",
+  "operator audit",
+]);
 
-/** The audit action of `command` as run with `values` (`tenant.create`, as the operator API names it), or null for a read. */
+/**
+ * The audit action of `command` as run with `values`, named as the operator API names it (`tenant.create`,
+ * `grant.revoke_user`), or null for a read.
+ */
 export function auditAction(command: Command, values: Values): string | null {
   const name = command.words.join(" ");
-  if (READS.has(name) || READ_GROUPS.has(name) || READ_GROUPS.has(command.words[0] as string)) return null;
+  if (READS.has(name) || command.words[0] === "audit") return null;
   if (name === "tenant login" && values.show === true) return null;
+  if (name === "grant revoke" && values.user !== undefined) return "grant.revoke_user";
   return command.words.join(".");
 }
 
