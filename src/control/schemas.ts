@@ -53,8 +53,10 @@ const featureChangesInput = z.object({
   reset: z.boolean().optional(),
   /** Overrides to drop: the feature follows the plan again. Default none. */
   clear: z.array(feature).optional(),
-  add: z.array(feature),
-  remove: z.array(feature),
+  /** Features to add on top of the plan. Default none. */
+  add: z.array(feature).default([]),
+  /** Features of the plan to take away. Default none. */
+  remove: z.array(feature).default([]),
 });
 
 /** What `createTenant` takes. Checked in this order; the first problem is the one reported. */

@@ -46,7 +46,7 @@ describe("tenants", () => {
       plan: "pro",
       rateLimitPerMinute: 77,
       monthlyQuota: 5000,
-      features: { add: [], remove: ["advanced_analytics"] },
+      features: { remove: ["advanced_analytics"] },
     });
     expect(updated.tenant).toMatchObject({ plan: "pro", rateLimitPerMinute: 77, monthlyQuota: 5000 });
     expect(updated.tenant.features).not.toContain("advanced_analytics");
