@@ -1,7 +1,7 @@
 // The operator API (/admin/api/v1) inside workerd against the test cloud: every operation end to end, and what the
 // tenants see of it on /mcp at their next request.
 import { neon } from "@neondatabase/serverless";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { OPERATIONS } from "../../src/admin/operations.ts";
 import { revokeOperator } from "../../src/control/operators.ts";
 import { flushAuditQueue, settledStatelessCall, uniqueSlug } from "./admin-support.ts";
@@ -10,8 +10,10 @@ import { authorizeWithKey, BASE, mcpPost } from "./support/oauth.ts";
 import { createTenantOnTier, tierLacks } from "./support/tiers.ts";
 import { call, ok, operatorToken, problemOf } from "./support/operator-api.ts";
 
+// A token per test: each token has its own rate limit (OPERATOR_RATE_LIMIT_PER_MINUTE, 120 by default), which one
+// token used by the whole file would come close to.
 let admin: string;
-beforeAll(async () => {
+beforeEach(async () => {
   admin = (await operatorToken("admin")).token;
 });
 
