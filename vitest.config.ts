@@ -119,6 +119,8 @@ const TEST_ORIGIN = "http://tenant-mcp.test";
 function cloudBindings(cloud: CloudContext): Record<string, string> {
   return {
     DATABASE_URL: cloud.appDatabaseUrl,
+    // The operator API's login: the owner role, as `npm run dev` writes it (local-cloud/dev-vars.ts).
+    OPERATOR_DATABASE_URL: cloud.ownerDatabaseUrl,
     UPSTASH_REDIS_REST_URL: cloud.upstashUrl,
     UPSTASH_REDIS_REST_TOKEN: cloud.upstashToken,
     API_KEY_PEPPER: cloud.apiKeyPepper,

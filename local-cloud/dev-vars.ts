@@ -5,10 +5,13 @@ import type { Cloud } from "./start.ts";
 /** The Worker's login role (NOBYPASSRLS, owns nothing); see sql/. */
 const APP_ROLE = "tenant_mcp_app";
 
-/** The database URL the Worker uses: the cloud's database, as the Worker's role. */
-function appDatabaseUrl(adminUrl: string): string {
+/** The role that owns the schema, which the admin CLI and the operator API run the control plane as; see sql/. */
+const OWNER_ROLE = "tenant_mcp_owner";
+
+/** The cloud's database as `role`, no password (the local cloud trusts local logins). */
+function databaseUrlAs(adminUrl: string, role: string): string {
   const url = new URL(adminUrl);
-  url.username = APP_ROLE;
+  url.username = role;
   url.password = "";
   return url.toString();
 }
@@ -22,7 +25,9 @@ function appDatabaseUrl(adminUrl: string): string {
 export async function writeDevVars(path: string, cloud: Cloud): Promise<Record<string, string>> {
   const existing = await readDotenv(path);
   const vars: Record<string, string> = {
-    DATABASE_URL: appDatabaseUrl(cloud.pg.adminUrl),
+    DATABASE_URL: databaseUrlAs(cloud.pg.adminUrl, APP_ROLE),
+    // The operator API (/admin/api/v1) runs the control plane with the owner's login, as the admin CLI does.
+    OPERATOR_DATABASE_URL: databaseUrlAs(cloud.pg.adminUrl, OWNER_ROLE),
     UPSTASH_REDIS_REST_URL: cloud.upstashUrl,
     UPSTASH_REDIS_REST_TOKEN: cloud.upstashToken,
     API_KEY_PEPPER: existing.API_KEY_PEPPER || randomBytes(32).toString("base64url"),

@@ -6,6 +6,7 @@
  * key), then runs `wrangler dev` on http://127.0.0.1:8787, whose origin is also its PUBLIC_BASE_URL (OAuth on), and
  * prints how to connect the MCP Inspector with OAuth.
  */
+import { ensureDevOperatorToken } from "./lib/dev-operator.ts";
 import { readFile, writeFile } from "node:fs/promises";
 import { bringUpCloud, closeOnSignal, describeCloud, parseCloudArgs } from "../local-cloud/main.ts";
 import { readDotenv } from "../local-cloud/dev-vars.ts";
@@ -24,7 +25,8 @@ const HELP = `Usage: npm run dev -- [options]
 
 Starts the local cloud, migrates and seeds the database (demo tenants acme, globex, initech), puts globex's data in
 a schema of its own and acme's in a database of its own (initech stays shared; docs/isolation.md), prints one API key
-per demo tenant (also written to .dev-keys.json), and serves the Worker with wrangler dev on http://127.0.0.1:8787.
+per demo tenant and an admin token for the operator API (also written to .dev-keys.json), and serves the Worker with
+wrangler dev on http://127.0.0.1:8787.
 
 Also starts a local OpenID Connect provider with a demo user per demo tenant; acme's users sign in through it, globex's
 with an API key (\`npm run admin -- tenant login <slug> --show\`).
@@ -65,9 +67,11 @@ const vars = await readDotenv(devVars);
 const control = connect(localCloudConnection({ ...cloud, adminDatabaseUrl: cloud.pg.adminUrl }, vars));
 await placeDemoTenants(control, cloud.engines.postgres, log);
 const keys = await ensureDevKeys(control);
-await writeFile(KEYS_FILE, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+const operatorToken = await ensureDevOperatorToken(control, await previousKeys().then((k) => k.operator));
+await writeFile(KEYS_FILE, `${JSON.stringify({ ...keys, operator: operatorToken }, null, 2)}\n`, { mode: 0o600 });
 log(`API keys (also in ${KEYS_FILE}):`);
 for (const [slug, key] of Object.entries(keys)) log(`  ${slug.padEnd(8)} ${key}`);
+log(`Operator token (role admin; "operator" in ${KEYS_FILE}): ${operatorToken}`);
 
 let oidc: LocalOidcProvider;
 try {
@@ -87,7 +91,13 @@ try {
     envFiles: [devVars],
     // OAuth is offered on the origin clients use: tokens are bound to <origin>/mcp. `wrangler dev` runs no Cron
     // Trigger, so every audit row is flushed by its own request (a batch of one): `usage` shows a call at once.
-    vars: { PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, AUDIT_FLUSH_BATCH_SIZE: "1" },
+    // OPERATOR_DATABASE_URL is an optional secret, and wrangler passes on only the secrets wrangler.toml declares: it
+    // goes as a variable (locally it holds no password).
+    vars: {
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      AUDIT_FLUSH_BATCH_SIZE: "1",
+      ...(vars.OPERATOR_DATABASE_URL ? { OPERATOR_DATABASE_URL: vars.OPERATOR_DATABASE_URL } : {}),
+    },
     verbose: true,
     log: (m) => process.stdout.write(`${m}\n`),
   });
@@ -103,6 +113,7 @@ closeOnSignal(async () => {
   await cloud.close();
 });
 log(`MCP endpoint: ${wrangler.url}/mcp  (Authorization: Bearer <key>, or OAuth)`);
+log(`Operator API: ${wrangler.url}/admin/api/v1  (Authorization: Bearer <operator token>; docs/operator-api.md)`);
 describeInspector(`${wrangler.url}/mcp`);
 
 /**
@@ -154,9 +165,7 @@ async function startDevOidc(): Promise<LocalOidcProvider> {
  * tenant whose key does not.
  */
 async function ensureDevKeys(deps: AdminDeps): Promise<Record<string, string>> {
-  const previous = await readFile(KEYS_FILE, "utf8")
-    .then((t) => JSON.parse(t) as Record<string, string>)
-    .catch(() => ({}) as Record<string, string>);
+  const previous = await previousKeys();
   const out: Record<string, string> = {};
   for (const slug of DEMO_TENANTS) {
     const existing = previous[slug];
@@ -167,6 +176,13 @@ async function ensureDevKeys(deps: AdminDeps): Promise<Record<string, string>> {
     out[slug] = (await createKey(deps, slug, { name: DEV_KEY_NAME })).apiKey;
   }
   return out;
+}
+
+/** What .dev-keys.json held; empty when there is none. */
+function previousKeys(): Promise<Record<string, string>> {
+  return readFile(KEYS_FILE, "utf8")
+    .then((t) => JSON.parse(t) as Record<string, string>)
+    .catch(() => ({}) as Record<string, string>);
 }
 
 /** Whether `key` is an active key of the tenant `slug` whose secret verifies under this stack's pepper. */

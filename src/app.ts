@@ -8,6 +8,8 @@ import { mcpRoutes } from "./routes/mcp.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { wellKnownResourceRoutes } from "./routes/well-known-resource.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { isOperatorPath, problemResponse, toHttpError } from "./admin/problem.ts";
 import { newApp, type AppEnv } from "./routes/scope.ts";
 import { recordRequestMetrics } from "./log/metrics.ts";
 import { conventionFields } from "./log/telemetry.ts";
@@ -38,11 +40,17 @@ const requestScope: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /**
  * The one error boundary: every failure becomes an HttpError response with a short public message, and its detail
- * goes to the request's log line.
+ * goes to the request's log line. The operator API (/admin) answers in RFC 9457 problem details, everything else in
+ * JSON-RPC errors.
  */
 function renderError(err: unknown, c: Context<AppEnv>): Response {
   // No context means the request could not even start (an invalid setting): fail loudly, as an uncaught exception.
   if ((c.var.rc as RequestContext | undefined) === undefined) throw err;
+  if (isOperatorPath(c.req.path)) {
+    const failure = toHttpError(err);
+    c.set("failure", failure);
+    return problemResponse(failure, c.var.rc.requestId);
+  }
   const failure = err instanceof HttpError ? err : new HttpError(500, "Internal error", { cause: err });
   c.set("failure", failure);
   return errorResponse(failure);
@@ -58,6 +66,7 @@ export const app = newApp((request) => new URL(request.url).pathname)
   .route("/healthz", healthRoutes)
   .route("/usage", usageRoutes)
   .route("/.well-known/oauth-protected-resource", wellKnownResourceRoutes)
+  .route("/admin", adminRoutes)
   .route("/", oauthRoutes)
   .notFound((c) => renderError(new HttpError(404, notFound(c.req.path)), c))
   .onError(renderError);

@@ -91,6 +91,15 @@ export interface Config {
    * (OAUTH_ACCESS_TOKEN_TTL_SECONDS, default 3600, at least 60: the storage's shortest expiry).
    */
   oauthAccessTokenTtlSeconds: number;
+  /**
+   * The owner role's login (OPERATOR_DATABASE_URL, optional secret; default none), which the operator API
+   * (/admin/api/v1) runs the control plane's operations with, exactly as the admin CLI does with its DATABASE_URL.
+   * Without it the operator API answers 503 and nothing else changes; tenant requests never use it. A secret: it never
+   * goes into a log line or a response.
+   */
+  operatorDatabaseUrl: string | undefined;
+  /** Requests per minute one operator token may make to the operator API (OPERATOR_RATE_LIMIT_PER_MINUTE, default 120). */
+  operatorRateLimitPerMinute: number;
 }
 
 type ConfigEnv = Pick<
@@ -117,7 +126,11 @@ type ConfigEnv = Pick<
   | "LOGIN_SECRET_KEY"
   | "DATA_SECRET_KEY"
   | "OAUTH_ACCESS_TOKEN_TTL_SECONDS"
->;
+  | "OPERATOR_RATE_LIMIT_PER_MINUTE"
+> & {
+  // An optional secret: `wrangler types` declares only the required ones (wrangler.toml [secrets]).
+  OPERATOR_DATABASE_URL?: string;
+};
 
 // The env object is the same for every request of an isolate: parse it once.
 const cache = new WeakMap<object, Config>();
@@ -161,6 +174,8 @@ export function loadConfig(env: ConfigEnv): Config {
       60,
       "OAUTH_ACCESS_TOKEN_TTL_SECONDS",
     ),
+    operatorDatabaseUrl: env.OPERATOR_DATABASE_URL || undefined,
+    operatorRateLimitPerMinute: positiveInt(env.OPERATOR_RATE_LIMIT_PER_MINUTE, 120, "OPERATOR_RATE_LIMIT_PER_MINUTE"),
   });
   cache.set(env, config);
   return config;

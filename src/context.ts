@@ -14,6 +14,8 @@ interface RequestLogFields {
   method?: string;
   tool?: string;
   lane?: "session" | "stateless";
+  /** The operator token an operator API request was made with (its id, never the token). */
+  operator_id?: string;
   /** The OAuth grant a request's token belongs to (never the token). */
   grant_id?: string;
   /** The person an OAuth token was issued to. */

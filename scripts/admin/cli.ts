@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { ControlError } from "../../src/control/errors.ts";
-import { usageError } from "./admin-error.ts";
+import { AdminError, usageError } from "./admin-error.ts";
+import { auditAction, recordCliAction } from "./audit-trail.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 import type { Command, Values } from "./command.ts";
 import { connect, resolveConnection } from "./connect.ts";
@@ -12,6 +13,7 @@ import { GRANT_COMMANDS } from "./grant-commands.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
 import { LOGIN_COMMANDS } from "./login-commands.ts";
 import { MOVE_COMMAND } from "./move-command.ts";
+import { OPERATOR_COMMANDS } from "./operator-commands.ts";
 import { TENANT_COMMANDS } from "./tenant-commands.ts";
 import { WORKSPACE_COMMANDS } from "./workspace-commands.ts";
 
@@ -30,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   ...WORKSPACE_COMMANDS,
   ...QUOTA_COMMANDS,
   ...AUDIT_COMMANDS,
+  ...OPERATOR_COMMANDS,
 ];
 
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {
@@ -120,7 +123,9 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       where = connection.where;
       secrets.push(...(connection.secrets ?? []));
     }
-    const output = await command.run(lazyDeps(connection), positionals, values, {
+    const deps = lazyDeps(connection);
+    const action = auditAction(command, values);
+    const run = command.run(deps, positionals, values, {
       readStdin: async () => {
         const text = await (io.stdin ?? readProcessStdin)();
         // What it reads is a secret: no message may quote it either.
@@ -130,6 +135,18 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       progress: (line) => io.stderr(`${safeLine(line, secrets)}\n`),
       env: io.env,
     });
+    // Every change is recorded in the operator audit log, a failed one too (once it got past the command line).
+    const outcome = await run.then(
+      (output) => ({ output }),
+      (error: unknown) => ({ error }),
+    );
+    const unrecorded =
+      action && !("error" in outcome && skipsAudit(outcome.error))
+        ? await recordCliAction(deps, io.env, action, command, positionals, values, outcome)
+        : null;
+    if ("error" in outcome) throw outcome.error;
+    const { output } = outcome;
+    if (unrecorded) (output.warnings ??= []).push(unrecorded);
     io.stdout(values.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.human}\n`);
     for (const warning of output.warnings ?? []) io.stderr(`warning: ${safeLine(warning, secrets)}\n`);
     return 0;
@@ -141,6 +158,14 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     io.stderr(`error: ${safeLine(`${message}${hint}`, secrets)}\n`);
     return exitCode;
   }
+}
+
+/**
+ * Failures not worth an audit entry: a command-line mistake (nothing was attempted), or a database or Redis that
+ * cannot be reached (the entry could not be written either).
+ */
+function skipsAudit(error: unknown): boolean {
+  return error instanceof AdminError || (error instanceof ControlError && error.kind === "unavailable");
 }
 
 async function defaultConnect(

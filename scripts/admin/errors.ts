@@ -5,6 +5,7 @@ import { escapeControls, redactSecrets } from "../../src/control/text.ts";
 // Input fields whose flag is not simply `--<field in kebab case>`.
 const FLAGS: Record<string, string> = {
   keyId: "<key id>",
+  tokenId: "<token id>",
   rateLimitPerMinute: "--rate-limit",
   clientSecret: "--client-secret-stdin",
   allowedEmailDomains: "--allowed-domains",

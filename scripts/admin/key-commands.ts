@@ -56,6 +56,7 @@ JSON: {"keyId": "...", "apiKey": "tmcp_..."}`,
         ...(scopes === undefined ? {} : { scopes: scopes.split(/[\s,]+/).filter(Boolean) }),
       });
       return {
+        audit: { target: key.keyId },
         json: { keyId: key.keyId, apiKey: key.apiKey },
         human: `${fields([
           ["key id", key.keyId],
@@ -106,7 +107,8 @@ the second "_" of the key, as \`key list\` shows it; the whole key works too (on
 never printed).
 JSON: {"key": {...}}`,
     async run(deps, [keyId]) {
-      return keyOutput(await revokeKey(deps, resolveKeyId(keyId as string)));
+      const { key, tenantId } = await revokeKey(deps, resolveKeyId(keyId as string));
+      return { ...keyOutput(key), audit: { tenantId } };
     },
   },
   {
@@ -129,6 +131,7 @@ JSON: {"keyId": "...", "apiKey": "tmcp_...", "previous": {...}}`,
         expiresInSeconds: expires === undefined ? undefined : parseDuration(expires, "--expires-in"),
       });
       return {
+        audit: { tenantId: rotated.tenantId },
         json: { keyId: rotated.keyId, apiKey: rotated.apiKey, previous: rotated.previous },
         human:
           fields([

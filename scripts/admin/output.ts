@@ -6,6 +6,11 @@ export interface Output {
   human: string;
   /** Lines for stderr, each printed after `warning: `, with or without `--json` (stdout stays one document). */
   warnings?: string[];
+  /**
+   * What a change names that its command line does not, for its operator audit log entry (scripts/admin/audit-trail.ts):
+   * the tenant's id, the id of a key it made.
+   */
+  audit?: { tenantId?: string; target?: string };
 }
 
 /**

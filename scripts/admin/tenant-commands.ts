@@ -125,6 +125,7 @@ JSON: {"tenant": {...}, "apiKey": "tmcp_...", "workspace": {...} or null}`,
           : await createTenantOn(deps, dataAdminOf(deps), input, placement);
       const first: [string, string] = ["workspace", workspace ? `${workspace.name} (${workspace.id})` : "-"];
       return {
+        audit: { target: keyId },
         json: { tenant, apiKey, workspace },
         human: `${fields([...describe(tenant), first, ["key id", keyId], ["api key", apiKey]])}\n\nThe API key is shown only now: store it.`,
       };

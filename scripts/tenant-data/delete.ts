@@ -3,8 +3,7 @@
  * `deleteTenant`, then its schema or its database, dropped whole.
  */
 import { ControlError } from "../../src/control/errors.ts";
-import { ownerTransaction } from "../../src/control/owner-sql.ts";
-import { deleteTenant } from "../../src/control/tenants.ts";
+import { deleteTenant, deletionPlan } from "../../src/control/tenants.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
 import type { DataAdmin } from "./data-admin.ts";
 import { discardLocation } from "./location.ts";
@@ -31,24 +30,7 @@ export async function deleteTenantEverywhere(
   admin: () => DataAdmin,
   slug: string,
 ): Promise<DeletedTenant> {
-  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
-    {
-      text: `select t.isolation, t.data_schema,
-                    (select d.admin_url from public.tenant_databases as d) as admin_url,
-                    exists (select 1 from public.tenant_moves) as moving
-               from public.tenants as t`,
-    },
-  ]);
-  const row = results[0]?.[0];
-  if (tenantId === null || !row)
-    throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
-  if (row.moving === true) {
-    throw new ControlError(
-      "conflict",
-      `tenant "${slug}" has an unfinished move: run \`tenant move ${slug} --abort\` first`,
-    );
-  }
-  const isolation = row.isolation as DeletedTenant["isolation"];
+  const { tenantId, isolation, dataSchema, sealedAdminUrl } = await deletionPlan(deps, slug);
   if (isolation === "shared") {
     const deleted = await deleteTenant(deps, slug);
     return { ...deleted, isolation, dropped: null };
@@ -56,10 +38,10 @@ export async function deleteTenantEverywhere(
   // Everything needed to drop the location is known before the rows go.
   const access = admin();
   const adminUrl =
-    isolation === "database" ? await openData(access.dataSecretKey, tenantId, String(row.admin_url)) : null;
+    isolation === "database" ? await openData(access.dataSecretKey, tenantId, String(sealedAdminUrl)) : null;
   const location = {
     isolation,
-    schema: isolation === "schema" ? String(row.data_schema) : null,
+    schema: isolation === "schema" ? String(dataSchema) : null,
     dataUrl: null,
     adminUrl,
     createdDatabase: true,

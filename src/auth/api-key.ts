@@ -31,8 +31,11 @@ export async function mintApiKey(pepper: string): Promise<{ apiKey: string; keyI
   return { apiKey: `${API_KEY_PREFIX}${keyId}_${secret}`, keyId, secretHash: await hashSecret(pepper, secret) };
 }
 
-/** HMAC-SHA-256(pepper, secret) as lower-case hex: the only form of a secret that is stored. */
-async function hashSecret(pepper: string, secret: string): Promise<string> {
+/**
+ * HMAC-SHA-256(pepper, secret) as lower-case hex: the only form of a secret that is stored (API keys, operator
+ * tokens).
+ */
+export async function hashSecret(pepper: string, secret: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await pepperKey(pepper), new TextEncoder().encode(secret));
   return toHex(new Uint8Array(mac));
 }
@@ -47,7 +50,8 @@ export async function verifySecret(pepper: string, secret: string, storedHash: s
   return crypto.subtle.verify("HMAC", await pepperKey(pepper), expected, new TextEncoder().encode(secret));
 }
 
-function randomBase32(length: number): string {
+/** `length` random characters of lower-case RFC 4648 base32 (5 bits each). */
+export function randomBase32(length: number): string {
   // 256 is a multiple of 32, so `byte % 32` is uniform.
   const bytes = crypto.getRandomValues(new Uint8Array(length));
   let out = "";

@@ -41,6 +41,13 @@ export async function tenantDataAccess(deps: AdminDeps, slug: string): Promise<T
   }
   if (row.isolation === "database") {
     const key = deps.dataAdmin?.dataSecretKey;
+    // The operator API never opens a tenant's own database with its admin login: only the CLI does.
+    if (!deps.dataAdmin) {
+      throw new ControlError(
+        "conflict",
+        `tenant "${slug}" has a database of its own: opening it needs DATA_SECRET_KEY and DATABASE_ADMIN_URL, which only the admin CLI is given`,
+      );
+    }
     if (!key || typeof row.admin_url !== "string") {
       throw new ControlError(
         "unavailable",

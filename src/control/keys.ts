@@ -3,7 +3,7 @@ import { ControlError, field, invalid, says } from "./errors.ts";
 import type { AdminDeps, KeyView } from "./types.ts";
 import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { KEY_SELECT, toKeyView } from "./rows.ts";
-import { createKeyInput, parseInput, type CreateKeyInput } from "./schemas.ts";
+import { createKeyInput, parseInput, rotateKeyInput, type CreateKeyInput, type RotateKeyInput } from "./schemas.ts";
 import { isoOrNull } from "../db/timestamps.ts";
 import { invalidateWorkerCache } from "./worker-cache.ts";
 
@@ -75,8 +75,8 @@ export async function listKeys(deps: AdminDeps, slug: string): Promise<KeyView[]
  * Revokes a key now (a key in a rotation grace period too), then invalidates its cached lookup, so its next request
  * gets 401, also inside an open session. Revoking a revoked key changes nothing and succeeds.
  */
-export async function revokeKey(deps: AdminDeps, keyId: string): Promise<KeyView> {
-  const { results } = await ownerTransaction(deps.sql, { keyId }, [
+export async function revokeKey(deps: AdminDeps, keyId: string): Promise<RevokedKey> {
+  const { tenantId, results } = await ownerTransaction(deps.sql, { keyId }, [
     {
       text: "update public.api_keys set revoked_at = now() where id = $1 and (revoked_at is null or revoked_at > now())",
       params: [keyId],
@@ -85,12 +85,20 @@ export async function revokeKey(deps: AdminDeps, keyId: string): Promise<KeyView
   ]);
   const key = toKeyView(oneKey(results[1], keyId));
   await invalidateWorkerCache(deps.redis, [keyId]);
-  return key;
+  return { key, tenantId: tenantId as string };
+}
+
+/** What `key revoke` returns: the key as it is now, and its tenant's id (for the operator audit log). */
+export interface RevokedKey {
+  key: KeyView;
+  tenantId: string;
 }
 
 /** What `key rotate` returns: the new key (shown once) and the old one, valid until `previous.revokedAt`. */
 export interface RotatedKey extends NewKey {
   previous: KeyView;
+  /** The tenant of both keys. */
+  tenantId: string;
 }
 
 /**
@@ -99,11 +107,8 @@ export interface RotatedKey extends NewKey {
  * The Worker treats a revoked_at in the future as still valid, so clients can switch over during the grace period.
  * Only an active key can be rotated.
  */
-export async function rotateKey(
-  deps: AdminDeps,
-  keyId: string,
-  o: { graceSeconds: number; expiresInSeconds?: number },
-): Promise<RotatedKey> {
+export async function rotateKey(deps: AdminDeps, keyId: string, raw: RotateKeyInput = {}): Promise<RotatedKey> {
+  const o = parseInput(rotateKeyInput, raw);
   const key = await mintApiKey(deps.pepper);
   const { tenantId, results } = await ownerTransaction(deps.sql, { keyId }, [
     {
@@ -142,6 +147,7 @@ export async function rotateKey(
     expiresAt: isoOrNull(inserted.expires_at),
     scopes: inserted.scopes as string[],
     previous,
+    tenantId,
   };
 }
 

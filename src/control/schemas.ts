@@ -10,6 +10,9 @@ const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** Largest value of a Postgres `int` column (`rate_limit_per_minute`). */
 const MAX_INT = 2_147_483_647;
 
+/** Longest duration the CLI and the API accept: 36500 days, as `--grace` / `--expires-in` (scripts/admin/duration.ts). */
+const MAX_SECONDS = 36_500 * 86_400;
+
 // Issue messages are worded to follow the field's name ("must be ..."): `parseInput` puts the field in front, as
 // each adapter names it.
 const got = (input: unknown): string => `got "${String(input)}"`;
@@ -50,8 +53,10 @@ const featureChangesInput = z.object({
   reset: z.boolean().optional(),
   /** Overrides to drop: the feature follows the plan again. Default none. */
   clear: z.array(feature).optional(),
-  add: z.array(feature),
-  remove: z.array(feature),
+  /** Features to add on top of the plan. Default none. */
+  add: z.array(feature).default([]),
+  /** Features of the plan to take away. Default none. */
+  remove: z.array(feature).default([]),
 });
 
 /** What `createTenant` takes. Checked in this order; the first problem is the one reported. */
@@ -124,6 +129,7 @@ export const createKeyInput = z.object({
     .number({ error: "must be a number of seconds" })
     .int()
     .positive({ error: "must be longer than 0" })
+    .max(MAX_SECONDS, { error: `must be at most ${MAX_SECONDS} (36500 days)` })
     .optional(),
   /** What the key may do. Default: every scope (`mcp:read`, `mcp:write`). */
   scopes: scopes.default([...DEFAULT_KEY_SCOPES]),
@@ -219,3 +225,63 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   if (typeof name !== "string") throw invalid(undefined, issue.message);
   throw invalid(name, says`${field(name)} ${issue.message}`);
 }
+
+/** An operator's role: `admin` may change everything the API offers, `viewer` only reads. */
+export const OPERATOR_ROLES = ["admin", "viewer"] as const;
+
+/** What `createOperator` takes. */
+export const createOperatorInput = z.object({
+  /** Who or what holds the token (a person, "billing-webhook"); shown in the operator audit log. */
+  name: printable(100),
+  role: z.enum(OPERATOR_ROLES, {
+    error: (iss) => `must be one of ${OPERATOR_ROLES.join(", ")}, ${got(iss.input)}`,
+  }),
+});
+
+/** Input of `createOperator`. */
+export type CreateOperatorInput = z.input<typeof createOperatorInput>;
+
+/** What `rotateKey` takes besides the key. */
+export const rotateKeyInput = z.object({
+  /** How long the old key keeps working, in seconds; 0 ends it now. Default 86400 (24 h). */
+  graceSeconds: z
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number of seconds" })
+    .min(0, { error: "must be 0 or more" })
+    .max(MAX_SECONDS, { error: `must be at most ${MAX_SECONDS} (36500 days)` })
+    .default(86_400),
+  /** Lifetime of the new key, in seconds. Default: the old key's lifetime, or none. */
+  expiresInSeconds: z
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number of seconds" })
+    .positive({ error: "must be longer than 0" })
+    .max(MAX_SECONDS, { error: `must be at most ${MAX_SECONDS} (36500 days)` })
+    .optional(),
+});
+
+/** Input of `rotateKey`. */
+export type RotateKeyInput = z.input<typeof rotateKeyInput>;
+
+/** Which page of the operator audit log `listOperatorAudit` reads. */
+export const operatorAuditQuery = z.object({
+  /** Entries per page, newest first. Default 50, at most 500. */
+  limit: z.coerce
+    .number({ error: "must be a whole number from 1 to 500" })
+    .int({ error: "must be a whole number from 1 to 500" })
+    .min(1, { error: "must be a whole number from 1 to 500" })
+    .max(500, { error: "must be a whole number from 1 to 500" })
+    .default(50),
+  /** Only entries older than this one (the `nextCursor` of the page before). Default: from the newest. */
+  cursor: z.coerce
+    .number({ error: "must be a cursor from an earlier page" })
+    .int({ error: "must be a cursor from an earlier page" })
+    .positive({ error: "must be a cursor from an earlier page" })
+    .optional(),
+  /** Only entries about this tenant (its slug). Default: every entry. */
+  tenant: text()
+    .regex(SLUG, { error: (iss) => `must be a tenant slug, ${got(iss.input)}` })
+    .optional(),
+});
+
+/** Input of `listOperatorAudit`. */
+export type OperatorAuditQuery = z.input<typeof operatorAuditQuery>;

@@ -198,6 +198,62 @@ export async function deleteTenant(deps: AdminDeps, slug: string): Promise<{ id:
   return { id: String(deleted.id), slug: String(deleted.slug) };
 }
 
+/** What deleting a tenant involves: where its data lives (see {@link deletionPlan}). */
+export interface DeletionPlan {
+  tenantId: string;
+  isolation: "shared" | "schema" | "database";
+  /** Its schema, on the schema tier. */
+  dataSchema: string | null;
+  /** Its database's admin connection string sealed under DATA_SECRET_KEY, on the database tier. */
+  sealedAdminUrl: string | null;
+}
+
+/**
+ * What deleting tenant `slug` involves, read before anything is deleted. Refuses while a move of the tenant is
+ * unfinished (`tenant move --abort` first).
+ */
+export async function deletionPlan(deps: AdminDeps, slug: string): Promise<DeletionPlan> {
+  const { tenantId, results } = await ownerTransaction(deps.sql, { slug }, [
+    {
+      text: `select t.isolation, t.data_schema,
+                    (select d.admin_url from public.tenant_databases as d) as admin_url,
+                    exists (select 1 from public.tenant_moves) as moving
+               from public.tenants as t`,
+    },
+  ]);
+  const row = results[0]?.[0];
+  if (tenantId === null || !row)
+    throw new ControlError("not_found", `no tenant with slug "${slug}"`, { field: "slug" });
+  if (row.moving === true) {
+    throw new ControlError(
+      "conflict",
+      `tenant "${slug}" has an unfinished move: run \`tenant move ${slug} --abort\` first`,
+    );
+  }
+  return {
+    tenantId,
+    isolation: row.isolation as DeletionPlan["isolation"],
+    dataSchema: (row.data_schema as string | null) ?? null,
+    sealedAdminUrl: (row.admin_url as string | null) ?? null,
+  };
+}
+
+/**
+ * Deletes a tenant on the shared tier (its rows, by cascade, and its Redis state), as the operator API may: a tenant
+ * on the schema or database tier also has a schema or database to drop, which needs the main database's admin login
+ * over TCP, so only the admin CLI (`tenant delete`, scripts/tenant-data/delete.ts) deletes those.
+ */
+export async function deleteSharedTenant(deps: AdminDeps, slug: string): Promise<{ id: string; slug: string }> {
+  const plan = await deletionPlan(deps, slug);
+  if (plan.isolation !== "shared") {
+    throw new ControlError(
+      "conflict",
+      `tenant "${slug}" is on the ${plan.isolation} tier: deleting it drops its ${plan.isolation}, which needs the main database's admin login; use \`npm run admin -- tenant delete ${slug} --yes\``,
+    );
+  }
+  return deleteTenant(deps, slug);
+}
+
 /**
  * Runs one UPDATE of the tenant in scope (after `before`, a read of the row as it was, when given), reads it back and
  * its key ids, then invalidates those keys' lookups.

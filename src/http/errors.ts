@@ -21,6 +21,11 @@ export interface HttpErrorOptions {
   cause?: unknown;
   /** The JSON-RPC error's `data`, for a client to act on (e.g. which quota and when it resets). Default: none. */
   data?: unknown;
+  /**
+   * The RFC 9457 problem type, for answers rendered as problem details (the operator API, src/admin/problem.ts).
+   * Default: `about:blank` (the status says it all).
+   */
+  type?: string;
 }
 
 /**
@@ -34,6 +39,7 @@ export class HttpError extends Error {
   readonly internal: string | undefined;
   readonly headers: Record<string, string>;
   readonly data: unknown;
+  readonly type: string | undefined;
 
   constructor(status: number, publicMessage: string, options: HttpErrorOptions = {}) {
     super(options.internal ?? publicMessage, { cause: options.cause });
@@ -44,6 +50,7 @@ export class HttpError extends Error {
     this.internal = options.internal;
     this.headers = options.headers ?? {};
     this.data = options.data;
+    this.type = options.type;
   }
 }
 

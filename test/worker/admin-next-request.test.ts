@@ -71,8 +71,9 @@ describe("revocation", () => {
     const session = await openSession(t.apiKey);
     expect(await toolNames(t.apiKey, session)).toContain("list_workspaces");
 
-    const revoked = await revokeKey(deps, t.keyId);
+    const { key: revoked, tenantId } = await revokeKey(deps, t.keyId);
     expect(revoked.status).toBe("revoked");
+    expect(tenantId).toBe(t.id);
     const res = await post(list, { authorization: `Bearer ${t.apiKey}`, "mcp-session-id": session });
     expect(res.status).toBe(401);
     expect((await post(initializeMessage(), { authorization: `Bearer ${other.apiKey}` })).status).toBe(200);
