@@ -157,7 +157,7 @@ async function defaultConnect(
     where,
     secrets: [
       c.pepper,
-      c.redisToken,
+      ...c.redisShards.map((s) => s.token),
       c.loginSecretKey,
       c.dataSecretKey,
       urlPassword(c.databaseUrl),
@@ -195,8 +195,8 @@ function lazyDeps(connection: { deps: AdminDeps } | { error: unknown }): AdminDe
     get sql() {
       return get().sql;
     },
-    get redis() {
-      return get().redis;
+    get shards() {
+      return get().shards;
     },
     get pepper() {
       return get().pepper;

@@ -1,6 +1,7 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keyCacheKey } from "../redis/keys.ts";
+import type { KeyShards } from "../redis/shards.ts";
 import { cacheLookup, type CacheWriter, invalidateEntries } from "../redis/read-through.ts";
 import { type TenantFields, tenantFieldsOf, type TenantRow } from "../tenancy/tenant.ts";
 import { DEFAULT_KEY_SCOPES } from "./scopes.ts";
@@ -29,8 +30,12 @@ export type KeyCacheEntry = { record: KeyRecord } | { missing: true } | { invali
 export { INVALIDATION_TTL_SECONDS } from "../redis/read-through.ts";
 
 /** Makes the next request with any of these keys read Postgres again (see {@link invalidateEntries}). */
-export async function invalidateCachedKeys(redis: Pick<Redis, "set">, keyIds: readonly string[]): Promise<void> {
-  await invalidateEntries(redis, keyIds.map(keyCacheKey));
+export async function invalidateCachedKeys(
+  shards: KeyShards<Pick<Redis, "set">>,
+  keyIds: readonly string[],
+): Promise<void> {
+  // Each entry on its key's shard.
+  await Promise.all(keyIds.map((id) => invalidateEntries(shards.forKey(id), [keyCacheKey(id)])));
 }
 
 /**
@@ -47,8 +52,9 @@ export function recordFingerprint(record: KeyRecord): string {
 }
 
 /** What {@link loadKeyRecord} and {@link resolveKeyRecord} need. */
-export interface KeyStoreDeps extends CacheWriter {
-  redis: Pick<Redis, "get" | "set">;
+export interface KeyStoreDeps extends Omit<CacheWriter, "redis"> {
+  /** A key's cache entry lives on the shard of its key id. */
+  shards: KeyShards<Pick<Redis, "get" | "set">>;
   sql: Pick<NeonQueryFunction<false, false>, "query">;
   cacheTtlSeconds: number;
 }
@@ -59,7 +65,7 @@ export interface KeyStoreDeps extends CacheWriter {
  * answers 503. A cached record is at most `cacheTtlSeconds` old; changes made through the admin CLI invalidate it.
  */
 export async function loadKeyRecord(deps: KeyStoreDeps, keyId: string): Promise<KeyRecord | null> {
-  return resolveKeyRecord(deps, keyId, await deps.redis.get<KeyCacheEntry>(keyCacheKey(keyId)));
+  return resolveKeyRecord(deps, keyId, await deps.shards.forKey(keyId).get<KeyCacheEntry>(keyCacheKey(keyId)));
 }
 
 /**
@@ -80,7 +86,7 @@ export async function resolveKeyRecord(
   const rows = (await deps.sql.query("select * from public.lookup_api_key($1)", [keyId])) as LookupRow[];
   const record = rows[0] ? toRecord(rows[0]) : null;
   const entry: KeyCacheEntry = record ? { record } : { missing: true };
-  cacheLookup(deps, keyCacheKey(keyId), entry, deps.cacheTtlSeconds);
+  cacheLookup({ ...deps, redis: deps.shards.forKey(keyId) }, keyCacheKey(keyId), entry, deps.cacheTtlSeconds);
   return record;
 }
 

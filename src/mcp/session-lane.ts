@@ -39,7 +39,7 @@ export async function serveSessionPost(
   /** The lookup of this request's `Mcp-Session-Id` when admission already started it (same Redis round trip). */
   prefetchedSession?: Promise<SessionRecord | null>,
 ): Promise<Response> {
-  const store = new SessionStore(rc.redis, rc.config, rc.now);
+  const store = new SessionStore(rc.shards.forTenant(principal.tenant.id), rc.config, rc.now);
   // By method, not by a full schema match: a malformed initialize must get -32602, not "session required".
   const initialize = isJSONRPCRequest(message) && message.method === "initialize";
   let sessionId: string;
@@ -156,7 +156,7 @@ export async function deleteSession(request: Request, principal: Principal, rc: 
   const presented = request.headers.get("mcp-session-id");
   if (!presented) throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required");
   rc.fields.session_id = presented;
-  const store = new SessionStore(rc.redis, rc.config, rc.now);
+  const store = new SessionStore(rc.shards.forTenant(principal.tenant.id), rc.config, rc.now);
   const ended = async (): Promise<boolean> => {
     // Only the credential that opened a session may end it: another one is told it does not exist.
     const record = await store.touch(principal.tenant.id, presented);

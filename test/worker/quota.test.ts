@@ -11,6 +11,7 @@ import { quotaKey } from "../../src/redis/keys.ts";
 import { adminTenant, deps, fetchSettled, settledStatelessCall } from "./admin-support.ts";
 import { MCP_URL, redis } from "./support/fixtures.ts";
 import { statelessMessage } from "./support/stateless.ts";
+import { singleShard } from "../../src/redis/shards.ts";
 
 /** A tenant whose own monthly quota is `quota`, with a per-minute limit no test reaches unless it says so. */
 async function tenantWithQuota(
@@ -188,7 +189,7 @@ describe("monthly quota", () => {
     const tenant = { id: crypto.randomUUID(), plan: "free" as const, config: { monthlyQuota: 2 } };
     let now = Date.UTC(2031, 0, 31, 23, 59, 59, 999);
     const meter: MeterDeps = {
-      redis,
+      shards: singleShard(redis),
       config: { rateLimitOnError: "open" },
       log: createLogger({}, () => {}),
       waitUntil: (p) => void p,

@@ -13,15 +13,25 @@ import type { AdminDeps } from "../../../src/control/types.ts";
 import { keyCacheKey } from "../../../src/redis/keys.ts";
 import type { Feature, IsolationTier, Plan } from "../../../src/tenancy/tenant.ts";
 import { createTenantOnTier, type TierPlacement } from "./tiers.ts";
+import { createShards } from "../../../src/redis/shards.ts";
 
 export const cloud = inject("cloud");
 neonConfig.fetchEndpoint = cloud.neonHttpEndpoint;
 /** Superuser connection: bypasses RLS, like an operator's maintenance connection. */
 export const admin = neon(cloud.adminDatabaseUrl);
-export const redis = new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false });
+/**
+ * Every Upstash database of the test cloud, routed as the Worker routes (src/redis/shards.ts): one in the worker
+ * project, three in the sharded one (test/sharded/). A tenant's state is on `shards.forTenant(id)`.
+ */
+export const shards = createShards(
+  cloud.upstashShards,
+  (e) => new Redis({ url: e.url, token: e.token, enableTelemetry: false }),
+);
+/** The first (in the worker project, the only) Upstash database. */
+export const redis = shards.at(0);
 
 /** The control plane's dependencies against the test cloud, wired as the admin CLI wires them (the owner login). */
-export const controlDeps: AdminDeps = { sql: neon(cloud.ownerDatabaseUrl), redis, pepper: cloud.apiKeyPepper };
+export const controlDeps: AdminDeps = { sql: neon(cloud.ownerDatabaseUrl), shards, pepper: cloud.apiKeyPepper };
 
 export const MCP_URL = "http://tenant-mcp.test/mcp";
 
