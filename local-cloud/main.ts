@@ -4,6 +4,7 @@ import { startCloud, type Cloud } from "./start.ts";
 import { readDotenv, writeDevVars } from "./dev-vars.ts";
 import { migrate } from "../scripts/migrate.ts";
 import { dropDatabase, flushRedis } from "./fresh.ts";
+import { shardDbUrls } from "./shard-urls.ts";
 
 const HELP = `Usage: npm run cloud -- [options]
 
@@ -86,21 +87,6 @@ export function parseCloudArgs(argv: string[], help: string) {
     fresh: parsed.fresh,
     readyJson: parsed["ready-json"],
   };
-}
-
-/**
- * The Redis URLs of shards 1 to `shards` - 1 when none are given: the same server, the db numbers after the first
- * shard's (counting down from it when they would pass 15, Redis's last default db).
- */
-export function shardDbUrls(redisUrl: string, shards: number): string[] {
-  const url = new URL(redisUrl);
-  const db = Number(url.pathname.slice(1) || "0");
-  return Array.from({ length: shards - 1 }, (_, k) => {
-    const i = k + 1;
-    const shardUrl = new URL(url);
-    shardUrl.pathname = `/${db + (shards - 1) <= 15 ? db + i : db - i}`;
-    return shardUrl.toString();
-  });
 }
 
 /** Options parsed by {@link parseCloudArgs}. */

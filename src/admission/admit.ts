@@ -79,18 +79,14 @@ export async function admit(
   if (guess && keyId !== null) {
     // Two commands in one tick, so one pipelined round trip: the warm read (key entry, session, quota count, held
     // audit rows) and the rate limit's live-key script.
-    const read = startWarmRead(rc, [], keyId, guess.tenantId, sessionId, metered);
+    const read = startWarmRead(rc, [keyCacheKey(keyId)], guess.tenantId, sessionId, metered);
     cachedEntry = read.entries.then(([entry]) => (entry ?? null) as KeyCacheEntry | null);
     cachedEntry.catch(() => {});
-    const remembered = { id: guess.tenantId, rateLimitPerMinute: guess.rateLimitPerMinute };
     early = {
-      // The live-key check needs the key's entry on the counters' shard. With shards, a key whose entry is on another
-      // shard than its tenant is counted before its entry is checked: a key revoked while requests with it are in
-      // flight spends at most those requests' units of its tenant's window (its first failure makes the isolate
-      // forget it, and every later request is a cold one, checked before counting). See README, "Redis shards".
-      limit: read.keyOnTenantShard
-        ? enforceRateLimitIfKeyLive(remembered, rc, { cacheKey: keyCacheKey(keyId), fingerprint: guess.fingerprint })
-        : enforceRateLimit(remembered, rc),
+      limit: enforceRateLimitIfKeyLive({ id: guess.tenantId, rateLimitPerMinute: guess.rateLimitPerMinute }, rc, {
+        cacheKey: keyCacheKey(keyId),
+        fingerprint: guess.fingerprint,
+      }),
       quota: read.quota,
       ...(read.session ? { session: read.session } : {}),
     };

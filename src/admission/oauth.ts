@@ -10,7 +10,7 @@ import type { McpResource } from "../oauth/resource.ts";
 import { authorizationServerFor } from "../oauth/server.ts";
 import { type OAuthTenantRecord, resolveTenant, type TenantCacheEntry } from "../oauth/tenant-cache.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
-import { revokedGrantKey, revokedUserKey, tenantCacheKey } from "../redis/keys.ts";
+import { keyCacheKey, revokedGrantKey, revokedUserKey, tenantCacheKey } from "../redis/keys.ts";
 import { tenantContextOf } from "../tenancy/tenant.ts";
 import { refundQuota, startQuotaCount, type QuotaCount } from "../quota/meter.ts";
 import { startWarmRead, type WarmRead } from "./warm-read.ts";
@@ -51,14 +51,17 @@ export async function admitOAuth(
   // its cache is already invalidated on every change to the key.
   const claimed = loginOfSubject(claim.subject);
   const keyId = claimed?.method === "api_key" ? claimed.keyId : null;
-  // One command (the warm read, src/admission/warm-read.ts) on the tenant's shard: the tenant's record, both revocation
-  // markers, the sign-in key's entry (a GET of its own, side by side, when the key's shard is another), the session
-  // and the monthly count as it stands. Read, never counted here: the tenant is only what
+  // One command (the warm read, src/admission/warm-read.ts): the tenant's record, both revocation markers, the sign-in
+  // key's entry, the session and the monthly count as it stands. Read, never counted here: the tenant is only what
   // the token claims until it validates, and a forged token must not move a tenant's count, even for a moment.
   const read = startWarmRead(
     rc,
-    [tenantCacheKey(claim.tenantId), revokedGrantKey(claim.grantId), revokedUserKey(claim.tenantId, claim.subject)],
-    keyId,
+    [
+      tenantCacheKey(claim.tenantId),
+      revokedGrantKey(claim.grantId),
+      revokedUserKey(claim.tenantId, claim.subject),
+      ...(keyId ? [keyCacheKey(keyId)] : []),
+    ],
     claim.tenantId,
     sessionId,
     false,

@@ -4,7 +4,7 @@ import { QUEUE_TTL_SECONDS } from "../audit/flush.ts";
 import { writeHeldRows } from "../audit/sink.ts";
 import { COUNTER_TTL_SECONDS, quotaCountFrom, type QuotaCount } from "../quota/meter.ts";
 import { quotaMonth } from "../quota/month.ts";
-import { auditTenantsKey, keyCacheKey, quotaKey, sessionIndexKey, sessionKey } from "../redis/keys.ts";
+import { auditTenantsKey, quotaKey, sessionIndexKey, sessionKey } from "../redis/keys.ts";
 import { runKnownScriptAlone, type LuaScript } from "../redis/script.ts";
 import { isWellFormedSessionId, type SessionRecord } from "../session/store.ts";
 
@@ -51,13 +51,8 @@ export const WARM_READ_SHA = "23d01e6d28a9a5e972fda6dc80cedd47f60b4ff5";
 
 /** What the warm read answers, each as its own promise. */
 export interface WarmRead {
-  /** The entries asked for, in order, then the key's entry when one was asked for (`null`: missing). Rejects when Redis failed. */
+  /** The entries asked for, in order (`null`: missing). Rejects when Redis failed. */
   entries: Promise<unknown[]>;
-  /**
-   * Whether the key's cache entry is on the tenant's shard (always, with one shard), so a script of the tenant's shard
-   * can check it (the rate limit's live-key check). False when no key entry was asked for.
-   */
-  keyOnTenantShard: boolean;
   /** The session's record when the request names a well-formed one, else absent. Rejects when Redis failed. */
   session?: Promise<SessionRecord | null>;
   /** The request's place in its tenant's monthly count. */
@@ -66,17 +61,13 @@ export interface WarmRead {
 
 /**
  * Issues the warm read of a request of `tenantId` (remembered, or named by its token) synchronously, on the tenant's
- * shard, reading the entries `reads` (keys of the tenant's shard) as they are, then the cache entry of API key `keyId`
- * when given: in the same script when the key's shard is the tenant's, else in a GET to the key's shard issued in the
- * same tick (two databases, side by side: still one round trip, one more command). Call it in the tick of the rate
- * limit's command (when that can go out at once) so all share one round trip. Held audit rows of the tenants on the
- * same shard ride along; if the command fails they are held again, and written by this request after the linger
- * (`waitUntil`).
+ * shard, reading the entries `reads` (keys of that shard) as they are: call it in the tick of the rate limit's command (when that can go out at once) so both
+ * share one round trip. Held audit rows ride along; if the command fails they are held again, and written by this
+ * request after the linger (`waitUntil`).
  */
 export function startWarmRead(
   rc: Pick<RequestContext, "shards" | "config" | "now" | "sql" | "log" | "waitUntil" | "requestId">,
-  tenantReads: readonly string[],
-  keyId: string | null,
+  reads: readonly string[],
   tenantId: string,
   sessionId: string | null,
   metered: boolean,
@@ -84,13 +75,9 @@ export function startWarmRead(
   const now = rc.now();
   const month = quotaMonth(now);
   const touch = sessionId !== null && isWellFormedSessionId(sessionId);
+  // Everything read here is on the tenant's shard (an API key's cache entry has a copy there, src/redis/shards.ts), and
+  // so are the held audit rows this command can carry: those of the tenants of the same shard.
   const shard = rc.shards.tenantShard(tenantId);
-  const keyOnTenantShard = keyId !== null && rc.shards.keyShard(keyId) === shard;
-  const reads = keyId !== null && keyOnTenantShard ? [...tenantReads, keyCacheKey(keyId)] : tenantReads;
-  // Issued before the script: both go out in this tick either way. The client parses the JSON itself.
-  const keyEntry =
-    keyId !== null && !keyOnTenantShard ? rc.shards.forKey(keyId).get<unknown>(keyCacheKey(keyId)) : undefined;
-  keyEntry?.catch(() => {});
   const rows = takeRows(undefined, (t) => rc.shards.tenantShard(t) === shard);
   const audit = appendBatch(rows);
   const reply = runKnownScriptAlone<[unknown[], unknown, unknown, unknown[]]>(
@@ -134,17 +121,13 @@ export function startWarmRead(
       return v;
     }
   };
-  const read = reply.then(([e]) => reads.map((_, i) => parsed((Array.isArray(e) ? e : [])[i])));
-  const entries = keyEntry
-    ? Promise.all([read, keyEntry]).then(([tenantEntries, key]) => [...tenantEntries, key ?? null])
-    : read;
+  const entries = reply.then(([e]) => reads.map((_, i) => parsed((Array.isArray(e) ? e : [])[i])));
   const session = touch ? reply.then(([, r]) => parsed(r) as SessionRecord | null) : undefined;
   // Settled later, or never when authentication fails: never an unhandled rejection.
   entries.catch(() => {});
   session?.catch(() => {});
   return {
     entries,
-    keyOnTenantShard,
     ...(session ? { session } : {}),
     quota: quotaCountFrom(
       tenantId,

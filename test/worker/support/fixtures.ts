@@ -97,7 +97,15 @@ export async function createTenant(
 /** Revokes a key the way the admin CLI does: in the database, then the Worker's cache entry. */
 export async function revokeKey(keyId: string): Promise<void> {
   await admin`update public.api_keys set revoked_at = now() where id = ${keyId}`;
-  await redis.del(keyCacheKey(keyId));
+  await dropCachedKey(keyId);
+}
+
+/**
+ * Deletes a key's cache entry wherever it is: on its key's shard, and its copy on its tenant's (src/auth/key-store.ts),
+ * so the next request with it reads Postgres.
+ */
+export async function dropCachedKey(keyId: string): Promise<void> {
+  await Promise.all(Array.from({ length: shards.count }, (_, i) => shards.at(i).del(keyCacheKey(keyId))));
 }
 
 /** A connected v1 SDK client for `apiKey`, speaking to the Worker under test. */
