@@ -48,7 +48,7 @@ export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: str
       ? []
       : ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"].filter((name) => !env[name]);
     if (missing.length)
-      throw new AdminError(`DATABASE_URL is set, so ${missing.join(" and ")} (or UPSTASH_SHARDS) must be set too`);
+      throw new AdminError(`DATABASE_URL is set, so ${missing.join(" and ")} must be set too (or UPSTASH_SHARDS)`);
     const shards = endpointsOf(env);
     return {
       databaseUrl: env.DATABASE_URL,
