@@ -8,7 +8,10 @@ export function shardDbUrls(redisUrl: string, shards: number): string[] {
   return Array.from({ length: shards - 1 }, (_, k) => {
     const i = k + 1;
     const shardUrl = new URL(url);
-    shardUrl.pathname = `/${db + (shards - 1) <= 15 ? db + i : db - i}`;
+    const shardDb = db + (shards - 1) <= 15 ? db + i : db - i;
+    if (shardDb < 0)
+      throw new Error(`no free Redis db numbers for ${shards} shards after ${redisUrl}: give their URLs`);
+    shardUrl.pathname = `/${shardDb}`;
     return shardUrl.toString();
   });
 }

@@ -87,7 +87,13 @@ try {
     envFiles: [devVars],
     // OAuth is offered on the origin clients use: tokens are bound to <origin>/mcp. `wrangler dev` runs no Cron
     // Trigger, so every audit row is flushed by its own request (a batch of one): `usage` shows a call at once.
-    vars: { PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, AUDIT_FLUSH_BATCH_SIZE: "1" },
+    // UPSTASH_SHARDS (`--redis-shards`) as a variable: wrangler loads from the file only the variables and secrets
+    // wrangler.toml declares, and it is an optional secret, declared nowhere.
+    vars: {
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      AUDIT_FLUSH_BATCH_SIZE: "1",
+      ...(cloud.upstashShards.length > 1 ? { UPSTASH_SHARDS: JSON.stringify(cloud.upstashShards) } : {}),
+    },
     verbose: true,
     log: (m) => process.stdout.write(`${m}\n`),
   });
