@@ -7,6 +7,7 @@ import { connect, resolveConnection } from "./connect.ts";
 import { describeFailure, safeLine } from "./errors.ts";
 import { AUDIT_COMMANDS } from "./audit-commands.ts";
 import { QUOTA_COMMANDS } from "./quota-commands.ts";
+import { REDIS_COMMANDS } from "./redis-commands.ts";
 import { USAGE_COMMANDS } from "./usage-commands.ts";
 import { GRANT_COMMANDS } from "./grant-commands.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   ...WORKSPACE_COMMANDS,
   ...QUOTA_COMMANDS,
   ...AUDIT_COMMANDS,
+  ...REDIS_COMMANDS,
 ];
 
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {
@@ -197,6 +199,9 @@ function lazyDeps(connection: { deps: AdminDeps } | { error: unknown }): AdminDe
     },
     get shards() {
       return get().shards;
+    },
+    get redisEndpoints() {
+      return get().redisEndpoints;
     },
     get pepper() {
       return get().pepper;

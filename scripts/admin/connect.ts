@@ -157,6 +157,7 @@ export function connect(c: Connection): AdminDeps {
       (e) =>
         new Redis({ url: e.url, token: e.token, retry: { retries: 1, backoff: () => 100 }, enableTelemetry: false }),
     ),
+    redisEndpoints: c.redisShards,
     pepper: c.pepper,
     loginSecretKey: c.loginSecretKey,
     // The OAuth storage of the same stack: the deployed namespace with a production connection, else the local one.

@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import type { RedisShards } from "../redis/shards.ts";
+import type { RedisShards, ShardEndpoint } from "../redis/shards.ts";
 import type { Sql } from "./owner-sql.ts";
 
 /** The Redis commands the admin operations use, on any one shard. */
@@ -14,6 +14,8 @@ export interface AdminDeps {
    * waiting for the flush and the monthly quota counters.
    */
   shards: RedisShards<AdminRedis>;
+  /** The shard list `shards` was made from (`redis reshard` compares it with the new one). Default: unknown. */
+  redisEndpoints?: readonly ShardEndpoint[];
   /** The Worker's API_KEY_PEPPER: keys minted with another pepper would never verify. */
   pepper: string;
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createShards, parseShardList, shardEndpoints, shardOf } from "../../src/redis/shards.ts";
+import { familyOf } from "../../scripts/admin/reshard.ts";
 
 describe("shard placement (src/redis/shards.ts)", () => {
   it("is pinned: a deploy that moved ids between shards would strand their state", () => {
@@ -79,5 +80,22 @@ describe("UPSTASH_SHARDS", () => {
       expect(message, bad).toMatch(/^UPSTASH_SHARDS/);
       expect(message).not.toMatch(/secret/);
     }
+  });
+});
+
+describe("redis reshard: the family of each key (scripts/admin/reshard.ts)", () => {
+  const t = "7f1c2d3e-aaaa-4bbb-8ccc-000000000042";
+  it("places every key that names a tenant by that tenant, and leaves caches and unknown keys alone", () => {
+    expect(familyOf(`tmcp:sess:${t}:${"s".repeat(32)}`)).toEqual({ kind: "tenant", tenantId: t, as: "session" });
+    expect(familyOf(`tmcp:sess:${t}:live`)).toEqual({ kind: "tenant", tenantId: t, as: "index" });
+    expect(familyOf(`tmcp:rl:${t}:29012345`)).toEqual({ kind: "tenant", tenantId: t, as: "counter" });
+    expect(familyOf(`tmcp:quota:${t}:2026-12`)).toEqual({ kind: "tenant", tenantId: t, as: "counter" });
+    expect(familyOf(`tmcp:oidc:${t}:state`)).toEqual({ kind: "tenant", tenantId: t, as: "once" });
+    expect(familyOf(`tmcp:revoked:user:${t}:alice`)).toEqual({ kind: "tenant", tenantId: t, as: "once" });
+    expect(familyOf(`tmcp:audit:${t}`)).toEqual({ kind: "tenant", tenantId: t, as: "audit" });
+    expect(familyOf("tmcp:revoked:grant:abcdefghijklmnop")).toEqual({ kind: "grant" });
+    for (const cache of [`tmcp:key:k_abc`, `tmcp:tenant:${t}`, "tmcp:audit:tenants", "tmcp:reshard:base:x"])
+      expect(familyOf(cache)).toEqual({ kind: "cache" });
+    expect(familyOf("tmcp:something-new:1")).toEqual({ kind: "unknown" });
   });
 });
