@@ -61,8 +61,8 @@ export interface WarmRead {
 
 /**
  * Issues the warm read of a request of `tenantId` (remembered, or named by its token) synchronously, on the tenant's
- * shard, reading the entries `reads` (keys of that shard) as they are: call it in the tick of the rate limit's command (when that can go out at once) so both
- * share one round trip. Held audit rows ride along; if the command fails they are held again, and written by this
+ * shard, reading the entries `reads` (keys of that shard) as they are: call it in the tick of the rate limit's command
+ * (when that can go out at once) so both share one round trip. Held audit rows ride along; if the command fails they are held again, and written by this
  * request after the linger (`waitUntil`).
  */
 export function startWarmRead(

@@ -36,9 +36,9 @@ export function takeRows(max = MAX_ROWS_PER_COMMAND, accept?: (tenantId: string)
   return taken;
 }
 
-/** The tenant of the oldest held row, if any. */
-export function oldestHeldTenant(): string | undefined {
-  return pending[0]?.tenant_id;
+/** The tenant of the oldest held row whose tenant `accept`s (default: any), if any. */
+export function oldestHeldTenant(accept: (tenantId: string) => boolean = () => true): string | undefined {
+  return pending.find((row) => accept(row.tenant_id))?.tenant_id;
 }
 
 /** Returns rows a failed command did not write, ahead of the rest (they are older). */

@@ -75,8 +75,11 @@ export async function writeHeldRows(
 ): Promise<void> {
   if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
   if (row && !isHeld(row)) return;
-  // One command per shard (and per MAX_ROWS_PER_COMMAND): a tenant's rows go to its own shard's queue.
-  for (let oldest = oldestHeldTenant(); oldest !== undefined; oldest = oldestHeldTenant()) {
+  // One command per shard (and per MAX_ROWS_PER_COMMAND): a tenant's rows go to its own shard's queue. A shard that
+  // failed is not tried again by this call: its other rows stay held for the next command that goes there.
+  const failed = new Set<number>();
+  const next = (): string | undefined => oldestHeldTenant((t) => !failed.has(rc.shards.tenantShard(t)));
+  for (let oldest = next(); oldest !== undefined; oldest = next()) {
     const shard = rc.shards.tenantShard(oldest);
     const rows = takeRows(MAX_ROWS_PER_COMMAND, (t) => rc.shards.tenantShard(t) === shard);
     const batch = appendBatch(rows);
@@ -92,7 +95,7 @@ export async function writeHeldRows(
     } catch (err) {
       for (const lost of rows)
         rc.log.error("audit row append failed", { error: err instanceof Error ? err : String(err), audit: lost });
-      // Those rows are logged; the other shards' rows are still written.
+      failed.add(shard);
       continue;
     }
     flushFilledBatches(rc, batch, lengths);
