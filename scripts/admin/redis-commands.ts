@@ -52,7 +52,6 @@ JSON: {"pass", "scanned", "moved", "deleted", "grants", "kept", "unknown"}`,
             retry: { retries: 2, backoff: () => 200 },
             enableTelemetry: false,
           }),
-        progress: io.progress,
       });
       const unknown = report.unknown.length
         ? `\n${report.unknown.length} key(s) of no known family left in place, e.g. ${report.unknown[0]}`
