@@ -55,9 +55,12 @@ export interface ReshardReport {
   unknown: string[];
 }
 
+/** How a key's copy merges with what its new shard holds. */
+type Merge = "session" | "index" | "counter" | "once" | "latest" | "audit";
+
 /** One key's family, as its name says (src/redis/keys.ts). */
 type Family =
-  | { kind: "tenant"; tenantId: string; as: "session" | "index" | "counter" | "once" | "audit" }
+  | { kind: "tenant"; tenantId: string; as: Merge }
   | { kind: "grant" }
   | { kind: "cache" }
   | { kind: "unknown" };
@@ -71,8 +74,9 @@ export function familyOf(key: string): Family {
   if ((m = new RegExp(`^tmcp:sess:(${UUID}):`).exec(key))) return { kind: "tenant", tenantId: m[1]!, as: "session" };
   if ((m = new RegExp(`^tmcp:(?:rl|quota):(${UUID}):`).exec(key)))
     return { kind: "tenant", tenantId: m[1]!, as: "counter" };
-  if ((m = new RegExp(`^tmcp:(?:oidc|revoked:user):(${UUID}):`).exec(key)))
-    return { kind: "tenant", tenantId: m[1]!, as: "once" };
+  if ((m = new RegExp(`^tmcp:oidc:(${UUID}):`).exec(key))) return { kind: "tenant", tenantId: m[1]!, as: "once" };
+  if ((m = new RegExp(`^tmcp:revoked:user:(${UUID}):`).exec(key)))
+    return { kind: "tenant", tenantId: m[1]!, as: "latest" };
   if ((m = new RegExp(`^tmcp:audit:(${UUID})$`).exec(key))) return { kind: "tenant", tenantId: m[1]!, as: "audit" };
   if (key.startsWith("tmcp:revoked:grant:")) return { kind: "grant" };
   // Caches refill from Postgres; the set of tenants with audit rows is rebuilt per shard by the moves; base markers
@@ -146,7 +150,7 @@ async function move(
   dst: ReshardRedis,
   key: string,
   tenantId: string,
-  as: "session" | "index" | "counter" | "once" | "audit",
+  as: Merge,
   pass: "copy" | "finish",
 ): Promise<boolean> {
   if (as === "audit") return pass === "finish" ? moveAudit(src, dst, key, tenantId) : false;
@@ -183,7 +187,13 @@ async function move(
     if (pass === "copy" || there === -2 || (ttl > 0 && ttl > there)) await dst.set(key, value, px);
     return true;
   }
-  // Pending sign-ins (read once) and user revocations: never overwrite what the new shard has.
+  if (as === "latest") {
+    // A user's revocation time: the later one refuses more grants.
+    const there = await dst.get<string>(key);
+    if (there === null || Number(value) > Number(there)) await dst.set(key, value, px);
+    return true;
+  }
+  // Pending sign-ins (read once): never overwrite what the new shard has.
   await dst.set(key, value, ttl > 0 ? { px: ttl, nx: true } : { nx: true });
   return true;
 }

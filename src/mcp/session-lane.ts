@@ -22,6 +22,7 @@ import {
   storedClientInfo,
   type SessionRecord,
 } from "../session/store.ts";
+import { sessionFromPreviousShard } from "../session/previous-shard.ts";
 import { buildSessionServer, type LiveSession } from "./session-server.ts";
 
 /**
@@ -83,7 +84,9 @@ export async function serveSessionPost(
       throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required", { code: RpcCode.ServerError });
     }
     // The limiter and the session lookup are independent: run them side by side, then report the limiter first.
-    const lookup = prefetchedSession ?? store.touch(principal.tenant.id, presented);
+    const found = prefetchedSession ?? store.touch(principal.tenant.id, presented);
+    // During a reshard, a session still on the tenant's previous shard (one more round trip, its first time only).
+    const lookup = found.then((r) => r ?? sessionFromPreviousShard(rc, principal.tenant.id, presented));
     const [limited, session] = await Promise.allSettled([gate(), lookup]);
     if (limited.status === "rejected") throw limited.reason;
     if (session.status === "rejected") throw unavailable("session store", session.reason);

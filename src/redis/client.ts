@@ -1,11 +1,18 @@
 import { Redis } from "@upstash/redis/cloudflare";
-import { createShards, shardEndpoints, type RedisShards, type ShardEndpoint, type ShardEnv } from "./shards.ts";
+import {
+  createShards,
+  parseShardList,
+  shardEndpoints,
+  type RedisShards,
+  type ShardEndpoint,
+  type ShardEnv,
+} from "./shards.ts";
 
 /** The slice of the Worker's env the Redis clients need (`UPSTASH_SHARDS` is an optional secret, see shards.ts). */
 export type RedisEnv = ShardEnv;
 
 // The env object is the same for every request of an isolate: parse the shard list once.
-const parsed = new WeakMap<object, ShardEndpoint[]>();
+const parsed = new WeakMap<object, { now: ShardEndpoint[]; previous: ShardEndpoint[] }>();
 
 /**
  * The Worker's Redis shards (src/redis/shards.ts), each an Upstash REST client made on first use. Production and
@@ -13,12 +20,16 @@ const parsed = new WeakMap<object, ShardEndpoint[]>();
  * @throws Error when `UPSTASH_SHARDS` is malformed, so a misconfiguration fails loudly on the first request.
  */
 export function createRedisShards(env: RedisEnv, timeoutMs: number): RedisShards<Redis> {
-  let endpoints = parsed.get(env);
-  if (!endpoints) {
-    endpoints = shardEndpoints(env);
-    parsed.set(env, endpoints);
+  let lists = parsed.get(env);
+  if (!lists) {
+    const previous = env.UPSTASH_SHARDS_PREVIOUS?.trim();
+    lists = {
+      now: shardEndpoints(env),
+      previous: previous ? parseShardList(previous, "UPSTASH_SHARDS_PREVIOUS") : [],
+    };
+    parsed.set(env, lists);
   }
-  return createShards(endpoints, (e) => createRedis(e, timeoutMs));
+  return createShards(lists.now, (e) => createRedis(e, timeoutMs), lists.previous);
 }
 
 /**

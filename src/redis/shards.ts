@@ -24,6 +24,11 @@ export interface ShardEnv {
   UPSTASH_REDIS_REST_TOKEN?: string;
   /** JSON list of `{url, token}`; when set and not empty, it replaces the two single-database variables. */
   UPSTASH_SHARDS?: string;
+  /**
+   * During a reshard only (README, "Resharding"): the list before it, so a session still on its tenant's old shard is
+   * found there ({@link RedisShards.previousForTenant}). Unset otherwise.
+   */
+  UPSTASH_SHARDS_PREVIOUS?: string;
 }
 
 /** The slice of {@link RedisShards} code that only touches one tenant's state needs. */
@@ -48,6 +53,11 @@ export interface RedisShards<C> extends TenantShards<C>, KeyShards<C> {
   tenantShard(tenantId: string): number;
   /** Shard index of a key's cache entry. */
   keyShard(keyId: string): number;
+  /**
+   * During a reshard: the client of `tenantId`'s shard in the previous list, when that is another database than its
+   * shard now; else (and without a previous list) `undefined`.
+   */
+  previousForTenant(tenantId: string): C | undefined;
 }
 
 /**
@@ -107,9 +117,15 @@ export function shardOf(id: string, count: number): number {
  * The shards of `endpoints`, each client made by `connect` on first use and kept for the life of this object (a
  * request's, in the Worker; the CLI's run).
  */
-export function createShards<C>(endpoints: readonly ShardEndpoint[], connect: (e: ShardEndpoint) => C): RedisShards<C> {
+export function createShards<C>(
+  endpoints: readonly ShardEndpoint[],
+  connect: (e: ShardEndpoint) => C,
+  /** The list before a reshard in progress (`UPSTASH_SHARDS_PREVIOUS`). Default none. */
+  previous: readonly ShardEndpoint[] = [],
+): RedisShards<C> {
   if (endpoints.length === 0) throw new Error("no Redis shard configured");
   const clients = new Map<number, C>();
+  const others = new Map<string, C>();
   const at = (index: number): C => {
     const endpoint = endpoints[index];
     if (!endpoint) throw new Error(`no Redis shard ${index} (of ${endpoints.length})`);
@@ -128,6 +144,19 @@ export function createShards<C>(endpoints: readonly ShardEndpoint[], connect: (e
     keyShard: (keyId) => shardOf(keyId, count),
     forTenant: (tenantId) => at(shardOf(tenantId, count)),
     forKey: (keyId) => at(shardOf(keyId, count)),
+    previousForTenant: (tenantId) => {
+      if (previous.length === 0) return undefined;
+      const before = previous[shardOf(tenantId, previous.length)] as ShardEndpoint;
+      if (before.url === endpoints[shardOf(tenantId, count)]?.url) return undefined;
+      const current = endpoints.findIndex((e) => e.url === before.url);
+      if (current >= 0) return at(current);
+      let client = others.get(before.url);
+      if (client === undefined) {
+        client = connect(before);
+        others.set(before.url, client);
+      }
+      return client;
+    },
   };
 }
 

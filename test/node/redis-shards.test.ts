@@ -91,11 +91,29 @@ describe("redis reshard: the family of each key (scripts/admin/reshard.ts)", () 
     expect(familyOf(`tmcp:rl:${t}:29012345`)).toEqual({ kind: "tenant", tenantId: t, as: "counter" });
     expect(familyOf(`tmcp:quota:${t}:2026-12`)).toEqual({ kind: "tenant", tenantId: t, as: "counter" });
     expect(familyOf(`tmcp:oidc:${t}:state`)).toEqual({ kind: "tenant", tenantId: t, as: "once" });
-    expect(familyOf(`tmcp:revoked:user:${t}:alice`)).toEqual({ kind: "tenant", tenantId: t, as: "once" });
+    expect(familyOf(`tmcp:revoked:user:${t}:alice`)).toEqual({ kind: "tenant", tenantId: t, as: "latest" });
     expect(familyOf(`tmcp:audit:${t}`)).toEqual({ kind: "tenant", tenantId: t, as: "audit" });
     expect(familyOf("tmcp:revoked:grant:abcdefghijklmnop")).toEqual({ kind: "grant" });
     for (const cache of [`tmcp:key:k_abc`, `tmcp:tenant:${t}`, "tmcp:audit:tenants", "tmcp:reshard:base:x"])
       expect(familyOf(cache)).toEqual({ kind: "cache" });
     expect(familyOf("tmcp:something-new:1")).toEqual({ kind: "unknown" });
+  });
+});
+
+describe("the previous shard list, during a reshard", () => {
+  const list = (n: number) => Array.from({ length: n }, (_, i) => ({ url: `http://s${i}`, token: `t${i}` }));
+  it("names a tenant's old shard only when it is another database than its shard now", () => {
+    const shards = createShards(list(3), (e) => e.url, list(2));
+    let moved = 0;
+    for (let i = 0; i < 200; i++) {
+      const id = crypto.randomUUID();
+      const before = shards.previousForTenant(id);
+      if (shards.tenantShard(id) === 2) {
+        moved++;
+        expect(before).toBe(`http://s${shardOf(id, 2)}`);
+      } else expect(before).toBeUndefined();
+    }
+    expect(moved).toBeGreaterThan(0);
+    expect(createShards(list(3), (e) => e.url).previousForTenant("x")).toBeUndefined();
   });
 });

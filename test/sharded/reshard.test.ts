@@ -24,6 +24,8 @@ const NEW = cloud.upstashShards;
 const OLD = NEW.slice(0, 2);
 /** Per-request bindings of a Worker still on the old list. */
 const onOld: Partial<Env> = { UPSTASH_SHARDS: JSON.stringify(OLD) } as Partial<Env>;
+/** A Worker on the new list that also knows the old one, as the procedure deploys it (UPSTASH_SHARDS_PREVIOUS). */
+const onNew: Partial<Env> = { UPSTASH_SHARDS_PREVIOUS: JSON.stringify(OLD) } as Partial<Env>;
 
 const raw = (e: ShardEndpoint): ReshardRedis =>
   new Redis({ url: e.url, token: e.token, automaticDeserialization: false, enableTelemetry: false }) as ReshardRedis;
@@ -110,11 +112,19 @@ describe("redis reshard, two shards to three", () => {
     // Between the copy and the deploy: old isolates go on counting and opening sessions on the old shard.
     const between = await open(moving.apiKey, onOld);
     requests++;
+    const unknownToNew = await open(moving.apiKey, onOld);
+    requests++;
     expect(await ping(moving.apiKey, early, onOld)).toBe(200);
     requests++;
 
-    // Deployed: new isolates use three shards. The copied session works; one opened since the copy waits for finish.
-    expect(await ping(moving.apiKey, early)).toBe(200);
+    // Deployed: new isolates use three shards. The copied session works, and one opened on the old shard since the copy
+    // is found there (and copied over) by a Worker that knows the previous list; one that does not, answers 404 until
+    // the finish.
+    expect(await ping(moving.apiKey, early, onNew)).toBe(200);
+    requests++;
+    expect(await ping(moving.apiKey, between, onNew)).toBe(200);
+    requests++;
+    expect(await ping(moving.apiKey, unknownToNew)).toBe(404);
     requests++;
     expect((await settledStatelessCall(moving.apiKey, "list_workspaces", {})).status).toBe(200);
     requests++;
@@ -134,11 +144,11 @@ describe("redis reshard, two shards to three", () => {
     expect(bases).toEqual([]);
 
     // Every session works on the new list: from before the copy, between copy and deploy, and after the deploy.
-    for (const s of [early, between, late]) {
+    for (const s of [early, between, unknownToNew, late]) {
       expect(await at(newHome).exists(sessionKey(moving.id, s))).toBe(1);
       expect(await ping(moving.apiKey, s)).toBe(200);
     }
-    expect(await at(newHome).zcard(sessionIndexKey(moving.id))).toBe(3);
+    expect(await at(newHome).zcard(sessionIndexKey(moving.id))).toBe(4);
     // The tenant that stays was not touched.
     expect(await ping(staying.apiKey, stays)).toBe(200);
 
