@@ -83,6 +83,52 @@ export default defineConfig({
         },
       },
       {
+        // The Worker over three Upstash databases (UPSTASH_SHARDS), against a local cloud of its own that serves them
+        // (test/sharded/global-setup.ts): tenants spread over the shards keep isolation, limits, sessions, quota,
+        // revocation and audit exactly as on one (the worker project's files listed here, unchanged), and a shard made
+        // unreachable fails only its tenants (test/sharded/). One file at a time: a shard fault hits every client.
+        plugins: [
+          cloudflareTest(({ inject }) => {
+            const cloud = inject("cloud") as CloudContext;
+            return {
+              wrangler: { configPath: "./wrangler.toml" },
+              main: "./src/conformance/worker.ts",
+              miniflare: {
+                bindings: {
+                  ...cloudBindings(cloud),
+                  UPSTASH_SHARDS: JSON.stringify(cloud.upstashShards),
+                  ...DEPLOYED_VARS,
+                  PUBLIC_BASE_URL: TEST_ORIGIN,
+                  AUDIT_LINGER_MS: "0",
+                },
+              },
+            };
+          }),
+        ],
+        test: {
+          name: "sharded",
+          globalSetup: ["./test/sharded/global-setup.ts"],
+          include: [
+            "test/sharded/**/*.test.ts",
+            ...[
+              "admission",
+              "audit",
+              "mcp-auth",
+              "mcp-isolation",
+              "mcp-ratelimit",
+              "mcp-session",
+              "oauth-revocation",
+              "quota",
+              "session-limits",
+              "stateless-isolation",
+              "stateless-ratelimit",
+              "usage",
+            ].map((name) => `test/worker/${name}.test.ts`),
+          ],
+          fileParallelism: false,
+        },
+      },
+      {
         // Real MCP clients (SDK v1 and v2, the Inspector's CLI) over real HTTP against the Worker under `wrangler dev`,
         // which the setup starts with a local cloud and database of its own.
         test: {

@@ -30,6 +30,8 @@ export async function writeDevVars(path: string, cloud: Cloud): Promise<Record<s
     OPERATOR_DATABASE_URL: databaseUrlAs(cloud.pg.adminUrl, OWNER_ROLE),
     UPSTASH_REDIS_REST_URL: cloud.upstashUrl,
     UPSTASH_REDIS_REST_TOKEN: cloud.upstashToken,
+    // Several Upstash databases (`--redis-shards`): the Worker and the admin CLI read the list (src/redis/shards.ts).
+    ...(cloud.upstashShards.length > 1 ? { UPSTASH_SHARDS: JSON.stringify(cloud.upstashShards) } : {}),
     API_KEY_PEPPER: existing.API_KEY_PEPPER || randomBytes(32).toString("base64url"),
     // Seals tenants' OpenID Connect client secrets (`tenant login`); kept like the pepper, so secrets stored earlier
     // still open.

@@ -41,6 +41,11 @@ interface FaultRule {
   database?: string;
   /** For `error`: the HTTP status. Default 503. */
   status: number;
+  /**
+   * `redis` only: only requests to this Upstash database (0-based shard, `--redis-shards`), so one shard can be down
+   * while the others answer. Default: every shard.
+   */
+  shard?: number;
 }
 
 /** The text every `error` answer carries, so a test can prove it never reaches a client. */
@@ -88,6 +93,7 @@ class FaultSpecError extends Error {
  *   POST /__faults {"redis": "delay", "delayMs": 800}       every Upstash request waits 800 ms
  *   POST /__faults {"postgres": {"mode": "drop", "phase": "response", "match": "insert into documents"}}
  *   POST /__faults {"postgres": {"mode": "refuse", "database": "tenant_db_1"}}   only that database is down
+ *   POST /__faults {"redis": {"mode": "refuse", "shard": 1}}  only the second Upstash database is down
  *   POST /__faults {"redis": null}                          clears one target; others keep their rule
  *   DELETE /__faults                                        clears everything and cuts held connections
  *   GET /__faults                                           the rules in force
@@ -129,8 +135,8 @@ export class Faults {
     return Object.fromEntries(this.rules);
   }
 
-  /** The hook an adapter of `target` calls for each request. */
-  hook(target: FaultTarget): FaultHook {
+  /** The hook an adapter of `target` calls for each request (`shard`: which Upstash database the adapter serves). */
+  hook(target: FaultTarget, shard = 0): FaultHook {
     const active = (rule: FaultRule): ActiveFault => ({
       apply: (phase, conn) => (phase === rule.phase ? this.strike(target, rule, conn) : Promise.resolve(true)),
     });
@@ -140,6 +146,7 @@ export class Faults {
         if (!rule || (rule.match !== undefined && !body.toLowerCase().includes(rule.match.toLowerCase())))
           return undefined;
         if (rule.database !== undefined && rule.database !== database) return undefined;
+        if (rule.shard !== undefined && rule.shard !== shard) return undefined;
         return active(rule);
       },
       pickSession: (database) => {
@@ -230,7 +237,7 @@ function parseSpec(spec: unknown): Map<FaultTarget, FaultRule | undefined> {
 }
 
 function parseRule(target: FaultTarget, raw: Record<string, unknown>): FaultRule {
-  const { mode, delayMs, phase, match, database, status, ...rest } = raw;
+  const { mode, delayMs, phase, match, database, status, shard, ...rest } = raw;
   const extra = Object.keys(rest);
   if (extra.length) throw new FaultSpecError(`${target}: unknown option(s) ${extra.join(", ")}`);
   if (!(FAULT_MODES as readonly unknown[]).includes(mode))
@@ -241,12 +248,15 @@ function parseRule(target: FaultTarget, raw: Record<string, unknown>): FaultRule
     throw new FaultSpecError(`${target}: match must be a non-empty string`);
   if (database !== undefined && (target !== "postgres" || typeof database !== "string" || database === ""))
     throw new FaultSpecError(`${target}: database is a non-empty string, for postgres only`);
+  if (shard !== undefined && (target !== "redis" || typeof shard !== "number"))
+    throw new FaultSpecError(`${target}: shard is a number, for redis only`);
   return {
     mode: mode as FaultMode,
     delayMs: delayMs === undefined ? 1000 : int(delayMs, `${target}: delayMs`, 0, 600_000),
     phase: phase ?? "request",
     ...(match === undefined ? {} : { match }),
     ...(database === undefined ? {} : { database: database as string }),
+    ...(shard === undefined ? {} : { shard: int(shard, `${target}: shard`, 0, 63) }),
     status: status === undefined ? 503 : int(status, `${target}: status`, 400, 599),
   };
 }

@@ -4,6 +4,7 @@ import { startCloud, type Cloud } from "./start.ts";
 import { readDotenv, writeDevVars } from "./dev-vars.ts";
 import { migrate } from "../scripts/migrate.ts";
 import { dropDatabase, flushRedis } from "./fresh.ts";
+import { shardDbUrls } from "./shard-urls.ts";
 
 const HELP = `Usage: npm run cloud -- [options]
 
@@ -14,7 +15,10 @@ Options:
   --database-url URL    admin URL of the database (default: $DATABASE_URL or postgres://postgres@127.0.0.1:5432/tenant_mcp)
   --redis-url URL       Redis URL (default: $REDIS_URL or redis://127.0.0.1:6379)
   --neon-port N         port of the Neon endpoint, HTTP /sql and WebSocket /v1 (default 4444)
-  --upstash-port N      port of the Upstash REST endpoint (default 8079)
+  --upstash-port N      port of the Upstash REST endpoint (default 8079; shard i listens on N + i)
+  --redis-shards N      serve N Upstash databases (shards, default 1), the Worker gets them as UPSTASH_SHARDS
+  --shard-redis-urls L  comma-separated Redis URLs of shards 1..N-1 (default: the db numbers after --redis-url's,
+                        counting down from it when they would pass 15)
   --latency-ms N        add N ms before serving each request, to model a network round trip (default 0)
   --no-migrate          do not apply sql/ migrations
   --seed                also load the dev seed (demo tenants)
@@ -46,6 +50,8 @@ export function parseCloudArgs(argv: string[], help: string) {
         "redis-url": { type: "string", default: CLOUD_DEFAULTS.redisUrl },
         "neon-port": { type: "string", default: String(CLOUD_DEFAULTS.neonPort) },
         "upstash-port": { type: "string", default: String(CLOUD_DEFAULTS.upstashPort) },
+        "redis-shards": { type: "string", default: "1" },
+        "shard-redis-urls": { type: "string", default: "" },
         "latency-ms": { type: "string", default: "0" },
         "no-migrate": { type: "boolean", default: false },
         seed: { type: "boolean", default: false },
@@ -63,9 +69,15 @@ export function parseCloudArgs(argv: string[], help: string) {
     process.stdout.write(`${help}\n`);
     process.exit(0);
   }
+  const shards = int(parsed["redis-shards"], "--redis-shards");
+  if (shards < 1 || shards > 16) fail(`--redis-shards must be from 1 to 16, got "${shards}"`);
+  const listed = parsed["shard-redis-urls"].split(",").filter(Boolean);
+  if (listed.length && listed.length !== shards - 1)
+    fail(`--shard-redis-urls lists ${listed.length} URL(s), --redis-shards ${shards} needs ${shards - 1}`);
   return {
     databaseUrl: parsed["database-url"],
     redisUrl: parsed["redis-url"],
+    shardRedisUrls: listed.length ? listed : shardDbUrls(parsed["redis-url"], shards),
     neonPort: int(parsed["neon-port"], "--neon-port"),
     upstashPort: int(parsed["upstash-port"], "--upstash-port"),
     latencyMs: int(parsed["latency-ms"], "--latency-ms"),
@@ -87,7 +99,7 @@ export async function bringUpCloud(args: CloudArgs, log: (m: string) => void): P
   const previous = args.devVars ? await readDotenv(args.devVars) : {};
   const cloud = await startCloud({ ...args, upstashToken: previous.UPSTASH_REDIS_REST_TOKEN || undefined, log });
   try {
-    if (args.fresh) await flushRedis(cloud.upstashUrl, cloud.upstashToken);
+    if (args.fresh) for (const shard of cloud.upstashShards) await flushRedis(shard.url, shard.token);
     if (args.migrate || args.seed) {
       // The Worker's DATA_SECRET_KEY opens the admin URLs of tenants' own databases, which migrate too.
       const { applied } = await migrate({
@@ -117,6 +129,8 @@ export function describeCloud(cloud: Cloud, log: (m: string) => void): void {
   log(`neon http:       ${cloud.neonHttpEndpoint}`);
   log(`neon websocket:  ws://${cloud.neonWsProxy}`);
   log(`upstash rest:    ${cloud.upstashUrl}`);
+  for (const [i, shard] of cloud.upstashShards.entries())
+    if (i > 0) log(`upstash shard ${i}: ${shard.url} (Redis ${cloud.options.shardRedisUrls[i - 1]})`);
   log(`counters:        ${cloud.statsUrl}`);
   if (cloud.options.latencyMs) log(`added latency:   ${cloud.options.latencyMs} ms per request`);
 }
@@ -128,6 +142,7 @@ function readyInfo(cloud: Cloud): ReadyInfo {
     neonWsProxy: cloud.neonWsProxy,
     upstashUrl: cloud.upstashUrl,
     upstashToken: cloud.upstashToken,
+    upstashShards: cloud.upstashShards,
     statsUrl: cloud.statsUrl,
     faultsUrl: cloud.faultsUrl,
     adminDatabaseUrl: cloud.pg.adminUrl,

@@ -10,6 +10,11 @@ export interface ReadyInfo {
   /** Value for `UPSTASH_REDIS_REST_URL`. */
   upstashUrl: string;
   upstashToken: string;
+  /**
+   * Every Upstash database the cloud serves, in shard order (the first is `upstashUrl`): the value of the Worker's
+   * `UPSTASH_SHARDS` (as JSON). One entry unless the cloud was started with `--redis-shards`.
+   */
+  upstashShards: { url: string; token: string }[];
   /** `GET` for counters, `POST <statsUrl>/reset` to zero them. */
   statsUrl: string;
   /** Control endpoint of injected faults (`POST` a rule, `DELETE` to clear). */

@@ -15,8 +15,13 @@ import { createUpstashHandler } from "./upstash-rest.ts";
 interface CloudOptions {
   /** Admin (superuser or owner) URL of the database to serve. The database is created if missing. */
   databaseUrl: string;
-  /** Redis URL, with an optional db number (`redis://127.0.0.1:6379/15`). */
+  /** Redis URL, with an optional db number (`redis://127.0.0.1:6379/15`): the first (or only) Upstash database. */
   redisUrl: string;
+  /**
+   * Redis URLs of more Upstash databases (shards 1, 2, ...), each served by an Upstash endpoint of its own on its own
+   * port (`upstashPort + i` when `upstashPort` is fixed, else a free one) with a token of its own. Default none.
+   */
+  shardRedisUrls?: string[];
   /** Interface to listen on. Default `127.0.0.1`. */
   host?: string;
   /** Port of the Neon endpoint (HTTP `/sql` and WebSocket `/v1`). Default 0: a free port. */
@@ -37,6 +42,7 @@ interface CloudOptions {
  */
 export interface Cloud extends Omit<ReadyInfo, "adminDatabaseUrl"> {
   pg: PgBackend;
+  /** The first shard's backend. */
   redis: RedisBackend;
   stats: Stats;
   faults: Faults;
@@ -60,13 +66,15 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     upstashPort: opts.upstashPort ?? 0,
     upstashToken: opts.upstashToken ?? randomBytes(24).toString("base64url"),
     latencyMs: opts.latencyMs ?? 0,
+    shardRedisUrls: opts.shardRedisUrls ?? [],
   };
   const stats = new Stats();
   const faults = new Faults(stats);
-  const [pg, redis] = await Promise.all([
+  const [pg, ...backends] = await Promise.all([
     startPgBackend(options.databaseUrl, log),
-    startRedisBackend(options.redisUrl, log),
+    ...[options.redisUrl, ...options.shardRedisUrls].map((url) => startRedisBackend(url, log)),
   ]);
+  const redis = backends[0] as RedisBackend;
 
   const postgresFaults = faults.hook("postgres");
   const neon = createServer(
@@ -79,17 +87,30 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     ),
   );
   attachNeonWsBridge(neon, { backend: pg, stats, faults: postgresFaults });
-  const upstash = createServer(
-    route(
-      createUpstashHandler({ backend: redis, token: options.upstashToken, stats, faults: faults.hook("redis") }),
-      undefined,
-      stats,
-      faults,
-      options.latencyMs,
+  // One Upstash endpoint per database (shard), as Upstash serves each database at a URL of its own. The first keeps
+  // the cloud's token; each other one gets its own, so a client that mixed them up would be refused.
+  const tokens = backends.map((_, i) => (i === 0 ? options.upstashToken : `${options.upstashToken}.${i}`));
+  const upstashServers = backends.map((backend, i) =>
+    createServer(
+      route(
+        createUpstashHandler({
+          backend: backend as RedisBackend,
+          token: tokens[i] as string,
+          stats,
+          faults: faults.hook("redis", i),
+        }),
+        undefined,
+        stats,
+        faults,
+        options.latencyMs,
+      ),
     ),
   );
   const neonPort = await listen(neon, options.neonPort, options.host);
-  const upstashPort = await listen(upstash, options.upstashPort, options.host);
+  const upstashPorts: number[] = [];
+  for (const [i, server] of upstashServers.entries())
+    upstashPorts.push(await listen(server, options.upstashPort ? options.upstashPort + i : 0, options.host));
+  const upstashPort = upstashPorts[0] as number;
   const neonBase = `${options.host}:${neonPort}`;
 
   return {
@@ -97,6 +118,10 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     neonWsProxy: `${neonBase}/v1`,
     upstashUrl: `http://${options.host}:${upstashPort}`,
     upstashToken: options.upstashToken,
+    upstashShards: upstashPorts.map((port, i) => ({
+      url: `http://${options.host}:${port}`,
+      token: tokens[i] as string,
+    })),
     statsUrl: `http://${neonBase}/__stats`,
     faultsUrl: `http://${neonBase}/__faults`,
     engines: { postgres: pg.kind, redis: redis.kind },
@@ -108,9 +133,9 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     async close() {
       faults.clear();
       neon.closeAllConnections();
-      upstash.closeAllConnections();
-      await Promise.all([closeServer(neon), closeServer(upstash)]);
-      await Promise.all([pg.close(), redis.close()]);
+      for (const server of upstashServers) server.closeAllConnections();
+      await Promise.all([closeServer(neon), ...upstashServers.map(closeServer)]);
+      await Promise.all([pg.close(), ...backends.map((b) => (b as RedisBackend).close())]);
     },
   };
 }

@@ -91,12 +91,13 @@ try {
     envFiles: [devVars],
     // OAuth is offered on the origin clients use: tokens are bound to <origin>/mcp. `wrangler dev` runs no Cron
     // Trigger, so every audit row is flushed by its own request (a batch of one): `usage` shows a call at once.
-    // OPERATOR_DATABASE_URL is an optional secret, and wrangler passes on only the secrets wrangler.toml declares: it
-    // goes as a variable (locally it holds no password).
+    // OPERATOR_DATABASE_URL and UPSTASH_SHARDS (`--redis-shards`) are optional secrets, and wrangler passes on only the
+    // variables and secrets wrangler.toml declares: they go as variables (locally they hold no password).
     vars: {
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       AUDIT_FLUSH_BATCH_SIZE: "1",
       ...(vars.OPERATOR_DATABASE_URL ? { OPERATOR_DATABASE_URL: vars.OPERATOR_DATABASE_URL } : {}),
+      ...(cloud.upstashShards.length > 1 ? { UPSTASH_SHARDS: JSON.stringify(cloud.upstashShards) } : {}),
     },
     verbose: true,
     log: (m) => process.stdout.write(`${m}\n`),

@@ -2,7 +2,8 @@ import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { loadConfig, type Config } from "./config.ts";
 import { createSql } from "./db/client.ts";
-import { createRedis } from "./redis/client.ts";
+import { createRedisShards } from "./redis/client.ts";
+import type { RedisShards } from "./redis/shards.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import type { AddressLimiter } from "./http/throttle.ts";
 
@@ -53,7 +54,11 @@ export interface RequestContext {
   requestId: string;
   log: Logger;
   sql: NeonQueryFunction<false, false>;
-  redis: Redis;
+  /**
+   * The Redis databases (src/redis/shards.ts): a tenant's state on `forTenant(id)`, a key's cache entry on
+   * `forKey(id)`. A client is made on first use, so a request touches only the shards it needs.
+   */
+  shards: RedisShards<Redis>;
   throttles: AddressThrottles;
   /** The OAuth authorization server's storage (src/oauth/server.ts), where its access tokens are validated. */
   oauthKv: KVNamespace;
@@ -82,7 +87,7 @@ export function createRequestContext(
     requestId,
     log: createLogger({ request_id: requestId, ...(clientRequestId ? { client_request_id: clientRequestId } : {}) }),
     sql: createSql(env, config.dbTimeoutMs),
-    redis: createRedis(env, config.redisTimeoutMs),
+    shards: createRedisShards(env, config.redisTimeoutMs),
     throttles: { authentication: env.AUTH_LIMITER, healthz: env.HEALTHZ_LIMITER },
     oauthKv: env.OAUTH_KV,
     metrics: env.MCP_METRICS,

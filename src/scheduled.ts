@@ -3,7 +3,8 @@ import { purgeExpiredAudit } from "./audit/retention.ts";
 import { loadConfig } from "./config.ts";
 import { createSql } from "./db/client.ts";
 import { createLogger } from "./log/logger.ts";
-import { createRedis } from "./redis/client.ts";
+import { createRedisShards } from "./redis/client.ts";
+import { allShards } from "./redis/shards.ts";
 
 /**
  * Most batches one cron run flushes: at the default batch size, 5000 rows a minute on top of the opportunistic
@@ -22,19 +23,24 @@ const MAX_RETENTION_BATCHES_PER_RUN = 20;
 export async function handleScheduled(controller: Pick<ScheduledController, "cron">, env: Env): Promise<void> {
   const config = loadConfig(env);
   const log = createLogger({ cron: controller.cron });
-  const deps = {
-    sql: createSql(env, config.dbTimeoutMs),
-    redis: createRedis(env, config.redisTimeoutMs),
-    log,
-  };
+  const sql = createSql(env, config.dbTimeoutMs);
+  const shards = createRedisShards(env, config.redisTimeoutMs);
+  // Every shard's queue, side by side; a shard that fails is logged and retried next run, the others are flushed.
+  await Promise.all(
+    allShards(shards).map(async (redis, shard) => {
+      try {
+        const done = await flushAudit(
+          { sql, redis, log },
+          { batchSize: config.auditFlushBatchSize, maxBatches: MAX_BATCHES_PER_RUN },
+        );
+        log.info("audit flush", { ...done, ...(shards.count > 1 ? { shard } : {}) });
+      } catch (err) {
+        log.error("audit flush failed", { error: err instanceof Error ? err : String(err), shard });
+      }
+    }),
+  );
   try {
-    const done = await flushAudit(deps, { batchSize: config.auditFlushBatchSize, maxBatches: MAX_BATCHES_PER_RUN });
-    log.info("audit flush", { ...done });
-  } catch (err) {
-    log.error("audit flush failed", { error: err instanceof Error ? err : String(err) });
-  }
-  try {
-    const deleted = await purgeExpiredAudit(deps.sql, MAX_RETENTION_BATCHES_PER_RUN);
+    const deleted = await purgeExpiredAudit(sql, MAX_RETENTION_BATCHES_PER_RUN);
     if (deleted > 0) log.info("audit retention", { deleted });
   } catch (err) {
     log.error("audit retention failed", { error: err instanceof Error ? err : String(err) });

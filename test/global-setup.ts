@@ -13,7 +13,10 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6
 /** Where a test cloud keeps its data. */
 export interface TestCloudTarget {
   databaseUrl: string;
+  /** The first (or only) Upstash database's Redis. */
   redisUrl: string;
+  /** Redis URLs of more Upstash databases (shards 1, 2, ...; `--redis-shards`). Default none. */
+  shardRedisUrls?: string[];
 }
 
 /**
@@ -68,6 +71,14 @@ export async function startTestCloud(project: TestProject, target: TestCloudTarg
     "0",
     "--upstash-port",
     "0",
+    ...(target.shardRedisUrls?.length
+      ? [
+          "--redis-shards",
+          String(target.shardRedisUrls.length + 1),
+          "--shard-redis-urls",
+          target.shardRedisUrls.join(","),
+        ]
+      : []),
     "--fresh",
     "--dev-vars",
     "-",

@@ -8,6 +8,7 @@ import { connect, resolveConnection } from "./connect.ts";
 import { describeFailure, safeLine } from "./errors.ts";
 import { AUDIT_COMMANDS } from "./audit-commands.ts";
 import { QUOTA_COMMANDS } from "./quota-commands.ts";
+import { REDIS_COMMANDS } from "./redis-commands.ts";
 import { USAGE_COMMANDS } from "./usage-commands.ts";
 import { GRANT_COMMANDS } from "./grant-commands.ts";
 import { KEY_COMMANDS } from "./key-commands.ts";
@@ -33,6 +34,7 @@ export const COMMANDS: readonly Command[] = [
   ...QUOTA_COMMANDS,
   ...AUDIT_COMMANDS,
   ...OPERATOR_COMMANDS,
+  ...REDIS_COMMANDS,
 ];
 
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {
@@ -182,7 +184,7 @@ async function defaultConnect(
     where,
     secrets: [
       c.pepper,
-      c.redisToken,
+      ...c.redisShards.map((s) => s.token),
       c.loginSecretKey,
       c.dataSecretKey,
       urlPassword(c.databaseUrl),
@@ -220,8 +222,11 @@ function lazyDeps(connection: { deps: AdminDeps } | { error: unknown }): AdminDe
     get sql() {
       return get().sql;
     },
-    get redis() {
-      return get().redis;
+    get shards() {
+      return get().shards;
+    },
+    get redisEndpoints() {
+      return get().redisEndpoints;
     },
     get pepper() {
       return get().pepper;

@@ -4,6 +4,7 @@ import { readDotenv } from "../../local-cloud/dev-vars.ts";
 import type { ReadyInfo } from "../../local-cloud/ready.ts";
 import { AdminError } from "./admin-error.ts";
 import type { AdminDeps } from "../../src/control/types.ts";
+import { createShards, shardEndpoints, type ShardEndpoint } from "../../src/redis/shards.ts";
 import { wranglerGrantStorage } from "./grant-storage.ts";
 
 /** The role every admin transaction runs as (see src/control/owner-sql.ts); locally also the login. */
@@ -12,8 +13,11 @@ const OWNER_ROLE = "tenant_mcp_owner";
 /** Where the CLI connects, and where that came from (for messages). */
 export interface Connection {
   databaseUrl: string;
+  /** The first (or only) Upstash database. */
   redisUrl: string;
   redisToken: string;
+  /** Every Upstash database (shard) in order, the first being `redisUrl`: `UPSTASH_SHARDS`, or that one alone. */
+  redisShards: ShardEndpoint[];
   /** Empty when the CLI only reads. */
   pepper: string;
   /** The Worker's LOGIN_SECRET_KEY; empty unless a command seals a tenant's client secret. */
@@ -40,12 +44,17 @@ export interface Connection {
  */
 export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: string): Promise<Connection> {
   if (env.DATABASE_URL) {
-    const missing = ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"].filter((name) => !env[name]);
-    if (missing.length) throw new AdminError(`DATABASE_URL is set, so ${missing.join(" and ")} must be set too`);
+    const missing = env.UPSTASH_SHARDS
+      ? []
+      : ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"].filter((name) => !env[name]);
+    if (missing.length)
+      throw new AdminError(`DATABASE_URL is set, so ${missing.join(" and ")} must be set too (or UPSTASH_SHARDS)`);
+    const shards = endpointsOf(env);
     return {
       databaseUrl: env.DATABASE_URL,
-      redisUrl: env.UPSTASH_REDIS_REST_URL as string,
-      redisToken: env.UPSTASH_REDIS_REST_TOKEN as string,
+      redisUrl: shards[0]?.url as string,
+      redisToken: shards[0]?.token as string,
+      redisShards: shards,
       pepper: env.API_KEY_PEPPER ?? "",
       loginSecretKey: env.LOGIN_SECRET_KEY ?? "",
       neonHttpEndpoint: env.LOCAL_NEON_HTTP_ENDPOINT || undefined,
@@ -65,6 +74,7 @@ export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: str
     databaseUrl: asOwner(vars.DATABASE_URL),
     redisUrl: vars.UPSTASH_REDIS_REST_URL,
     redisToken: vars.UPSTASH_REDIS_REST_TOKEN,
+    redisShards: endpointsOf(vars),
     pepper: vars.API_KEY_PEPPER ?? "",
     loginSecretKey: vars.LOGIN_SECRET_KEY ?? "",
     neonHttpEndpoint: vars.LOCAL_NEON_HTTP_ENDPOINT || undefined,
@@ -75,7 +85,8 @@ export async function resolveConnection(env: NodeJS.ProcessEnv, devVarsPath: str
 }
 
 /** The endpoints of a running local cloud that the control plane talks to. */
-type LocalCloudEndpoints = Pick<ReadyInfo, "adminDatabaseUrl" | "neonHttpEndpoint" | "upstashUrl" | "upstashToken">;
+type LocalCloudEndpoints = Pick<ReadyInfo, "adminDatabaseUrl" | "neonHttpEndpoint" | "upstashUrl" | "upstashToken"> &
+  Partial<Pick<ReadyInfo, "upstashShards">>;
 
 /**
  * Where the CLI would connect to manage a local cloud's tenants: the owner login through the cloud's Neon HTTP
@@ -91,6 +102,7 @@ export function localCloudConnection(
     databaseUrl: asOwner(cloud.adminDatabaseUrl),
     redisUrl: cloud.upstashUrl,
     redisToken: cloud.upstashToken,
+    redisShards: cloud.upstashShards ?? [{ url: cloud.upstashUrl, token: cloud.upstashToken }],
     pepper: workerVars.API_KEY_PEPPER ?? "",
     loginSecretKey: workerVars.LOGIN_SECRET_KEY ?? "",
     neonHttpEndpoint: cloud.neonHttpEndpoint,
@@ -106,12 +118,22 @@ export function connectionEnv(c: Connection): Record<string, string> {
     DATABASE_URL: c.databaseUrl,
     UPSTASH_REDIS_REST_URL: c.redisUrl,
     UPSTASH_REDIS_REST_TOKEN: c.redisToken,
+    ...(c.redisShards.length > 1 ? { UPSTASH_SHARDS: JSON.stringify(c.redisShards) } : {}),
     API_KEY_PEPPER: c.pepper,
     ...(c.loginSecretKey ? { LOGIN_SECRET_KEY: c.loginSecretKey } : {}),
     ...(c.neonHttpEndpoint ? { LOCAL_NEON_HTTP_ENDPOINT: c.neonHttpEndpoint } : {}),
     ...(c.adminDatabaseUrl ? { DATABASE_ADMIN_URL: c.adminDatabaseUrl } : {}),
     ...(c.dataSecretKey ? { DATA_SECRET_KEY: c.dataSecretKey } : {}),
   };
+}
+
+/** The shard list of an environment or `.dev.vars` (src/redis/shards.ts), its errors as the CLI's. */
+function endpointsOf(vars: Record<string, string | undefined>): ShardEndpoint[] {
+  try {
+    return shardEndpoints(vars);
+  } catch (err) {
+    throw new AdminError((err as Error).message);
+  }
 }
 
 /** `url` with the owner role as its login, no password (the local cloud trusts local logins). */
@@ -128,13 +150,14 @@ export function connect(c: Connection): AdminDeps {
   if (c.neonHttpEndpoint) neonConfig.fetchEndpoint = c.neonHttpEndpoint;
   return {
     sql: neon(c.databaseUrl),
-    // One quick retry, as in the Worker: an operator should hear about a down Redis in a second, not after five.
-    redis: new Redis({
-      url: c.redisUrl,
-      token: c.redisToken,
-      retry: { retries: 1, backoff: () => 100 },
-      enableTelemetry: false,
-    }),
+    // One client per shard (src/redis/shards.ts routes each command). One quick retry, as in the Worker: an operator
+    // should hear about a down Redis in a second, not after five.
+    shards: createShards(
+      c.redisShards,
+      (e) =>
+        new Redis({ url: e.url, token: e.token, retry: { retries: 1, backoff: () => 100 }, enableTelemetry: false }),
+    ),
+    redisEndpoints: c.redisShards,
     pepper: c.pepper,
     loginSecretKey: c.loginSecretKey,
     // The OAuth storage of the same stack: the deployed namespace with a production connection, else the local one.

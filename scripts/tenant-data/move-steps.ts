@@ -53,7 +53,7 @@ export async function invalidate(
   const { rows } = await asOwner(main, tenantId, () => main.query<{ id: string }>("SELECT id FROM public.api_keys"));
   try {
     await invalidateWorkerCache(
-      deps.redis,
+      deps.shards,
       rows.map((r) => r.id),
       [tenantId],
     );

@@ -25,7 +25,7 @@ export function operatorDeps(rc: RequestContext): AdminDeps {
   // the request context was built; this query function only carries another login.
   return {
     sql: neon(url),
-    redis: rc.redis,
+    shards: rc.shards,
     pepper: rc.config.apiKeyPepper,
     // Seals a tenant's OpenID Connect client secret (PATCH /tenants/{slug}/login), as for `tenant login`.
     ...(rc.config.loginSecretKey ? { loginSecretKey: rc.config.loginSecretKey } : {}),

@@ -60,13 +60,13 @@ export interface WarmRead {
 }
 
 /**
- * Issues the warm read of a request of `tenantId` (remembered, or named by its token) synchronously, reading the
- * entries `reads` as they are: call it in the tick of the rate limit's command (when that can go out at once) so both
- * share one round trip. Held audit rows ride along; if the command fails they are held again, and written by this
+ * Issues the warm read of a request of `tenantId` (remembered, or named by its token) synchronously, on the tenant's
+ * shard, reading the entries `reads` (keys of that shard) as they are: call it in the tick of the rate limit's command
+ * (when that can go out at once) so both share one round trip. Held audit rows ride along; if the command fails they are held again, and written by this
  * request after the linger (`waitUntil`).
  */
 export function startWarmRead(
-  rc: Pick<RequestContext, "redis" | "config" | "now" | "sql" | "log" | "waitUntil" | "requestId">,
+  rc: Pick<RequestContext, "shards" | "config" | "now" | "sql" | "log" | "waitUntil" | "requestId">,
   reads: readonly string[],
   tenantId: string,
   sessionId: string | null,
@@ -75,10 +75,13 @@ export function startWarmRead(
   const now = rc.now();
   const month = quotaMonth(now);
   const touch = sessionId !== null && isWellFormedSessionId(sessionId);
-  const rows = takeRows();
+  // Everything read here is on the tenant's shard (an API key's cache entry has a copy there, src/redis/shards.ts), and
+  // so are the held audit rows this command can carry: those of the tenants of the same shard.
+  const shard = rc.shards.tenantShard(tenantId);
+  const rows = takeRows(undefined, (t) => rc.shards.tenantShard(t) === shard);
   const audit = appendBatch(rows);
   const reply = runKnownScriptAlone<[unknown[], unknown, unknown, unknown[]]>(
-    rc.redis,
+    rc.shards.at(shard),
     WARM_READ,
     WARM_READ_SHA,
     [

@@ -19,9 +19,26 @@ export function holdRow(row: QueuedAuditRow): void {
   pending.push(row);
 }
 
-/** Takes up to `max` of the oldest held rows; the caller writes them, or gives them back ({@link giveBack}). */
-export function takeRows(max = MAX_ROWS_PER_COMMAND): QueuedAuditRow[] {
-  return pending.splice(0, max);
+/**
+ * Takes up to `max` of the oldest held rows whose tenant `accept`s (default: any; a command carries only rows of the
+ * tenants on its shard); the caller writes them, or gives them back ({@link giveBack}).
+ */
+export function takeRows(max = MAX_ROWS_PER_COMMAND, accept?: (tenantId: string) => boolean): QueuedAuditRow[] {
+  if (!accept) return pending.splice(0, max);
+  const taken: QueuedAuditRow[] = [];
+  for (let i = 0; i < pending.length && taken.length < max; ) {
+    const row = pending[i] as QueuedAuditRow;
+    if (accept(row.tenant_id)) {
+      taken.push(row);
+      pending.splice(i, 1);
+    } else i++;
+  }
+  return taken;
+}
+
+/** The tenant of the oldest held row whose tenant `accept`s (default: any), if any. */
+export function oldestHeldTenant(accept: (tenantId: string) => boolean = () => true): string | undefined {
+  return pending.find((row) => accept(row.tenant_id))?.tenant_id;
 }
 
 /** Returns rows a failed command did not write, ahead of the rest (they are older). */
@@ -98,7 +115,7 @@ end
  * fast as it makes them and one request per batch pays for it (quieter tenants' rows wait for the Cron Trigger).
  */
 export function flushFilledBatches(
-  rc: Pick<RequestContext, "sql" | "redis" | "config" | "log" | "waitUntil">,
+  rc: Pick<RequestContext, "sql" | "shards" | "config" | "log" | "waitUntil">,
   batch: AppendBatch,
   lengths: readonly unknown[],
 ): void {
@@ -108,9 +125,10 @@ export function flushFilledBatches(
     const added = batch.rows.filter((r) => r.tenant_id === tenantId).length;
     if (Math.floor(after / size) <= Math.floor((after - added) / size)) return;
     rc.waitUntil(
-      flushTenants(rc, [tenantId], size).catch((err: unknown) =>
-        // Nothing is lost: the rows stay queued for the next flush.
-        rc.log.error("audit flush failed", { error: err instanceof Error ? err : String(err), backlog: after }),
+      flushTenants({ sql: rc.sql, redis: rc.shards.forTenant(tenantId), log: rc.log }, [tenantId], size).catch(
+        (err: unknown) =>
+          // Nothing is lost: the rows stay queued for the next flush.
+          rc.log.error("audit flush failed", { error: err instanceof Error ? err : String(err), backlog: after }),
       ),
     );
   });

@@ -9,6 +9,7 @@ import {
   holdRow,
   isHeld,
   MAX_ROWS_PER_COMMAND,
+  oldestHeldTenant,
   takeRows,
 } from "./pending.ts";
 import type { QueuedAuditRow } from "./queued-row.ts";
@@ -17,7 +18,7 @@ import type { AuditSink, ToolCallAudit } from "./types.ts";
 /** What the audit sink takes from the request context. */
 export type AuditContext = Pick<
   RequestContext,
-  "sql" | "redis" | "config" | "requestId" | "waitUntil" | "log" | "fields"
+  "sql" | "shards" | "config" | "requestId" | "waitUntil" | "log" | "fields"
 >;
 
 /**
@@ -74,19 +75,28 @@ export async function writeHeldRows(
 ): Promise<void> {
   if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
   if (row && !isHeld(row)) return;
-  for (let rows = takeRows(); rows.length > 0; rows = takeRows()) {
+  // One command per shard (and per MAX_ROWS_PER_COMMAND): a tenant's rows go to its own shard's queue. A shard that
+  // failed is not tried again by this call: its other rows stay held for the next command that goes there.
+  const failed = new Set<number>();
+  const next = (): string | undefined => oldestHeldTenant((t) => !failed.has(rc.shards.tenantShard(t)));
+  for (let oldest = next(); oldest !== undefined; oldest = next()) {
+    const shard = rc.shards.tenantShard(oldest);
+    const rows = takeRows(MAX_ROWS_PER_COMMAND, (t) => rc.shards.tenantShard(t) === shard);
     const batch = appendBatch(rows);
     let lengths: unknown[];
     try {
-      lengths = await rc.redis.eval<string[], unknown[]>(
-        APPEND_ROWS,
-        [auditTenantsKey(), ...batch.keys],
-        [String(QUEUE_TTL_SECONDS), ...batch.args],
-      );
+      lengths = await rc.shards
+        .at(shard)
+        .eval<string[], unknown[]>(
+          APPEND_ROWS,
+          [auditTenantsKey(), ...batch.keys],
+          [String(QUEUE_TTL_SECONDS), ...batch.args],
+        );
     } catch (err) {
       for (const lost of rows)
         rc.log.error("audit row append failed", { error: err instanceof Error ? err : String(err), audit: lost });
-      return;
+      failed.add(shard);
+      continue;
     }
     flushFilledBatches(rc, batch, lengths);
   }

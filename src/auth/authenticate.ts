@@ -27,7 +27,7 @@ export interface Verified {
 /** The key store as a request reaches it: its Redis and Postgres, the cache TTL, cache writes after the response. */
 export function keyStoreOf(rc: RequestContext): KeyStoreDeps {
   return {
-    redis: rc.redis,
+    shards: rc.shards,
     sql: rc.sql,
     cacheTtlSeconds: rc.config.apiKeyCacheTtlSeconds,
     waitUntil: rc.waitUntil,

@@ -1,6 +1,7 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { keyCacheKey } from "../redis/keys.ts";
+import { allShards, type RedisShards } from "../redis/shards.ts";
 import { cacheLookup, type CacheWriter, invalidateEntries } from "../redis/read-through.ts";
 import { type TenantFields, tenantFieldsOf, type TenantRow } from "../tenancy/tenant.ts";
 import { DEFAULT_KEY_SCOPES } from "./scopes.ts";
@@ -28,9 +29,16 @@ export type KeyCacheEntry = { record: KeyRecord } | { missing: true } | { invali
 
 export { INVALIDATION_TTL_SECONDS } from "../redis/read-through.ts";
 
-/** Makes the next request with any of these keys read Postgres again (see {@link invalidateEntries}). */
-export async function invalidateCachedKeys(redis: Pick<Redis, "set">, keyIds: readonly string[]): Promise<void> {
-  await invalidateEntries(redis, keyIds.map(keyCacheKey));
+/**
+ * Makes the next request with any of these keys read Postgres again (see {@link invalidateEntries}). On every shard: a
+ * key's entry is on its key's shard and its copy on its tenant's ({@link resolveKeyRecord}), and a marker everywhere
+ * needs no tenant id (one SET per shard per key, for a change an operator makes).
+ */
+export async function invalidateCachedKeys(
+  shards: Pick<RedisShards<Pick<Redis, "set">>, "count" | "at">,
+  keyIds: readonly string[],
+): Promise<void> {
+  await Promise.all(allShards(shards).map((redis) => invalidateEntries(redis, keyIds.map(keyCacheKey))));
 }
 
 /**
@@ -47,8 +55,9 @@ export function recordFingerprint(record: KeyRecord): string {
 }
 
 /** What {@link loadKeyRecord} and {@link resolveKeyRecord} need. */
-export interface KeyStoreDeps extends CacheWriter {
-  redis: Pick<Redis, "get" | "set">;
+export interface KeyStoreDeps extends Omit<CacheWriter, "redis"> {
+  /** A key's cache entry lives on the shard of its key id, with a copy on its tenant's shard (see resolveKeyRecord). */
+  shards: Pick<RedisShards<Pick<Redis, "get" | "set">>, "count" | "forKey" | "forTenant" | "keyShard" | "tenantShard">;
   sql: Pick<NeonQueryFunction<false, false>, "query">;
   cacheTtlSeconds: number;
 }
@@ -59,7 +68,27 @@ export interface KeyStoreDeps extends CacheWriter {
  * answers 503. A cached record is at most `cacheTtlSeconds` old; changes made through the admin CLI invalidate it.
  */
 export async function loadKeyRecord(deps: KeyStoreDeps, keyId: string): Promise<KeyRecord | null> {
-  return resolveKeyRecord(deps, keyId, await deps.redis.get<KeyCacheEntry>(keyCacheKey(keyId)));
+  let cached: KeyCacheEntry | null;
+  try {
+    cached = await deps.shards.forKey(keyId).get<KeyCacheEntry>(keyCacheKey(keyId));
+  } catch (err) {
+    if (deps.shards.count === 1) throw err;
+    return keyShardDown(deps, keyId, err);
+  }
+  return resolveKeyRecord(deps, keyId, cached);
+}
+
+/**
+ * The lookup of a key whose cache shard failed (sharded deployments only): the key cache is only a cache, so Postgres
+ * answers for a key whose tenant lives on another shard, and a shard that is down fails only its own tenants'
+ * requests (README, "When a Redis shard is down"). A key of a tenant on that same shard fails as before (`err`): its
+ * request needs the shard anyway. Nothing is cached.
+ * @throws `err` when the key's tenant is on the failed shard; a Postgres failure.
+ */
+export async function keyShardDown(deps: KeyStoreDeps, keyId: string, err: unknown): Promise<KeyRecord | null> {
+  const record = await lookupKey(deps, keyId);
+  if (record && deps.shards.tenantShard(record.tenantId) === deps.shards.keyShard(keyId)) throw err;
+  return record;
 }
 
 /**
@@ -77,11 +106,27 @@ export async function resolveKeyRecord(
   if (cached && "record" in cached && Array.isArray(cached.record.scopes) && cached.record.tenant.data)
     return cached.record;
   if (cached && "missing" in cached) return null;
-  const rows = (await deps.sql.query("select * from public.lookup_api_key($1)", [keyId])) as LookupRow[];
-  const record = rows[0] ? toRecord(rows[0]) : null;
+  const record = await lookupKey(deps, keyId);
   const entry: KeyCacheEntry = record ? { record } : { missing: true };
-  cacheLookup(deps, keyCacheKey(keyId), entry, deps.cacheTtlSeconds);
+  cacheLookup({ ...deps, redis: deps.shards.forKey(keyId) }, keyCacheKey(keyId), entry, deps.cacheTtlSeconds);
+  // A copy on the tenant's shard, under the same name, when that is another shard: a request whose isolate remembers
+  // the key's tenant reads it there, in the same script as the tenant's session and counters, and admission's
+  // rate-limit script checks it beside the tenant's window (src/admission/admit.ts), so a warm request still needs one
+  // shard, one round trip and two commands. Both are written NX and invalidated on every shard, like one entry.
+  if (record && deps.shards.tenantShard(record.tenantId) !== deps.shards.keyShard(keyId))
+    cacheLookup(
+      { ...deps, redis: deps.shards.forTenant(record.tenantId) },
+      keyCacheKey(keyId),
+      entry,
+      deps.cacheTtlSeconds,
+    );
   return record;
+}
+
+/** The key's record from Postgres (`lookup_api_key`), `null` when there is no such key. */
+async function lookupKey(deps: Pick<KeyStoreDeps, "sql">, keyId: string): Promise<KeyRecord | null> {
+  const rows = (await deps.sql.query("select * from public.lookup_api_key($1)", [keyId])) as LookupRow[];
+  return rows[0] ? toRecord(rows[0]) : null;
 }
 
 interface LookupRow extends TenantRow {

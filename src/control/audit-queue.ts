@@ -1,4 +1,5 @@
 import { auditBacklog } from "../audit/flush.ts";
+import { allShards } from "../redis/shards.ts";
 import { listTenants } from "./tenants.ts";
 import type { AdminDeps } from "./types.ts";
 
@@ -23,7 +24,12 @@ export interface AuditBacklogReport {
  * the Worker logs `audit flush failed` with the reason.
  */
 export async function auditQueueBacklog(deps: AdminDeps): Promise<AuditBacklogReport> {
-  const [backlog, tenants] = await Promise.all([auditBacklog(deps.redis), listTenants(deps)]);
+  // Every shard's queue: each tenant's rows wait on its own shard.
+  const [backlogs, tenants] = await Promise.all([
+    Promise.all(allShards(deps.shards).map(auditBacklog)),
+    listTenants(deps),
+  ]);
+  const backlog = backlogs.flatMap((b) => [...b]);
   const slugs = new Map(tenants.map((t) => [t.id, t.slug]));
   const rows = [...backlog].map(([id, n]) => ({ tenant: slugs.get(id) ?? id, rows: n }));
   rows.sort((a, b) => b.rows - a.rows || (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));

@@ -1,8 +1,9 @@
 import { grantPrefix, parseGrantUserId } from "../oauth/grant-user.ts";
 import { revokedGrantKey, revokedUserKey } from "../redis/keys.ts";
+import { allShards } from "../redis/shards.ts";
 import { ControlError, reasonOf } from "./errors.ts";
 import { ownerTransaction } from "./owner-sql.ts";
-import type { AdminDeps, GrantStorage } from "./types.ts";
+import type { AdminDeps, AdminRedis, GrantStorage } from "./types.ts";
 
 /**
  * How long a revocation marker lives: longer than any grant can (refresh tokens end 30 days after sign-in), so a
@@ -65,7 +66,9 @@ export async function listGrants(deps: AdminDeps, slug: string, o: { subject?: s
 export async function revokeGrant(deps: AdminDeps, grantId: string): Promise<{ grantId: string; deleted: boolean }> {
   // The library's grant ids are 16 characters: anything else (an API key pasted by mistake) is never echoed back.
   if (!/^[A-Za-z0-9_-]{16}$/.test(grantId)) throw new ControlError("invalid", "not a grant id", { field: "id" });
-  await mark(deps, revokedGrantKey(grantId));
+  // On every shard: the marker is read on the shard of the token's tenant, which the grant id alone does not name (and
+  // the grant storage, which does, may be out of reach).
+  await mark(revokedGrantKey(grantId), allShards(deps.shards));
   if (!deps.grants) return { grantId, deleted: false };
   const names = (await deps.grants.list("grant:")).map((k) => k.name).filter((n) => n.endsWith(`:${grantId}`));
   for (const name of names) await deps.grants.delete(name);
@@ -83,16 +86,17 @@ export async function revokeUserGrants(
 ): Promise<{ tenantId: string; subject: string; deleted: number }> {
   if (!subject) throw new ControlError("invalid", "a user (subject) is required", { field: "user" });
   const tenantId = await tenantIdOf(deps, slug);
-  await mark(deps, revokedUserKey(tenantId, subject));
+  await mark(revokedUserKey(tenantId, subject), [deps.shards.forTenant(tenantId)]);
   if (!deps.grants) return { tenantId, subject, deleted: 0 };
   const names = (await deps.grants.list(grantPrefix(tenantId, subject))).map((k) => k.name);
   for (const name of names) await deps.grants.delete(name);
   return { tenantId, subject, deleted: names.length };
 }
 
-async function mark(deps: AdminDeps, key: string): Promise<void> {
+async function mark(key: string, on: readonly AdminRedis[]): Promise<void> {
   try {
-    await deps.redis.set(key, Date.now(), { ex: REVOCATION_TTL_SECONDS });
+    const at = Date.now();
+    await Promise.all(on.map((redis) => redis.set(key, at, { ex: REVOCATION_TTL_SECONDS })));
   } catch (err) {
     throw new ControlError(
       "unavailable",

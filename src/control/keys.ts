@@ -84,7 +84,7 @@ export async function revokeKey(deps: AdminDeps, keyId: string): Promise<Revoked
     { text: `${KEY_SELECT} where id = $1`, params: [keyId] },
   ]);
   const key = toKeyView(oneKey(results[1], keyId));
-  await invalidateWorkerCache(deps.redis, [keyId]);
+  await invalidateWorkerCache(deps.shards, [keyId]);
   return { key, tenantId: tenantId as string };
 }
 
@@ -140,7 +140,7 @@ export async function rotateKey(deps: AdminDeps, keyId: string, raw: RotateKeyIn
       `key "${keyId}" is ${previous.status}; only an active key can be rotated (make a new one with \`key create\`)`,
       { field: "keyId" },
     );
-  await invalidateWorkerCache(deps.redis, [keyId]);
+  await invalidateWorkerCache(deps.shards, [keyId]);
   return {
     keyId: key.keyId,
     apiKey: key.apiKey,

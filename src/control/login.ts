@@ -127,7 +127,7 @@ export async function setTenantLogin(deps: AdminDeps, slug: string, raw: TenantL
     },
   ]);
   const login = toView(slug, results[0]?.[0]);
-  await invalidateWorkerCache(deps.redis, [], [tenantId]);
+  await invalidateWorkerCache(deps.shards, [], [tenantId]);
   const warnings: MessageParts[] = [];
   if (!login.oidc && !login.apiKeyLogin) {
     warnings.push(says`"${slug}" has no login method left: its users cannot sign in to connect OAuth clients`);

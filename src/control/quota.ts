@@ -36,7 +36,11 @@ export async function quotaStandings(deps: AdminDeps, minPercent: number, now: n
   const counts =
     tenants.length === 0
       ? []
-      : await deps.redis.mget<(number | string | null)[]>(...tenants.map((t) => quotaKey(t.id, month.id)));
+      : await countsByShard(
+          deps.shards,
+          tenants.map((t) => t.id),
+          month.id,
+        );
   const rows = tenants.map((t, i): QuotaStanding => {
     const used = Number(counts[i] ?? 0);
     const percent =
@@ -46,4 +50,28 @@ export async function quotaStandings(deps: AdminDeps, minPercent: number, now: n
   const kept = rows.filter((r) => (r.percent === null ? minPercent <= 0 : r.percent >= minPercent));
   kept.sort((a, b) => (b.percent ?? -1) - (a.percent ?? -1) || b.used - a.used || (a.tenant < b.tenant ? -1 : 1));
   return { month: month.id, resetsAt: new Date(month.resetsAt).toISOString(), tenants: kept };
+}
+
+/** Each tenant's counter of `month`, in the order of `tenantIds`: one MGET per shard, each of its own tenants. */
+async function countsByShard(
+  shards: AdminDeps["shards"],
+  tenantIds: readonly string[],
+  month: string,
+): Promise<(number | string | null)[]> {
+  const byShard = new Map<number, number[]>();
+  tenantIds.forEach((id, i) => {
+    const s = shards.tenantShard(id);
+    byShard.set(s, [...(byShard.get(s) ?? []), i]);
+  });
+  const counts: (number | string | null)[] = tenantIds.map(() => null);
+  await Promise.all(
+    [...byShard].map(async ([s, positions]) => {
+      const keys = positions.map((i) => quotaKey(tenantIds[i] as string, month));
+      const values = await shards.at(s).mget<(number | string | null)[]>(...keys);
+      positions.forEach((i, j) => {
+        counts[i] = values[j] ?? null;
+      });
+    }),
+  );
+  return counts;
 }

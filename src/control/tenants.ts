@@ -194,7 +194,7 @@ export async function deleteTenant(deps: AdminDeps, slug: string): Promise<{ id:
     { text: "delete from public.tenants returning id, slug" },
   ]);
   const deleted = one(results[1], slug);
-  await purgeTenantState(deps.redis, tenantId as string, keyIds(results[0]));
+  await purgeTenantState(deps.shards, tenantId as string, keyIds(results[0]));
   return { id: String(deleted.id), slug: String(deleted.slug) };
 }
 
@@ -272,7 +272,7 @@ async function changeTenant(
   ]);
   const [old, , read, keys] = before ? results : [undefined, ...results];
   const tenant = toTenantView(one(read, slug));
-  await invalidateWorkerCache(deps.redis, keyIds(keys), [tenant.id]);
+  await invalidateWorkerCache(deps.shards, keyIds(keys), [tenant.id]);
   return { tenant, before: old?.[0] };
 }
 

@@ -1,14 +1,21 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { RedisShards, ShardEndpoint } from "../redis/shards.ts";
 import type { Sql } from "./owner-sql.ts";
+
+/** The Redis commands the admin operations use, on any one shard. */
+export type AdminRedis = Pick<Redis, "set" | "del" | "scan" | "smembers" | "llen" | "mget">;
 
 /** What the admin operations need: the database (owner or admin login), Redis, and the API-key pepper. */
 export interface AdminDeps {
   sql: Sql;
   /**
-   * Used to invalidate the Worker's cached key lookups, to clear a deleted tenant's sessions and counters, and to read
-   * the audit rows waiting for the flush and the monthly quota counters.
+   * The Worker's Redis shards (src/redis/shards.ts), each command sent to the shard of what it touches: to invalidate
+   * the Worker's cached key lookups, to clear a deleted tenant's sessions and counters, and to read the audit rows
+   * waiting for the flush and the monthly quota counters.
    */
-  redis: Pick<Redis, "set" | "del" | "scan" | "smembers" | "llen" | "mget">;
+  shards: RedisShards<AdminRedis>;
+  /** The shard list `shards` was made from (`redis reshard` compares it with the new one). Default: unknown. */
+  redisEndpoints?: readonly ShardEndpoint[];
   /** The Worker's API_KEY_PEPPER: keys minted with another pepper would never verify. */
   pepper: string;
   /**

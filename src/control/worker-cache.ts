@@ -1,6 +1,7 @@
 import { invalidateCachedKeys } from "../auth/key-store.ts";
 import { invalidateCachedTenants } from "../oauth/tenant-cache-entry.ts";
 import { tenantStatePatterns } from "../redis/keys.ts";
+import type { AdminRedis } from "./types.ts";
 import { ControlError, reasonOf } from "./errors.ts";
 import type { AdminDeps } from "./types.ts";
 
@@ -11,13 +12,13 @@ import type { AdminDeps } from "./types.ts";
  * show (cached lookups expire on their own after API_KEY_CACHE_TTL_SECONDS).
  */
 export async function invalidateWorkerCache(
-  redis: AdminDeps["redis"],
+  shards: AdminDeps["shards"],
   keyIds: readonly string[],
   /** Tenants whose own cached record (read by OAuth requests) changed too. */
   tenantIds: readonly string[] = [],
 ): Promise<void> {
   try {
-    await Promise.all([invalidateCachedKeys(redis, keyIds), invalidateCachedTenants(redis, tenantIds)]);
+    await Promise.all([invalidateCachedKeys(shards, keyIds), invalidateCachedTenants(shards, tenantIds)]);
   } catch (err) {
     throw new ControlError(
       "unavailable",
@@ -33,12 +34,14 @@ export async function invalidateWorkerCache(
  * invalidation markers, so no in-flight lookup can bring one back), its sessions and its rate-limit counters.
  */
 export async function purgeTenantState(
-  redis: AdminDeps["redis"],
+  shards: AdminDeps["shards"],
   tenantId: string,
   keyIds: readonly string[],
 ): Promise<void> {
-  await invalidateWorkerCache(redis, keyIds, [tenantId]);
+  await invalidateWorkerCache(shards, keyIds, [tenantId]);
   try {
+    // Everything a tenant owns lives on its shard (the key cache, on the keys' shards, was invalidated above).
+    const redis = shards.forTenant(tenantId);
     for (const pattern of tenantStatePatterns(tenantId)) await deleteMatching(redis, pattern);
   } catch (err) {
     throw new ControlError(
@@ -50,7 +53,7 @@ export async function purgeTenantState(
   }
 }
 
-async function deleteMatching(redis: AdminDeps["redis"], pattern: string): Promise<void> {
+async function deleteMatching(redis: AdminRedis, pattern: string): Promise<void> {
   let cursor: string | number = "0";
   do {
     const [next, keys]: [string | number, string[]] = await redis.scan(cursor, { match: pattern, count: 500 });

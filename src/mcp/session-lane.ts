@@ -22,6 +22,7 @@ import {
   storedClientInfo,
   type SessionRecord,
 } from "../session/store.ts";
+import { sessionFromPreviousShard } from "../session/previous-shard.ts";
 import { buildSessionServer, type LiveSession } from "./session-server.ts";
 
 /**
@@ -39,7 +40,7 @@ export async function serveSessionPost(
   /** The lookup of this request's `Mcp-Session-Id` when admission already started it (same Redis round trip). */
   prefetchedSession?: Promise<SessionRecord | null>,
 ): Promise<Response> {
-  const store = new SessionStore(rc.redis, rc.config, rc.now);
+  const store = new SessionStore(rc.shards.forTenant(principal.tenant.id), rc.config, rc.now);
   // By method, not by a full schema match: a malformed initialize must get -32602, not "session required".
   const initialize = isJSONRPCRequest(message) && message.method === "initialize";
   let sessionId: string;
@@ -83,7 +84,9 @@ export async function serveSessionPost(
       throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required", { code: RpcCode.ServerError });
     }
     // The limiter and the session lookup are independent: run them side by side, then report the limiter first.
-    const lookup = prefetchedSession ?? store.touch(principal.tenant.id, presented);
+    const found = prefetchedSession ?? store.touch(principal.tenant.id, presented);
+    // During a reshard, a session still on the tenant's previous shard (one more round trip, its first time only).
+    const lookup = found.then((r) => r ?? sessionFromPreviousShard(rc, principal.tenant.id, presented));
     const [limited, session] = await Promise.allSettled([gate(), lookup]);
     if (limited.status === "rejected") throw limited.reason;
     if (session.status === "rejected") throw unavailable("session store", session.reason);
@@ -156,7 +159,7 @@ export async function deleteSession(request: Request, principal: Principal, rc: 
   const presented = request.headers.get("mcp-session-id");
   if (!presented) throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required");
   rc.fields.session_id = presented;
-  const store = new SessionStore(rc.redis, rc.config, rc.now);
+  const store = new SessionStore(rc.shards.forTenant(principal.tenant.id), rc.config, rc.now);
   const ended = async (): Promise<boolean> => {
     // Only the credential that opened a session may end it: another one is told it does not exist.
     const record = await store.touch(principal.tenant.id, presented);

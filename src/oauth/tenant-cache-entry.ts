@@ -2,6 +2,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { KeyRecord } from "../auth/key-store.ts";
 import { tenantCacheKey } from "../redis/keys.ts";
 import { invalidateEntries } from "../redis/read-through.ts";
+import type { TenantShards } from "../redis/shards.ts";
 
 // Shared by the Worker (src/oauth/tenant-cache.ts) and the admin CLI, so nothing here may need the Worker's runtime.
 
@@ -29,6 +30,10 @@ export interface OAuthTenantRecord extends TenantRecord {
 export type TenantCacheEntry = { tenant: OAuthTenantRecord } | { missing: true } | { invalidated: true };
 
 /** Makes the Worker's next OAuth request of these tenants read Postgres again (see {@link invalidateEntries}). */
-export async function invalidateCachedTenants(redis: Pick<Redis, "set">, tenantIds: readonly string[]): Promise<void> {
-  await invalidateEntries(redis, tenantIds.map(tenantCacheKey));
+export async function invalidateCachedTenants(
+  shards: TenantShards<Pick<Redis, "set">>,
+  tenantIds: readonly string[],
+): Promise<void> {
+  // Each entry on its tenant's shard.
+  await Promise.all(tenantIds.map((id) => invalidateEntries(shards.forTenant(id), [tenantCacheKey(id)])));
 }

@@ -36,7 +36,7 @@ export async function resolveTenant(
   const tenant = rows[0] ? toRecord(tenantId, rows[0]) : null;
   const entry: TenantCacheEntry = tenant ? { tenant } : { missing: true };
   const writer = {
-    redis: rc.redis,
+    redis: rc.shards.forTenant(tenantId),
     waitUntil: rc.waitUntil,
     onCacheWriteError: (err: unknown) => rc.log.warn("tenant cache write failed", { error: err }),
   };

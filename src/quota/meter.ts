@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import { HttpError } from "../http/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { quotaKey } from "../redis/keys.ts";
+import type { TenantShards } from "../redis/shards.ts";
 import { runKnownScript, type LuaScript } from "../redis/script.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { quotaMonth, type QuotaMonth } from "./month.ts";
@@ -28,7 +29,8 @@ const WARN_AT = 0.8;
 
 /** What metering needs from the request context. */
 export interface MeterDeps {
-  redis: Pick<Redis, "eval" | "evalsha" | "decr" | "get">;
+  /** The counter lives on the tenant's shard. */
+  shards: TenantShards<Pick<Redis, "eval" | "evalsha" | "decr" | "get">>;
   config: Pick<Config, "rateLimitOnError">;
   log: Pick<Logger, "warn">;
   waitUntil(promise: Promise<unknown>): void;
@@ -56,11 +58,12 @@ export function startQuotaCount(deps: MeterDeps, tenantId: string, metered: bool
   const month = quotaMonth(deps.now());
   const key = quotaKey(tenantId, month.id);
   let value: Promise<number | null>;
+  const redis = deps.shards.forTenant(tenantId);
   if (metered) {
     // INCR and its TTL (which only has to outlive the month) in one script: one Upstash command, not two.
-    value = runKnownScript<number>(deps.redis, COUNT, COUNT_SHA, [key], [COUNTER_TTL_SECONDS]);
+    value = runKnownScript<number>(redis, COUNT, COUNT_SHA, [key], [COUNTER_TTL_SECONDS]);
   } else {
-    value = deps.redis.get<number | string>(key).then((v) => (v === null ? 0 : Number(v)));
+    value = redis.get<number | string>(key).then((v) => (v === null ? 0 : Number(v)));
   }
   return { tenantId, metered, month, value: value.catch(() => null) };
 }
@@ -94,7 +97,12 @@ export function refundQuota(deps: MeterDeps, count: QuotaCount): void {
   refunded.add(count);
   deps.waitUntil(
     count.value.then((v) =>
-      v === null ? undefined : deps.redis.decr(quotaKey(count.tenantId, count.month.id)).catch(() => undefined),
+      v === null
+        ? undefined
+        : deps.shards
+            .forTenant(count.tenantId)
+            .decr(quotaKey(count.tenantId, count.month.id))
+            .catch(() => undefined),
     ),
   );
 }

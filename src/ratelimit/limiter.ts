@@ -4,6 +4,7 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../log/logger.ts";
 import { HttpError } from "../http/errors.ts";
 import { RATE_LIMIT_PREFIX } from "../redis/keys.ts";
+import type { TenantShards } from "../redis/shards.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { liveKeyWindow, type LiveKeyCheck } from "./live-key-window.ts";
 
@@ -19,7 +20,8 @@ export interface RateLimitOutcome {
 
 /** What {@link enforceRateLimit} needs. */
 export interface RateLimitDeps {
-  redis: Redis;
+  /** The counters live on the tenant's shard. */
+  shards: TenantShards<Redis>;
   config: Pick<Config, "rateLimitOnError" | "rateLimitTimeoutMs">;
   log: Logger;
   now(): number;
@@ -67,7 +69,7 @@ async function count(
   // Built per request because the limit is per tenant; construction does no I/O. The ephemeral cache is off: it
   // would keep tenant state in isolate memory, and it makes counts differ between isolates.
   const limiter = new Ratelimit({
-    redis: deps.redis,
+    redis: deps.shards.forTenant(tenant.id),
     limiter: algorithm,
     // Counters land in `tmcp:rl:<tenantId>:<window>` (see rateLimitBase / rateLimitWindowKey).
     prefix: RATE_LIMIT_PREFIX,

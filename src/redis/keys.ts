@@ -160,3 +160,12 @@ export function quotaKey(tenantId: string, month: string): string {
 export function quotaPattern(tenantId: string): string {
   return quotaKey(tenantId, "*");
 }
+
+/**
+ * `tmcp:reshard:base:<key>`: written by `redis reshard` beside a counter it copied to its new shard (a rate-limit
+ * window or a monthly count): the value copied, so the finishing pass adds only what the old shard counted since
+ * (scripts/admin/reshard.ts). Same TTL as the counter; deleted by the finishing pass.
+ */
+export function reshardBaseKey(key: string): string {
+  return `${ROOT}:reshard:base:${key}`;
+}

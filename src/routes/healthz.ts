@@ -1,5 +1,6 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
+import { allShards, type RedisShards } from "../redis/shards.ts";
 import type { RequestContext } from "../context.ts";
 import { throttleByAddress } from "../http/throttle.ts";
 
@@ -28,7 +29,7 @@ export async function serveHealthz(request: Request, rc: RequestContext): Promis
   const log = (msg: string, err: unknown): void =>
     rc.log.error(msg, { error: err instanceof Error ? err : String(err) });
   const health = await sharedProbe.get(rc.now(), rc.config.healthzCacheMs, () =>
-    probeHealth({ sql: rc.sql, redis: rc.redis }, log),
+    probeHealth({ sql: rc.sql, redis: everyShard(rc.shards) }, log),
   );
   return healthResponse(health);
 }
@@ -54,6 +55,20 @@ export class SharedProbe<T> {
 }
 
 const sharedProbe = new SharedProbe<Health>();
+
+/**
+ * A PING of every shard as one: "PONG" only when each answered. `/healthz` speaks for the whole deployment, so one shard
+ * down shows as `redis: "unavailable"` (while only that shard's tenants fail, see README "When a Redis shard is down";
+ * `/healthz/tenant` tells a tenant about its own).
+ */
+function everyShard(shards: Pick<RedisShards<Pick<Redis, "ping">>, "count" | "at">): Pick<Redis, "ping"> {
+  return {
+    ping: async () => {
+      const answers = await Promise.all(allShards(shards).map((c) => c.ping()));
+      return answers.every((a) => a === "PONG") ? "PONG" : String(answers.find((a) => a !== "PONG"));
+    },
+  };
+}
 
 /**
  * `GET /healthz`, unshared: 200 `{"postgres":"ok","redis":"ok"}` when both answer through the real clients, else 503

@@ -4,6 +4,7 @@ import { forTenant } from "../db/for-tenant.ts";
 import { quotaMonth } from "../quota/month.ts";
 import { monthlyQuotaOf } from "../quota/plans.ts";
 import { quotaKey } from "../redis/keys.ts";
+import type { TenantShards } from "../redis/shards.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import type { TenantUsage } from "./types.ts";
 
@@ -13,7 +14,7 @@ export type { TenantUsage } from "./types.ts";
 const DAYS = 30;
 
 /** What reading a tenant's usage needs. */
-export type UsageDeps = Pick<RequestContext, "sql" | "now"> & { redis: Pick<Redis, "get"> };
+export type UsageDeps = Pick<RequestContext, "sql" | "now"> & { shards: TenantShards<Pick<Redis, "get">> };
 
 /**
  * The usage of `tenant`, and only of it: the audit aggregates are read under row-level security as that tenant
@@ -31,7 +32,7 @@ export async function readTenantUsage(deps: UsageDeps, tenant: TenantContext): P
       [monthStart, new Date(firstDay).toISOString()],
       { readOnly: true },
     ),
-    deps.redis.get<number | string>(quotaKey(tenant.id, month.id)),
+    deps.shards.forTenant(tenant.id).get<number | string>(quotaKey(tenant.id, month.id)),
   ]);
   const audit = rows[0]?.usage ?? { calls: 0, errors: 0, tools: [], days: [] };
   const limit = monthlyQuotaOf(tenant);

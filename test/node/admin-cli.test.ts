@@ -1004,3 +1004,23 @@ describe("the program", { timeout: 60_000 }, () => {
     ]);
   });
 });
+
+describe("redis reshard", { timeout: 30_000 }, () => {
+  it("to the list it already uses moves nothing; a malformed --to is a usage error that never quotes a token", async () => {
+    const same = JSON.stringify([{ url: cloud.upstashUrl, token: cloud.upstashToken }]);
+    const copy = await json<{ pass: string; moved: number; deleted: number; unknown: string[] }>([
+      "redis",
+      "reshard",
+      "--to",
+      same,
+    ]);
+    expect(copy).toMatchObject({ pass: "copy", moved: 0, deleted: 0 });
+    const finish = await json<{ pass: string; moved: number }>(["redis", "reshard", "--to", same, "--finish"]);
+    expect(finish).toMatchObject({ pass: "finish", moved: 0 });
+    await fails(["redis", "reshard"], 2, /--to is required/);
+    await fails(["redis", "reshard", "--to", '[{"url":"ftp://x","token":"secret-token-1"}]'], 2, /--to\[0\] must be/);
+    const run = await cli(["redis", "reshard", "--to", '[{"url":"ftp://x","token":"secret-token-1"}]']);
+    expect(run.stderr).not.toContain("secret-token-1");
+    await fails(["redis", "reshard", "--to", join(tempDir, "no-such-file.json")], 2, /no such file/);
+  });
+});

@@ -93,6 +93,7 @@ export function tierDeps(
     databaseUrl: owner.toString(),
     redisUrl: cloud.upstashUrl,
     redisToken: cloud.upstashToken,
+    redisShards: cloud.upstashShards,
     pepper: cloud.apiKeyPepper,
     loginSecretKey: "",
     neonHttpEndpoint: cloud.neonHttpEndpoint,

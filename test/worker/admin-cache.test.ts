@@ -9,6 +9,7 @@ import {
 } from "../../src/auth/key-store.ts";
 import { keyCacheKey } from "../../src/redis/keys.ts";
 import { redis } from "./support/fixtures.ts";
+import { singleShard } from "../../src/redis/shards.ts";
 
 function lookupRow(keyId: string, plan: string): Record<string, unknown> {
   return {
@@ -41,7 +42,7 @@ function depsWith(
   const state = {
     queries: 0,
     deps: {
-      redis,
+      shards: singleShard(redis),
       sql: {
         query: (async (_text: string, params: unknown[]) => {
           state.queries++;
@@ -66,7 +67,7 @@ describe("key cache invalidation", () => {
   it("a lookup in flight during an invalidation does not write its stale record back", async () => {
     const id = keyId();
     // The lookup reads the old row; the admin change commits and invalidates before the lookup's cache write.
-    const racing = depsWith("free", () => invalidateCachedKeys(redis, [id]));
+    const racing = depsWith("free", () => invalidateCachedKeys(singleShard(redis), [id]));
     expect((await loadKeyRecord(racing.deps, id))?.tenant.plan).toBe("free");
     await racing.settle();
 
@@ -77,7 +78,7 @@ describe("key cache invalidation", () => {
 
   it("the marker expires on its own, and afterwards lookups are cached again", async () => {
     const id = keyId();
-    await invalidateCachedKeys(redis, [id]);
+    await invalidateCachedKeys(singleShard(redis), [id]);
     const ttl = await redis.ttl(keyCacheKey(id));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(INVALIDATION_TTL_SECONDS);

@@ -13,7 +13,7 @@ import { vi } from "vitest";
 import { neon } from "@neondatabase/serverless";
 import { flushTenants } from "../../src/audit/flush.ts";
 import { createLogger } from "../../src/log/logger.ts";
-import { cloud, controlDeps, MCP_URL, redis } from "./support/fixtures.ts";
+import { cloud, controlDeps, MCP_URL, shards } from "./support/fixtures.ts";
 import { paramHeaders, statelessMessage } from "./support/stateless.ts";
 
 /** The CLI's dependencies against the test cloud. */
@@ -122,6 +122,13 @@ export async function logLines(run: () => Promise<unknown>): Promise<Record<stri
  * a whole-queue flush in each of them would wait on the others' rows (the whole-queue flush is tested on its own).
  */
 export async function flushAuditQueue(tenantIds: string[]): Promise<void> {
-  const flushDeps = { sql: neon(cloud.appDatabaseUrl), redis, log: createLogger({}, () => {}) };
-  while ((await flushTenants(flushDeps, tenantIds, 500)).read > 0);
+  // Each tenant's rows wait on its own shard.
+  for (const tenantId of tenantIds) {
+    const flushDeps = {
+      sql: neon(cloud.appDatabaseUrl),
+      redis: shards.forTenant(tenantId),
+      log: createLogger({}, () => {}),
+    };
+    while ((await flushTenants(flushDeps, [tenantId], 500)).read > 0);
+  }
 }

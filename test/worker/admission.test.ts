@@ -19,8 +19,9 @@ import {
   MCP_URL,
   openSession,
   post,
-  redis,
   revokeKey,
+  shards,
+  dropCachedKey,
 } from "./support/fixtures.ts";
 
 const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
@@ -60,7 +61,7 @@ describe("remembered keys", () => {
     const headers = { authorization: `Bearer ${tenant.apiKey}`, "mcp-session-id": session };
     expect((await post(list, headers)).headers.get("ratelimit-limit")).toBe("50");
     await admin`update public.tenants set rate_limit_per_minute = 7 where id = ${tenant.id}`;
-    await redis.del(keyCacheKey(tenant.keyId));
+    await dropCachedKey(tenant.keyId);
     const next = await post(list, headers);
     expect(next.status).toBe(200);
     expect(next.headers.get("ratelimit-limit")).toBe("7");
@@ -150,7 +151,7 @@ describe("a remembered key that is no longer valid", () => {
     await remembered(k2.apiKey);
     const expire = async (): Promise<void> => {
       await admin`update public.api_keys set expires_at = now() - interval '1 hour' where id = ${k2.keyId}`;
-      await redis.del(keyCacheKey(k2.keyId));
+      await dropCachedKey(k2.keyId);
     };
     expect(await spentBy(tenant.apiKey, k2.apiKey, expire)).toBe(0);
   });
@@ -183,9 +184,11 @@ describe("the remembered path's Redis script", () => {
       body: JSON.stringify(initializeMessage()),
     });
     expect(res.status).toBe(200);
+    // The key's own shard (the only one in the worker project).
+    const shard = cloud.upstashShards[shards.keyShard(tenant.keyId)]!;
     const raw = new Redis({
-      url: cloud.upstashUrl,
-      token: cloud.upstashToken,
+      url: shard.url,
+      token: shard.token,
       enableTelemetry: false,
       automaticDeserialization: false,
     });

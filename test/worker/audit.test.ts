@@ -17,8 +17,9 @@ import { listKeys } from "../../src/control/keys.ts";
 import { ownerTransaction } from "../../src/control/owner-sql.ts";
 import { usage } from "../../src/control/usage.ts";
 import { adminTenant, deps, fetchSettled, flushAuditQueue, settledClient } from "./admin-support.ts";
-import { admin, cloud, createTenant, MCP_URL, redis } from "./support/fixtures.ts";
+import { admin, cloud, createTenant, MCP_URL, shards } from "./support/fixtures.ts";
 import { STATELESS, statelessMessage, replyOf } from "./support/stateless.ts";
+import { singleShard } from "../../src/redis/shards.ts";
 
 interface AuditRow {
   tenant_id: string;
@@ -300,7 +301,7 @@ describe("audit log", () => {
     const audit = createAuditSink(
       {
         sql: neon(cloud.appDatabaseUrl),
-        redis,
+        shards,
         config: loadConfig(env),
         requestId: "req-audit-principal",
         fields: {},
@@ -337,7 +338,7 @@ describe("audit log", () => {
     const audit = createAuditSink(
       {
         sql: neon(cloud.appDatabaseUrl),
-        redis: broken,
+        shards: singleShard(broken),
         config: loadConfig(env),
         requestId: "req-audit-fail",
         fields: {},

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { keyCacheKey } from "../../src/redis/keys.ts";
 import { setTenantStatus } from "../../src/control/tenants.ts";
 import { adminTenant, deps, fetchSettled } from "./admin-support.ts";
-import { cloud, redis } from "./support/fixtures.ts";
+import { cloud, shards } from "./support/fixtures.ts";
 
 const URL_ = "http://tenant-mcp.test/healthz/tenant";
 const probe = (apiKey?: string): Promise<Response> =>
@@ -77,7 +77,7 @@ describe("GET /healthz/tenant", () => {
     const t = await adminTenant("free");
     // A probe that works leaves the key's lookup in the cache (after the response; fetchSettled waits for it).
     expect((await fetchSettled(URL_, { headers: { authorization: `Bearer ${t.apiKey}` } })).status).toBe(200);
-    expect(await redis.get(keyCacheKey(t.keyId))).toMatchObject({ record: { keyId: t.keyId } });
+    expect(await shards.forKey(t.keyId).get(keyCacheKey(t.keyId))).toMatchObject({ record: { keyId: t.keyId } });
 
     // The same Worker with a database that fails every query (the real driver and adapter, a database that is gone).
     const down = { DATABASE_URL: cloud.appDatabaseUrl.replace(/\/[^/]*$/, "/no_such_database") };

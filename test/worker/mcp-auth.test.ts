@@ -1,6 +1,5 @@
 // Authentication from the attacker's side: every bad key looks the same; revocation bites inside open sessions.
 import { beforeAll, describe, expect, it } from "vitest";
-import { keyCacheKey } from "../../src/redis/keys.ts";
 import {
   admin,
   createTenant,
@@ -8,9 +7,9 @@ import {
   MCP_URL,
   openSession,
   post,
-  redis,
   revokeKey,
   type TestTenant,
+  dropCachedKey,
 } from "./support/fixtures.ts";
 import { statelessMessage, postStateless } from "./support/stateless.ts";
 
@@ -36,7 +35,7 @@ async function makeBadCredentials(): Promise<Record<string, Record<string, strin
   const flipped = secret.slice(0, -1) + (secret.endsWith("a") ? "b" : "a");
   const expired = await createTenant("free");
   await admin`update public.api_keys set expires_at = now() - interval '1 minute' where id = ${expired.keyId}`;
-  await redis.del(keyCacheKey(expired.keyId));
+  await dropCachedKey(expired.keyId);
   const revoked = await createTenant("free");
   await revokeKey(revoked.keyId);
   return {
@@ -88,7 +87,7 @@ describe("bad credentials", () => {
   it("a suspended tenant gets 403", async () => {
     const suspended = await createTenant("free");
     await admin`update public.tenants set status = 'suspended' where id = ${suspended.id}`;
-    await redis.del(keyCacheKey(suspended.keyId));
+    await dropCachedKey(suspended.keyId);
     const res = await post(initializeMessage(), { authorization: `Bearer ${suspended.apiKey}` });
     expect(res.status).toBe(403);
   });

@@ -5,6 +5,7 @@ import { createLogger } from "../../src/log/logger.ts";
 import { enforceRateLimit } from "../../src/ratelimit/limiter.ts";
 import { effectiveFeatures, type TenantContext } from "../../src/tenancy/tenant.ts";
 import { createTenant, initializeMessage, post } from "./support/fixtures.ts";
+import { singleShard } from "../../src/redis/shards.ts";
 
 const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
 
@@ -70,7 +71,7 @@ describe("when Redis is unreachable", () => {
 
   it('"open" lets the request through and logs a warning', async () => {
     const outcome = await enforceRateLimit(tenant, {
-      redis: deadRedis,
+      shards: singleShard(deadRedis),
       config: { rateLimitOnError: "open", rateLimitTimeoutMs: 300 },
       log,
       now: Date.now,
@@ -81,7 +82,7 @@ describe("when Redis is unreachable", () => {
 
   it('"closed" answers 503 with Retry-After', async () => {
     const err = await enforceRateLimit(tenant, {
-      redis: deadRedis,
+      shards: singleShard(deadRedis),
       config: { rateLimitOnError: "closed", rateLimitTimeoutMs: 300 },
       log,
       now: Date.now,

@@ -2,7 +2,15 @@
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sessionKey } from "../../src/redis/keys.ts";
-import { connectClient, createTenant, MCP_URL, openSession, post, redis, type TestTenant } from "./support/fixtures.ts";
+import {
+  connectClient,
+  createTenant,
+  MCP_URL,
+  openSession,
+  post,
+  type TestTenant,
+  shards,
+} from "./support/fixtures.ts";
 
 let tenant: TestTenant;
 beforeAll(async () => {
@@ -53,7 +61,7 @@ describe("session lifecycle", () => {
     const body = (await res.json()) as { result: { protocolVersion: string } };
     expect(body.result.protocolVersion).toBe("2025-06-18");
 
-    const record = await redis.get<Record<string, unknown>>(sessionKey(tenant.id, id));
+    const record = await shards.forTenant(tenant.id).get<Record<string, unknown>>(sessionKey(tenant.id, id));
     expect(record).toMatchObject({
       tenantId: tenant.id,
       keyId: tenant.keyId,
@@ -62,7 +70,7 @@ describe("session lifecycle", () => {
       capabilities: ["roots"],
     });
     expect(typeof record?.createdAt).toBe("number");
-    const ttl = await redis.ttl(sessionKey(tenant.id, id));
+    const ttl = await shards.forTenant(tenant.id).ttl(sessionKey(tenant.id, id));
     expect(ttl).toBeGreaterThan(3500);
     expect(ttl).toBeLessThanOrEqual(3600);
   });
@@ -79,20 +87,22 @@ describe("session lifecycle", () => {
     );
     const id = res.headers.get("mcp-session-id")!;
     expect(((await res.json()) as { result: { protocolVersion: string } }).result.protocolVersion).toBe("2025-11-25");
-    expect(await redis.get(sessionKey(tenant.id, id))).toMatchObject({ protocolVersion: "2025-11-25" });
+    expect(await shards.forTenant(tenant.id).get(sessionKey(tenant.id, id))).toMatchObject({
+      protocolVersion: "2025-11-25",
+    });
   });
 
   it("refreshes the TTL on every use", async () => {
     const id = await openSession(tenant.apiKey);
-    await redis.expire(sessionKey(tenant.id, id), 100);
+    await shards.forTenant(tenant.id).expire(sessionKey(tenant.id, id), 100);
     const res = await post(listTools(), { ...auth(), "mcp-session-id": id });
     expect(res.status).toBe(200);
-    expect(await redis.ttl(sessionKey(tenant.id, id))).toBeGreaterThan(3500);
+    expect(await shards.forTenant(tenant.id).ttl(sessionKey(tenant.id, id))).toBeGreaterThan(3500);
   });
 
   it("an expired session is 404 (expiry set in the past: Redis drops the key, no waiting)", async () => {
     const id = await openSession(tenant.apiKey);
-    await redis.expireat(sessionKey(tenant.id, id), Math.floor(Date.now() / 1000) - 10);
+    await shards.forTenant(tenant.id).expireat(sessionKey(tenant.id, id), Math.floor(Date.now() / 1000) - 10);
     const res = await post(listTools(), { ...auth(), "mcp-session-id": id });
     expect(res.status).toBe(404);
   });
@@ -105,7 +115,7 @@ describe("session lifecycle", () => {
 
   it("unknown, malformed and expired ids get byte-identical 404s", async () => {
     const expired = await openSession(tenant.apiKey);
-    await redis.del(sessionKey(tenant.id, expired));
+    await shards.forTenant(tenant.id).del(sessionKey(tenant.id, expired));
     const bodies = await Promise.all(
       [expired, "A".repeat(32), "not-a-session", "x".repeat(500)].map(async (sid) => {
         const res = await post(listTools(), { ...auth(), "mcp-session-id": sid });

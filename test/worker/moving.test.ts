@@ -4,7 +4,7 @@
 // public.data_fences, which public.enter_tenant checks first) is an isError result that wrote nothing.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { invalidateWorkerCache } from "../../src/control/worker-cache.ts";
-import { admin, createTenant, openSession, post, redis, type TestTenant } from "./support/fixtures.ts";
+import { admin, createTenant, openSession, post, controlDeps, type TestTenant } from "./support/fixtures.ts";
 import { postStateless, replyOf, statelessMessage } from "./support/stateless.ts";
 import { TIERS, tierLacks } from "./support/tiers.ts";
 
@@ -61,7 +61,7 @@ describe.each(TIERS)("a tenant on the %s tier whose data is moving", (tier) => {
     await admin.query(`update public.tenants set data_moving_since = ${on ? "now()" : "null"} where id = $1`, [
       moving.id,
     ]);
-    await invalidateWorkerCache(redis, [moving.keyId], [moving.id]);
+    await invalidateWorkerCache(controlDeps.shards, [moving.keyId], [moving.id]);
   }
 
   it("gets 503 with Retry-After for writes in both lanes; reads go on; another tenant writes as usual", async () => {

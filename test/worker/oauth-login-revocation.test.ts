@@ -8,6 +8,7 @@ import { setTenantLogin } from "../../src/control/login.ts";
 import { admin, controlDeps, redis, type TestTenant } from "./support/fixtures.ts";
 import { authorizeWithKey, BASE, mcpPost, openOAuthSession } from "./support/oauth.ts";
 import { authorizeWithOidc, loginDeps, oidcTenant } from "./support/oauth-oidc.ts";
+import { singleShard } from "../../src/redis/shards.ts";
 
 const list = { jsonrpc: "2.0", id: 2, method: "tools/list" };
 
@@ -77,7 +78,7 @@ describe("the end of the API key a grant was signed in with", { timeout: 30_000 
     expect(await caller.request()).toBe(200);
     // The grace period ends (as the clock would end it; the cache holds the key's revocation time).
     await admin`update public.api_keys set revoked_at = now() - interval '1 second' where id = ${t.keyId}`;
-    await invalidateCachedKeys(redis, [t.keyId]);
+    await invalidateCachedKeys(singleShard(redis), [t.keyId]);
     expect(await caller.request()).toBe(401);
   });
 
@@ -86,7 +87,7 @@ describe("the end of the API key a grant was signed in with", { timeout: 30_000 
     const key = await createKey(controlDeps, t.slug, { expiresInSeconds: 3600 });
     const caller = await withKey(t, key.apiKey);
     await admin`update public.api_keys set expires_at = now() - interval '1 second' where id = ${key.keyId}`;
-    await invalidateCachedKeys(redis, [key.keyId]);
+    await invalidateCachedKeys(singleShard(redis), [key.keyId]);
     expect(await caller.request()).toBe(401);
   });
 });

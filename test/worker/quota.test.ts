@@ -9,7 +9,7 @@ import { judgeQuota, startQuotaCount, type MeterDeps } from "../../src/quota/met
 import { monthlyQuotaOf, PLAN_MONTHLY_QUOTA } from "../../src/quota/plans.ts";
 import { quotaKey } from "../../src/redis/keys.ts";
 import { adminTenant, deps, fetchSettled, settledStatelessCall } from "./admin-support.ts";
-import { MCP_URL, redis } from "./support/fixtures.ts";
+import { MCP_URL, shards } from "./support/fixtures.ts";
 import { statelessMessage } from "./support/stateless.ts";
 
 /** A tenant whose own monthly quota is `quota`, with a per-minute limit no test reaches unless it says so. */
@@ -68,7 +68,7 @@ describe("monthly quota", () => {
       `100% of the monthly quota of 3 tool calls used (3); resets ${resetsAt}`,
     );
     // The refused calls were not counted: the count is of calls served.
-    expect(Number(await redis.get(quotaKey(t.id, thisMonth())))).toBe(3);
+    expect(Number(await shards.forTenant(t.id).get(quotaKey(t.id, thisMonth())))).toBe(3);
   });
 
   it("warns from 80% on, on every response of the tenant", async () => {
@@ -141,7 +141,7 @@ describe("monthly quota", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await settledStatelessCall(t.apiKey, "list_workspaces", {})).status);
     expect(statuses).toEqual([200, 200, 429, 429]);
-    expect(Number(await redis.get(quotaKey(t.id, thisMonth())))).toBe(2);
+    expect(Number(await shards.forTenant(t.id).get(quotaKey(t.id, thisMonth())))).toBe(2);
   });
 
   it("a confirmed delete_document counts once: the round trip that asks the user is not a call", async () => {
@@ -181,14 +181,14 @@ describe("monthly quota", () => {
     });
     expect(done.result.structuredContent).toMatchObject({ deleted: true });
     // list_workspaces, create_document, and the delete once.
-    expect(Number(await redis.get(quotaKey(t.id, thisMonth())))).toBe(3);
+    expect(Number(await shards.forTenant(t.id).get(quotaKey(t.id, thisMonth())))).toBe(3);
   });
 
   it("a new month starts at zero (clock injected)", async () => {
     const tenant = { id: crypto.randomUUID(), plan: "free" as const, config: { monthlyQuota: 2 } };
     let now = Date.UTC(2031, 0, 31, 23, 59, 59, 999);
     const meter: MeterDeps = {
-      redis,
+      shards,
       config: { rateLimitOnError: "open" },
       log: createLogger({}, () => {}),
       waitUntil: (p) => void p,
@@ -204,7 +204,7 @@ describe("monthly quota", () => {
     await expect(call()).rejects.toMatchObject({ status: 429, headers: { "retry-after": "1" } });
     now = Date.UTC(2031, 1, 1);
     expect(await call()).toEqual({});
-    expect(Number(await redis.get(quotaKey(tenant.id, "2031-02")))).toBe(1);
+    expect(Number(await shards.forTenant(tenant.id).get(quotaKey(tenant.id, "2031-02")))).toBe(1);
   });
 
   it("plan defaults, the tenant's own value and unlimited; quota list shows who is close", async () => {

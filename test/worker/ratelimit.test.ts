@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { createLogger } from "../../src/log/logger.ts";
 import { enforceRateLimit } from "../../src/ratelimit/limiter.ts";
 import { rateLimitBase, rateLimitPattern, rateLimitWindowKey } from "../../src/redis/keys.ts";
+import { singleShard } from "../../src/redis/shards.ts";
 
 // @upstash/ratelimit against the local cloud's Upstash REST endpoint, from inside workerd. Its scripts start with
 // `#!lua flags=allow-key-locking`, which stock Redis rejects: these tests fail unless the adapter rewrites them.
@@ -114,7 +115,7 @@ describe("the tenant limiter's counters in Redis", () => {
     const redis = redisClient();
     const tenant = { id: crypto.randomUUID(), rateLimitPerMinute: 5 };
     const deps = {
-      redis,
+      shards: singleShard(redis),
       config: { rateLimitOnError: "closed" as const, rateLimitTimeoutMs: 0 },
       log: createLogger({}),
       now: () => Date.now(),

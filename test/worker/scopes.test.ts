@@ -16,6 +16,7 @@ import {
   post,
   redis,
   type TestTenant,
+  shards,
 } from "./support/fixtures.ts";
 import { postStateless, replyOf, statelessMessage } from "./support/stateless.ts";
 
@@ -182,7 +183,7 @@ describe("a read-only key", () => {
     const entry = (await redis.get<{ record: Record<string, unknown> }>(keyCacheKey(key.keyId)))!;
     expect(entry.record.scopes).toEqual([MCP_READ]);
     const { scopes: _dropped, ...old } = entry.record;
-    await redis.set(keyCacheKey(key.keyId), { record: old }, { ex: 60 });
+    await shards.forKey(key.keyId).set(keyCacheKey(key.keyId), { record: old }, { ex: 60 });
     const res = await lanes.stateless!(key.apiKey, "tools/call", { name: "create_document", arguments: createArgs() });
     expect([res.status, res.headers.get("www-authenticate")]).toEqual([403, STEP_UP]);
   });

@@ -6,7 +6,7 @@ import { runKnownScript } from "../../src/redis/script.ts";
 import { CREATE_SESSION, CREATE_SESSION_SHA, TOUCH_SESSION, TOUCH_SESSION_SHA } from "../../src/session/scripts.ts";
 import { sessionIndexKey, sessionKey } from "../../src/redis/keys.ts";
 import { fetchSettled } from "./admin-support.ts";
-import { createTenant, initializeMessage, MCP_URL, redis, type TestTenant } from "./support/fixtures.ts";
+import { createTenant, initializeMessage, MCP_URL, redis, type TestTenant, shards } from "./support/fixtures.ts";
 
 const MAX_SESSION_BYTES = 1024;
 
@@ -48,6 +48,7 @@ function ping(t: TestTenant, sessionId: string, vars: Partial<Env> = {}): Promis
 /** The session records Redis holds for a tenant, with their sizes in bytes. */
 async function storedSessions(tenantId: string): Promise<{ key: string; bytes: number }[]> {
   const keys: string[] = [];
+  const redis = shards.forTenant(tenantId);
   let cursor: string | number = "0";
   do {
     const [next, batch]: [string | number, string[]] = await redis.scan(cursor, {
@@ -116,7 +117,9 @@ describe("session size", () => {
         clientInfo: { name: "n".repeat(300), version: "1.2.3", title: "dropped", icons: [{ src: "https://x" }] },
       },
     });
-    const record = (await redis.get<Record<string, unknown>>(sessionKey(t.id, res.headers.get("mcp-session-id")!)))!;
+    const record = (await shards
+      .forTenant(t.id)
+      .get<Record<string, unknown>>(sessionKey(t.id, res.headers.get("mcp-session-id")!)))!;
     expect(record).toMatchObject({
       tenantId: t.id,
       keyId: t.keyId,
@@ -139,18 +142,20 @@ describe("live sessions per tenant (SESSION_MAX_PER_TENANT)", () => {
     const [s1, s2, s3] = [await open(a, cap), await open(a, cap), await open(a, cap)];
     // Idle times made explicit (tests never wait for time): s1 idle longest, then s2, then s3.
     const now = Date.now();
-    await redis.zadd(
-      sessionIndexKey(a.id),
-      { score: now - 30_000, member: s1! },
-      { score: now - 20_000, member: s2! },
-      { score: now - 10_000, member: s3! },
-    );
+    await shards
+      .forTenant(a.id)
+      .zadd(
+        sessionIndexKey(a.id),
+        { score: now - 30_000, member: s1! },
+        { score: now - 20_000, member: s2! },
+        { score: now - 10_000, member: s3! },
+      );
     expect((await ping(a, s1!, cap)).status).toBe(200); // s1 is now the most recently used
 
     const s4 = await open(a, cap);
     expect((await ping(a, s2!, cap)).status).toBe(404); // the longest idle went
     for (const s of [s1!, s3!, s4]) expect((await ping(a, s, cap)).status).toBe(200);
-    expect(await redis.zcard(sessionIndexKey(a.id))).toBe(3);
+    expect(await shards.forTenant(a.id).zcard(sessionIndexKey(a.id))).toBe(3);
     expect(await storedSessions(a.id)).toHaveLength(3);
 
     // A burst of initializes by A never goes past A's cap and never reaches B.
@@ -164,21 +169,23 @@ describe("live sessions per tenant (SESSION_MAX_PER_TENANT)", () => {
     const t = await createTenant("free");
     const ttl = Number(3600);
     // Two index entries whose last use is older than the session TTL: their records are gone.
-    await redis.zadd(
-      sessionIndexKey(t.id),
-      { score: Date.now() - (ttl + 60) * 1000, member: "a".repeat(32) },
-      { score: Date.now() - (ttl + 30) * 1000, member: "b".repeat(32) },
-    );
+    await shards
+      .forTenant(t.id)
+      .zadd(
+        sessionIndexKey(t.id),
+        { score: Date.now() - (ttl + 60) * 1000, member: "a".repeat(32) },
+        { score: Date.now() - (ttl + 30) * 1000, member: "b".repeat(32) },
+      );
     const live = [await open(t, cap), await open(t, cap), await open(t, cap)];
     for (const s of live) expect((await ping(t, s, cap)).status).toBe(200);
-    expect(await redis.zrange(sessionIndexKey(t.id), 0, -1)).toEqual(expect.arrayContaining(live));
-    expect(await redis.zcard(sessionIndexKey(t.id))).toBe(3);
+    expect(await shards.forTenant(t.id).zrange(sessionIndexKey(t.id), 0, -1)).toEqual(expect.arrayContaining(live));
+    expect(await shards.forTenant(t.id).zcard(sessionIndexKey(t.id))).toBe(3);
   });
 
   it("DELETE frees the slot; the index expires with the sessions", async () => {
     const t = await createTenant("free");
     const s = await open(t, cap);
-    const ttl = await redis.ttl(sessionIndexKey(t.id));
+    const ttl = await shards.forTenant(t.id).ttl(sessionIndexKey(t.id));
     expect(ttl).toBeGreaterThan(3500);
     expect(ttl).toBeLessThanOrEqual(3600);
     const res = await fetchSettled(
@@ -187,14 +194,14 @@ describe("live sessions per tenant (SESSION_MAX_PER_TENANT)", () => {
       cap,
     );
     expect(res.status).toBe(204);
-    expect(await redis.zcard(sessionIndexKey(t.id))).toBe(0);
+    expect(await shards.forTenant(t.id).zcard(sessionIndexKey(t.id))).toBe(0);
   });
 
   it("a forged or unknown session id never enters the index", async () => {
     const t = await createTenant("free");
     await open(t, cap);
     for (const forged of ["f".repeat(32), "g".repeat(32)]) expect((await ping(t, forged, cap)).status).toBe(404);
-    expect(await redis.zcard(sessionIndexKey(t.id))).toBe(1);
+    expect(await shards.forTenant(t.id).zcard(sessionIndexKey(t.id))).toBe(1);
   });
 });
 

@@ -2,8 +2,15 @@
 // GET/DELETE, sessions ignored, and error bodies shared with the session lane.
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { keyCacheKey } from "../../src/redis/keys.ts";
-import { admin, createTenant, initializeMessage, MCP_URL, post, redis, type TestTenant } from "./support/fixtures.ts";
+import {
+  admin,
+  createTenant,
+  initializeMessage,
+  MCP_URL,
+  post,
+  type TestTenant,
+  dropCachedKey,
+} from "./support/fixtures.ts";
 import { connectStatelessClient, STATELESS, statelessMessage, postStateless, replyOf } from "./support/stateless.ts";
 
 let tenant: TestTenant;
@@ -177,7 +184,7 @@ describe("failures before the lane look the same in both lanes", () => {
   it("403 for a suspended tenant", async () => {
     const suspended = await createTenant("free");
     await admin`update public.tenants set status = 'suspended' where id = ${suspended.id}`;
-    await redis.del(keyCacheKey(suspended.keyId));
+    await dropCachedKey(suspended.keyId);
     const headers = { authorization: `Bearer ${suspended.apiKey}` };
     const m = await outcome(await stateless(headers));
     expect(m).toMatch(/^403 /);

@@ -15,6 +15,7 @@ const cloud = {
   pg: { adminUrl: "postgres://postgres@127.0.0.1:5432/tmcp_dev" },
   upstashUrl: "http://127.0.0.1:1",
   upstashToken: "t",
+  upstashShards: [{ url: "http://127.0.0.1:1", token: "t" }],
   neonHttpEndpoint: "http://127.0.0.1:2/sql",
   neonWsProxy: "127.0.0.1:2/v1",
 } as unknown as Cloud;

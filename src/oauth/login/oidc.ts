@@ -78,7 +78,9 @@ export function oidcLogin(o: OidcLoginOptions): LoginMethod {
         scopes: (consent?.scopes ?? []).filter((s) => OIDC_USER_SCOPES.includes(s)),
       };
       try {
-        await rc.redis.set(oidcFlowKey(tenant.tenantId, state), pending, { ex: FLOW_TTL_SECONDS });
+        await rc.shards
+          .forTenant(tenant.tenantId)
+          .set(oidcFlowKey(tenant.tenantId, state), pending, { ex: FLOW_TTL_SECONDS });
       } catch (err) {
         throw unavailable("Redis", err);
       }
@@ -109,7 +111,7 @@ export function oidcLogin(o: OidcLoginOptions): LoginMethod {
       let pending: PendingSignIn | null;
       try {
         // Once only: a replayed callback, or one for another tenant (the key names the tenant), finds nothing.
-        pending = await rc.redis.getdel<PendingSignIn>(oidcFlowKey(tenant.tenantId, state));
+        pending = await rc.shards.forTenant(tenant.tenantId).getdel<PendingSignIn>(oidcFlowKey(tenant.tenantId, state));
       } catch (err) {
         throw unavailable("Redis", err);
       }

@@ -18,6 +18,8 @@ export type FaultRule =
       match?: string;
       /** Postgres only: just the requests (and WebSocket sessions) for this database. */
       database?: string;
+      /** Redis only: just the requests to this Upstash database (0-based shard, `--redis-shards`). */
+      shard?: number;
       status?: number;
     };
 

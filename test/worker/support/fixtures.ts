@@ -13,15 +13,25 @@ import type { AdminDeps } from "../../../src/control/types.ts";
 import { keyCacheKey } from "../../../src/redis/keys.ts";
 import type { Feature, IsolationTier, Plan } from "../../../src/tenancy/tenant.ts";
 import { createTenantOnTier, type TierPlacement } from "./tiers.ts";
+import { createShards } from "../../../src/redis/shards.ts";
 
 export const cloud = inject("cloud");
 neonConfig.fetchEndpoint = cloud.neonHttpEndpoint;
 /** Superuser connection: bypasses RLS, like an operator's maintenance connection. */
 export const admin = neon(cloud.adminDatabaseUrl);
-export const redis = new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false });
+/**
+ * Every Upstash database of the test cloud, routed as the Worker routes (src/redis/shards.ts): one in the worker
+ * project, three in the sharded one (test/sharded/). A tenant's state is on `shards.forTenant(id)`.
+ */
+export const shards = createShards(
+  cloud.upstashShards,
+  (e) => new Redis({ url: e.url, token: e.token, enableTelemetry: false }),
+);
+/** The first (in the worker project, the only) Upstash database. */
+export const redis = shards.at(0);
 
 /** The control plane's dependencies against the test cloud, wired as the admin CLI wires them (the owner login). */
-export const controlDeps: AdminDeps = { sql: neon(cloud.ownerDatabaseUrl), redis, pepper: cloud.apiKeyPepper };
+export const controlDeps: AdminDeps = { sql: neon(cloud.ownerDatabaseUrl), shards, pepper: cloud.apiKeyPepper };
 
 export const MCP_URL = "http://tenant-mcp.test/mcp";
 
@@ -87,7 +97,15 @@ export async function createTenant(
 /** Revokes a key the way the admin CLI does: in the database, then the Worker's cache entry. */
 export async function revokeKey(keyId: string): Promise<void> {
   await admin`update public.api_keys set revoked_at = now() where id = ${keyId}`;
-  await redis.del(keyCacheKey(keyId));
+  await dropCachedKey(keyId);
+}
+
+/**
+ * Deletes a key's cache entry wherever it is: on its key's shard, and its copy on its tenant's (src/auth/key-store.ts),
+ * so the next request with it reads Postgres.
+ */
+export async function dropCachedKey(keyId: string): Promise<void> {
+  await Promise.all(Array.from({ length: shards.count }, (_, i) => shards.at(i).del(keyCacheKey(keyId))));
 }
 
 /** A connected v1 SDK client for `apiKey`, speaking to the Worker under test. */

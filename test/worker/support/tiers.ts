@@ -13,6 +13,7 @@ import { tenantData } from "../../../src/db/tenant-data.ts";
 import type { TenantDb } from "../../../src/db/tenant-db.ts";
 import { ISOLATION_TIERS, type DataLocation, type IsolationTier } from "../../../src/tenancy/tenant.ts";
 import { cloudLacks } from "../../support/servers.ts";
+import { createShards } from "../../../src/redis/shards.ts";
 
 const cloud = inject("cloud");
 
@@ -53,7 +54,7 @@ const mainAdmin = neon(cloud.adminDatabaseUrl);
 /** The control plane as the admin CLI reaches it (the owner login), for tenants on the shared tier. */
 const control = {
   sql: neon(cloud.ownerDatabaseUrl),
-  redis: new Redis({ url: cloud.upstashUrl, token: cloud.upstashToken, enableTelemetry: false }),
+  shards: createShards(cloud.upstashShards, (e) => new Redis({ url: e.url, token: e.token, enableTelemetry: false })),
   pepper: cloud.apiKeyPepper,
 };
 
