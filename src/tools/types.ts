@@ -42,6 +42,8 @@ export interface ToolResult {
    * `ToolContext.input`. `content` then explains what is needed, for a lane that has no such vocabulary.
    */
   inputRequired?: InputRequired;
+  /** Result metadata (MCP `_meta`), e.g. the replay flag of an idempotent call (src/idempotency/). */
+  _meta?: Record<string, unknown>;
 }
 
 /** A form the client shows its user (MCP `elicitation/create`, form mode: flat primitive properties only). */
