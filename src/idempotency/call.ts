@@ -8,6 +8,9 @@ import { requestHash } from "./request-hash.ts";
 /** How long a key and its answer are kept, in hours: a retry within this gets the first answer. */
 export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
 
+/** Longest wait for another call holding the same key, in ms; never more than half the database timeout. */
+const MAX_CLAIM_WAIT_MS = 5000;
+
 /** What a lane knows of the caller's idempotency key before the call: who calls, and the HTTP header. */
 export interface KeyScope {
   credential: Credential;
@@ -46,6 +49,7 @@ export async function callWithKey(
     tool: tool.name,
     hash: await requestHash(tool.name, args),
     ttlHours: IDEMPOTENCY_KEY_TTL_HOURS,
+    waitMs: Math.min(MAX_CLAIM_WAIT_MS, Math.floor(ctx.limits.dbTimeoutMs / 2)),
   });
   let result: ToolResult;
   try {

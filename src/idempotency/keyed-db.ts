@@ -7,9 +7,6 @@ const MISMATCH = "55TI2";
 /** lock_not_available: the first call with the key still held it when the claim's wait ran out. */
 const STILL_RUNNING = "55P03";
 
-/** How long a call waits for another call with its key to finish before it answers "in progress, retry". */
-const CLAIM_WAIT = "5s";
-
 /** One keyed call of a write tool. */
 export interface KeyedCall {
   /** The client's key, already checked (src/idempotency/key.ts). */
@@ -21,6 +18,11 @@ export interface KeyedCall {
   hash: string;
   /** How long the key is kept, in hours (at least 24). */
   ttlHours: number;
+  /**
+   * How long the claim waits for another call holding the key to finish, in ms, before it answers "in progress,
+   * retry". Must stay below the database request's own timeout, or the wait would end as "unavailable".
+   */
+  waitMs: number;
 }
 
 /** A {@link TenantDb} that makes the call's write idempotent, and what became of it. */
@@ -55,7 +57,7 @@ export function keyedDb(db: TenantDb, call: KeyedCall): KeyedDb {
     wrote = true;
     const claim: Statement = {
       text: "select claim_idempotency_key($1, $2, $3, $4, make_interval(hours => $5), $6)",
-      params: [call.owner, call.key, call.tool, call.hash, call.ttlHours, CLAIM_WAIT],
+      params: [call.owner, call.key, call.tool, call.hash, call.ttlHours, `${call.waitMs}ms`],
     };
     try {
       const [, ...results] = await db.batch([claim, ...statements.map((s) => recorded(s, call))], options);

@@ -8,6 +8,8 @@ import type { TenantUsage } from "../usage/types.ts";
 interface ToolLimits {
   /** Most workspaces one tenant may have, archived ones included. */
   maxWorkspacesPerTenant: number;
+  /** Longest wait for one Postgres request, in ms (an idempotent call waits less than this for another call). */
+  dbTimeoutMs: number;
 }
 
 /** Tool behaviour hints (MCP `ToolAnnotations`); clients must treat them as hints only. */

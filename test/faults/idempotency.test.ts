@@ -2,11 +2,12 @@
 // request that committed): the client sees "unavailable" and retries with its idempotency key. The retry returns the
 // original result, marked as a replay, and there is exactly one document. Without a key the same retry makes a second
 // document: the control that shows the fault really strikes after the commit. Both lanes.
+import { Client as PgClient, neonConfig } from "@neondatabase/serverless";
 import { describe, expect, it } from "vitest";
 import type { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { iso } from "../../src/db/timestamps.ts";
 import { IDEMPOTENCY_META_KEY, IDEMPOTENT_REPLAY_META_KEY } from "../../src/idempotency/key.ts";
-import { connectClient, createTenant, type TestTenant } from "../worker/support/fixtures.ts";
+import { cloud, connectClient, createTenant, type TestTenant } from "../worker/support/fixtures.ts";
 import { connectStatelessClient } from "../worker/support/stateless.ts";
 import { clearFaults, clearFaultsAfterEach, faultHits, injectFaults, type FaultRule } from "./support/faults.ts";
 
@@ -81,4 +82,52 @@ describe.each(["session", "stateless"] as const)("%s lane: the answer lost after
     expect((await call(args)).isError).toBeFalsy();
     expect(await documents(tenant, args.title)).toHaveLength(2);
   });
+});
+
+describe("a key held by a call that is still running", () => {
+  it("the next call waits for it: rolled back, the next call runs; still running after the wait, 'in progress'", async () => {
+    neonConfig.wsProxy = () => cloud.neonWsProxy;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineConnect = false;
+    const tenant = await createTenant("pro");
+    const call = await caller("session", tenant);
+    const args = { workspace_id: tenant.workspaceId, title: `Held ${crypto.randomUUID()}`, body: "b" };
+    // A first call with the key, stuck between its claim and its commit: its row inserted, its transaction open.
+    const first = new PgClient(cloud.adminDatabaseUrl);
+    await first.connect();
+    const hold = async (key: string): Promise<void> => {
+      await first.query("begin");
+      await first.query(
+        `insert into public.idempotency_keys (tenant_id, credential, key, tool, request_hash, expires_at)
+         values ($1, $2, $3, 'create_document', 'first', now() + interval '1 day')`,
+        [tenant.id, `api_key:${tenant.keyId}`, key],
+      );
+    };
+    try {
+      const stuck = `held-${crypto.randomUUID()}`;
+      await hold(stuck);
+      const started = Date.now();
+      const refused = await call(args, stuck);
+      expect(refused).toMatchObject({
+        isError: true,
+        content: [{ text: expect.stringContaining("still in progress; retry with the same key") }],
+      });
+      // The wait is half the database timeout (DB_TIMEOUT_MS 3000 here), at most 5 s.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+      expect(await documents(tenant, args.title)).toEqual([]);
+      await first.query("rollback");
+
+      const brief = `held-${crypto.randomUUID()}`;
+      await hold(brief);
+      const waiting = call(args, brief);
+      await new Promise((r) => setTimeout(r, 300));
+      await first.query("rollback");
+      const ran = await waiting;
+      expect(ran.isError).toBeFalsy();
+      expect(ran._meta?.[IDEMPOTENT_REPLAY_META_KEY]).toBeUndefined();
+      expect(await documents(tenant, args.title)).toHaveLength(1);
+    } finally {
+      await first.end();
+    }
+  }, 30_000);
 });
