@@ -25,7 +25,9 @@ export async function placeDemoTenants(
   log: (line: string) => void,
 ): Promise<void> {
   if (engine === "pglite") {
-    log("isolation tiers: every demo tenant stays shared on the embedded PGlite (tenant move needs a PostgreSQL server)");
+    log(
+      "isolation tiers: every demo tenant stays shared on the embedded PGlite (tenant move needs a PostgreSQL server)",
+    );
     return;
   }
   const admin = dataAdminOf(deps, (line) => log(`  ${line}`));
