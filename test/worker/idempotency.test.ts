@@ -114,6 +114,30 @@ describe.each(LANES)("idempotency keys, %s lane", (lane) => {
     await c.close();
   });
 
+  it("create_workspace and update_workspace replay too (a statement without rows, the advisory lock, is recorded)", async () => {
+    const tenant = await createTenant("pro");
+    const c = await connect(lane, tenant.apiKey);
+    const name = `Keyed ${crypto.randomUUID().slice(0, 8)}`;
+    const key = uniqueKey();
+    const created = await c.call("create_workspace", { name }, key);
+    expect(created.isError).toBeFalsy();
+    const again = await c.call("create_workspace", { name }, key);
+    expect(replayed(again)).toBe(true);
+    expect(again.structuredContent).toEqual(created.structuredContent);
+    const id = created.structuredContent?.workspace.id;
+    const rename = uniqueKey();
+    const renamed = await c.call("update_workspace", { id, archived: true }, rename);
+    const renamedAgain = await c.call("update_workspace", { id, archived: true }, rename);
+    expect(replayed(renamedAgain)).toBe(true);
+    expect(renamedAgain.structuredContent).toEqual(renamed.structuredContent);
+    const rows = await tenant.placement.admin.query("select 1 from workspaces where tenant_id = $1 and name = $2", [
+      tenant.id,
+      name,
+    ]);
+    expect(rows).toHaveLength(1);
+    await c.close();
+  });
+
   it("without a key every call runs (the control for the test above)", async () => {
     const tenant = await createTenant("pro");
     const c = await connect(lane, tenant.apiKey);
