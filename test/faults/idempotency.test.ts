@@ -3,13 +3,21 @@
 // original result, marked as a replay, and there is exactly one document. Without a key the same retry makes a second
 // document: the control that shows the fault really strikes after the commit. Both lanes.
 import { Client as PgClient, neonConfig } from "@neondatabase/serverless";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { iso } from "../../src/db/timestamps.ts";
 import { IDEMPOTENCY_META_KEY, IDEMPOTENT_REPLAY_META_KEY } from "../../src/idempotency/key.ts";
-import { cloud, connectClient, createTenant, type TestTenant } from "../worker/support/fixtures.ts";
+import { cloud, connectClient, createTenant, redis, type TestTenant } from "../worker/support/fixtures.ts";
 import { connectStatelessClient } from "../worker/support/stateless.ts";
-import { clearFaults, clearFaultsAfterEach, faultHits, injectFaults, type FaultRule } from "./support/faults.ts";
+import { keyCacheKey } from "../../src/redis/keys.ts";
+import {
+  clearFaults,
+  clearFaultsAfterEach,
+  cloudStats,
+  faultHits,
+  injectFaults,
+  type FaultRule,
+} from "./support/faults.ts";
 
 clearFaultsAfterEach();
 
@@ -130,4 +138,33 @@ describe("a key held by a call that is still running", () => {
       await first.end();
     }
   }, 30_000);
+});
+
+describe("what a key costs", () => {
+  /** The Neon requests and statements one call makes (this project runs one file at a time, so the counts are its). */
+  async function neonCost(run: () => Promise<unknown>): Promise<{ requests: number; statements: number }> {
+    await fetch(`${cloud.statsUrl}/reset`, { method: "POST" });
+    await run();
+    const stats = await cloudStats();
+    return {
+      requests: (stats.neon_http_query ?? 0) + (stats.neon_http_transaction ?? 0),
+      statements: stats.neon_http_statement ?? 0,
+    };
+  }
+
+  it("a keyed write and its replay are one Neon request each; a read is what it was", async () => {
+    const tenant = await createTenant("pro");
+    const call = await caller("stateless", tenant);
+    await call({ workspace_id: tenant.workspaceId, title: "warm-up", body: "b" });
+    await vi.waitFor(async () => expect(await redis.get(keyCacheKey(tenant.keyId))).not.toBeNull());
+    const args = { workspace_id: tenant.workspaceId, title: `Cost ${crypto.randomUUID()}`, body: "b" };
+    const key = `cost-${crypto.randomUUID()}`;
+    // enter_tenant, the claim, and create_document's two statements (each recording its rows in itself).
+    expect(await neonCost(() => call(args, key))).toEqual({ requests: 1, statements: 4 });
+    expect(await neonCost(() => call(args, key))).toEqual({ requests: 1, statements: 4 });
+    expect(await neonCost(() => call({ ...args, title: `${args.title} unkeyed` }))).toEqual({
+      requests: 1,
+      statements: 3,
+    });
+  });
 });
