@@ -99,7 +99,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/node/**/*.test.ts", "local-cloud/test/node/**/*.test.ts"],
+          include: ["test/node/**/*.test.ts", "local-cloud/test/node/**/*.test.ts", "test/soak/checker.test.ts"],
         },
       },
     ],
