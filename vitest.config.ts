@@ -78,6 +78,7 @@ export default defineConfig({
             "test/load/**/*.test.ts",
             "test/fuzz/**/*.test.ts",
             "test/capacity/**/*.test.ts",
+            "test/soak/soak.test.ts",
           ],
           fileParallelism: false,
         },
