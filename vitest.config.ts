@@ -78,6 +78,7 @@ export default defineConfig({
             "test/load/**/*.test.ts",
             "test/fuzz/**/*.test.ts",
             "test/capacity/**/*.test.ts",
+            "test/soak/soak.test.ts",
           ],
           fileParallelism: false,
         },
@@ -145,7 +146,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/node/**/*.test.ts", "local-cloud/test/node/**/*.test.ts"],
+          include: ["test/node/**/*.test.ts", "local-cloud/test/node/**/*.test.ts", "test/soak/checker.test.ts"],
         },
       },
     ],

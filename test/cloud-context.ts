@@ -38,5 +38,7 @@ declare module "vitest" {
   interface ProvidedContext {
     cloud: CloudContext;
     oidc: OidcContext;
+    /** The soak run's length and seed (test/soak/soak.test.ts; SOAK_SECONDS, SOAK_SEED; default 45 s, seed 1). */
+    soak: { seconds: number; seed: number };
   }
 }

@@ -42,12 +42,16 @@ export const DATA_MOVING_SQLSTATE = "55TM1";
 export class TenantDbError extends Error {
   readonly code: string | undefined;
   readonly failure: TenantDbFailure;
+  /** The DETAIL of the server's error, when it sent one (internal, like the message). */
+  readonly detail: string | undefined;
 
   constructor(message: string, failure: TenantDbFailure, code: string | undefined, cause: unknown) {
     super(message, { cause });
     this.name = "TenantDbError";
     this.failure = failure;
     this.code = code;
+    const detail = (cause as { detail?: unknown } | null)?.detail;
+    this.detail = typeof detail === "string" ? detail : undefined;
   }
 }
 

@@ -16,6 +16,7 @@ const ALLOWED_REQUEST_HEADERS = [
   "mcp-name",
   "last-event-id",
   "x-request-id",
+  "idempotency-key", // a write tool's retry key (src/idempotency/)
 ].join(", ");
 
 /**

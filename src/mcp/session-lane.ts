@@ -9,6 +9,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Gate } from "../admission/admit.ts";
 import type { Principal } from "../auth/principal.ts";
+import { IDEMPOTENCY_HEADER } from "../idempotency/key.ts";
 import { createAuditSink } from "../audit/sink.ts";
 import { toolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
@@ -106,7 +107,10 @@ export async function serveSessionPost(
   };
   // A tools/call is audited from here on: what the client gets back is what the row says.
   const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal, sessionId), now: () => rc.now() });
-  const server = buildSessionServer(principal.tenant, rc, live);
+  const server = buildSessionServer(principal.tenant, rc, live, {
+    credential: principal.credential,
+    header: request.headers.get(IDEMPOTENCY_HEADER),
+  });
   // JSON replies unless the call may notify the client on the way (progress it asked for, or log messages after
   // logging/setLevel): notifications reach the client only over SSE.
   const notifies =

@@ -14,6 +14,7 @@ import {
   SetLevelRequestSchema,
   type ServerNotification,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { KeyScope } from "../idempotency/call.ts";
 import { getPrompt } from "../prompts/registry.ts";
 import type { RequestContext } from "../context.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
@@ -54,9 +55,15 @@ export interface LiveSession {
  * work. The low-level Server (not McpServer) is used because McpServer converts zod to JSON Schema on every
  * tools/list and answers unknown tools with an `isError` result, where MCP 2025-11-25 wants error -32602. The
  * methods both lanes answer alike come from `sharedHandlers`; `tools/call`, `logging/setLevel` and `prompts/get` are
- * this lane's own.
+ * this lane's own. `keyScope` (the caller's credential and `Idempotency-Key` header) makes write tools idempotent
+ * under a client's key (src/idempotency/); without it keys are ignored.
  */
-export function buildSessionServer(tenant: TenantContext, rc: RequestContext, session: LiveSession): Server {
+export function buildSessionServer(
+  tenant: TenantContext,
+  rc: RequestContext,
+  session: LiveSession,
+  keyScope?: KeyScope,
+): Server {
   const offering = offeringFor(tenant.features, "session");
   const server = new Server(SERVER_INFO, {
     capabilities: offering.capabilities as never,
@@ -85,7 +92,8 @@ export function buildSessionServer(tenant: TenantContext, rc: RequestContext, se
             } as ServerNotification);
     const clientLog = clientLogFor(session.logLevel, extra.sendNotification);
     const ctx = { ...createToolContext(rc, tenant, extra.signal, progress), ...(clientLog ? { clientLog } : {}) };
-    return (await callTool(tool, request.params.arguments, ctx)) as never;
+    const keying = keyScope ? { meta: request.params._meta, scope: keyScope, rpcError } : undefined;
+    return (await callTool(tool, request.params.arguments, ctx, keying)) as never;
   });
 
   // Replaces the SDK's own handler, which keeps the level in the memory of a Server that lives for one request.

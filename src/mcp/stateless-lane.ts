@@ -2,6 +2,7 @@ import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server"
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Gate } from "../admission/admit.ts";
 import type { Principal } from "../auth/principal.ts";
+import { IDEMPOTENCY_HEADER } from "../idempotency/key.ts";
 import { createAuditSink } from "../audit/sink.ts";
 import { toolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
@@ -73,7 +74,8 @@ export async function serveStatelessPost(
     recorder?.settle(refused);
     return refused;
   }
-  const handler = createMcpHandler(() => buildStatelessServer(principal.tenant, rc, recorder), {
+  const keyScope = { credential: principal.credential, header: request.headers.get(IDEMPOTENCY_HEADER) };
+  const handler = createMcpHandler(() => buildStatelessServer(principal.tenant, rc, recorder, keyScope), {
     legacy: "reject",
     maxRequestBodySize: rc.config.maxBodyBytes,
     // Reporting only: rejected requests (a client's mistake) and failures; the response is already decided.

@@ -9,6 +9,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/valida
 import * as z from "zod";
 import type { ToolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
+import type { KeyScope } from "../idempotency/call.ts";
 import { getPrompt } from "../prompts/registry.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { inputRequiredResult, statelessInput } from "./stateless-input.ts";
@@ -71,9 +72,15 @@ const PARAMS = {
  * lanes answer alike come from `sharedHandlers`; only `tools/call` and `prompts/get` are this lane's own.
  *
  * `recorder`, for a `tools/call`, watches the transport the SDK connects this Server to (inside `createMcpHandler`),
- * so the audit row holds the answer as it went out.
+ * so the audit row holds the answer as it went out. `keyScope` (the caller's credential and `Idempotency-Key` header)
+ * makes write tools idempotent under a client's key (src/idempotency/).
  */
-export function buildStatelessServer(tenant: TenantContext, rc: RequestContext, recorder?: ToolCallRecorder): Server {
+export function buildStatelessServer(
+  tenant: TenantContext,
+  rc: RequestContext,
+  recorder?: ToolCallRecorder,
+  keyScope?: KeyScope,
+): Server {
   const offering = offeringFor(tenant.features, "stateless");
   const codec = requestStateCodec(rc.config.apiKeyPepper, tenant.id);
   const server = new Server(SERVER_INFO, {
@@ -100,7 +107,13 @@ export function buildStatelessServer(tenant: TenantContext, rc: RequestContext, 
   }
   server.setRequestHandler("tools/call", { params: CallToolParams }, async (params, ctx) => {
     const tool = calledTool(scope, params.name);
-    return callStatelessTool(tool, params.arguments, ctx, { rc, tenant, codec, ...(recorder ? { recorder } : {}) });
+    return callStatelessTool(tool, params.arguments, ctx, {
+      rc,
+      tenant,
+      codec,
+      ...(recorder ? { recorder } : {}),
+      ...(keyScope ? { keying: { meta: ctx.mcpReq._meta, scope: keyScope, rpcError } } : {}),
+    });
   });
   if (offering.prompts.length) {
     server.setRequestHandler("prompts/get", { params: GetPromptParams }, async (params, ctx) => {

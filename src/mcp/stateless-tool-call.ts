@@ -3,7 +3,7 @@ import type { ToolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import type { ClientLog, Tool } from "../tools/types.ts";
-import { callTool } from "./call-tool.ts";
+import { callTool, type CallKeying } from "./call-tool.ts";
 import { inputRequiredResult, statelessInput } from "./stateless-input.ts";
 import type { SealedToolState } from "./stateless-request-state.ts";
 import { SERVER_INFO } from "./server-info.ts";
@@ -16,6 +16,8 @@ export interface StatelessCallDeps {
   codec: () => Promise<RequestStateCodec<SealedToolState>>;
   /** The audit record of this round trip; it learns here which multi-round-trip call the round trip belongs to. */
   recorder?: ToolCallRecorder;
+  /** The call's idempotency key sources, when the lane serves keys (src/idempotency/). */
+  keying?: CallKeying;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function callStatelessTool(
     ...(log ? { clientLog: log } : {}),
   };
 
-  const { inputRequired, ...result } = await callTool(tool, rawArgs, toolCtx);
+  const { inputRequired, ...result } = await callTool(tool, rawArgs, toolCtx, deps.keying);
   if (!inputRequired) return { ...result };
   const call = linked ?? crypto.randomUUID();
   deps.recorder?.asking(call);

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { IdempotencyRefusal } from "../idempotency/refusal.ts";
 import { publicFailure } from "./failure.ts";
 import { errorResult } from "./result.ts";
 import { findUnstorableText, unstorableTextIssue } from "./storable-text.ts";
@@ -13,7 +14,8 @@ export const BOTH_LANES: readonly Lane[] = Object.freeze(["session", "stateless"
  *
  * `parse` refuses text Postgres cannot store anywhere in the arguments (see `storable-text.ts`) before the schema runs.
  * `handler` expects arguments that went through `parse`. It never throws for infrastructure faults: they are logged
- * with the request id and turned into an `isError` result with a short, safe message.
+ * with the request id and turned into an `isError` result with a short, safe message. Only an `IdempotencyRefusal`
+ * passes through, for the caller that set the key.
  */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefined = undefined>(
   spec: ToolSpec<I, O>,
@@ -48,6 +50,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefi
       try {
         return await spec.handler(args as z.output<I>, ctx);
       } catch (err) {
+        // Not a fault: the call must not run under its idempotency key, which the caller answers (src/idempotency/).
+        if (err instanceof IdempotencyRefusal) throw err;
         return errorResult(
           publicFailure(err, { log: ctx.log, requestId: ctx.requestId, operation: `tool ${spec.name}` }),
         );

@@ -8,6 +8,8 @@ import type { TenantUsage } from "../usage/types.ts";
 interface ToolLimits {
   /** Most workspaces one tenant may have, archived ones included. */
   maxWorkspacesPerTenant: number;
+  /** Longest wait for one Postgres request, in ms (an idempotent call waits less than this for another call). */
+  dbTimeoutMs: number;
 }
 
 /** Tool behaviour hints (MCP `ToolAnnotations`); clients must treat them as hints only. */
@@ -42,6 +44,8 @@ export interface ToolResult {
    * `ToolContext.input`. `content` then explains what is needed, for a lane that has no such vocabulary.
    */
   inputRequired?: InputRequired;
+  /** Result metadata (MCP `_meta`), e.g. the replay flag of an idempotent call (src/idempotency/). */
+  _meta?: Record<string, unknown>;
 }
 
 /** A form the client shows its user (MCP `elicitation/create`, form mode: flat primitive properties only). */

@@ -9,10 +9,19 @@ import { startTestCloud, TEST_DATABASE_URL, TEST_REDIS_URL } from "../global-set
  * global setups (which empty the db) before any test file.
  */
 export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  project.provide("soak", {
+    seconds: positive(process.env.SOAK_SECONDS, 45),
+    seed: positive(process.env.SOAK_SEED, 1),
+  });
   const database = new URL(TEST_DATABASE_URL);
   database.pathname = `${database.pathname}_resilience`;
   return startTestCloud(project, {
     databaseUrl: process.env.TEST_RESILIENCE_DATABASE_URL ?? database.toString(),
     redisUrl: process.env.TEST_RESILIENCE_REDIS_URL ?? TEST_REDIS_URL,
   });
+}
+
+function positive(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return raw && Number.isInteger(n) && n > 0 ? n : fallback;
 }

@@ -43,15 +43,15 @@ describe("migrate: tenant-table migrations", { timeout: 120_000 }, () => {
 
     // A new migration: every location gets it, each once.
     await writeFile(
-      `${dir}/data/002_workspace_note.sql`,
+      `${dir}/data/003_workspace_note.sql`,
       "SET LOCAL ROLE tenant_mcp_owner;\nALTER TABLE workspaces ADD COLUMN note text;\n",
     );
     const lines: string[] = [];
     const second = await migrate({ databaseUrl: mainUrl, dir, dataSecretKey: DATA_KEY, log: (m) => lines.push(m) });
     expect(second.data.map((d) => [d.target.split(" ")[0], d.applied, d.error])).toEqual([
-      ["public", ["002_workspace_note"], undefined],
-      ["db-one", ["002_workspace_note"], undefined],
-      ["schema-one", ["002_workspace_note"], undefined],
+      ["public", ["003_workspace_note"], undefined],
+      ["db-one", ["003_workspace_note"], undefined],
+      ["schema-one", ["003_workspace_note"], undefined],
     ]);
     expect(lines.filter((l) => l.startsWith("data ")).length).toBeGreaterThanOrEqual(3);
     expect(lines).toContain("data: 3 target(s): 3 migrated, 0 up to date, 0 failed");
@@ -64,15 +64,15 @@ describe("migrate: tenant-table migrations", { timeout: 120_000 }, () => {
     // One location fails (something in the way in the tenant's schema); the others still migrate.
     await query(mainUrl, `CREATE TABLE ${schema}.labels (id int)`);
     await writeFile(
-      `${dir}/data/003_labels.sql`,
+      `${dir}/data/004_labels.sql`,
       "SET LOCAL ROLE tenant_mcp_owner;\nCREATE TABLE labels (tenant_id uuid NOT NULL, name text NOT NULL);\n",
     );
     const failing = await migrate({ databaseUrl: mainUrl, dir, dataSecretKey: DATA_KEY }).catch((e: unknown) => e);
     expect(failing).toBeInstanceOf(DataMigrationError);
     const outcome = (failing as DataMigrationError).result.data;
-    expect(outcome.find((d) => d.target.startsWith("schema-one"))?.error).toMatch(/003_labels\.sql.*42P07/);
-    expect(outcome.find((d) => d.target === "public")?.applied).toEqual(["003_labels"]);
-    expect(outcome.find((d) => d.target.startsWith("db-one"))?.applied).toEqual(["003_labels"]);
+    expect(outcome.find((d) => d.target.startsWith("schema-one"))?.error).toMatch(/004_labels\.sql.*42P07/);
+    expect(outcome.find((d) => d.target === "public")?.applied).toEqual(["004_labels"]);
+    expect(outcome.find((d) => d.target.startsWith("db-one"))?.applied).toEqual(["004_labels"]);
     expect(await columns(dedicatedUrl, "public", "labels")).toEqual(["name", "tenant_id"]);
 
     // Put right, a re-run finishes that one and leaves the others alone.
@@ -81,7 +81,7 @@ describe("migrate: tenant-table migrations", { timeout: 120_000 }, () => {
     expect(third.data.map((d) => [d.target.split(" ")[0], d.applied])).toEqual([
       ["public", []],
       ["db-one", []],
-      ["schema-one", ["003_labels"]],
+      ["schema-one", ["004_labels"]],
     ]);
     expect(await columns(mainUrl, schema, "labels")).toEqual(["name", "tenant_id"]);
   });
@@ -92,7 +92,7 @@ describe("migrate: tenant-table migrations", { timeout: 120_000 }, () => {
     const dir = await scratch.sqlDir();
     await migrate({ databaseUrl: mainUrl, dir, dataSecretKey: DATA_KEY });
     const history = await query<{ name: string }>(mainUrl, "SELECT name FROM public.data_migrations ORDER BY version");
-    expect(history.map((h) => h.name)).toEqual(["001_tenant_tables"]);
+    expect(history.map((h) => h.name)).toEqual(["001_tenant_tables", "002_idempotency_keys"]);
 
     const { deps, admin } = tierDeps(cloud, mainUrl, dir);
     const dedicated = scratch.databaseUrl("ded", "tenant_mcp_app");

@@ -113,6 +113,7 @@ describe("preflight (OPTIONS) from an allowed origin", () => {
         "mcp-name",
         "last-event-id",
         "x-request-id",
+        "idempotency-key",
       ]) {
         expect(allowed, h).toContain(h);
       }

@@ -180,7 +180,13 @@ describe("catalogue", () => {
     // below holds it to that.
     const entry = rows.find((r) => r.fn === "enter_tenant(uuid,text,boolean)");
     expect(entry?.prosecdef).toBe(false);
-    for (const r of rows.filter((r) => r !== entry)) {
+    // claim_idempotency_key (sql/data/002) is made in every data location and pinned to it: public here.
+    const claim = rows.find((r) => r.fn.startsWith("claim_idempotency_key("));
+    expect({ definer: claim?.prosecdef, config: claim?.proconfig }).toEqual({
+      definer: false,
+      config: ["search_path=public, pg_temp"],
+    });
+    for (const r of rows.filter((r) => r !== entry && r !== claim)) {
       expect({ fn: r.fn, config: r.proconfig }).toEqual({
         fn: r.fn,
         config: expect.arrayContaining(["search_path=pg_catalog, pg_temp"]),

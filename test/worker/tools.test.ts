@@ -133,7 +133,7 @@ function ctxFor(f: Fixture, db: TenantDb = f.db): TestContext {
     },
     progressCalls,
     logLines,
-    limits: { maxWorkspacesPerTenant: 100 },
+    limits: { maxWorkspacesPerTenant: 100, dbTimeoutMs: 10_000 },
   };
 }
 

@@ -45,7 +45,7 @@ function ctxOf(t: TestTenant, maxWorkspacesPerTenant = 100): ToolContext {
     requestId: "req-ws",
     signal: new AbortController().signal,
     progress: async () => {},
-    limits: { maxWorkspacesPerTenant },
+    limits: { maxWorkspacesPerTenant, dbTimeoutMs: 10_000 },
   };
 }
 

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { TenantDbError } from "../../db/tenant-db.ts";
+import { RETRY_WITH_KEY } from "../annotations.ts";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import {
@@ -18,7 +19,7 @@ const Output = z.object({ document: DocumentSummary });
 export const createDocument = defineTool({
   name: "create_document",
   title: "Create document",
-  description: "Creates a document in a workspace (not an archived one) and returns its id and metadata.",
+  description: `Creates a document in a workspace (not an archived one) and returns its id and metadata. ${RETRY_WITH_KEY}`,
   feature: "core",
   input: z.object({
     workspace_id: workspaceArgument(Id, "Workspace to create the document in"),

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { TenantDbError } from "../../db/tenant-db.ts";
+import { RETRY_WITH_KEY } from "../annotations.ts";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import { toWorkspace, UNIQUE_VIOLATION, Workspace, WORKSPACE_COLUMNS, WorkspaceName } from "./workspaces.ts";
@@ -15,8 +16,7 @@ export function workspaceLimitMessage(max: number): string {
 export const createWorkspace = defineTool({
   name: "create_workspace",
   title: "Create workspace",
-  description:
-    "Creates a workspace to hold documents and returns it. Names are unique within the account, ignoring case.",
+  description: `Creates a workspace to hold documents and returns it. Names are unique within the account, ignoring case. ${RETRY_WITH_KEY}`,
   feature: "core",
   input: z.object({ name: WorkspaceName }),
   output: Output,

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { RETRY_WITH_KEY } from "../annotations.ts";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import type { ToolInput, ToolResult } from "../types.ts";
@@ -33,8 +34,7 @@ interface AskedState {
 export const deleteDocument = defineTool({
   name: "delete_document",
   title: "Delete document",
-  description:
-    "Deletes a document by id, after asking the user to confirm. Nothing is deleted unless the user confirms.",
+  description: `Deletes a document by id, after asking the user to confirm. Nothing is deleted unless the user confirms. ${RETRY_WITH_KEY}`,
   feature: "core",
   lanes: ["stateless"],
   input: z.object({ id: Id.describe("Document id") }),

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { RETRY_WITH_KEY } from "../annotations.ts";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import { BODY_MAX, DocumentSummary, Id, SUMMARY_COLUMNS, TITLE_MAX, toSummary } from "./documents.ts";
@@ -9,7 +10,7 @@ const Output = z.object({ document: DocumentSummary });
 export const updateDocument = defineTool({
   name: "update_document",
   title: "Update document",
-  description: "Replaces the title and/or the body of a document. Fields left out keep their value.",
+  description: `Replaces the title and/or the body of a document. Fields left out keep their value. ${RETRY_WITH_KEY}`,
   feature: "core",
   input: z
     .object({

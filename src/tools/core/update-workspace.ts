@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { TenantDbError } from "../../db/tenant-db.ts";
+import { RETRY_WITH_KEY } from "../annotations.ts";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import { Id } from "./documents.ts";
@@ -16,7 +17,7 @@ export const updateWorkspace = defineTool({
   title: "Update workspace",
   description:
     "Renames a workspace and/or archives it (archived: true) or restores it (archived: false). An archived workspace " +
-    "is hidden from list_workspaces by default and takes no new documents; its documents stay readable and editable.",
+    `is hidden from list_workspaces by default and takes no new documents; its documents stay readable and editable. ${RETRY_WITH_KEY}`,
   feature: "core",
   input: z
     .object({

@@ -30,11 +30,13 @@ export async function connectStatelessClient(
   o: {
     negotiation?: Negotiation;
     elicit?: (params: ElicitRequest["params"]) => ElicitResult | Promise<ElicitResult>;
+    /** More headers on every request (e.g. `Idempotency-Key`). */
+    headers?: Record<string, string>;
   } = {},
 ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const transport = new StreamableHTTPClientTransport(new URL(MCP_URL), {
     fetch: (url, init) => SELF.fetch(String(url), init as RequestInit),
-    requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
+    requestInit: { headers: { authorization: `Bearer ${apiKey}`, ...o.headers } },
   });
   const negotiation = o.negotiation ?? "modern";
   const client = new Client(
