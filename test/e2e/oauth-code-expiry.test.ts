@@ -22,12 +22,21 @@ const KV_MIN_TTL = 60;
 
 /** `wrangler kv key <args> --binding OAUTH_KV --local`: the namespace `wrangler dev` keeps under .wrangler/state. */
 async function kv(args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [WRANGLER, "kv", "key", ...args, "--binding", "OAUTH_KV", "--local"], {
-    cwd: PROJECT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return stdout;
+  // Retried: this second process writes the local state `wrangler dev` holds open, and on a busy machine its local
+  // KV server has answered 500 once in CI. Every use here (get, or put of the same value) is safe to repeat.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { stdout } = await run(
+        process.execPath,
+        [WRANGLER, "kv", "key", ...args, "--binding", "OAUTH_KV", "--local"],
+        { cwd: PROJECT, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, maxBuffer: 16 * 1024 * 1024 },
+      );
+      return stdout;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 let tenant: E2eTenant;
