@@ -2,6 +2,7 @@
  * API keys: `tmcp_<key id>_<secret>`. The key id is public (it names the row); only HMAC-SHA-256(pepper, secret) is
  * stored. Pure WebCrypto, so the Worker and the Node scripts (dev keys, admin CLI) share this module.
  */
+import { toHex } from "../crypto/digest.ts";
 import { pepperKey } from "./pepper-key.ts";
 
 /** Every key starts with this, so leaked keys are easy to scan for. */
@@ -56,12 +57,6 @@ export function randomBase32(length: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
   let out = "";
   for (const b of bytes) out += ALPHABET[b % 32];
-  return out;
-}
-
-function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
   return out;
 }
 

@@ -81,7 +81,7 @@ export async function loadKeyRecord(deps: KeyStoreDeps, keyId: string): Promise<
 /**
  * The lookup of a key whose cache shard failed (sharded deployments only): the key cache is only a cache, so Postgres
  * answers for a key whose tenant lives on another shard, and a shard that is down fails only its own tenants'
- * requests (README, "When a Redis shard is down"). A key of a tenant on that same shard fails as before (`err`): its
+ * requests (docs/redis-shards.md, "When a Redis shard is down"). A key of a tenant on that same shard fails as before (`err`): its
  * request needs the shard anyway. Nothing is cached.
  * @throws `err` when the key's tenant is on the failed shard; a Postgres failure.
  */

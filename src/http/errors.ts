@@ -55,10 +55,11 @@ export class HttpError extends Error {
 }
 
 /**
- * A JSON-RPC error response (id null: HTTP-level errors are not tied to a parsed request). The body is the same for
- * every request that fails the same way; the request id travels in the `X-Request-Id` header only.
+ * A JSON-RPC error response. `id` is null for HTTP-level errors (not tied to a parsed request: the body is the same for
+ * every request that fails the same way, and the request id travels in the `X-Request-Id` header only); a refusal of
+ * one parsed message passes that message's id.
  */
-export function errorResponse(error: HttpError): Response {
+export function errorResponse(error: HttpError, id: string | number | null = null): Response {
   const body = {
     jsonrpc: "2.0",
     error: {
@@ -66,7 +67,7 @@ export function errorResponse(error: HttpError): Response {
       message: error.publicMessage,
       ...(error.data === undefined ? {} : { data: error.data }),
     },
-    id: null,
+    id,
   };
   return Response.json(body, { status: error.status, headers: error.headers });
 }

@@ -1,11 +1,11 @@
+import { sha256Hex } from "../crypto/digest.ts";
+
 /**
  * SHA-256 (hex) of a tool call: its tool name and its parsed arguments as canonical JSON (object keys sorted at every
  * level), so the same call hashes the same whatever order the client wrote its keys in.
  */
-export async function requestHash(tool: string, args: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(`${tool}\n${canonicalJson(args)}`);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+export function requestHash(tool: string, args: unknown): Promise<string> {
+  return sha256Hex(`${tool}\n${canonicalJson(args)}`);
 }
 
 /** JSON with object keys in code-point order at every level; `undefined` members are left out, as JSON.stringify does. */

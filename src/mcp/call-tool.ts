@@ -1,10 +1,8 @@
 import { callWithKey, keyForCall, type KeyScope } from "../idempotency/call.ts";
 import { IdempotencyRefusal } from "../idempotency/refusal.ts";
 import type { Tool, ToolContext, ToolResult } from "../tools/types.ts";
+import { RpcCode } from "../http/errors.ts";
 import type { RpcErrorShape } from "./outcomes.ts";
-
-/** JSON-RPC "Invalid params". */
-const INVALID_PARAMS = -32602;
 
 /** The idempotency side of one `tools/call`: the request's `params._meta` and what the lane knows of the caller. */
 export interface CallKeying {
@@ -28,14 +26,14 @@ export async function callTool(
   keying?: CallKeying,
 ): Promise<ToolResult> {
   const key = keying ? keyForCall(tool, keying.meta, keying.scope) : { ok: true as const };
-  if (!key.ok) throw keying?.rpcError({ code: INVALID_PARAMS, message: key.message });
+  if (!key.ok) throw keying?.rpcError({ code: RpcCode.InvalidParams, message: key.message });
   const parsed = tool.parse(rawArgs ?? {});
   if (!parsed.success) return { content: [{ type: "text", text: parsed.error }], isError: true };
-  if (!key.ok || key.key === undefined || !keying) return tool.handler(parsed.data, ctx);
+  if (key.key === undefined || !keying) return tool.handler(parsed.data, ctx);
   try {
     return await callWithKey(tool, parsed.data, ctx, key.key, keying.scope.credential);
   } catch (err) {
-    if (err instanceof IdempotencyRefusal) throw keying.rpcError({ code: INVALID_PARAMS, message: err.message });
+    if (err instanceof IdempotencyRefusal) throw keying.rpcError({ code: RpcCode.InvalidParams, message: err.message });
     throw err;
   }
 }

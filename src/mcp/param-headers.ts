@@ -88,7 +88,12 @@ function asHeaderText(value: unknown): string | undefined {
 
 /** A header value as text: the Base64 form decoded, anything else literally; undefined for malformed Base64. */
 export function decodeParamValue(value: string): string | undefined {
-  if (!(value.startsWith(BASE64_PREFIX) && value.endsWith(BASE64_SUFFIX)) || value.length < 11) return value;
+  // The wrapper is prefix and suffix apart: "=?base64?=" shares its "?" between them and is a literal.
+  const wrapped =
+    value.length >= BASE64_PREFIX.length + BASE64_SUFFIX.length &&
+    value.startsWith(BASE64_PREFIX) &&
+    value.endsWith(BASE64_SUFFIX);
+  if (!wrapped) return value;
   const b64 = value.slice(BASE64_PREFIX.length, value.length - BASE64_SUFFIX.length);
   if (!BASE64_CANONICAL.test(b64)) return undefined;
   try {

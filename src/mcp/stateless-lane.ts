@@ -6,9 +6,9 @@ import { IDEMPOTENCY_HEADER } from "../idempotency/key.ts";
 import { createAuditSink } from "../audit/sink.ts";
 import { toolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
-import { HttpError } from "../http/errors.ts";
+import { errorResponse, HttpError } from "../http/errors.ts";
 import { STATELESS_METHOD_NOT_ALLOWED } from "../http/messages.ts";
-import { WORKSPACE_HEADER } from "../tools/core/documents.ts";
+import { Id, WORKSPACE_HEADER } from "../tools/core/documents.ts";
 import { toolsFor } from "../tools/registry.ts";
 import { checkParamHeaders } from "./param-headers.ts";
 import { buildStatelessServer } from "./stateless-server.ts";
@@ -87,8 +87,6 @@ export async function serveStatelessPost(
   return response;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The answer to a `tools/call` whose `Mcp-Param-*` headers disagree with its arguments (SEP-2243, see
  * param-headers.ts): 400 with -32020 and the request's id, as the SDK answers its own header checks. Undefined when
@@ -107,12 +105,11 @@ function refuseParamHeaders(
   if (!tool) return undefined;
   try {
     const workspace = checkParamHeaders(tool.listing, params.arguments, request.headers).get(WORKSPACE_HEADER);
-    // Into the log line, so a tenant's calls can be read per workspace; only a well-formed id (the tool checks it).
-    if (workspace !== undefined && UUID.test(workspace)) rc.fields.workspace_id = workspace;
+    // Into the log line, so a tenant's calls can be read per workspace; only an id the tool itself would accept.
+    if (workspace !== undefined && Id.safeParse(workspace).success) rc.fields.workspace_id = workspace;
     return undefined;
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
-    const error = { code: err.code, message: err.publicMessage, data: err.data };
-    return Response.json({ jsonrpc: "2.0", error, id: message.id }, { status: err.status });
+    return errorResponse(err, message.id);
   }
 }

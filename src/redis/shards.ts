@@ -25,7 +25,7 @@ export interface ShardEnv {
   /** JSON list of `{url, token}`; when set and not empty, it replaces the two single-database variables. */
   UPSTASH_SHARDS?: string;
   /**
-   * During a reshard only (README, "Resharding"): the list before it, so a session still on its tenant's old shard is
+   * During a reshard only (docs/redis-shards.md, "Resharding"): the list before it, so a session still on its tenant's old shard is
    * found there ({@link RedisShards.previousForTenant}). Unset otherwise.
    */
   UPSTASH_SHARDS_PREVIOUS?: string;

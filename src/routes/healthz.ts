@@ -58,7 +58,7 @@ const sharedProbe = new SharedProbe<Health>();
 
 /**
  * A PING of every shard as one: "PONG" only when each answered. `/healthz` speaks for the whole deployment, so one shard
- * down shows as `redis: "unavailable"` (while only that shard's tenants fail, see README "When a Redis shard is down";
+ * down shows as `redis: "unavailable"` (while only that shard's tenants fail, see docs/redis-shards.md "When a Redis shard is down";
  * `/healthz/tenant` tells a tenant about its own).
  */
 function everyShard(shards: Pick<RedisShards<Pick<Redis, "ping">>, "count" | "at">): Pick<Redis, "ping"> {

@@ -19,6 +19,7 @@ import { openSecret, SecretBoxError } from "../../crypto/secret-box.ts";
 import type { OidcSettings } from "./settings.ts";
 import { MCP_SCOPES } from "../../auth/scopes.ts";
 import { parse as parseCookies } from "hono/utils/cookie";
+import { sha256Hex } from "../../crypto/digest.ts";
 
 /** The most a user signed in through a provider may be granted: every MCP scope (the client's request narrows it). */
 const OIDC_USER_SCOPES: readonly string[] = MCP_SCOPES;
@@ -74,7 +75,7 @@ export function oidcLogin(o: OidcLoginOptions): LoginMethod {
         issuer: settings.issuer,
         clientId: settings.clientId,
         redirectUri,
-        browser: await sha256(browser),
+        browser: await sha256Hex(browser),
         scopes: (consent?.scopes ?? []).filter((s) => OIDC_USER_SCOPES.includes(s)),
       };
       try {
@@ -117,7 +118,7 @@ export function oidcLogin(o: OidcLoginOptions): LoginMethod {
       }
       if (!pending) throw failed("no pending sign-in for this state (expired, used, forged or another tenant's)", 400);
       const cookie = cookieValue(request, cookieName(state));
-      if (!cookie || (await sha256(cookie)) !== pending.browser) {
+      if (!cookie || (await sha256Hex(cookie)) !== pending.browser) {
         // Login CSRF: someone else's sign-in, finished in this browser, would hand this user's identity to them.
         throw failed("the callback came to another browser than the one that started the sign-in", 400);
       }
@@ -291,11 +292,6 @@ function cookieName(state: string): string {
 
 function cookieValue(request: Request, name: string): string | undefined {
   return parseCookies(request.headers.get("cookie") ?? "", name)[name];
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** What a callback that cannot be completed says, whatever the reason (expired, replayed, forged, another tenant's). */
