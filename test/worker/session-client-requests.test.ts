@@ -12,6 +12,7 @@ import {
   type RequestId,
 } from "@modelcontextprotocol/sdk/types.js";
 import { beforeAll, describe, expect, it } from "vitest";
+import { IDEMPOTENCY_META_KEY, IDEMPOTENT_REPLAY_META_KEY } from "../../src/idempotency/key.ts";
 import worker from "../../src/index.ts";
 import { clientRequestKey } from "../../src/redis/keys.ts";
 import { createTenant, MCP_URL, openSession, post, shards, type TestTenant } from "./support/fixtures.ts";
@@ -108,6 +109,32 @@ describe("delete_document confirms through elicitation in the session lane", () 
       await client.close();
     });
   }
+});
+
+describe("delete_document with an idempotency key, asking in the middle", () => {
+  it("the confirmed call deletes once; a retry with the key starts over, finds nothing and asks nothing", async () => {
+    let asked = 0;
+    const { client } = await connect(tenant, async () => {
+      asked++;
+      return { action: "accept", content: { confirm: true } };
+    });
+    const target = tenant.documentIds[5]!;
+    const call = {
+      name: "delete_document",
+      arguments: { id: target },
+      _meta: { [IDEMPOTENCY_META_KEY]: crypto.randomUUID() },
+    };
+    const first = await client.callTool(call);
+    expect(first.structuredContent).toMatchObject({ deleted: true, document: { id: target } });
+    expect(await exists(target)).toBe(false);
+    // Question and answer are inside one call here, so a retry is a new call: it reads first, and the document is gone.
+    const retry = await client.callTool(call);
+    expect(retry.isError).toBe(true);
+    expect(text(retry)).toContain("Document not found.");
+    expect(retry._meta?.[IDEMPOTENT_REPLAY_META_KEY]).toBeUndefined();
+    expect(asked).toBe(1);
+    await client.close();
+  });
 });
 
 describe("other requests", () => {
