@@ -105,16 +105,6 @@ export async function serveSessionPost(
   // The client's answer to a request a tool call sent it: handed to that call through Redis (src/rendezvous/).
   if (!initialize && isClientAnswer(message)) return acceptClientAnswer(message, scope, rc);
 
-  // JSON replies unless the call may notify the client on the way (progress it asked for, or log messages after
-  // logging/setLevel) or ask it something: notifications and requests reach the client only over SSE.
-  const notifies =
-    isJSONRPCRequest(message) &&
-    (message.params?._meta?.progressToken !== undefined ||
-      (message.method === "tools/call" && (record.logLevel !== undefined || mayAskClient(message, principal.tenant))));
-  const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: initialize ? () => sessionId : undefined,
-    enableJsonResponse: !notifies,
-  });
   const live: LiveSession = {
     logLevel: record.logLevel,
     setLogLevel: async (level) => {
@@ -125,6 +115,7 @@ export async function serveSessionPost(
       scope,
       capabilities: record.capabilities,
       timeoutMs: rc.config.clientAnswerTimeoutMs,
+      // Called only while the call runs, after the transport below exists.
       send: (request, relatedRequestId) => transport.send(request, { relatedRequestId }),
       log: rc.log,
       now: rc.now,
@@ -135,6 +126,16 @@ export async function serveSessionPost(
   const server = buildSessionServer(principal.tenant, rc, live, {
     credential: principal.credential,
     header: request.headers.get(IDEMPOTENCY_HEADER),
+  });
+  // JSON replies unless the call may notify the client on the way (progress it asked for, or log messages after
+  // logging/setLevel) or ask it something: notifications and requests reach the client only over SSE.
+  const notifies =
+    isJSONRPCRequest(message) &&
+    (message.params?._meta?.progressToken !== undefined ||
+      (message.method === "tools/call" && (record.logLevel !== undefined || mayAskClient(message, principal.tenant))));
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: initialize ? () => sessionId : undefined,
+    enableJsonResponse: !notifies,
   });
   if (!initialize) transport.sessionId = sessionId;
   transport.onerror = (err) => rc.log.warn("transport error", { error: err });
