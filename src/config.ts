@@ -18,6 +18,12 @@ export interface Config {
    * longest-idle session, so a leaking client churns its own tenant's sessions and nobody else's.
    */
   sessionMaxPerTenant: number;
+  /**
+   * Longest wait of a session-lane tool call for its client's answer to a request it sent mid-call (sampling,
+   * elicitation, roots), in ms (default 60000). Past it the call ends with an `isError` result and a later answer
+   * is refused. Waiting costs no CPU; it costs about one Redis command a second (src/rendezvous/wait.ts).
+   */
+  clientAnswerTimeoutMs: number;
   /** Largest `initialize` request body, in bytes (default 8192): 413 past it. */
   initializeMaxBytes: number;
   /**
@@ -115,6 +121,7 @@ type ConfigEnv = Pick<
   | "DB_TIMEOUT_MS"
   | "MAX_WORKSPACES_PER_TENANT"
   | "SESSION_MAX_PER_TENANT"
+  | "CLIENT_ANSWER_TIMEOUT_MS"
   | "INITIALIZE_MAX_BYTES"
   | "TRUSTED_REQUEST_ID_HEADER"
   | "HEALTHZ_CACHE_MS"
@@ -153,6 +160,7 @@ export function loadConfig(env: ConfigEnv): Config {
     maxBodyBytes: positiveInt(env.MAX_BODY_BYTES, 1_048_576, "MAX_BODY_BYTES"),
     sessionTtlSeconds: positiveInt(env.SESSION_TTL_SECONDS, 3600, "SESSION_TTL_SECONDS"),
     sessionMaxPerTenant: positiveInt(env.SESSION_MAX_PER_TENANT, 1000, "SESSION_MAX_PER_TENANT"),
+    clientAnswerTimeoutMs: positiveInt(env.CLIENT_ANSWER_TIMEOUT_MS, 60_000, "CLIENT_ANSWER_TIMEOUT_MS"),
     initializeMaxBytes: positiveInt(env.INITIALIZE_MAX_BYTES, 8192, "INITIALIZE_MAX_BYTES"),
     trustedRequestIdHeader: env.TRUSTED_REQUEST_ID_HEADER?.trim().toLowerCase() || undefined,
     rateLimitOnError: onError,

@@ -29,6 +29,8 @@ Round-trip depth:
 
 Other measurements:
   --micro-iterations N   operations per variant in the CPU microbenchmark (default 3000; 0 skips)
+  --wait-seconds N       length of the measured unanswered wait for a client's answer, CPU and Redis commands
+                         (default 10; 0 skips)
   --no-bundle            skip bundle size and start-up time
 
 Environment:
@@ -56,6 +58,8 @@ export interface BenchOptions {
   depthConcurrency: number;
   depthRounds: number;
   microIterations: number;
+  /** Length of the measured unanswered client-answer wait, in seconds (0 skips; bench/runner/waiting.ts). */
+  waitSeconds: number;
   bundle: boolean;
   databaseUrl: string;
   redisUrl: string;
@@ -87,6 +91,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         "depth-concurrency": { type: "string", default: "1" },
         "depth-rounds": { type: "string", default: "2" },
         "micro-iterations": { type: "string", default: "3000" },
+        "wait-seconds": { type: "string", default: "10" },
         "no-bundle": { type: "boolean", default: false },
         "database-url": {
           type: "string",
@@ -127,6 +132,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     depthConcurrency: int(v["depth-concurrency"], "--depth-concurrency", 1),
     depthRounds: int(v["depth-rounds"], "--depth-rounds", 1),
     microIterations: int(v["micro-iterations"], "--micro-iterations", 0),
+    waitSeconds: int(v["wait-seconds"], "--wait-seconds", 0),
     bundle: !v["no-bundle"],
     databaseUrl,
     redisUrl: v["redis-url"],

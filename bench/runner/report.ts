@@ -107,6 +107,26 @@ export function formatReport(r: BenchReport): string {
     );
   }
 
+  if (r.waiting) {
+    const w = r.waiting;
+    out.push("### A call waiting for its client's answer (session lane)", "");
+    out.push(
+      "| unanswered wait | CPU | CPU per waiting second | Redis commands | answer to call, p50 | answer to call, max |",
+      "|---|---|---|---|---|---|",
+    );
+    out.push(
+      `| ${(w.waitMs / 1000).toFixed(0)} s | ${w.cpuMs.toFixed(1)} ms | ${(w.cpuMs / (w.waitMs / 1000)).toFixed(2)} ms | ` +
+        `${w.commands} | ${w.deliveryP50Ms.toFixed(0)} ms | ${w.deliveryMaxMs.toFixed(0)} ms |`,
+    );
+    out.push(
+      "",
+      "The Worker's rendezvous code (src/rendezvous/) with its Upstash client, timed in the bench's Node process against " +
+        "the local cloud (Node's fetch: an upper bound of the Worker's CPU). Commands: the open, one GETDEL per poll " +
+        `(backoff 50 ms doubling to 1 s), the close. Delivery: ${w.answered} answers handed over 0.2-3 s into a wait.`,
+      "",
+    );
+  }
+
   out.push("### Targets (issues 7 and 21)", "");
   out.push("| target | met | figures |", "|---|---|---|");
   for (const t of checkTargets(r))

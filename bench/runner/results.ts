@@ -2,6 +2,7 @@ import type { BundleResult } from "./bundle.ts";
 import type { ListingSize } from "./listing.ts";
 import type { LoadResult } from "./load.ts";
 import type { MicroReport } from "./microbench.ts";
+import type { WaitingReport } from "./waiting.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { SessionBytes } from "./sessions.ts";
 
@@ -64,6 +65,8 @@ export interface BenchReport {
   listings: ListingSize[];
   /** Redis bytes per session of the bench tenant after the load runs; absent when none was stored. */
   sessions?: SessionBytes;
+  /** CPU and Redis commands of a session-lane call waiting for its client's answer; absent when skipped. */
+  waiting?: WaitingReport;
 }
 
 /**

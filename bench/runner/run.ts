@@ -14,6 +14,7 @@ import type { BenchOptions } from "./options.ts";
 import { benchPorts, type BenchPorts } from "./ports.ts";
 import { machine, postgresVersion, redisVersion } from "./machine.ts";
 import { measureSessions } from "./sessions.ts";
+import { measureWaiting } from "./waiting.ts";
 import type { BenchReport, ScenarioResult } from "./results.ts";
 import { obtainOAuthToken } from "./oauth.ts";
 import {
@@ -162,6 +163,13 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     }
     // After the throughput runs: the initialize scenario has opened more sessions than the per-tenant cap.
     report.sessions = await measureSessions(cloud.ready.upstashUrl, cloud.ready.upstashToken, data.tenantId);
+    if (o.waitSeconds > 0) {
+      log(`a call waiting ${o.waitSeconds} s for its client's answer: CPU and Redis commands`);
+      report.waiting = await measureWaiting(cloud.ready.upstashUrl, cloud.ready.upstashToken, o.waitSeconds * 1000);
+      log(
+        `waiting: ${report.waiting.cpuMs.toFixed(1)} ms CPU and ${report.waiting.commands} Redis commands over ${o.waitSeconds} s`,
+      );
+    }
     if (report.sessions)
       log(
         `sessions: ${report.sessions.sessions} stored, ${report.sessions.valueBytes} bytes per record, ${report.sessions.memoryBytes} bytes of Redis memory per session`,

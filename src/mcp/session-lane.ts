@@ -24,6 +24,9 @@ import {
   type SessionRecord,
 } from "../session/store.ts";
 import { sessionFromPreviousShard } from "../session/previous-shard.ts";
+import { acceptClientAnswer, isClientAnswer } from "./client-requests/answer.ts";
+import { clientAsker } from "./client-requests/asker.ts";
+import { mayAskClient } from "./client-requests/may-ask.ts";
 import { buildSessionServer, type LiveSession } from "./session-server.ts";
 
 /**
@@ -98,12 +101,25 @@ export async function serveSessionPost(
     record = session.value;
   }
   rc.fields.session_id = sessionId;
+  const scope = { tenantId: principal.tenant.id, sessionId };
+  // The client's answer to a request a tool call sent it: handed to that call through Redis (src/rendezvous/).
+  if (!initialize && isClientAnswer(message)) return acceptClientAnswer(message, scope, rc);
 
   const live: LiveSession = {
     logLevel: record.logLevel,
     setLogLevel: async (level) => {
       await store.update(sessionId, { ...record, logLevel: level });
     },
+    asker: clientAsker({
+      redis: rc.shards.forTenant(principal.tenant.id),
+      scope,
+      capabilities: record.capabilities,
+      timeoutMs: rc.config.clientAnswerTimeoutMs,
+      // Called only while the call runs, after the transport below exists.
+      send: (request, relatedRequestId) => transport.send(request, { relatedRequestId }),
+      log: rc.log,
+      now: rc.now,
+    }),
   };
   // A tools/call is audited from here on: what the client gets back is what the row says.
   const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal, sessionId), now: () => rc.now() });
@@ -112,11 +128,11 @@ export async function serveSessionPost(
     header: request.headers.get(IDEMPOTENCY_HEADER),
   });
   // JSON replies unless the call may notify the client on the way (progress it asked for, or log messages after
-  // logging/setLevel): notifications reach the client only over SSE.
+  // logging/setLevel) or ask it something: notifications and requests reach the client only over SSE.
   const notifies =
     isJSONRPCRequest(message) &&
     (message.params?._meta?.progressToken !== undefined ||
-      (message.method === "tools/call" && record.logLevel !== undefined));
+      (message.method === "tools/call" && (record.logLevel !== undefined || mayAskClient(message, principal.tenant))));
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: initialize ? () => sessionId : undefined,
     enableJsonResponse: !notifies,

@@ -20,6 +20,8 @@ import type { RequestContext } from "../context.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { CLIENT_LOG_LEVELS, type ClientLog, type ClientLogLevel } from "../tools/types.ts";
 import { callTool } from "./call-tool.ts";
+import type { ClientAsker } from "./client-requests/asker.ts";
+import { callToolAsking } from "./client-requests/drive.ts";
 import { handle } from "./handlers.ts";
 import { offeringFor } from "./offering.ts";
 import { outcomeError, type RpcErrorShape } from "./outcomes.ts";
@@ -47,6 +49,8 @@ export interface LiveSession {
   logLevel: ClientLogLevel | undefined;
   /** Keeps a new log level for the rest of the session. Throws when the session store fails. */
   setLogLevel(level: ClientLogLevel): Promise<void>;
+  /** Asks the session's client mid-call, for tools with `asksClient`; without it they get no `ctx.input`. */
+  asker?: ClientAsker;
 }
 
 /**
@@ -93,6 +97,10 @@ export function buildSessionServer(
     const clientLog = clientLogFor(session.logLevel, extra.sendNotification);
     const ctx = { ...createToolContext(rc, tenant, extra.signal, progress), ...(clientLog ? { clientLog } : {}) };
     const keying = keyScope ? { meta: request.params._meta, scope: keyScope, rpcError } : undefined;
+    if (tool.asksClient && session.asker) {
+      const asking = { asker: session.asker, requestId: extra.requestId, signal: extra.signal };
+      return (await callToolAsking(tool, request.params.arguments, ctx, keying, asking)) as never;
+    }
     return (await callTool(tool, request.params.arguments, ctx, keying)) as never;
   });
 

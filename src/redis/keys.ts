@@ -86,6 +86,7 @@ export function tenantStatePatterns(tenantId: string): string[] {
     oidcFlowPattern(tenantId),
     auditQueueKey(tenantId),
     quotaPattern(tenantId),
+    clientRequestPattern(tenantId),
   ];
 }
 
@@ -168,4 +169,23 @@ export function quotaPattern(tenantId: string): string {
  */
 export function reshardBaseKey(key: string): string {
   return `${ROOT}:reshard:base:${key}`;
+}
+
+/**
+ * `tmcp:ask:<tenantId>:<sessionId>:<requestId>:q`: a request the server sent a session-lane client mid-call (sampling,
+ * elicitation, roots), open until one answer claims it (src/rendezvous/). It names the tenant and the session, so an
+ * answer posted on another session or with another tenant's key names a key that does not exist.
+ */
+export function clientRequestKey(tenantId: string, sessionId: string, requestId: string): string {
+  return `${ROOT}:ask:${tenantId}:${sessionId}:${requestId}:q`;
+}
+
+/** `tmcp:ask:<tenantId>:<sessionId>:<requestId>:a`: the client's answer to that request, until the waiting call reads it. */
+export function clientAnswerKey(tenantId: string, sessionId: string, requestId: string): string {
+  return `${ROOT}:ask:${tenantId}:${sessionId}:${requestId}:a`;
+}
+
+/** `tmcp:ask:<tenantId>:*`: a SCAN pattern matching a tenant's open client requests and their answers. */
+export function clientRequestPattern(tenantId: string): string {
+  return `${ROOT}:ask:${tenantId}:*`;
 }

@@ -34,6 +34,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefi
     name: spec.name,
     feature: spec.feature,
     lanes: spec.lanes ? Object.freeze([...spec.lanes]) : BOTH_LANES,
+    asksClient: spec.asksClient ?? false,
     listing,
     parse(args: unknown) {
       // Checked here, for every tool and every string in its arguments, so no tool can forget it: such text would

@@ -114,8 +114,9 @@ export interface ToolContext {
   /** Sends a progress notification when the client asked for them; a no-op otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
   /**
-   * Present only in a lane that can ask the user for input mid-call (2026-07-28 multi round-trip); a tool that needs
-   * input must check it. Carries the answers when this call is the retry of an `inputRequired` result.
+   * Present when the lane can ask the client for input mid-call (2026-07-28 multi round-trip; the session lane for a
+   * tool with `asksClient`); a tool that needs input must check it. Carries the answers when this call is the retry of
+   * an `inputRequired` result.
    */
   input?: ToolInput;
   /**
@@ -159,11 +160,14 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject | undefin
   /** When set, the handler must return `structuredContent` matching it. */
   output?: O;
   annotations: ToolAnnotations;
-  /**
-   * Protocol lanes that can run this tool. Default both. A tool that needs mid-call user input works only in the
-   * stateless 2026-07-28 lane (`InputRequiredResult`).
-   */
+  /** Protocol lanes that can run this tool. Default both. */
   lanes?: readonly Lane[];
+  /**
+   * The tool may return `inputRequired` (ask the client mid-call). Default false. The session lane then answers its
+   * calls over SSE, sends the questions on that stream and runs the tool again with the answers
+   * (src/mcp/client-requests/); the 2026-07-28 lane asks with an `InputRequiredResult` whatever this says.
+   */
+  asksClient?: boolean;
   handler(args: z.output<I>, ctx: ToolContext): Promise<ToolResult>;
 }
 
@@ -185,6 +189,8 @@ export interface Tool {
   name: string;
   feature: Feature;
   lanes: readonly Lane[];
+  /** See {@link ToolSpec.asksClient}. */
+  asksClient: boolean;
   listing: ToolListing;
   /** Validates and parses raw arguments (zod, compiled once). */
   parse(args: unknown): { success: true; data: unknown } | { success: false; error: string };

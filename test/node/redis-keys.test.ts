@@ -3,6 +3,9 @@ import {
   RATE_LIMIT_PREFIX,
   auditQueueKey,
   auditTenantsKey,
+  clientAnswerKey,
+  clientRequestKey,
+  clientRequestPattern,
   quotaKey,
   quotaPattern,
   keyCacheKey,
@@ -57,6 +60,12 @@ describe("Redis key shapes", () => {
     expect(quotaPattern(TENANT)).toBe(`tmcp:quota:${TENANT}:*`);
   });
 
+  it("keeps a mid-call request to a session's client and its answer under tmcp:ask:<tenantId>:<sessionId>:<id>", () => {
+    expect(clientRequestKey(TENANT, SESSION, "ask-1")).toBe(`tmcp:ask:${TENANT}:${SESSION}:ask-1:q`);
+    expect(clientAnswerKey(TENANT, SESSION, "ask-1")).toBe(`tmcp:ask:${TENANT}:${SESSION}:ask-1:a`);
+    expect(clientRequestPattern(TENANT)).toBe(`tmcp:ask:${TENANT}:*`);
+  });
+
   it("purges a tenant with patterns that match its keys and no other tenant's", () => {
     expect(tenantStatePatterns(TENANT)).toEqual([
       `tmcp:sess:${TENANT}:*`,
@@ -64,6 +73,7 @@ describe("Redis key shapes", () => {
       `tmcp:oidc:${TENANT}:*`,
       `tmcp:audit:${TENANT}`,
       `tmcp:quota:${TENANT}:*`,
+      `tmcp:ask:${TENANT}:*`,
     ]);
   });
 });

@@ -124,9 +124,9 @@ describe("audit log", () => {
     const client = await settledClient(t.apiKey);
     await client.callTool({ name: "list_workspaces", arguments: {} });
     expect((await client.callTool({ name: "get_document", arguments: { id: "not-a-uuid" } })).isError).toBe(true);
-    // delete_document exists only on 2026-07-28: on this lane it is an unknown tool like any other.
+    // A tool of a bigger plan: for this tenant, an unknown tool like any other.
     await expect(
-      client.callTool({ name: "delete_document", arguments: { id: crypto.randomUUID() } }),
+      client.callTool({ name: "export_workspace", arguments: { workspace_id: crypto.randomUUID() } }),
     ).rejects.toMatchObject({ code: -32602 });
     await expect(client.callTool({ name: "no_such_tool", arguments: {} })).rejects.toMatchObject({ code: -32602 });
     const session = client.transport?.sessionId as string;
@@ -150,7 +150,7 @@ describe("audit log", () => {
 
     const rows = await auditRows(t.id);
     expect(outcomes(rows)).toEqual([
-      "delete_document protocol_error",
+      "export_workspace protocol_error",
       "get_document protocol_error",
       "get_document tool_error",
       "list_workspaces ok",

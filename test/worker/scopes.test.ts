@@ -117,9 +117,8 @@ describe("a read-only key", () => {
 
       it("gets 403 insufficient_scope naming every scope needed for a tool that writes, and nothing is written", async () => {
         const before = await documents();
-        // delete_document exists in the stateless lane only (it asks for confirmation).
-        const writers = ["create_document", "update_document", "create_workspace"];
-        for (const name of lane === "stateless" ? [...writers, "delete_document"] : writers) {
+        // delete_document too, in both lanes: refused before it could ask the user anything.
+        for (const name of ["create_document", "update_document", "create_workspace", "delete_document"]) {
           const res = await send(readOnly, "tools/call", { name, arguments: createArgs() });
           expect(res.status, name).toBe(403);
           // An API key has no authorization server to step up at: no resource_metadata.
@@ -139,7 +138,7 @@ describe("a read-only key", () => {
 
       it("still gets -32602 for a tool its plan lacks, or no tool has: never a challenge", async () => {
         const missing = ["export_workspace", "no_such_tool"];
-        for (const name of lane === "session" ? [...missing, "delete_document"] : missing) {
+        for (const name of missing) {
           const res = await send(readOnly, "tools/call", { name, arguments: { workspace_id: tenant.workspaceId } });
           expect(res.status, name).toBe(200);
           expect(res.headers.get("www-authenticate"), name).toBeNull();

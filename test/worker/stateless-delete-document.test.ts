@@ -175,12 +175,14 @@ describe.each(TIERS)("a tenant on the %s tier", (onTier) => {
   });
 
   describe("the session lane", () => {
-    it("has no delete_document: listing omits it and calling it is -32602 like any unknown tool", async () => {
+    it("lists delete_document; a client that declared no elicitation is told so and nothing is deleted", async () => {
+      // connectClient declares no capabilities: the tool cannot ask, so it must not delete. (With elicitation, see
+      // test/worker/session-client-requests.test.ts.)
       const { client } = await connectClient(tenant.apiKey);
-      expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("delete_document");
-      await expect(
-        client.callTool({ name: "delete_document", arguments: { id: tenant.documentIds[1] } }),
-      ).rejects.toMatchObject({ code: -32602 });
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain("delete_document");
+      const result = await client.callTool({ name: "delete_document", arguments: { id: tenant.documentIds[1] } });
+      expect(result.isError).toBe(true);
+      expect(JSON.stringify(result.content)).toContain('did not declare the \\"elicitation\\" capability');
       expect(await exists(tenant.documentIds[1]!)).toBe(true);
       await client.close();
     });

@@ -185,9 +185,10 @@ describe("registry", () => {
   ];
 
   it("gives exactly core / core+analytics / core+analytics+export per plan, in both lanes", () => {
-    // delete_document asks the user to confirm (2026-07-28 multi round-trip), so only the stateless lane has it.
+    // delete_document asks the user to confirm: both lanes can ask (2026-07-28 multi round-trip; the session lane's
+    // requests on the call's SSE stream, src/mcp/client-requests/).
     for (const [lane, core] of [
-      ["session", CORE],
+      ["session", [...CORE, "delete_document"]],
       ["stateless", [...CORE, "delete_document"]],
     ] as const) {
       expect(names("free", lane)).toEqual(core);

@@ -2,7 +2,7 @@
  * Conformance fixtures for MCP 2026-07-28 multi round-trip input (SEP-2322 `InputRequiredResult`, SEP-2575 client
  * capabilities), with the names and questions the suite's `input-required-result-*` and `server-stateless` scenarios
  * use. A fixture asks for what it lacks, and completes once every answer is in; a missing or malformed answer is
- * asked for again. Stateless lane only: the session lane cannot carry the exchange on a per-request server.
+ * asked for again. Stateless lane only: the session lane's asking fixtures are in session-asking.ts.
  */
 import * as z from "zod";
 import { defineTool } from "../../tools/define.ts";

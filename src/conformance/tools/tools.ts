@@ -3,16 +3,15 @@
  * scenarios expect (the same as `@modelcontextprotocol/server-everything`). They exist only for tenants with the
  * `conformance_fixtures` feature, which no plan includes: `npm run conformance` creates such a tenant.
  *
- * Not here: the session lane's tools that ask the client for something mid-call (`test_sampling`, `test_elicitation`,
- * ...). A per-request server cannot wait for the client's answer in the session lane (notes/mcp-protocol.md);
- * conformance/expected-failures.session.yml lists those scenarios. The 2026-07-28 lane asks with InputRequiredResult
- * instead: its fixtures are in input-required.ts.
+ * The fixtures that ask the client mid-call are in session-asking.ts (session lane: a request on the call's SSE
+ * stream) and input-required.ts (2026-07-28: InputRequiredResult).
  */
 import * as z from "zod";
 import { defineTool } from "../../tools/define.ts";
 import { errorResult } from "../../tools/result.ts";
 import type { Tool } from "../../tools/types.ts";
 import { INPUT_REQUIRED_TOOLS } from "./input-required.ts";
+import { SESSION_ASKING_TOOLS } from "./session-asking.ts";
 import { RED_PIXEL_PNG, SILENT_WAV } from "./media.ts";
 import { READ_ONLY } from "../../tools/annotations.ts";
 
@@ -206,4 +205,5 @@ export const CONFORMANCE_TOOLS: readonly Tool[] = Object.freeze([
   withProgress,
   errorHandling,
   ...INPUT_REQUIRED_TOOLS,
+  ...SESSION_ASKING_TOOLS,
 ]);

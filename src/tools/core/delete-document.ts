@@ -27,23 +27,23 @@ interface AskedState {
 }
 
 /**
- * Deletes a document after the user confirms. Needs the 2026-07-28 multi round-trip (`InputRequiredResult`): the first
- * call answers with a confirmation form, the client asks its user and calls again with the answer. The session lane
- * cannot carry that exchange on a per-request server, so the tool exists only in the stateless lane.
+ * Deletes a document after the user confirms. The first round answers with a confirmation form (`inputRequired`); the
+ * lane asks the client's user (2026-07-28: an `InputRequiredResult` and a retry; session lane: `elicitation/create` on
+ * the call's SSE stream, src/mcp/client-requests/) and runs the tool again with the answer.
  */
 export const deleteDocument = defineTool({
   name: "delete_document",
   title: "Delete document",
   description: `Deletes a document by id, after asking the user to confirm. Nothing is deleted unless the user confirms. ${RETRY_WITH_KEY}`,
   feature: "core",
-  lanes: ["stateless"],
+  asksClient: true,
   input: z.object({ id: Id.describe("Document id") }),
   output: Output,
   // Deleting twice leaves the same state (the second call finds nothing).
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx) {
     if (!ctx.input)
-      return errorResult("delete_document needs a client on MCP 2026-07-28, which can ask its user to confirm.");
+      return errorResult("delete_document needs a client that can ask its user to confirm (elicitation).");
 
     const answer = confirmation(ctx.input);
     if (answer === "declined") {

@@ -11,8 +11,9 @@ export function planTools(plan: Plan): string[] {
 }
 
 /**
- * The session lane lists exactly the plan's snapshot. The stateless lane may add tools that only it can run (those that
- * ask the user mid-call; the worker suite pins which), but never a tool of a bigger plan or a test fixture.
+ * The session lane lists exactly the plan's snapshot. The stateless lane may add tools that only it can run (none
+ * today: both lanes can ask the user mid-call; the worker suite pins which), but never a tool of a bigger plan or a
+ * test fixture.
  */
 export function expectPlanTools(listed: string[], plan: "free" | "pro", lane: "session" | "stateless"): void {
   const own = planTools(plan);
