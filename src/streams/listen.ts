@@ -23,7 +23,7 @@ export interface ListenFeed {
 
 /**
  * Opens the feed of one `subscriptions/listen` (MCP 2026-07-28) in this tenant: a stream slot (429 at the tenant's
- * limit, or the credential's, which stands in for the session this revision does not have), and a
+ * limit; this revision has no session to count by), and a
  * `ServerEventBus` over the tenant's event stream in Redis (src/streams/feed.ts). The SDK's listen router owns the
  * wire (acknowledgement, filter, subscription id); this only sources events. When the feed ends (idle, Redis fault,
  * slot lapsed) the stream ends with the listen's result, so the client knows to listen again.
@@ -33,7 +33,9 @@ export interface ListenFeed {
 export async function openListenFeed(principal: Principal, rc: RequestContext): Promise<ListenFeed> {
   const tenantId = principal.tenant.id;
   const redis = rc.shards.forTenant(tenantId);
-  const slot: Slot = await openSlot(redis, tenantId, `k:${principal.credential.id}`, rc.config, rc.now()).catch(
+  // No session in this revision, and one credential may serve many clients: only the tenant's limit applies.
+  const limits = { ...rc.config, streamMaxPerSession: rc.config.streamMaxPerTenant };
+  const slot: Slot = await openSlot(redis, tenantId, `k:${principal.credential.id}`, limits, rc.now()).catch(
     (err: unknown) => {
       throw err instanceof HttpError ? err : unavailable("stream slots", err);
     },
