@@ -4,6 +4,7 @@ import type { LoadResult } from "./load.ts";
 import type { MicroReport } from "./microbench.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { SessionBytes } from "./sessions.ts";
+import type { NotifyReport } from "./notify.ts";
 
 /** The median latency of a sequential run with the cloud delaying every upstream request by `latencyMs`. */
 interface DepthSample {
@@ -64,6 +65,8 @@ export interface BenchReport {
   listings: ListingSize[];
   /** Redis bytes per session of the bench tenant after the load runs; absent when none was stored. */
   sessions?: SessionBytes;
+  /** Delay from a document update to its notification, and an idle stream's cost; absent with `--notify 0`. */
+  notify?: NotifyReport;
 }
 
 /**

@@ -15,8 +15,14 @@ const BATCH = 32;
 /** A comment frame this often keeps proxies from closing a quiet stream. */
 const HEARTBEAT_MS = 25_000;
 
+/**
+ * Most polls in one invocation: each is a subrequest, and Workers cap those per invocation (1000 on the paid plan).
+ * A stream that reaches it ends like an idle one; the client reconnects and resumes with `Last-Event-ID`.
+ */
+const MAX_POLLS = 900;
+
 /** Why a feed ended. */
-export type FeedEnd = "idle" | "gone" | "aborted" | "fault";
+export type FeedEnd = "idle" | "gone" | "aborted" | "fault" | "budget";
 
 /** An event id as Redis mints them (`<ms>-<seq>`): a `Last-Event-ID` of any other shape is ignored. */
 const EVENT_ID = /^\d{1,20}-\d{1,20}$/;
@@ -95,8 +101,8 @@ export class TenantFeed {
   }
 
   /**
-   * Polls until the client goes away, the slot or session ends, nothing was delivered for `streamIdleSeconds`, or
-   * Redis fails. `deliver` gets each batch and says how many notifications it sent (only those count against
+   * Polls until the client goes away, the slot or session ends, nothing was delivered for `streamIdleSeconds`, Redis
+   * fails, or the invocation's subrequest budget is spent. `deliver` gets each batch and says how many notifications it sent (only those count against
    * idleness); `heartbeat` is called when nothing was sent for a while.
    */
   async run(deliver: (events: StoredEvent[]) => Promise<number>, heartbeat: () => void): Promise<FeedEnd> {
@@ -104,7 +110,9 @@ export class TenantFeed {
     let pause = POLL_MIN_MS;
     let lastSent = o.now();
     let lastBeat = o.now();
+    let polls = 0;
     while (!o.signal.aborted) {
+      if (++polls > MAX_POLLS) return "budget";
       let got: StoredEvent[] | "gone";
       try {
         got = await this.poll();
