@@ -16,6 +16,7 @@ import { documentUri } from "../../src/resources/documents.ts";
 import { streamSlotsKey } from "../../src/redis/keys.ts";
 import { controlDeps, createTenant, MCP_URL, openSession, post, redis, type TestTenant } from "./support/fixtures.ts";
 import { SseReader } from "./support/sse.ts";
+import { fetchSettled } from "./admin-support.ts";
 import * as scripts from "../../src/streams/scripts.ts";
 import { postStateless, statelessMessage } from "./support/stateless.ts";
 
@@ -241,6 +242,35 @@ describe("stream limits", () => {
     const ok = await openStream(other, await openSession(other.apiKey));
     closers.push(() => ok.body!.cancel());
     expect(ok.status).toBe(200);
+  });
+
+  it("an idle stream ends by itself after STREAM_IDLE_SECONDS, giving its slot back", async () => {
+    const t = await createTenant("free");
+    const session = await openSession(t.apiKey);
+    // fetchSettled reads the whole body: it returns only because the stream ended.
+    const res = await fetchSettled(
+      MCP_URL,
+      { headers: { authorization: `Bearer ${t.apiKey}`, "mcp-session-id": session, accept: "text/event-stream" } },
+      { STREAM_IDLE_SECONDS: "1", STREAM_POLL_MAX_MS: "200" },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^retry: \d+\nid: \d+-\d+\ndata: \n\n$/);
+    expect(await redis.zcard(streamSlotsKey(t.id))).toBe(0);
+  });
+
+  it("2026-07-28: subscriptions/listen at the tenant's limit is 429 too", async () => {
+    const full = await createTenant("free");
+    const lapse = Date.now() + 60_000;
+    const members = Array.from({ length: 20 }, (_, i) => ({ score: lapse, member: `other${i}|x` }));
+    await redis.zadd(streamSlotsKey(full.id), members[0]!, ...members.slice(1));
+    const res = await postStateless(
+      statelessMessage("subscriptions/listen", { notifications: { toolsListChanged: true } }),
+      {
+        authorization: `Bearer ${full.apiKey}`,
+      },
+    );
+    expect(res.status).toBe(429);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/for this account/);
   });
 
   it("a lapsed slot (a crashed isolate's) does not count", async () => {
