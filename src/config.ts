@@ -24,6 +24,17 @@ export interface Config {
    * is refused. Waiting costs no CPU; it costs about one Redis command a second (src/rendezvous/wait.ts).
    */
   clientAnswerTimeoutMs: number;
+  /**
+   * Most notification streams (session lane `GET /mcp`, 2026-07-28 `subscriptions/listen`) one tenant may hold open at
+   * once (default 20): one more is refused with 429. Counted in Redis with an expiry (src/streams/slots.ts).
+   */
+  streamMaxPerTenant: number;
+  /** Most notification streams one session may hold open at once (default 2): a reconnect may overlap the old one. */
+  streamMaxPerSession: number;
+  /** A notification stream that delivered nothing for this long ends (default 300); the client reconnects. */
+  streamIdleSeconds: number;
+  /** Longest pause between two polls of an idle stream's tenant events, in ms (default 2000): the idle cost bound. */
+  streamPollMaxMs: number;
   /** Largest `initialize` request body, in bytes (default 8192): 413 past it. */
   initializeMaxBytes: number;
   /**
@@ -122,6 +133,10 @@ type ConfigEnv = Pick<
   | "MAX_WORKSPACES_PER_TENANT"
   | "SESSION_MAX_PER_TENANT"
   | "CLIENT_ANSWER_TIMEOUT_MS"
+  | "STREAM_MAX_PER_TENANT"
+  | "STREAM_MAX_PER_SESSION"
+  | "STREAM_IDLE_SECONDS"
+  | "STREAM_POLL_MAX_MS"
   | "INITIALIZE_MAX_BYTES"
   | "TRUSTED_REQUEST_ID_HEADER"
   | "HEALTHZ_CACHE_MS"
@@ -161,6 +176,10 @@ export function loadConfig(env: ConfigEnv): Config {
     sessionTtlSeconds: positiveInt(env.SESSION_TTL_SECONDS, 3600, "SESSION_TTL_SECONDS"),
     sessionMaxPerTenant: positiveInt(env.SESSION_MAX_PER_TENANT, 1000, "SESSION_MAX_PER_TENANT"),
     clientAnswerTimeoutMs: positiveInt(env.CLIENT_ANSWER_TIMEOUT_MS, 60_000, "CLIENT_ANSWER_TIMEOUT_MS"),
+    streamMaxPerTenant: positiveInt(env.STREAM_MAX_PER_TENANT, 20, "STREAM_MAX_PER_TENANT"),
+    streamMaxPerSession: positiveInt(env.STREAM_MAX_PER_SESSION, 2, "STREAM_MAX_PER_SESSION"),
+    streamIdleSeconds: positiveInt(env.STREAM_IDLE_SECONDS, 300, "STREAM_IDLE_SECONDS"),
+    streamPollMaxMs: positiveInt(env.STREAM_POLL_MAX_MS, 2000, "STREAM_POLL_MAX_MS"),
     initializeMaxBytes: positiveInt(env.INITIALIZE_MAX_BYTES, 8192, "INITIALIZE_MAX_BYTES"),
     trustedRequestIdHeader: env.TRUSTED_REQUEST_ID_HEADER?.trim().toLowerCase() || undefined,
     rateLimitOnError: onError,

@@ -41,6 +41,8 @@ Environment:
   --base-port N          use ports N..N+3 (cloud Neon, cloud Upstash, Worker, naive Worker; each wrangler dev also
                          picks a free inspector port); default 0: free ports
   --documents N          documents of the bench tenant (default 200)
+  --notify N             document updates timed to their notification on a GET stream, then 30 s of an idle
+                         stream's cost (default 20; 0 skips)
   --json FILE            also write every figure as JSON
   -h, --help             show this help`;
 
@@ -65,6 +67,8 @@ export interface BenchOptions {
   redisUrl: string;
   basePort: number;
   documents: number;
+  /** Document updates timed to their notification (0: no notification measurement). */
+  notifyUpdates: number;
   json: string | undefined;
 }
 
@@ -100,6 +104,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         "redis-url": { type: "string", default: env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/14" },
         "base-port": { type: "string", default: "0" },
         documents: { type: "string", default: "200" },
+        notify: { type: "string", default: "20" },
         json: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -138,6 +143,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     redisUrl: v["redis-url"],
     basePort: int(v["base-port"], "--base-port", 0),
     documents: int(v.documents, "--documents", 1),
+    notifyUpdates: int(v.notify, "--notify", 0),
     json: v.json,
   };
 }

@@ -127,6 +127,25 @@ export function formatReport(r: BenchReport): string {
     );
   }
 
+  if (r.notify) {
+    const n = r.notify;
+    out.push("### Notification streams", "");
+    out.push(
+      "| updates | delay p50 | delay p95 | max | idle stream: Upstash commands/min | idle stream: CPU ms/min | CPU ms per poll |",
+      "|---|---|---|---|---|---|---|",
+    );
+    out.push(
+      `| ${n.updates} | ${n.p50Ms} ms | ${n.p95Ms} ms | ${n.maxMs} ms | ${n.idleCommandsPerMinute} | ${n.idleCpuMsPerMinute} | ${n.cpuMsPerPoll} |`,
+    );
+    out.push(
+      "",
+      "From an `update_document` response to `notifications/resources/updated` on another session's GET stream, " +
+        "updates spaced 0-2.5 s apart at random; then one idle stream's Upstash commands (local cloud counters) and " +
+        "its poll loop's CPU time (the same loop in Node). Bound: 60000 / STREAM_POLL_MAX_MS commands a minute.",
+      "",
+    );
+  }
+
   out.push("### Targets (issues 7 and 21)", "");
   out.push("| target | met | figures |", "|---|---|---|");
   for (const t of checkTargets(r))

@@ -5,6 +5,7 @@ import type { MicroReport } from "./microbench.ts";
 import type { WaitingReport } from "./waiting.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { SessionBytes } from "./sessions.ts";
+import type { NotifyReport } from "./notify.ts";
 
 /** The median latency of a sequential run with the cloud delaying every upstream request by `latencyMs`. */
 interface DepthSample {
@@ -67,6 +68,8 @@ export interface BenchReport {
   sessions?: SessionBytes;
   /** CPU and Redis commands of a session-lane call waiting for its client's answer; absent when skipped. */
   waiting?: WaitingReport;
+  /** Delay from a document update to its notification, and an idle stream's cost; absent with `--notify 0`. */
+  notify?: NotifyReport;
 }
 
 /**

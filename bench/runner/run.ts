@@ -15,6 +15,7 @@ import { benchPorts, type BenchPorts } from "./ports.ts";
 import { machine, postgresVersion, redisVersion } from "./machine.ts";
 import { measureSessions } from "./sessions.ts";
 import { measureWaiting } from "./waiting.ts";
+import { measureNotifications } from "./notify.ts";
 import type { BenchReport, ScenarioResult } from "./results.ts";
 import { obtainOAuthToken } from "./oauth.ts";
 import {
@@ -174,6 +175,29 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       log(
         `sessions: ${report.sessions.sessions} stored, ${report.sessions.valueBytes} bytes per record, ${report.sessions.memoryBytes} bytes of Redis memory per session`,
       );
+
+    if (o.notifyUpdates > 0) {
+      // 30 s of an idle stream at the default; a tiny run (the bench's own test) idles 3 s per update.
+      const idleSeconds = Math.min(30, 3 * o.notifyUpdates);
+      log(
+        `notification streams: ${o.notifyUpdates} document updates to a subscribed GET stream, then ${idleSeconds} s idle`,
+      );
+      report.notify = await measureNotifications(
+        {
+          url: targets[0]!.url,
+          apiKey: data.apiKey,
+          tenantId: data.tenantId,
+          documentId: data.documentIds[0]!,
+          upstashUrl: cloud.ready.upstashUrl,
+          upstashToken: cloud.ready.upstashToken,
+          statsUrl: cloud.ready.statsUrl,
+        },
+        o.notifyUpdates,
+        idleSeconds,
+      );
+      const n = report.notify;
+      log(`notifications: p50 ${n.p50Ms} ms, p95 ${n.p95Ms} ms; idle stream ${n.idleCommandsPerMinute} commands/min`);
+    }
 
     if (o.latencies.length > 1) {
       const depthLoad: LoadOptions = {

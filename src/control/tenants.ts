@@ -17,6 +17,7 @@ import {
   type UpdateTenantInput,
 } from "./schemas.ts";
 import { invalidateWorkerCache, purgeTenantState } from "./worker-cache.ts";
+import { LISTS_CHANGED, publishTenantEvents } from "../streams/events.ts";
 import { DEFAULT_WORKSPACE_NAME, INSERT_WORKSPACE_SQL, toWorkspaceView, type WorkspaceView } from "./workspaces.ts";
 
 export type { CreateTenantInput, UpdateTenantInput } from "./schemas.ts";
@@ -164,6 +165,14 @@ export async function updateTenant(deps: AdminDeps, slug: string, raw: UpdateTen
     { text: "select plan from public.tenants" },
   );
   const warnings: MessageParts[] = [];
+  // The tenant's open notification streams learn that its lists may differ now (src/streams/).
+  if (input.plan !== undefined || f !== undefined) {
+    await publishTenantEvents(deps.shards.forTenant(tenant.id), tenant.id, LISTS_CHANGED, Date.now()).catch(() =>
+      warnings.push(
+        says`open notification streams were not told of the change (Redis failed); clients see it on their next list request`,
+      ),
+    );
+  }
   if (input.plan !== undefined && before?.plan !== tenant.plan) {
     const hidden = hiddenPlanFeatures(tenant.plan as Plan, tenant.featuresRemove).filter((x) => !remove.includes(x));
     for (const x of hidden) {

@@ -3,7 +3,7 @@ import type { RedisShards, ShardEndpoint } from "../redis/shards.ts";
 import type { Sql } from "./owner-sql.ts";
 
 /** The Redis commands the admin operations use, on any one shard. */
-export type AdminRedis = Pick<Redis, "set" | "del" | "scan" | "smembers" | "llen" | "mget">;
+export type AdminRedis = Pick<Redis, "set" | "del" | "scan" | "smembers" | "llen" | "mget" | "eval" | "evalsha">;
 
 /** What the admin operations need: the database (owner or admin login), Redis, and the API-key pepper. */
 export interface AdminDeps {

@@ -5,6 +5,7 @@ import { ownerTransaction, type Row } from "./owner-sql.ts";
 import { iso, isoOrNull } from "../db/timestamps.ts";
 import { checkLabel } from "./text.ts";
 import { refuseWhileMoving, tenantDataAccess } from "./data-location.ts";
+import { publishTenantEvents } from "../streams/events.ts";
 
 /** Name of the workspace `tenant create` makes with every new tenant (unless told not to). */
 export const DEFAULT_WORKSPACE_NAME = "Default";
@@ -129,6 +130,16 @@ export async function deleteWorkspace(
     },
   ]);
   const row = toWorkspaceView(found(at.tenantId, results[0], slug, workspace));
+  // Its documents went with it: the tenant's open notification streams learn that the resource list changed. Best
+  // effort: the deletion stands whatever Redis does, and clients see it on their next resources/list.
+  if (row.documentCount > 0) {
+    await publishTenantEvents(
+      deps.shards.forTenant(at.tenantId),
+      at.tenantId,
+      [{ kind: "resources_list_changed" }],
+      Date.now(),
+    ).catch(() => undefined);
+  }
   return { id: row.id, name: row.name, documents: row.documentCount };
 }
 

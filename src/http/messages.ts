@@ -51,13 +51,9 @@ export function notFound(pathname: string): string {
   return "Not found: the MCP endpoint is POST /mcp";
 }
 
-/** 405 on `GET /mcp` (session lane): a per-request server has nothing to push later. */
-export const GET_STREAM_NOT_ALLOWED =
-  "Method not allowed: this server has no standalone SSE stream (GET /mcp); send requests with POST /mcp, and each response streams on its own POST";
-
 /** 405 on `/mcp` for a method no lane has. */
 export const MCP_METHOD_NOT_ALLOWED =
-  "Method not allowed: send requests with POST /mcp; DELETE /mcp with Mcp-Session-Id ends a session";
+  "Method not allowed: send requests with POST /mcp; GET /mcp with Mcp-Session-Id opens the session's notification stream, DELETE ends the session";
 
 /** 405 on a GET or DELETE naming MCP 2026-07-28: the revision has no standalone stream and no session. */
 export const STATELESS_METHOD_NOT_ALLOWED =

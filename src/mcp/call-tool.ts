@@ -29,9 +29,22 @@ export async function callTool(
   if (!key.ok) throw keying?.rpcError({ code: RpcCode.InvalidParams, message: key.message });
   const parsed = tool.parse(rawArgs ?? {});
   if (!parsed.success) return { content: [{ type: "text", text: parsed.error }], isError: true };
-  if (key.key === undefined || !keying) return tool.handler(parsed.data, ctx);
+  const result = await run(tool, parsed.data, ctx, key.key, keying);
+  // A document written announces itself to the tenant's notification streams (src/streams/changes.ts).
+  ctx.announce?.(tool.name, parsed.data, result);
+  return result;
+}
+
+async function run(
+  tool: Tool,
+  args: unknown,
+  ctx: ToolContext,
+  key: string | undefined,
+  keying: CallKeying | undefined,
+): Promise<ToolResult> {
+  if (key === undefined || !keying) return tool.handler(args as never, ctx);
   try {
-    return await callWithKey(tool, parsed.data, ctx, key.key, keying.scope.credential);
+    return await callWithKey(tool, args as never, ctx, key, keying.scope.credential);
   } catch (err) {
     if (err instanceof IdempotencyRefusal) throw keying.rpcError({ code: RpcCode.InvalidParams, message: err.message });
     throw err;

@@ -1,7 +1,7 @@
 import { admit, type ResponseHeaders } from "../admission/admit.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
-import { GET_STREAM_NOT_ALLOWED, MCP_METHOD_NOT_ALLOWED } from "../http/messages.ts";
+import { MCP_METHOD_NOT_ALLOWED } from "../http/messages.ts";
 import {
   checkInitializeSize,
   checkMediaTypes,
@@ -14,6 +14,7 @@ import { noteMessage } from "../log/telemetry.ts";
 import { mcpResourceOf } from "../oauth/resource.ts";
 import { checkScopes } from "./required-scopes.ts";
 import { refuseWritesWhileMoving } from "./moving-guard.ts";
+import { serveSessionStream } from "../streams/session-stream.ts";
 import { deleteSession, serveSessionPost } from "./session-lane.ts";
 import {
   FIRST_STATELESS_REVISION,
@@ -38,14 +39,19 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
     rc.fields.lane = "stateless";
     throw statelessMethodNotAllowed();
   }
-  if (request.method === "GET" || (request.method !== "POST" && request.method !== "DELETE")) {
-    // No standalone SSE stream: a per-request server has nothing to push later.
-    const message = request.method === "GET" ? GET_STREAM_NOT_ALLOWED : MCP_METHOD_NOT_ALLOWED;
-    throw new HttpError(405, message, { headers: { allow: "POST, DELETE" } });
+  if (request.method !== "POST" && request.method !== "DELETE" && request.method !== "GET") {
+    throw new HttpError(405, MCP_METHOD_NOT_ALLOWED, { headers: { allow: "GET, POST, DELETE" } });
   }
 
   // The resource this host serves, from configuration only: it shapes the challenges of a refused request.
   const resource = mcpResourceOf(request, rc.config);
+  if (request.method === "GET") {
+    // The session's standalone SSE stream of notifications (src/streams/session-stream.ts).
+    rc.fields.lane = "session";
+    noteMessage(rc, request, {});
+    const { principal, gate } = await admit(request, rc, headers, null, resource);
+    return serveSessionStream(request, principal, rc, gate);
+  }
   if (request.method === "DELETE") {
     // No message: the log line takes the revision from the MCP-Protocol-Version header alone.
     noteMessage(rc, request, {});

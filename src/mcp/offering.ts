@@ -18,8 +18,9 @@ export interface Offering {
 
 /**
  * What a tenant with `features` sees in `lane`: computed once per feature set and lane, then shared by every
- * request, so a per-request server build only wires handlers. Neither lane advertises list-changed notifications
- * or resource subscriptions: a per-request server has no stream to send them on later.
+ * request, so a per-request server build only wires handlers. Both lanes advertise list-changed notifications and
+ * resource subscriptions: they travel through the tenant's event stream in Redis to the open notification streams
+ * (session lane: `GET /mcp`; 2026-07-28: `subscriptions/listen`; see src/streams/).
  */
 export const offeringFor = perFeatureSet((features: ReadonlySet<Feature>, lane: Lane): Offering => {
   const resources = hasResources(features);
@@ -32,12 +33,12 @@ export const offeringFor = perFeatureSet((features: ReadonlySet<Feature>, lane: 
     prompts,
     completions,
     capabilities: Object.freeze({
-      tools: { listChanged: false },
+      tools: { listChanged: true },
       // Log messages travel on the SSE response of the call that logs (session: at the level kept in the session;
       // 2026-07-28: at the level the request's `_meta` names).
       logging: {},
-      ...(resources ? { resources: { listChanged: false, subscribe: false } } : {}),
-      ...(prompts.length ? { prompts: { listChanged: false } } : {}),
+      ...(resources ? { resources: { listChanged: true, subscribe: true } } : {}),
+      ...(prompts.length ? { prompts: { listChanged: true } } : {}),
       ...(completions ? { completions: {} } : {}),
     }),
   });

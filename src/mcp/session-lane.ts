@@ -120,6 +120,12 @@ export async function serveSessionPost(
       log: rc.log,
       now: rc.now,
     }),
+    subscriptions: {
+      current: () => record.subscriptions ?? [],
+      save: async (subscriptions) => {
+        await store.update(sessionId, { ...record, subscriptions });
+      },
+    },
   };
   // A tools/call is audited from here on: what the client gets back is what the row says.
   const recorder = toolCallRecorder(message, { audit: createAuditSink(rc, principal, sessionId), now: () => rc.now() });

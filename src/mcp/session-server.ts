@@ -28,6 +28,7 @@ import { outcomeError, type RpcErrorShape } from "./outcomes.ts";
 import { createToolContext, type ProgressSink } from "./tool-context.ts";
 import { SERVER_INFO, SERVER_INSTRUCTIONS } from "./server-info.ts";
 import { calledTool, sharedHandlers, type SharedMethod, type SharedScope } from "./shared-handlers.ts";
+import { handleSubscriptions, type SessionSubscriptions } from "../streams/subscriptions.ts";
 
 // Module scope: immutable and expensive. Without it the SDK's Server builds an Ajv instance per construction, and
 // Ajv compiles with `new Function`, which Workers forbid.
@@ -51,6 +52,8 @@ export interface LiveSession {
   setLogLevel(level: ClientLogLevel): Promise<void>;
   /** Asks the session's client mid-call, for tools with `asksClient`; without it they get no `ctx.input`. */
   asker?: ClientAsker;
+  /** The session's resource subscriptions (src/streams/); absent: `resources/subscribe` is not answered. */
+  subscriptions?: SessionSubscriptions;
 }
 
 /**
@@ -114,6 +117,8 @@ export function buildSessionServer(
     }
     return {};
   });
+
+  if (offering.resources && session?.subscriptions) handleSubscriptions(server, session.subscriptions, rc.log);
 
   if (offering.prompts.length) {
     handle(server, GetPromptRequestSchema, async (request, extra) => {

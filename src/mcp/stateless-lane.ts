@@ -12,6 +12,7 @@ import { Id, WORKSPACE_HEADER } from "../tools/core/documents.ts";
 import { toolsFor } from "../tools/registry.ts";
 import { checkParamHeaders } from "./param-headers.ts";
 import { buildStatelessServer } from "./stateless-server.ts";
+import { isListen, openListenFeed } from "../streams/listen.ts";
 
 /** The first revision of the stateless era; revision names are ISO dates, so they order as strings. */
 export const FIRST_STATELESS_REVISION = "2026-07-28";
@@ -75,14 +76,19 @@ export async function serveStatelessPost(
     return refused;
   }
   const keyScope = { credential: principal.credential, header: request.headers.get(IDEMPOTENCY_HEADER) };
+  // subscriptions/listen: change events from the tenant's event stream in Redis (src/streams/listen.ts).
+  const listen = isListen(message) ? await openListenFeed(principal, rc) : undefined;
   const handler = createMcpHandler(() => buildStatelessServer(principal.tenant, rc, recorder, keyScope), {
     legacy: "reject",
     maxRequestBodySize: rc.config.maxBodyBytes,
     // Reporting only: rejected requests (a client's mistake) and failures; the response is already decided.
     onerror: (err) => rc.log.warn("stateless lane", { error: err }),
+    ...(listen ? { bus: listen.bus } : {}),
   });
+  listen?.bind(() => handler.close());
   // The body was read and parsed by the guard; the handler classifies the same value and reads nothing.
   const response = await handler.fetch(request, { parsedBody: message });
+  listen?.settle();
   recorder?.settle(response);
   return response;
 }

@@ -3,6 +3,7 @@ import { tenantData } from "../db/tenant-data.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import type { ToolContext, ToolInput } from "../tools/types.ts";
 import { readTenantUsage } from "../usage/tenant-usage.ts";
+import { announce, changesOf } from "../streams/changes.ts";
 
 /** How a lane delivers progress for the current request; `undefined` when the client asked for none. */
 export type ProgressSink = ((progress: number, total?: number, message?: string) => Promise<void>) | undefined;
@@ -27,6 +28,7 @@ export function createToolContext(
     progress: progress ?? (async () => {}),
     limits: rc.config,
     usage: () => readTenantUsage(rc, tenant),
+    announce: (tool, args, result) => announce(rc, tenant.id, changesOf(tool, args, result)),
     ...(input ? { input } : {}),
   };
 }

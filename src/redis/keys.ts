@@ -87,7 +87,27 @@ export function tenantStatePatterns(tenantId: string): string[] {
     auditQueueKey(tenantId),
     quotaPattern(tenantId),
     clientRequestPattern(tenantId),
+    tenantEventsKey(tenantId),
+    streamSlotsKey(tenantId),
   ];
+}
+
+/**
+ * `tmcp:ev:<tenantId>`: a tenant's change events (a document updated, its tool or resource lists changed), a Redis
+ * stream capped to its latest entries and expiring when no one writes it. Open notification streams of the tenant
+ * poll it from their last entry id (src/streams/). It names the tenant, so a stream can only ever read its own
+ * tenant's events.
+ */
+export function tenantEventsKey(tenantId: string): string {
+  return `${ROOT}:ev:${tenantId}`;
+}
+
+/**
+ * `tmcp:streams:<tenantId>`: a tenant's open notification streams, a sorted set of `<owner>|<stream id>` scored by
+ * the epoch ms its slot lapses unless renewed (src/streams/slots.ts). An isolate that dies leaves its slot to lapse.
+ */
+export function streamSlotsKey(tenantId: string): string {
+  return `${ROOT}:streams:${tenantId}`;
 }
 
 /**

@@ -32,6 +32,8 @@ export interface SessionRecord {
   createdAt: number;
   /** The least severe log level the client asked to receive (`logging/setLevel`); absent until it asks. */
   logLevel?: ClientLogLevel;
+  /** Resource URIs the client subscribed to (`resources/subscribe`), capped (src/streams/subscriptions.ts). */
+  subscriptions?: string[];
 }
 
 /**

@@ -131,6 +131,11 @@ export interface ToolContext {
    * Present in the Worker's lanes; a context without it (a unit test) has no usage to show.
    */
   usage?: () => Promise<TenantUsage>;
+  /**
+   * Tells the tenant's open notification streams what a finished tool call changed (src/streams/changes.ts). Present
+   * in the Worker's lanes; called by the lanes' `callTool`, never by a tool.
+   */
+  announce?: (tool: string, args: unknown, result: ToolResult) => void;
 }
 
 /** Severity of a client-facing log message (MCP `LoggingLevel`, RFC 5424 order). */

@@ -74,6 +74,9 @@ describe("npm run bench", () => {
         "--documents",
         "10",
         "--no-bundle",
+        // One timed update and a few seconds of an idle stream: the notification stage runs, and briefly.
+        "--notify",
+        "1",
         "--json",
         json,
       ],
@@ -144,6 +147,12 @@ describe("npm run bench", () => {
     expect(stdout).toMatch(/\| enterprise \| stateless \| 11 \| [\d.]+ KiB \|/);
     expect(stdout).toContain("enterprise tools/list at most 8 KiB in either lane");
     expect(stdout).toContain("#### session tools/list");
+    // The notification stage: one delivered update, an idle stream within its bound of 30 commands a minute.
+    expect(report.notify?.updates).toBe(1);
+    expect(report.notify!.p50Ms).toBeGreaterThan(0);
+    expect(report.notify!.p50Ms).toBeLessThan(5000);
+    expect(report.notify!.cpuMsPerPoll).toBeGreaterThan(0);
+    expect(stdout).toContain("### Notification streams");
     expect(stdout).toContain("### Targets (issues 7 and 21)");
     expect(stdout).toContain("### Capacity (issue 21)");
     expect(stdout).toContain("a warm API-key request costs at most 2 Upstash commands");

@@ -18,6 +18,8 @@ import {
   oidcFlowKey,
   oidcFlowPattern,
   tenantStatePatterns,
+  streamSlotsKey,
+  tenantEventsKey,
 } from "../../src/redis/keys.ts";
 
 // Redis keys are a storage format: entries written by one deploy are read by the next, and the admin CLI deletes a
@@ -74,6 +76,13 @@ describe("Redis key shapes", () => {
       `tmcp:audit:${TENANT}`,
       `tmcp:quota:${TENANT}:*`,
       `tmcp:ask:${TENANT}:*`,
+      `tmcp:ev:${TENANT}`,
+      `tmcp:streams:${TENANT}`,
     ]);
+  });
+
+  it("keeps a tenant's change events and open-stream slots under keys that name it", () => {
+    expect(tenantEventsKey(TENANT)).toBe(`tmcp:ev:${TENANT}`);
+    expect(streamSlotsKey(TENANT)).toBe(`tmcp:streams:${TENANT}`);
   });
 });

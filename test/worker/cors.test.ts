@@ -195,7 +195,7 @@ describe("OPTIONS that is not a preflight", () => {
   it("without Origin: 405 with Allow, as before", async () => {
     const res = await preflight(null, DEPLOYED);
     expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("POST, DELETE");
+    expect(res.headers.get("allow")).toBe("GET, POST, DELETE");
     expectNoCors(res);
   });
 });
@@ -250,9 +250,9 @@ describe("responses to an allowed origin", () => {
     const missing = await fetchSettled("http://tenant-mcp.test/nope", { headers: { origin: APP } }, DEPLOYED);
     expect(missing.status).toBe(404);
     expectReadableBy(missing, APP);
-    const get = await fetchSettled(MCP_URL, { headers: { origin: APP, accept: "text/event-stream" } }, DEPLOYED);
-    expect(get.status).toBe(405);
-    expectReadableBy(get, APP);
+    const put = await fetchSettled(MCP_URL, { method: "PUT", headers: { origin: APP } }, DEPLOYED);
+    expect(put.status).toBe(405);
+    expectReadableBy(put, APP);
   });
 
   it("GET /healthz", async () => {

@@ -53,11 +53,10 @@ describe("403 for a browser origin names the setting", () => {
 });
 
 describe("405 on /mcp says why", () => {
-  it("session GET: no standalone stream, use POST", async () => {
+  it("session GET without a session: 400, the stream belongs to a session", async () => {
     const res = await SELF.fetch(MCP_URL, { method: "GET", headers: { ...auth(), accept: "text/event-stream" } });
-    expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("POST, DELETE");
-    expect((await errorOf(res)).message).toMatch(/^Method not allowed: .*stream.*POST/);
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toMatch(/Mcp-Session-Id header is required/);
   });
 
   it("stateless GET and DELETE: the revision has neither", async () => {

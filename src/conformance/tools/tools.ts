@@ -135,6 +135,32 @@ const withProgress = defineTool({
   },
 });
 
+// The 2026-07-28 stateless scenario's list-change hooks: each call announces a changed list to the tenant's open
+// subscriptions/listen streams (its change rule is registered in src/conformance/install.ts).
+const triggerToolChange = defineTool({
+  name: "test_trigger_tool_change",
+  title: "Trigger tools/list_changed",
+  description: "Announces a changed tool list to open notification streams (conformance: server-stateless).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: READ_ONLY,
+  async handler() {
+    return { content: [{ type: "text", text: "Tool list change announced." }] };
+  },
+});
+
+const triggerPromptChange = defineTool({
+  name: "test_trigger_prompt_change",
+  title: "Trigger prompts/list_changed",
+  description: "Announces a changed prompt list to open notification streams (conformance: server-stateless).",
+  feature: FEATURE,
+  input: NO_ARGS,
+  annotations: READ_ONLY,
+  async handler() {
+    return { content: [{ type: "text", text: "Prompt list change announced." }] };
+  },
+});
+
 const errorHandling = defineTool({
   name: "test_error_handling",
   title: "Error result",
@@ -204,6 +230,8 @@ export const CONFORMANCE_TOOLS: readonly Tool[] = Object.freeze([
   loggingProbe,
   withProgress,
   errorHandling,
+  triggerToolChange,
+  triggerPromptChange,
   ...INPUT_REQUIRED_TOOLS,
   ...SESSION_ASKING_TOOLS,
 ]);
