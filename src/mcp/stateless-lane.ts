@@ -75,7 +75,7 @@ export async function serveStatelessPost(
     return refused;
   }
   const keyScope = { credential: principal.credential, header: request.headers.get(IDEMPOTENCY_HEADER) };
-  const handler = createMcpHandler(() => buildStatelessServer(principal.tenant, rc, recorder, keyScope), {
+  const handler = createMcpHandler(() => buildStatelessServer(principal, rc, recorder, keyScope), {
     legacy: "reject",
     maxRequestBodySize: rc.config.maxBodyBytes,
     // Reporting only: rejected requests (a client's mistake) and failures; the response is already decided.

@@ -13,6 +13,7 @@ import { defineTool } from "../../tools/define.ts";
 import { errorResult } from "../../tools/result.ts";
 import type { Tool } from "../../tools/types.ts";
 import { INPUT_REQUIRED_TOOLS } from "./input-required.ts";
+import { TASK_TOOLS } from "./tasks.ts";
 import { RED_PIXEL_PNG, SILENT_WAV } from "./media.ts";
 import { READ_ONLY } from "../../tools/annotations.ts";
 
@@ -206,4 +207,5 @@ export const CONFORMANCE_TOOLS: readonly Tool[] = Object.freeze([
   withProgress,
   errorHandling,
   ...INPUT_REQUIRED_TOOLS,
+  ...TASK_TOOLS,
 ]);
