@@ -44,7 +44,9 @@ export function registerTaskMethods(server: Server, principal: Principal, rc: Re
     if (task.status !== "input_required") return {} as never;
     const pending = { ...task.inputRequests };
     const answers = { ...task.answers };
-    for (const [key, answer] of Object.entries(params.inputResponses ?? {})) {
+    // The SDK lifts `inputResponses` out of the params of a 2026-07-28 request (SEP-2322) into the context.
+    const responses = params.inputResponses ?? ctx.mcpReq.inputResponses ?? {};
+    for (const [key, answer] of Object.entries(responses)) {
       if (!(key in pending)) continue;
       answers[key] = answer;
       delete pending[key];
