@@ -14,6 +14,9 @@ import {
   sessionPattern,
   oidcFlowKey,
   oidcFlowPattern,
+  taskIndexKey,
+  taskKey,
+  taskPattern,
   tenantStatePatterns,
 } from "../../src/redis/keys.ts";
 
@@ -64,6 +67,14 @@ describe("Redis key shapes", () => {
       `tmcp:oidc:${TENANT}:*`,
       `tmcp:audit:${TENANT}`,
       `tmcp:quota:${TENANT}:*`,
+      `tmcp:task:${TENANT}:*`,
     ]);
+  });
+
+  it("stores a task under tmcp:task:<tenantId>:<taskId> and the tenant's task index under tmcp:task:<tenantId>:live", () => {
+    const task = "0b6f3c1e-8f5a-4d2b-9c3e-1a2b3c4d5e6f";
+    expect(taskKey(TENANT, task)).toBe(`tmcp:task:${TENANT}:${task}`);
+    expect(taskIndexKey(TENANT)).toBe(`tmcp:task:${TENANT}:live`);
+    expect(taskPattern(TENANT)).toBe(`tmcp:task:${TENANT}:*`);
   });
 });
