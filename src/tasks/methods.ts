@@ -17,6 +17,36 @@ const UpdateParams = z.looseObject({
 // apart (SEP-2663: unknown task ids are -32602).
 const UNKNOWN = "Unknown task";
 
+// Writes racing one tasks/update before it gives up (each loser rereads the record; a few at most in practice).
+const MAX_UPDATE_ATTEMPTS = 5;
+
+/**
+ * `task` with the answers among `responses` it is waiting for (others are ignored), and whether none is left: then it
+ * is `working` again, the answers handed to the tool's next round.
+ */
+function merged(
+  task: TaskRecord,
+  responses: Readonly<Record<string, unknown>>,
+  now: number,
+): { next: TaskRecord; done: boolean } {
+  const pending = { ...task.inputRequests };
+  const answers = { ...task.answers };
+  for (const [key, answer] of Object.entries(responses)) {
+    if (!(key in pending)) continue;
+    answers[key] = answer;
+    delete pending[key];
+  }
+  const done = Object.keys(pending).length === 0;
+  const next = done
+    ? transition(
+        task,
+        { status: "working", inputRequests: {}, answers: {}, input: { responses: answers, state: task.input?.state } },
+        now,
+      )
+    : transition(task, { inputRequests: pending, answers }, now);
+  return { next, done };
+}
+
 /**
  * Registers the tasks extension's methods (SEP-2663, 2026-07-28) on a per-request Server: `tasks/get`, `tasks/update`
  * and `tasks/cancel`, each answering from the task's record in Redis, so any invocation serves any task of the caller.
@@ -40,32 +70,19 @@ export function registerTaskMethods(server: Server, principal: Principal, rc: Re
   // left. Keys the task is not waiting for are ignored. The ack is empty: the new state is for tasks/get to tell.
   server.setRequestHandler("tasks/update" as never, { params: UpdateParams }, async (params, ctx) => {
     if (!tasksNegotiated(ctx)) throw tasksRequired();
-    const task = await find(params.taskId);
-    if (task.status !== "input_required") return {} as never;
-    const pending = { ...task.inputRequests };
-    const answers = { ...task.answers };
     // The SDK lifts `inputResponses` out of the params of a 2026-07-28 request (SEP-2322) into the context.
     const responses = params.inputResponses ?? ctx.mcpReq.inputResponses ?? {};
-    for (const [key, answer] of Object.entries(responses)) {
-      if (!(key in pending)) continue;
-      answers[key] = answer;
-      delete pending[key];
+    // Two updates at once each merge into the record as it is: a save that lost the race reads again and redoes.
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const task = await find(params.taskId);
+      if (task.status !== "input_required") return {} as never;
+      const { next, done } = merged(task, responses, rc.now());
+      const saved = await store.save(next, task.version ?? 0);
+      if (saved === "conflict") continue;
+      if (saved === "saved" && done) await rc.tasks.resume(task.id);
+      return {} as never;
     }
-    const done = Object.keys(pending).length === 0;
-    const next = done
-      ? transition(
-          task,
-          {
-            status: "working",
-            inputRequests: {},
-            answers: {},
-            input: { responses: answers, state: task.input?.state },
-          },
-          rc.now(),
-        )
-      : transition(task, { inputRequests: pending, answers }, rc.now());
-    if ((await store.save(next)) && done) await rc.tasks.resume(task.id);
-    return {} as never;
+    throw new ProtocolError(ProtocolErrorCode.InternalError, "The task is busy; retry the update");
   });
 
   // Idempotent: a task already terminal answers the same empty ack and stays as it is.

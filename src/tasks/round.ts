@@ -49,7 +49,7 @@ export async function runRound(rc: RequestContext, params: TaskParams): Promise<
         },
         rc.now(),
       );
-      return (await store.save(waiting)) ? "input" : "done";
+      return (await store.save(waiting)) === "saved" ? "input" : "done";
     }
     outcome = { result };
   } catch (err) {

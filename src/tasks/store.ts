@@ -21,14 +21,21 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
 // Stores a new version of a task unless the stored one is terminal or gone (a cancelled or expired task stays so,
-// whatever a still-running tool writes afterwards). Keeps the record's expiry. KEYS: record. ARGV: JSON.
+// whatever a still-running tool writes afterwards), or, when ARGV[2] names the version the change was made from,
+// unless another write came first (-1: read again and redo). Keeps the record's expiry. KEYS: record. ARGV: JSON,
+// expected version or ''.
 const SAVE = `
 local cur = redis.call('GET', KEYS[1])
 if not cur then return 0 end
-local status = cjson.decode(cur).status
+local stored = cjson.decode(cur)
+local status = stored.status
 if status == 'completed' or status == 'failed' or status == 'cancelled' then return 0 end
+if ARGV[2] ~= '' and tostring(stored.version or 0) ~= ARGV[2] then return -1 end
 redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
 return 1`;
+
+/** The outcome of {@link TaskStore.save}: stored; not stored (terminal or expired); or another write came first. */
+export type SaveOutcome = "saved" | "final" | "conflict";
 
 /**
  * A tenant's tasks in Redis. Every read names the tenant in the key and checks the credential inside the record, so
@@ -67,17 +74,19 @@ export class TaskStore {
   }
 
   /**
-   * Stores `task` over its previous version, unless that one is terminal or expired.
-   * @returns whether it was stored.
+   * Stores `task` over its previous version, unless that one is terminal or expired. With `from` (the version the
+   * change was computed from), also unless another write came first: a read-modify-write such as `tasks/update`
+   * merging answers then reads again and redoes its change, so two partial answers never lose one another.
    * @throws when Redis fails.
    */
-  async save(task: TaskRecord): Promise<boolean> {
+  async save(task: TaskRecord, from?: number): Promise<SaveOutcome> {
+    const next = { ...task, version: (task.version ?? 0) + 1 };
     const saved = await this.redis.eval<string[], number>(
       SAVE,
       [taskKey(this.tenantId, task.id)],
-      [JSON.stringify(task)],
+      [JSON.stringify(next), from === undefined ? "" : String(from)],
     );
-    return saved === 1;
+    return saved === 1 ? "saved" : saved === -1 ? "conflict" : "final";
   }
 }
 

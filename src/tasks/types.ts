@@ -48,6 +48,8 @@ export interface TaskRecord {
   result?: ToolResult;
   /** The protocol error the task ended with (status `failed`). */
   error?: TaskError;
+  /** Counts the record's writes (src/tasks/store.ts), so a read-modify-write can tell another write came first. */
+  version?: number;
 }
 
 /** What the engine is started with: enough to run the task without the request that created it. */

@@ -152,6 +152,18 @@ describe("a task's life", () => {
     expect(done.result.content[0].text).toBe("first: true; second: true");
   });
 
+  it("two partial answers sent at once both count: neither update loses the other's answer", async () => {
+    const created = await call(client, "multi_input");
+    await until(client, created.taskId, ["input_required", ...TERMINAL]);
+    const yes = { action: "accept", content: { confirm: true } };
+    await Promise.all([
+      update(client, created.taskId, { first: yes }),
+      update(client, created.taskId, { second: yes }),
+    ]);
+    const done = await until(client, created.taskId, TERMINAL);
+    expect(done.result.content[0].text).toBe("first: true; second: true");
+  });
+
   it("expires with its TTL: the record lives in Redis no longer than ttlMs, and an expired task is unknown", async () => {
     const created = await call(client, "slow_compute", { seconds: 0 });
     const redis = shards.forTenant(tenant.id);
