@@ -15,6 +15,7 @@ import { freePort } from "./lib/wrangler-dev.ts";
 import { startAuthProxy, type AuthProxy } from "../conformance/runner/auth-proxy.ts";
 import { DEFAULT_LANES, LANE_NAMES, LANES, type LaneName } from "../conformance/runner/lanes.ts";
 import { runSuite } from "../conformance/runner/run-suite.ts";
+import { unlistedFailures } from "../conformance/runner/unscored.ts";
 import { prepareConformanceTenant } from "../conformance/runner/tenant.ts";
 
 const HELP = `Usage: npm run conformance -- [options]
@@ -111,8 +112,18 @@ try {
   for (const lane of lanes) {
     for (const run of LANES[lane].runs) {
       log(`== lane ${lane} (${LANES[lane].description}): ${run.label}, baseline ${run.baseline}`);
-      const code = await runSuite(run, { url: suiteUrl, scenario: values.scenario, outputDir: join(outputDir, lane) });
+      const runDir = join(outputDir, lane);
+      const started = Date.now();
+      const code = await runSuite(run, { url: suiteUrl, scenario: values.scenario, outputDir: runDir });
       if (code !== 0) failed.push(`${lane}: ${run.label}`);
+      // Scenarios a requirement set runs without scoring count here as much as the scored ones.
+      const unscored = run.select.includes("--requirements")
+        ? await unlistedFailures(runDir, run.baseline, started)
+        : [];
+      if (unscored.length) {
+        log(`failures the baseline does not list, scored or not: ${unscored.join("; ")}`);
+        if (code === 0) failed.push(`${lane}: ${run.label} (unscored scenarios)`);
+      }
     }
   }
   if (failed.length) {

@@ -117,6 +117,16 @@ export interface Config {
   operatorDatabaseUrl: string | undefined;
   /** Requests per minute one operator token may make to the operator API (OPERATOR_RATE_LIMIT_PER_MINUTE, default 120). */
   operatorRateLimitPerMinute: number;
+  /**
+   * How long a task (MCP tasks extension, src/tasks/) stays readable after it was created, in seconds
+   * (TASK_TTL_SECONDS, default 3600): its record and result expire with it, and a task still running then is ended.
+   */
+  taskTtlSeconds: number;
+  /**
+   * Most tasks one tenant may hold at once, finished ones included until they expire (TASK_MAX_PER_TENANT, default
+   * 100): a task-augmented call past it is refused with a protocol error naming the limit.
+   */
+  taskMaxPerTenant: number;
 }
 
 type ConfigEnv = Pick<
@@ -149,6 +159,8 @@ type ConfigEnv = Pick<
   | "DATA_SECRET_KEY"
   | "OAUTH_ACCESS_TOKEN_TTL_SECONDS"
   | "OPERATOR_RATE_LIMIT_PER_MINUTE"
+  | "TASK_TTL_SECONDS"
+  | "TASK_MAX_PER_TENANT"
 > & {
   // An optional secret: `wrangler types` declares only the required ones (wrangler.toml [secrets]).
   OPERATOR_DATABASE_URL?: string;
@@ -203,6 +215,8 @@ export function loadConfig(env: ConfigEnv): Config {
     ),
     operatorDatabaseUrl: env.OPERATOR_DATABASE_URL || undefined,
     operatorRateLimitPerMinute: positiveInt(env.OPERATOR_RATE_LIMIT_PER_MINUTE, 120, "OPERATOR_RATE_LIMIT_PER_MINUTE"),
+    taskTtlSeconds: positiveInt(env.TASK_TTL_SECONDS, 3600, "TASK_TTL_SECONDS"),
+    taskMaxPerTenant: positiveInt(env.TASK_MAX_PER_TENANT, 100, "TASK_MAX_PER_TENANT"),
   });
   cache.set(env, config);
   return config;

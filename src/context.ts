@@ -6,6 +6,7 @@ import { createRedisShards } from "./redis/client.ts";
 import type { RedisShards } from "./redis/shards.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import type { AddressLimiter } from "./http/throttle.ts";
+import { workflowEngine, type TaskEngine } from "./tasks/engine.ts";
 
 /** Fields of the one log line written per request; pipeline stages fill them in as they learn them. */
 interface RequestLogFields {
@@ -31,6 +32,8 @@ interface RequestLogFields {
   call_outcome?: "ok" | "tool_error" | "protocol_error" | "input_required";
   /** The workspace a 2026-07-28 `tools/call` named in its `Mcp-Param-Workspace` header, checked against the arguments. */
   workspace_id?: string;
+  /** The task a 2026-07-28 `tools/call` started, or the task an engine round runs (src/tasks/). */
+  task_id?: string;
   /** W3C trace context from the message's `params._meta`, when the client sent a valid one. */
   traceparent?: string;
   tracestate?: string;
@@ -64,6 +67,8 @@ export interface RequestContext {
   oauthKv: KVNamespace;
   /** Workers Analytics Engine (MCP_METRICS): one data point per request (src/log/metrics.ts); absent when unbound. */
   metrics: Pick<AnalyticsEngineDataset, "writeDataPoint"> | undefined;
+  /** The durable engine MCP tasks run on (TASK_WORKFLOW, src/tasks/engine.ts). */
+  tasks: TaskEngine;
   waitUntil(promise: Promise<unknown>): void;
   /** Milliseconds since the epoch; injectable so tests need not wait for time. */
   now(): number;
@@ -91,6 +96,7 @@ export function createRequestContext(
     throttles: { authentication: env.AUTH_LIMITER, healthz: env.HEALTHZ_LIMITER },
     oauthKv: env.OAUTH_KV,
     metrics: env.MCP_METRICS,
+    tasks: workflowEngine(env.TASK_WORKFLOW),
     waitUntil: (p) => ctx.waitUntil(p),
     now: () => Date.now(),
     fields: {},

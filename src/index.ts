@@ -1,6 +1,9 @@
 import { app } from "./app.ts";
 import { handleScheduled } from "./scheduled.ts";
 
+// The durable engine of MCP tasks (wrangler.toml [[workflows]] class_name), exported from the Worker's entry.
+export { TaskWorkflow } from "./tasks/workflow.ts";
+
 /**
  * The Worker: every request goes through the one app (src/app.ts), its routes and its error boundary; the Cron
  * Trigger runs the background jobs (src/scheduled.ts).

@@ -49,5 +49,8 @@ function wireOf(select: string[]): string[] {
     return i >= 0 ? select[i + 1] : undefined;
   };
   const version = at("--spec-version") ?? at("--requirements");
-  return version ? ["--spec-version", version] : [];
+  // A requirement set runs extension scenarios (the tasks extension's, which are on no spec timeline) at its
+  // revision; one of them alone is skipped as "not applicable" unless forced.
+  const force = at("--requirements") ? ["--force"] : [];
+  return version ? ["--spec-version", version, ...force] : [];
 }

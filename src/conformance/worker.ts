@@ -4,4 +4,4 @@
 // Imports are evaluated in order: the fixtures are registered before the Worker serves anything.
 import "./install.ts";
 
-export { default } from "../index.ts";
+export { default, TaskWorkflow } from "../index.ts";

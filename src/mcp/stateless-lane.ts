@@ -78,7 +78,7 @@ export async function serveStatelessPost(
   const keyScope = { credential: principal.credential, header: request.headers.get(IDEMPOTENCY_HEADER) };
   // subscriptions/listen: change events from the tenant's event stream in Redis (src/streams/listen.ts).
   const listen = isListen(message) ? await openListenFeed(principal, rc) : undefined;
-  const handler = createMcpHandler(() => buildStatelessServer(principal.tenant, rc, recorder, keyScope), {
+  const handler = createMcpHandler(() => buildStatelessServer(principal, rc, recorder, keyScope), {
     legacy: "reject",
     maxRequestBodySize: rc.config.maxBodyBytes,
     // Reporting only: rejected requests (a client's mistake) and failures; the response is already decided.

@@ -11,7 +11,10 @@ import type { ToolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
 import type { KeyScope } from "../idempotency/call.ts";
 import { getPrompt } from "../prompts/registry.ts";
-import type { TenantContext } from "../tenancy/tenant.ts";
+import type { Principal } from "../auth/principal.ts";
+import { startTaskIfDue } from "../tasks/create.ts";
+import { registerTaskMethods } from "../tasks/methods.ts";
+import { TASKS_EXTENSION } from "../tasks/types.ts";
 import { inputRequiredResult, statelessInput } from "./stateless-input.ts";
 import { callStatelessTool } from "./stateless-tool-call.ts";
 import { offeringFor } from "./offering.ts";
@@ -39,6 +42,9 @@ const CACHE_HINTS: ServerOptions["cacheHints"] = Object.freeze({
   "resources/list": DATA,
   "resources/read": DATA,
 });
+
+// The tasks extension (SEP-2663), announced under `capabilities.extensions` (never the v1 `capabilities.tasks`).
+const TASKS_CAPABILITY = Object.freeze({ [TASKS_EXTENSION]: Object.freeze({}) });
 
 // Params are validated with these (the SDK's three-argument `setRequestHandler`), answering bad params with -32602:
 // the SDK's built-in validation reports a client's bad params as -32603 (internal error) for most methods. Loose
@@ -74,17 +80,21 @@ const PARAMS = {
  * `recorder`, for a `tools/call`, watches the transport the SDK connects this Server to (inside `createMcpHandler`),
  * so the audit row holds the answer as it went out. `keyScope` (the caller's credential and `Idempotency-Key` header)
  * makes write tools idempotent under a client's key (src/idempotency/).
+ *
+ * The tasks extension (SEP-2663, src/tasks/) is served here: the capability, a `tools/call` that starts a task, and
+ * the task methods, all scoped to the principal's tenant and credential.
  */
 export function buildStatelessServer(
-  tenant: TenantContext,
+  principal: Principal,
   rc: RequestContext,
   recorder?: ToolCallRecorder,
   keyScope?: KeyScope,
 ): Server {
+  const tenant = principal.tenant;
   const offering = offeringFor(tenant.features, "stateless");
   const codec = requestStateCodec(rc.config.apiKeyPepper, tenant.id);
   const server = new Server(SERVER_INFO, {
-    capabilities: offering.capabilities as never,
+    capabilities: { ...offering.capabilities, extensions: TASKS_CAPABILITY } as never,
     instructions: SERVER_INSTRUCTIONS,
     jsonSchemaValidator: VALIDATOR,
     cacheHints: CACHE_HINTS,
@@ -107,6 +117,11 @@ export function buildStatelessServer(
   }
   server.setRequestHandler("tools/call", { params: CallToolParams }, async (params, ctx) => {
     const tool = calledTool(scope, params.name);
+    if (tool.taskSupport !== "forbidden") {
+      const toolCtx = createToolContext(rc, tenant, ctx.mcpReq.signal, undefined, statelessInput(ctx, tool.name));
+      const started = await startTaskIfDue(tool, params.arguments, ctx, toolCtx, principal, rc);
+      if (started) return started as never;
+    }
     return callStatelessTool(tool, params.arguments, ctx, {
       rc,
       tenant,
@@ -115,6 +130,7 @@ export function buildStatelessServer(
       ...(keyScope ? { keying: { meta: ctx.mcpReq._meta, scope: keyScope, rpcError } } : {}),
     });
   });
+  registerTaskMethods(server, principal, rc);
   if (offering.prompts.length) {
     server.setRequestHandler("prompts/get", { params: GetPromptParams }, async (params, ctx) => {
       const owner = `prompt:${params.name}`;

@@ -89,6 +89,7 @@ export function tenantStatePatterns(tenantId: string): string[] {
     clientRequestPattern(tenantId),
     tenantEventsKey(tenantId),
     streamSlotsKey(tenantId),
+    taskPattern(tenantId),
   ];
 }
 
@@ -108,6 +109,28 @@ export function tenantEventsKey(tenantId: string): string {
  */
 export function streamSlotsKey(tenantId: string): string {
   return `${ROOT}:streams:${tenantId}`;
+}
+
+/**
+ * `tmcp:task:<tenantId>:<taskId>`: one task's record (MCP tasks extension, src/tasks/store.ts), expiring with the
+ * task. It names the tenant, so another tenant's task id names a key that does not exist; the credential that created
+ * the task is inside the record and checked on every read.
+ */
+export function taskKey(tenantId: string, taskId: string): string {
+  return `${ROOT}:task:${tenantId}:${taskId}`;
+}
+
+/**
+ * `tmcp:task:<tenantId>:live`: a tenant's task index, a sorted set of task ids scored by expiry (epoch ms), which the
+ * per-tenant task limit counts. It never collides with a task (task ids are UUIDs).
+ */
+export function taskIndexKey(tenantId: string): string {
+  return taskKey(tenantId, "live");
+}
+
+/** `tmcp:task:<tenantId>:*`: a SCAN pattern matching a tenant's tasks and its task index, and nothing else. */
+export function taskPattern(tenantId: string): string {
+  return taskKey(tenantId, "*");
 }
 
 /**

@@ -58,6 +58,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefi
         );
       }
     },
+    taskSupport: spec.taskSupport ?? "forbidden",
+    taskWhen: async (args, ctx) => (spec.taskWhen ? spec.taskWhen(args as z.output<I>, ctx) : true),
   } satisfies Tool);
 }
 

@@ -66,10 +66,19 @@ export const toolsFor = perFeatureSet((features: ReadonlySet<Feature>, lane: Lan
   served = true;
   const allowed = ALL_TOOLS.filter((t) => features.has(t.feature) && t.lanes.includes(lane));
   return Object.freeze({
-    list: Object.freeze(allowed.map((t) => t.listing)) as ToolListing[],
+    list: Object.freeze(allowed.map((t) => laneListing(t, lane))) as ToolListing[],
     byName: new Map(allowed.map((t) => [t.name, t])),
   });
 });
+
+/**
+ * A tool's `tools/list` entry in `lane`: the 2026-07-28 lane, which runs tasks (src/tasks/), announces a tool's task
+ * support; the session lane runs every call in its request, so its entries say nothing of tasks.
+ */
+function laneListing(tool: Tool, lane: Lane): ToolListing {
+  if (lane !== "stateless" || tool.taskSupport === "forbidden") return tool.listing;
+  return Object.freeze({ ...tool.listing, execution: Object.freeze({ taskSupport: tool.taskSupport }) });
+}
 
 /**
  * Any tool by name, regardless of features. For diagnostics and tests; serving code must use

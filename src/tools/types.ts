@@ -173,8 +173,24 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject | undefin
    * (src/mcp/client-requests/); the 2026-07-28 lane asks with an `InputRequiredResult` whatever this says.
    */
   asksClient?: boolean;
+  /**
+   * Whether the tool may run as a task (MCP tasks extension, docs/tasks.md): `forbidden` (the default) always answers
+   * in the request; `optional` runs as a task when the client negotiated the extension and {@link taskWhen} agrees,
+   * else in the request; `required` runs only as a task (a client without the extension gets -32021). Only the
+   * 2026-07-28 lane runs tasks, so a `required` tool should name only that lane.
+   */
+  taskSupport?: TaskSupport;
+  /**
+   * Server-directed task creation: whether this call (arguments already valid) should run as a task rather than answer
+   * at once. Default: always, for a tool that supports tasks. A tool whose work is usually small answers small calls
+   * in the request (`export_workspace` goes to a task only for a large workspace).
+   */
+  taskWhen?(args: z.output<I>, ctx: ToolContext): Promise<boolean>;
   handler(args: z.output<I>, ctx: ToolContext): Promise<ToolResult>;
 }
+
+/** How a tool runs as a task (MCP tool `execution.taskSupport`). */
+export type TaskSupport = "forbidden" | "optional" | "required";
 
 /** The two protocol lanes of `/mcp`. */
 export type Lane = "session" | "stateless";
@@ -187,6 +203,8 @@ export interface ToolListing {
   inputSchema: Record<string, unknown>;
   outputSchema?: Record<string, unknown>;
   annotations: ToolAnnotations;
+  /** Task support (tasks extension), in the 2026-07-28 lane's listing only, for a tool that supports tasks. */
+  execution?: { taskSupport: TaskSupport };
 }
 
 /** A tool ready to serve: its spec plus everything computed once at module scope. */
@@ -200,4 +218,8 @@ export interface Tool {
   /** Validates and parses raw arguments (zod, compiled once). */
   parse(args: unknown): { success: true; data: unknown } | { success: false; error: string };
   handler(args: unknown, ctx: ToolContext): Promise<ToolResult>;
+  /** See {@link ToolSpec.taskSupport}. */
+  taskSupport: TaskSupport;
+  /** See {@link ToolSpec.taskWhen}; expects arguments that went through `parse`. */
+  taskWhen(args: unknown, ctx: ToolContext): Promise<boolean>;
 }

@@ -17,6 +17,9 @@ import {
   sessionPattern,
   oidcFlowKey,
   oidcFlowPattern,
+  taskIndexKey,
+  taskKey,
+  taskPattern,
   tenantStatePatterns,
   streamSlotsKey,
   tenantEventsKey,
@@ -78,11 +81,19 @@ describe("Redis key shapes", () => {
       `tmcp:ask:${TENANT}:*`,
       `tmcp:ev:${TENANT}`,
       `tmcp:streams:${TENANT}`,
+      `tmcp:task:${TENANT}:*`,
     ]);
   });
 
   it("keeps a tenant's change events and open-stream slots under keys that name it", () => {
     expect(tenantEventsKey(TENANT)).toBe(`tmcp:ev:${TENANT}`);
     expect(streamSlotsKey(TENANT)).toBe(`tmcp:streams:${TENANT}`);
+  });
+
+  it("stores a task under tmcp:task:<tenantId>:<taskId> and the tenant's task index under tmcp:task:<tenantId>:live", () => {
+    const task = "0b6f3c1e-8f5a-4d2b-9c3e-1a2b3c4d5e6f";
+    expect(taskKey(TENANT, task)).toBe(`tmcp:task:${TENANT}:${task}`);
+    expect(taskIndexKey(TENANT)).toBe(`tmcp:task:${TENANT}:live`);
+    expect(taskPattern(TENANT)).toBe(`tmcp:task:${TENANT}:*`);
   });
 });

@@ -12,6 +12,7 @@ import { errorResult } from "../../tools/result.ts";
 import type { Tool } from "../../tools/types.ts";
 import { INPUT_REQUIRED_TOOLS } from "./input-required.ts";
 import { SESSION_ASKING_TOOLS } from "./session-asking.ts";
+import { TASK_TOOLS } from "./tasks.ts";
 import { RED_PIXEL_PNG, SILENT_WAV } from "./media.ts";
 import { READ_ONLY } from "../../tools/annotations.ts";
 
@@ -234,4 +235,5 @@ export const CONFORMANCE_TOOLS: readonly Tool[] = Object.freeze([
   triggerPromptChange,
   ...INPUT_REQUIRED_TOOLS,
   ...SESSION_ASKING_TOOLS,
+  ...TASK_TOOLS,
 ]);

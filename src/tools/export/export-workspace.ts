@@ -8,6 +8,11 @@ import { READ_ONLY } from "../annotations.ts";
 
 /** Documents read per round trip. */
 export const EXPORT_PAGE_SIZE = 200;
+/**
+ * Workspaces with more documents than this export as a task (MCP tasks extension, docs/tasks.md) for a client that
+ * negotiated it: the call answers at once and the export runs on the task engine, its result read with `tasks/get`.
+ */
+export const EXPORT_TASK_MIN_DOCUMENTS = 500;
 /** Largest export returned inline, in UTF-8 bytes; the whole response must fit a Worker's memory comfortably. */
 const EXPORT_MAX_BYTES = 10 * 1024 * 1024;
 
@@ -42,6 +47,16 @@ export const exportWorkspace = defineTool({
   }),
   output: Output,
   annotations: READ_ONLY,
+  taskSupport: "optional",
+  // One count (RLS: another tenant's workspace counts 0, and then answers "not found" in the request).
+  async taskWhen(args, ctx) {
+    const [row] = await ctx.db.query(
+      "select count(*)::int as n from documents where workspace_id = $1",
+      [args.workspace_id],
+      { readOnly: true, signal: ctx.signal },
+    );
+    return Number(row?.n ?? 0) > EXPORT_TASK_MIN_DOCUMENTS;
+  },
   async handler(args, ctx) {
     const encoder = new TextEncoder();
     const opts = { readOnly: true, signal: ctx.signal };
