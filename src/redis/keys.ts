@@ -169,3 +169,11 @@ export function quotaPattern(tenantId: string): string {
 export function reshardBaseKey(key: string): string {
   return `${ROOT}:reshard:base:${key}`;
 }
+
+/**
+ * `tmcp:console:<sha256 of the session id>`: one web console session (src/admin/console-session.ts), holding the
+ * operator token id it was opened with. The key names a digest, so a reader of Redis cannot take over a session.
+ */
+export function consoleSessionKey(sessionDigest: string): string {
+  return `${ROOT}:console:${sessionDigest}`;
+}

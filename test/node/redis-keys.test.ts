@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  consoleSessionKey,
   RATE_LIMIT_PREFIX,
   auditQueueKey,
   auditTenantsKey,
@@ -55,6 +56,10 @@ describe("Redis key shapes", () => {
   it("counts a tenant's tool calls of a month under tmcp:quota:<tenantId>:<YYYY-MM>", () => {
     expect(quotaKey(TENANT, "2026-12")).toBe(`tmcp:quota:${TENANT}:2026-12`);
     expect(quotaPattern(TENANT)).toBe(`tmcp:quota:${TENANT}:*`);
+  });
+
+  it("keeps a web console session under tmcp:console:<digest of its id>", () => {
+    expect(consoleSessionKey("ab12")).toBe("tmcp:console:ab12");
   });
 
   it("purges a tenant with patterns that match its keys and no other tenant's", () => {
