@@ -11,7 +11,7 @@ export async function newTenantView(operator) {
   const field = (/** @type {string} */ id, /** @type {string} */ label, /** @type {HTMLElement} */ input) =>
     h("label", { for: id }, label, input);
   const slug = /** @type {HTMLInputElement} */ (
-    h("input", { id: "new-slug", required: true, pattern: "[a-z0-9][a-z0-9-]{1,62}", autocomplete: "off" })
+    h("input", { id: "new-slug", required: true, pattern: "[a-z0-9][a-z0-9\\-]{1,62}", autocomplete: "off" })
   );
   const name = /** @type {HTMLInputElement} */ (h("input", { id: "new-name", required: true, autocomplete: "off" }));
   const plan = /** @type {HTMLSelectElement} */ (

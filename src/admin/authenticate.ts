@@ -114,9 +114,13 @@ async function operatorOfSession(
   deps: AdminDeps,
   sessionId: string,
 ): Promise<StoredOperator> {
-  await throttleByAddress(rc.throttles.authentication, request, rc.log, "operator authentication");
+  // A session id is 256 random bits, so a signed-in console's requests (several per page) are not counted against the
+  // address's throttle; a cookie that names no session is, as a failed attempt.
   const tokenId = await readSession(rc, sessionId);
-  if (tokenId === null) throw unauthorized("console session unknown or expired");
+  if (tokenId === null) {
+    await throttleByAddress(rc.throttles.authentication, request, rc.log, "operator authentication");
+    throw unauthorized("console session unknown or expired");
+  }
   await requireCsrf(request, rc.config.apiKeyPepper, sessionId);
   const stored = await findOperator(deps.sql, tokenId);
   if (!stored || stored.revoked) {
