@@ -219,7 +219,7 @@ describe.skipIf(chromiumPath === null)("the web console in Chromium", () => {
   });
 });
 
-describe.skipIf(chromiumPath !== null)("the web console in Chromium", () => {
+describe.skipIf(chromiumPath !== null)("the web console without a browser", () => {
   it("is skipped: no Chromium on this machine", (ctx) => {
     ctx.skip(NO_BROWSER);
   });
