@@ -4,6 +4,13 @@ import { usageCharts } from "../charts.js";
 import { badge, h, say, table, when } from "../dom.js";
 
 /**
+ * A key made by the last change, to show once on the page built after it (which lists the key too).
+ *
+ * @type {{ what: string, key: string } | null}
+ */
+let pendingSecret = null;
+
+/**
  * One tenant: its definition and quota use, suspend/resume, its keys (create, rotate, revoke; a new key shown once),
  * its OAuth grants, its latest failed calls and its usage over 30 days.
  *
@@ -34,6 +41,8 @@ export async function tenantView(slug, operator) {
   };
   const standing = quota.tenants.find((/** @type {any} */ q) => q.tenant === tenant.slug);
   const secret = h("div", { id: "key-secret", "aria-live": "polite" });
+  if (pendingSecret) showSecret(secret, pendingSecret.what, pendingSecret.key);
+  pendingSecret = null;
 
   const facts = /** @type {[string, unknown][]} */ ([
     ["Name", tenant.name],
@@ -74,7 +83,8 @@ export async function tenantView(slug, operator) {
                     void (async () => {
                       try {
                         const made = await api("POST", `/keys/${k.id}/rotate`, {});
-                        showSecret(secret, `Key ${k.id} replaced; the old one works for a day. The new key`, made.apiKey);
+                        pendingSecret = { what: `Key ${k.id} replaced by ${made.keyId}; the old one works for a day. The new key`, key: made.apiKey };
+                        reload();
                         say(`Key ${k.id} rotated.`);
                       } catch (err) {
                         say(err instanceof ApiError ? err.message : String(err), true);
@@ -138,8 +148,8 @@ export async function tenantView(slug, operator) {
               e.preventDefault();
               try {
                 const made = await api("POST", `${path}/keys`, keyName.value ? { name: keyName.value } : {});
-                keyName.value = "";
-                showSecret(secret, `Key ${made.keyId} created`, made.apiKey);
+                pendingSecret = { what: `Key ${made.keyId} created`, key: made.apiKey };
+                reload();
                 say(`Key ${made.keyId} created.`);
               } catch (err) {
                 say(err instanceof ApiError ? err.message : String(err), true);
