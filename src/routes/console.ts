@@ -57,7 +57,16 @@ consoleRoutes.post("/session", async (c) => {
   rc.fields.operator_id = stored.id;
   const session = await openSession(rc, stored.id);
   const operator = { id: stored.id, name: stored.name, role: stored.role };
-  await recordOperatorAction(deps.sql, operator, { action: "console.sign_in", status: 201, requestId: rc.requestId });
+  // The session stands either way; a sign-in the audit log missed is logged, as for every operator action.
+  try {
+    await recordOperatorAction(deps.sql, operator, { action: "console.sign_in", status: 201, requestId: rc.requestId });
+  } catch (err) {
+    rc.log.error("operator action not recorded in the operator audit log", {
+      action: "console.sign_in",
+      status: 201,
+      error: err instanceof Error ? err : String(err),
+    });
+  }
   c.var.headers["set-cookie"] = session.cookie;
   return Response.json(
     { operator, csrfToken: session.csrfToken, expiresAt: session.expiresAt },

@@ -40,6 +40,10 @@ describe("sign-in", () => {
     expect(flags).toEqual(
       expect.arrayContaining(["httponly", "secure", "samesite=strict", "path=/admin", "max-age=28800"]),
     );
+    // The sign-in is in the operator audit log, by this token.
+    const audit = await call("GET", "/audit?limit=50", { token });
+    const entries = ((await audit.json()) as { entries: { action: string; operatorName: string }[] }).entries;
+    expect(entries.find((e) => e.operatorName === name)).toMatchObject({ action: "console.sign_in" });
   });
 
   it("refuses a wrong token (401), a tenant's API key (401), and a sign-in from another origin (403)", async () => {
