@@ -3,6 +3,7 @@
 // Runtime types generated with workerd@1.20261117.1 2026-11-01 global_fetch_strictly_public,nodejs_compat
 interface __BaseEnv_Env {
 	OAUTH_KV: KVNamespace;
+	ASSETS: Fetcher;
 	MCP_METRICS: AnalyticsEngineDataset;
 	AUTH_LIMITER: RateLimit;
 	HEALTHZ_LIMITER: RateLimit;

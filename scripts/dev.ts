@@ -115,6 +115,7 @@ closeOnSignal(async () => {
 });
 log(`MCP endpoint: ${wrangler.url}/mcp  (Authorization: Bearer <key>, or OAuth)`);
 log(`Operator API: ${wrangler.url}/admin/api/v1  (Authorization: Bearer <operator token>; docs/operator-api.md)`);
+log(`Web console: ${wrangler.url}/admin  (sign in with the operator token above; docs/console.md)`);
 describeInspector(`${wrangler.url}/mcp`);
 
 /**

@@ -9,6 +9,7 @@ import { usageRoutes } from "./routes/usage.ts";
 import { wellKnownResourceRoutes } from "./routes/well-known-resource.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { consoleRoutes } from "./routes/console.ts";
 import { isOperatorPath, problemResponse, toHttpError } from "./admin/problem.ts";
 import { newApp, type AppEnv } from "./routes/scope.ts";
 import { recordRequestMetrics } from "./log/metrics.ts";
@@ -66,6 +67,7 @@ export const app = newApp((request) => new URL(request.url).pathname)
   .route("/healthz", healthRoutes)
   .route("/usage", usageRoutes)
   .route("/.well-known/oauth-protected-resource", wellKnownResourceRoutes)
+  .route("/admin", consoleRoutes)
   .route("/admin", adminRoutes)
   .route("/", oauthRoutes)
   .notFound((c) => renderError(new HttpError(404, notFound(c.req.path)), c))

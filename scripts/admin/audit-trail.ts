@@ -15,6 +15,8 @@ const READS = new Set([
   "workspace list",
   "usage",
   "usage export",
+  "usage daily",
+  "usage errors",
   "quota list",
   "operator list",
   "operator audit",

@@ -92,6 +92,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       // The conformance build: the production Worker plus the suite's fixtures, which the conformance tenant uses.
       entry: CONFORMANCE_ENTRY,
       envFiles: [cloudVars, extraVars],
+      // An optional secret, which wrangler passes on from a file only when wrangler.toml declares it: as a variable, as
+      // `npm run dev` does, so the operator API and the web console work here too.
+      ...(workerVars.OPERATOR_DATABASE_URL
+        ? { vars: { OPERATOR_DATABASE_URL: workerVars.OPERATOR_DATABASE_URL } }
+        : {}),
       verbose: o.verbose,
       ...(o.processEnv ? { processEnv: o.processEnv } : {}),
       log,

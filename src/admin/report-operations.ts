@@ -5,9 +5,20 @@ import { quotaStandings } from "../control/quota.ts";
 import { operatorAuditQuery } from "../control/schemas.ts";
 import { usage, usageByUser } from "../control/usage.ts";
 import { exportUsage, usageExportCsv } from "../control/usage-export.ts";
+import { platformDailyUsage, recentErrors, tenantDailyUsage } from "../control/usage-daily.ts";
 import { operation, type Operation } from "./operation.ts";
 
 const MAX_SECONDS = 36_500 * 86_400;
+
+const dailyQuery = z.object({
+  /** How many UTC days, today included. Default 30, at most 90. */
+  days: z.coerce
+    .number({ error: "must be a whole number of days from 1 to 90" })
+    .int({ error: "must be a whole number of days from 1 to 90" })
+    .min(1, { error: "must be a whole number of days from 1 to 90" })
+    .max(90, { error: "must be a whole number of days from 1 to 90" })
+    .default(30),
+});
 
 /** The reading operations: the CLI's `usage`, `usage export`, `quota list`, `audit backlog` and `operator audit`. */
 export const REPORT_OPERATIONS: Operation[] = [
@@ -32,6 +43,47 @@ export const REPORT_OPERATIONS: Operation[] = [
       if (query.by === "user")
         return { body: { tenant: slug, users: await usageByUser(deps, slug, query.sinceSeconds) } };
       return { body: await usage(deps, slug, query.sinceSeconds) };
+    },
+  }),
+  operation({
+    id: "getDailyUsage",
+    method: "get",
+    path: "/tenants/{slug}/usage/daily",
+    tag: "usage",
+    summary: "Tool calls per UTC day (per tool, and in all with error rate and p95 duration), for the console's charts",
+    query: dailyQuery,
+    async run({ deps, params, query, rc }) {
+      return { body: await tenantDailyUsage(deps, params.slug as string, query.days, rc.now()) };
+    },
+  }),
+  operation({
+    id: "getPlatformDailyUsage",
+    method: "get",
+    path: "/usage/daily",
+    tag: "usage",
+    summary: "The whole platform's tool calls per UTC day (per tool, error rate, p95 duration)",
+    query: dailyQuery,
+    async run({ deps, query, rc }) {
+      return { body: await platformDailyUsage(deps, query.days, rc.now()) };
+    },
+  }),
+  operation({
+    id: "listRecentErrors",
+    method: "get",
+    path: "/tenants/{slug}/errors",
+    tag: "usage",
+    summary: "A tenant's latest failed tool calls (tool and protocol errors), newest first",
+    query: z.object({
+      /** How many. Default 20, at most 100. */
+      limit: z.coerce
+        .number({ error: "must be a whole number from 1 to 100" })
+        .int({ error: "must be a whole number from 1 to 100" })
+        .min(1, { error: "must be a whole number from 1 to 100" })
+        .max(100, { error: "must be a whole number from 1 to 100" })
+        .default(20),
+    }),
+    async run({ deps, params, query }) {
+      return { body: { items: await recentErrors(deps, params.slug as string, query.limit) } };
     },
   }),
   operation({

@@ -232,3 +232,11 @@ export function clientAnswerKey(tenantId: string, sessionId: string, requestId: 
 export function clientRequestPattern(tenantId: string): string {
   return `${ROOT}:ask:${tenantId}:*`;
 }
+
+/**
+ * `tmcp:console:<sha256 of the session id>`: one web console session (src/admin/console-session.ts), holding the
+ * operator token id it was opened with. The key names a digest, so a reader of Redis cannot take over a session.
+ */
+export function consoleSessionKey(sessionDigest: string): string {
+  return `${ROOT}:console:${sessionDigest}`;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  consoleSessionKey,
   RATE_LIMIT_PREFIX,
   auditQueueKey,
   auditTenantsKey,
@@ -69,6 +70,10 @@ describe("Redis key shapes", () => {
     expect(clientRequestKey(TENANT, SESSION, "ask-1")).toBe(`tmcp:ask:${TENANT}:${SESSION}:ask-1:q`);
     expect(clientAnswerKey(TENANT, SESSION, "ask-1")).toBe(`tmcp:ask:${TENANT}:${SESSION}:ask-1:a`);
     expect(clientRequestPattern(TENANT)).toBe(`tmcp:ask:${TENANT}:*`);
+  });
+
+  it("keeps a web console session under tmcp:console:<digest of its id>", () => {
+    expect(consoleSessionKey("ab12")).toBe("tmcp:console:ab12");
   });
 
   it("purges a tenant with patterns that match its keys and no other tenant's", () => {

@@ -302,7 +302,8 @@ describe("credentials", () => {
     ["GET", "/openapi.json"],
     ["GET", "/audit"],
     ["POST", "/keys/aaaaaaaaaaaaaaaa/revoke"],
-    ["GET", "http://tenant-mcp.test/admin"],
+    // `/admin` and `/admin/` are the web console's page, which holds no data and is public (test/worker/console-session.test.ts).
+    ["GET", "http://tenant-mcp.test/admin/api"],
     ["GET", "http://tenant-mcp.test/admin/anything"],
   ] as const;
 
