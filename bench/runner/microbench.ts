@@ -2,7 +2,8 @@
  * CPU microbenchmark, plain Node: the per-request work of building the MCP server for an enterprise tenant and
  * answering `tools/list` through the same SDK transport the Worker uses, against the naive baseline's build. Run by
  * `npm run bench` as a child process (fresh module state); also runnable alone:
- * `node bench/runner/microbench.ts [--iterations N]` prints one JSON line.
+ * `node bench/runner/microbench.ts [--iterations N] [--peers LIST]` prints one JSON line. Each peer's variant is its
+ * Worker's whole handler for a `tools/list` request (see {@link peerVariants}).
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -13,17 +14,23 @@ import { neon } from "@neondatabase/serverless";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import { buildNaiveStatelessServer, buildNaiveServer } from "../naive-worker/src/server.ts";
+import { createAgentsPeer } from "../peers/agents/src/server.ts";
+import { createFastMcpPeer } from "../peers/fastmcp/src/server.ts";
+import { createHonoPeer } from "../peers/hono-mcp/src/server.ts";
+import { createMcpHandlerPeer } from "../peers/mcp-handler/src/server.ts";
+import { PEER_TOKEN } from "../peers/shared.ts";
+import { PEER_NAMES, type PeerName } from "./peers.ts";
 import { ROOT } from "./wrangler.ts";
 
 /** One measured variant. */
 interface MicroResult {
   lane: "session" | "stateless";
-  impl: "ours" | "naive";
+  impl: "ours" | "naive" | PeerName;
   /** Median over rounds of process CPU time (user + system) per operation, in microseconds. */
   cpuUs: number;
   /** Median over rounds of wall time per operation, in microseconds. */
   wallUs: number;
-  /** Tools in the `tools/list` answer (all ten enterprise tools on both sides). */
+  /** Tools in the `tools/list` answer (all ten enterprise tools on every side). */
   tools: number;
 }
 
@@ -55,9 +62,9 @@ const STATELESS_LIST = { ...LIST, params: { _meta: STATELESS_META } };
  * Measures every variant `iterations` times (after as many warm-up operations, capped at 500), in {@link ROUNDS}
  * alternating rounds, and reports the median round.
  */
-async function runMicrobench(iterations: number): Promise<MicroReport> {
+async function runMicrobench(iterations: number, peers: readonly PeerName[]): Promise<MicroReport> {
   const notes: string[] = [];
-  const variants = await loadVariants(notes);
+  const variants = [...(await loadVariants(notes)), ...peerVariants(peers)];
   const results: MicroResult[] = [];
   const samples = new Map<Variant, { cpu: number[]; wall: number[] }>(variants.map((v) => [v, { cpu: [], wall: [] }]));
   const tools = new Map<Variant, number>();
@@ -152,6 +159,61 @@ async function loadVariants(notes: string[]): Promise<Variant[]> {
   return variants;
 }
 
+/**
+ * Each peer's whole handler for one `tools/list` request, as its Worker runs it (bench/peers/<name>/src/server.ts):
+ * routing, its token check, whatever it builds per request, and the answer. Session lane: a 2025-11-25 request
+ * without a session (every peer is stateless there); stateless lane: the 2026-07-28 request, for the peers that
+ * serve that revision.
+ */
+function peerVariants(peers: readonly PeerName[]): Variant[] {
+  const sql = neon("postgres://bench@127.0.0.1:9/bench");
+  const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as Parameters<
+    ReturnType<typeof createAgentsPeer>
+  >[2];
+  const handlers: Record<PeerName, { fetch(r: Request): Promise<Response>; stateless: boolean }> = {
+    agents: (() => {
+      const h = createAgentsPeer(() => sql);
+      return { fetch: (r: Request) => h(r, {}, ctx), stateless: true };
+    })(),
+    "mcp-handler": { fetch: createMcpHandlerPeer(() => sql), stateless: true },
+    "hono-mcp": (() => {
+      const app = createHonoPeer(sql);
+      return { fetch: async (r: Request) => app.fetch(r), stateless: false };
+    })(),
+    fastmcp: { fetch: createFastMcpPeer(sql), stateless: false },
+  };
+  // Host as workerd sets it (Node's Request has none unless told; the Agents handler refuses a request without one).
+  const auth = { authorization: `Bearer ${PEER_TOKEN}`, host: new URL(PEER_URL).host };
+  return peers.flatMap((peer): Variant[] => {
+    const h = handlers[peer];
+    const session: Variant = {
+      lane: "session",
+      impl: peer,
+      op: async () =>
+        (await h.fetch(listRequest(LIST, { ...auth, "mcp-protocol-version": "2025-11-25" }, PEER_URL))).text(),
+    };
+    if (!h.stateless) return [session];
+    const stateless: Variant = {
+      lane: "stateless",
+      impl: peer,
+      op: async () =>
+        (
+          await h.fetch(
+            listRequest(
+              STATELESS_LIST,
+              { ...auth, "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" },
+              PEER_URL,
+            ),
+          )
+        ).text(),
+    };
+    return [session, stateless];
+  });
+}
+
+/** Localhost, as under wrangler dev: the Agents handler checks the Host of non-localhost, non-workers.dev names. */
+const PEER_URL = "http://localhost:8787/mcp";
+
 type SessionServer = { connect(t: WebStandardStreamableHTTPServerTransport): Promise<void> };
 type StatelessFactory = Parameters<typeof createMcpHandler>[0];
 type StatelessServer = ReturnType<StatelessFactory>;
@@ -180,8 +242,8 @@ async function serveStateless(factory: StatelessFactory): Promise<string> {
   return res.text();
 }
 
-function listRequest(body: unknown, headers: Record<string, string>): Request {
-  return new Request("http://bench/mcp", {
+function listRequest(body: unknown, headers: Record<string, string>, url = "http://bench/mcp"): Request {
+  return new Request(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
     body: JSON.stringify(body),
@@ -256,12 +318,18 @@ const BENCH_ENV = {
 if (import.meta.main) {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { iterations: { type: "string", default: "3000" } },
+    options: { iterations: { type: "string", default: "3000" }, peers: { type: "string", default: "none" } },
   });
+  const peers = values.peers === "none" ? [] : values.peers.split(",");
+  const unknown = peers.filter((p) => !(PEER_NAMES as readonly string[]).includes(p));
+  if (unknown.length) {
+    process.stderr.write(`error: unknown --peers ${unknown.join(", ")}\n`);
+    process.exit(2);
+  }
   const iterations = Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1) {
     process.stderr.write("error: --iterations must be a positive integer\n");
     process.exit(2);
   }
-  process.stdout.write(`${JSON.stringify(await runMicrobench(iterations))}\n`);
+  process.stdout.write(`${JSON.stringify(await runMicrobench(iterations, peers as PeerName[]))}\n`);
 }

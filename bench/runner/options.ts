@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { PEER_NAMES, type PeerName } from "./peers.ts";
 import { LANES, SCENARIO_NAMES, type Lane, type ScenarioName } from "./scenarios.ts";
 
 /** The help text of `npm run bench`. */
@@ -20,6 +21,8 @@ Load:
                          get_document_schema and get_document_database call a tenant on that isolation tier)
   --lane LIST            comma-separated: ${LANES.join(", ")} (default both; "stateless" runs only when the Worker serves it)
   --no-baseline          skip the naive baseline Worker
+  --peers LIST           comma-separated peer Workers (bench/peers): ${PEER_NAMES.join(", ")}; "none" skips them
+                         (default all); they run the scenarios both sides serve, in the lanes they serve
 
 Round-trip depth:
   --latency LIST         delays per upstream request in ms; the first is the reference (default 0,20; "0" skips)
@@ -36,8 +39,8 @@ Environment:
                          (default: $BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/tenant_mcp_bench)
   --redis-url URL        Redis db (default: $BENCH_REDIS_URL or redis://127.0.0.1:6379/14); never emptied: every
                          key the bench makes names its own random tenant, key or session id
-  --base-port N          use ports N..N+3 (cloud Neon, cloud Upstash, Worker, naive Worker; each wrangler dev also
-                         picks a free inspector port); default 0: free ports
+  --base-port N          use ports N..N+3 (cloud Neon, cloud Upstash, Worker, naive Worker) and N+4.. (the peers);
+                         each wrangler dev also picks a free inspector port; default 0: free ports
   --documents N          documents of the bench tenant (default 200)
   --json FILE            also write every figure as JSON
   -h, --help             show this help`;
@@ -51,6 +54,8 @@ export interface BenchOptions {
   scenarios: ScenarioName[];
   lanes: Lane[];
   baseline: boolean;
+  /** Peer Workers to run next to ours (bench/peers). */
+  peers: PeerName[];
   latencies: number[];
   depthRequests: number;
   depthConcurrency: number;
@@ -82,6 +87,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         scenario: { type: "string" },
         lane: { type: "string" },
         "no-baseline": { type: "boolean", default: false },
+        peers: { type: "string" },
         latency: { type: "string", default: "0,20" },
         "depth-requests": { type: "string", default: "100" },
         "depth-concurrency": { type: "string", default: "1" },
@@ -122,6 +128,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     scenarios: v.scenario ? oneOf(list(v.scenario, "--scenario"), SCENARIO_NAMES, "--scenario") : [...SCENARIO_NAMES],
     lanes: v.lane ? oneOf(list(v.lane, "--lane"), LANES, "--lane") : [...LANES],
     baseline: !v["no-baseline"],
+    peers: parsePeers(v.peers),
     latencies,
     depthRequests: int(v["depth-requests"], "--depth-requests", 1),
     depthConcurrency: int(v["depth-concurrency"], "--depth-concurrency", 1),
@@ -134,6 +141,13 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     documents: int(v.documents, "--documents", 1),
     json: v.json,
   };
+}
+
+/** `--peers`: absent means all, "none" means none, otherwise a list of distinct peer names. */
+function parsePeers(value: string | undefined): PeerName[] {
+  if (value === undefined) return [...PEER_NAMES];
+  if (value.trim() === "none") return [];
+  return [...new Set(oneOf(list(value, "--peers"), PEER_NAMES, "--peers"))];
 }
 
 function list(value: string, flag: string): string[] {
