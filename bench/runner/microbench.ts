@@ -32,10 +32,13 @@ interface MicroResult {
   wallUs: number;
   /** Tools in the `tools/list` answer (all ten enterprise tools on every side). */
   tools: number;
+  /** Operations measured (over all rounds): fewer than the report's `iterations` for a slow variant. */
+  operations: number;
 }
 
 /** What {@link runMicrobench} returns. */
 export interface MicroReport {
+  /** Operations per variant asked for (over all rounds); see each result's `operations`. */
   iterations: number;
   results: MicroResult[];
   /** Why a variant is missing, and how modules were loaded. */
@@ -59,8 +62,17 @@ const STATELESS_META = {
 const STATELESS_LIST = { ...LIST, params: { _meta: STATELESS_META } };
 
 /**
- * Measures every variant `iterations` times (after as many warm-up operations, capped at 500), in {@link ROUNDS}
- * alternating rounds, and reports the median round.
+ * Wall time one variant's round may take: with four peers there are ten variants, and the slow ones (a server and its
+ * schemas built per request, ~5 ms each) would take minutes at the full count on this machine.
+ */
+const ROUND_BUDGET_MS = 1500;
+/** The fewest operations a round measures, however slow the variant. */
+const MIN_PER_ROUND = 30;
+
+/**
+ * Measures every variant up to `iterations` times (after as many warm-up operations, capped at 500 and at two round
+ * budgets), in {@link ROUNDS} alternating rounds, and reports the median round. A variant whose warm-up shows it
+ * cannot do its share of a round within {@link ROUND_BUDGET_MS} measures fewer operations per round.
  */
 async function runMicrobench(iterations: number, peers: readonly PeerName[]): Promise<MicroReport> {
   const notes: string[] = [];
@@ -68,22 +80,31 @@ async function runMicrobench(iterations: number, peers: readonly PeerName[]): Pr
   const results: MicroResult[] = [];
   const samples = new Map<Variant, { cpu: number[]; wall: number[] }>(variants.map((v) => [v, { cpu: [], wall: [] }]));
   const tools = new Map<Variant, number>();
+  const perRound = Math.max(1, Math.ceil(iterations / ROUNDS));
+  const opsPerRound = new Map<Variant, number>();
   for (const v of variants) {
     tools.set(v, countTools(await v.op()));
-    for (let i = 0; i < Math.min(iterations, 500); i++) await v.op();
+    const t0 = performance.now();
+    let warm = 0;
+    while (warm < Math.min(iterations, 500) && performance.now() - t0 < 2 * ROUND_BUDGET_MS) {
+      await v.op();
+      warm++;
+    }
+    const opMs = warm ? (performance.now() - t0) / warm : 1;
+    opsPerRound.set(v, Math.min(perRound, Math.max(MIN_PER_ROUND, Math.floor(ROUND_BUDGET_MS / opMs))));
   }
-  const perRound = Math.max(1, Math.ceil(iterations / ROUNDS));
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order, so drift on a shared machine does not always favour the same variant.
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) {
+      const ops = opsPerRound.get(v)!;
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      for (let i = 0; i < perRound; i++) await v.op();
+      for (let i = 0; i < ops; i++) await v.op();
       const wall = (performance.now() - t0) * 1000;
       const cpu = process.cpuUsage(cpu0);
-      samples.get(v)!.cpu.push((cpu.user + cpu.system) / perRound);
-      samples.get(v)!.wall.push(wall / perRound);
+      samples.get(v)!.cpu.push((cpu.user + cpu.system) / ops);
+      samples.get(v)!.wall.push(wall / ops);
     }
   }
   for (const v of variants) {
@@ -94,6 +115,7 @@ async function runMicrobench(iterations: number, peers: readonly PeerName[]): Pr
       cpuUs: median(s.cpu),
       wallUs: median(s.wall),
       tools: tools.get(v) ?? 0,
+      operations: opsPerRound.get(v)! * ROUNDS,
     });
   }
   return { iterations: perRound * ROUNDS, results, notes };

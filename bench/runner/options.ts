@@ -6,8 +6,9 @@ import { LANES, SCENARIO_NAMES, type Lane, type ScenarioName } from "./scenarios
 export const HELP = `Usage: npm run bench -- [options]
 
 Benchmarks the Worker the way it runs locally: starts the local cloud (real PostgreSQL and Redis) over a database of
-its own, creates an enterprise tenant with documents and an API key, serves the Worker and the naive baseline Worker
-(bench/naive-worker) with wrangler dev, drives /mcp with concurrent clients and prints, per scenario, requests/s,
+its own, creates an enterprise tenant with documents and an API key, serves the Worker, the naive baseline Worker
+(bench/naive-worker) and the peer Workers (bench/peers: the same tools on the MCP libraries a team would pick instead)
+with wrangler dev, drives /mcp with concurrent clients and prints, per scenario, requests/s,
 latency percentiles and upstream requests per MCP request, the sequential round-trip depth (the cloud restarted with
 a delay per upstream request), a CPU microbenchmark of the per-request server build, and the bundle size and
 start-up time.
@@ -23,6 +24,8 @@ Load:
   --no-baseline          skip the naive baseline Worker
   --peers LIST           comma-separated peer Workers (bench/peers): ${PEER_NAMES.join(", ")}; "none" skips them
                          (default all); they run the scenarios both sides serve, in the lanes they serve
+  --peer-duration S      at most S seconds per scenario and peer (default 8: four peers at 20 s each would double
+                         the run; a steady-state rate needs no more on 8 clients)
 
 Round-trip depth:
   --latency LIST         delays per upstream request in ms; the first is the reference (default 0,20; "0" skips)
@@ -56,6 +59,8 @@ export interface BenchOptions {
   baseline: boolean;
   /** Peer Workers to run next to ours (bench/peers). */
   peers: PeerName[];
+  /** The `--duration` bound of a peer's throughput run, in ms. */
+  peerDurationMs: number;
   latencies: number[];
   depthRequests: number;
   depthConcurrency: number;
@@ -88,6 +93,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         lane: { type: "string" },
         "no-baseline": { type: "boolean", default: false },
         peers: { type: "string" },
+        "peer-duration": { type: "string", default: "8" },
         latency: { type: "string", default: "0,20" },
         "depth-requests": { type: "string", default: "100" },
         "depth-concurrency": { type: "string", default: "1" },
@@ -129,6 +135,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     lanes: v.lane ? oneOf(list(v.lane, "--lane"), LANES, "--lane") : [...LANES],
     baseline: !v["no-baseline"],
     peers: parsePeers(v.peers),
+    peerDurationMs: int(v["peer-duration"], "--peer-duration", 1) * 1000,
     latencies,
     depthRequests: int(v["depth-requests"], "--depth-requests", 1),
     depthConcurrency: int(v["depth-concurrency"], "--depth-concurrency", 1),

@@ -17,7 +17,7 @@ export function formatReport(r: BenchReport): string {
   const s = r.settings;
   out.push(
     `Load: ${s.concurrency} concurrent clients, ${s.requests} measured requests per scenario and Worker after ${s.warmup} ` +
-      `warm-up requests. Depth: ${s.depthConcurrency} client(s), ${s.depthRequests} requests per delay (${s.latencies.join(", ")} ms) ` +
+      `warm-up requests${s.durationS ? `, at most ${s.durationS} s per run${r.peers?.length ? ` (${s.peerDurationS} s for a peer)` : ""}` : ""}. Depth: ${s.depthConcurrency} client(s), ${s.depthRequests} requests per delay (${s.latencies.join(", ")} ms) ` +
       `in ${s.depthRounds} alternating rounds. ` +
       `Bench tenant: enterprise plan, ${s.documents} documents.`,
     "",
@@ -57,19 +57,22 @@ export function formatReport(r: BenchReport): string {
 
   if (r.micro) {
     out.push("### CPU: per-request server build + tools/list (plain Node)", "");
-    out.push("| lane | server | µs CPU | ours ÷ this | µs wall | tools |", "|---|---|---|---|---|---|");
+    out.push(
+      "| lane | server | µs CPU | ours ÷ this | µs wall | tools | operations |",
+      "|---|---|---|---|---|---|---|",
+    );
     for (const lane of ["session", "stateless"] as const) {
       const ours = r.micro.results.find((x) => x.lane === lane && x.impl === "ours");
       for (const x of r.micro.results.filter((m) => m.lane === lane)) {
         out.push(
           `| ${lane} | ${x.impl} | ${x.cpuUs.toFixed(0)} | ${x.impl === "ours" || !ours ? "" : ratio(ours.cpuUs, x.cpuUs)} | ` +
-            `${x.wallUs.toFixed(0)} | ${x.tools} |`,
+            `${x.wallUs.toFixed(0)} | ${x.tools} | ${x.operations ?? r.micro!.iterations} |`,
         );
       }
     }
     out.push(
       "",
-      `Median of 5 alternating rounds, ${r.micro.iterations} operations per variant.${r.micro.notes.length ? ` Notes: ${r.micro.notes.join("; ")}.` : ""}`,
+      `Median of 5 alternating rounds, up to ${r.micro.iterations} operations per variant (fewer for a slow one: a round is at most 1.5 s).${r.micro.notes.length ? ` Notes: ${r.micro.notes.join("; ")}.` : ""}`,
       "",
     );
   }

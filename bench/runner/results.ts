@@ -91,6 +91,10 @@ export interface BenchReport {
     depthConcurrency: number;
     depthRounds: number;
     documents: number;
+    /** Bound of one throughput run in seconds (absent in reports from before issue 20). */
+    durationS?: number;
+    /** The same bound for a peer's throughput run. */
+    peerDurationS?: number;
   };
   /** Whether the Worker served the 2026-07-28 lane, and what the probe saw. */
   stateless: { available: boolean; detail: string };

@@ -61,6 +61,8 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
         depthConcurrency: o.depthConcurrency,
         depthRounds: o.depthRounds,
         documents: o.documents,
+        durationS: o.durationMs / 1000,
+        peerDurationS: o.peerDurationMs / 1000,
       },
       stateless: { available: false, detail: "not probed" },
       scenarios: [],
@@ -193,7 +195,14 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       const result: Partial<ScenarioResult> & { scenario: Scenario } = { scenario, label: scenarioLabel(scenario) };
       for (const target of targetsOf(scenario)) {
         log(`${result.label}: ${target.id}, ${o.concurrency} clients`);
-        const measured = await runScenario(scenario, target, data, load, cloud.ready.statsUrl);
+        const peer = target.id !== "ours" && target.id !== "naive";
+        const measured = await runScenario(
+          scenario,
+          target,
+          data,
+          peer ? { ...load, durationMs: Math.min(load.durationMs, o.peerDurationMs) } : load,
+          cloud.ready.statsUrl,
+        );
         setResultOf(result, target.id, { load: measured, depth: [] });
       }
       if (!isOursOnly(scenario)) {

@@ -266,6 +266,9 @@ describe("bench options", () => {
     expect(parseBenchArgs(["--peers", "none"], {})).toMatchObject({ peers: [] });
     expect(() => parseBenchArgs(["--peers", "fastmcp,express"], {})).toThrow(/unknown "express"/);
     expect(() => parseBenchArgs(["--peers", ","], {})).toThrow(/empty list/);
+    expect(parseBenchArgs([], {})).toMatchObject({ peerDurationMs: 8000 });
+    expect(parseBenchArgs(["--peer-duration", "3"], {})).toMatchObject({ peerDurationMs: 3000 });
+    expect(() => parseBenchArgs(["--peer-duration", "0"], {})).toThrow(/>= 1/);
   });
 });
 
