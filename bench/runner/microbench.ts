@@ -2,7 +2,8 @@
  * CPU microbenchmark, plain Node: the per-request work of building the MCP server for an enterprise tenant and
  * answering `tools/list` through the same SDK transport the Worker uses, against the naive baseline's build. Run by
  * `npm run bench` as a child process (fresh module state); also runnable alone:
- * `node bench/runner/microbench.ts [--iterations N]` prints one JSON line.
+ * `node bench/runner/microbench.ts [--iterations N] [--peers LIST]` prints one JSON line. Each peer's variant is its
+ * Worker's whole handler for a `tools/list` request (see {@link peerVariants}).
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -13,22 +14,31 @@ import { neon } from "@neondatabase/serverless";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import { buildNaiveStatelessServer, buildNaiveServer } from "../naive-worker/src/server.ts";
+import { createAgentsPeer } from "../peers/agents/src/server.ts";
+import { createFastMcpPeer } from "../peers/fastmcp/src/server.ts";
+import { createHonoPeer } from "../peers/hono-mcp/src/server.ts";
+import { createMcpHandlerPeer } from "../peers/mcp-handler/src/server.ts";
+import { PEER_TOKEN } from "../peers/shared.ts";
+import { PEER_NAMES, type PeerName } from "./peers.ts";
 import { ROOT } from "./wrangler.ts";
 
 /** One measured variant. */
 interface MicroResult {
   lane: "session" | "stateless";
-  impl: "ours" | "naive";
+  impl: "ours" | "naive" | PeerName;
   /** Median over rounds of process CPU time (user + system) per operation, in microseconds. */
   cpuUs: number;
   /** Median over rounds of wall time per operation, in microseconds. */
   wallUs: number;
-  /** Tools in the `tools/list` answer (ours: the eleven enterprise tools, delete_document included; naive: ten). */
+  /** Tools in the `tools/list` answer (ours: the eleven enterprise tools, delete_document included; every other side: ten). */
   tools: number;
+  /** Operations measured (over all rounds): fewer than the report's `iterations` for a slow variant. */
+  operations: number;
 }
 
 /** What {@link runMicrobench} returns. */
 export interface MicroReport {
+  /** Operations per variant asked for (over all rounds); see each result's `operations`. */
   iterations: number;
   results: MicroResult[];
   /** Why a variant is missing, and how modules were loaded. */
@@ -52,31 +62,49 @@ const STATELESS_META = {
 const STATELESS_LIST = { ...LIST, params: { _meta: STATELESS_META } };
 
 /**
- * Measures every variant `iterations` times (after as many warm-up operations, capped at 500), in {@link ROUNDS}
- * alternating rounds, and reports the median round.
+ * Wall time one variant's round may take: with four peers there are ten variants, and the slow ones (a server and its
+ * schemas built per request, ~5 ms each) would take minutes at the full count on this machine.
  */
-async function runMicrobench(iterations: number): Promise<MicroReport> {
+const ROUND_BUDGET_MS = 1500;
+/** The fewest operations a round measures, however slow the variant. */
+const MIN_PER_ROUND = 30;
+
+/**
+ * Measures every variant up to `iterations` times (after as many warm-up operations, capped at 500 and at two round
+ * budgets), in {@link ROUNDS} alternating rounds, and reports the median round. A variant whose warm-up shows it
+ * cannot do its share of a round within {@link ROUND_BUDGET_MS} measures fewer operations per round.
+ */
+async function runMicrobench(iterations: number, peers: readonly PeerName[]): Promise<MicroReport> {
   const notes: string[] = [];
-  const variants = await loadVariants(notes);
+  const variants = [...(await loadVariants(notes)), ...peerVariants(peers)];
   const results: MicroResult[] = [];
   const samples = new Map<Variant, { cpu: number[]; wall: number[] }>(variants.map((v) => [v, { cpu: [], wall: [] }]));
   const tools = new Map<Variant, number>();
+  const perRound = Math.max(1, Math.ceil(iterations / ROUNDS));
+  const opsPerRound = new Map<Variant, number>();
   for (const v of variants) {
     tools.set(v, countTools(await v.op()));
-    for (let i = 0; i < Math.min(iterations, 500); i++) await v.op();
+    const t0 = performance.now();
+    let warm = 0;
+    while (warm < Math.min(iterations, 500) && performance.now() - t0 < 2 * ROUND_BUDGET_MS) {
+      await v.op();
+      warm++;
+    }
+    const opMs = warm ? (performance.now() - t0) / warm : 1;
+    opsPerRound.set(v, Math.min(perRound, Math.max(MIN_PER_ROUND, Math.floor(ROUND_BUDGET_MS / opMs))));
   }
-  const perRound = Math.max(1, Math.ceil(iterations / ROUNDS));
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order, so drift on a shared machine does not always favour the same variant.
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) {
+      const ops = opsPerRound.get(v)!;
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      for (let i = 0; i < perRound; i++) await v.op();
+      for (let i = 0; i < ops; i++) await v.op();
       const wall = (performance.now() - t0) * 1000;
       const cpu = process.cpuUsage(cpu0);
-      samples.get(v)!.cpu.push((cpu.user + cpu.system) / perRound);
-      samples.get(v)!.wall.push(wall / perRound);
+      samples.get(v)!.cpu.push((cpu.user + cpu.system) / ops);
+      samples.get(v)!.wall.push(wall / ops);
     }
   }
   for (const v of variants) {
@@ -87,6 +115,7 @@ async function runMicrobench(iterations: number): Promise<MicroReport> {
       cpuUs: median(s.cpu),
       wallUs: median(s.wall),
       tools: tools.get(v) ?? 0,
+      operations: opsPerRound.get(v)! * ROUNDS,
     });
   }
   return { iterations: perRound * ROUNDS, results, notes };
@@ -152,6 +181,61 @@ async function loadVariants(notes: string[]): Promise<Variant[]> {
   return variants;
 }
 
+/**
+ * Each peer's whole handler for one `tools/list` request, as its Worker runs it (bench/peers/<name>/src/server.ts):
+ * routing, its token check, whatever it builds per request, and the answer. Session lane: a 2025-11-25 request
+ * without a session (every peer is stateless there); stateless lane: the 2026-07-28 request, for the peers that
+ * serve that revision.
+ */
+function peerVariants(peers: readonly PeerName[]): Variant[] {
+  const sql = neon("postgres://bench@127.0.0.1:9/bench");
+  const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as Parameters<
+    ReturnType<typeof createAgentsPeer>
+  >[2];
+  const handlers: Record<PeerName, { fetch(r: Request): Promise<Response>; stateless: boolean }> = {
+    agents: (() => {
+      const h = createAgentsPeer(() => sql);
+      return { fetch: (r: Request) => h(r, {}, ctx), stateless: true };
+    })(),
+    "mcp-handler": { fetch: createMcpHandlerPeer(() => sql), stateless: true },
+    "hono-mcp": (() => {
+      const app = createHonoPeer(sql);
+      return { fetch: async (r: Request) => app.fetch(r), stateless: false };
+    })(),
+    fastmcp: { fetch: createFastMcpPeer(sql), stateless: false },
+  };
+  // Host as workerd sets it (Node's Request has none unless told; the Agents handler refuses a request without one).
+  const auth = { authorization: `Bearer ${PEER_TOKEN}`, host: new URL(PEER_URL).host };
+  return peers.flatMap((peer): Variant[] => {
+    const h = handlers[peer];
+    const session: Variant = {
+      lane: "session",
+      impl: peer,
+      op: async () =>
+        (await h.fetch(listRequest(LIST, { ...auth, "mcp-protocol-version": "2025-11-25" }, PEER_URL))).text(),
+    };
+    if (!h.stateless) return [session];
+    const stateless: Variant = {
+      lane: "stateless",
+      impl: peer,
+      op: async () =>
+        (
+          await h.fetch(
+            listRequest(
+              STATELESS_LIST,
+              { ...auth, "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" },
+              PEER_URL,
+            ),
+          )
+        ).text(),
+    };
+    return [session, stateless];
+  });
+}
+
+/** Localhost, as under wrangler dev: the Agents handler checks the Host of non-localhost, non-workers.dev names. */
+const PEER_URL = "http://localhost:8787/mcp";
+
 type SessionServer = { connect(t: WebStandardStreamableHTTPServerTransport): Promise<void> };
 type StatelessFactory = Parameters<typeof createMcpHandler>[0];
 type StatelessServer = ReturnType<StatelessFactory>;
@@ -180,8 +264,8 @@ async function serveStateless(factory: StatelessFactory): Promise<string> {
   return res.text();
 }
 
-function listRequest(body: unknown, headers: Record<string, string>): Request {
-  return new Request("http://bench/mcp", {
+function listRequest(body: unknown, headers: Record<string, string>, url = "http://bench/mcp"): Request {
+  return new Request(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
     body: JSON.stringify(body),
@@ -256,12 +340,18 @@ const BENCH_ENV = {
 if (import.meta.main) {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { iterations: { type: "string", default: "3000" } },
+    options: { iterations: { type: "string", default: "3000" }, peers: { type: "string", default: "none" } },
   });
+  const peers = values.peers === "none" ? [] : values.peers.split(",");
+  const unknown = peers.filter((p) => !(PEER_NAMES as readonly string[]).includes(p));
+  if (unknown.length) {
+    process.stderr.write(`error: unknown --peers ${unknown.join(", ")}\n`);
+    process.exit(2);
+  }
   const iterations = Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1) {
     process.stderr.write("error: --iterations must be a positive integer\n");
     process.exit(2);
   }
-  process.stdout.write(`${JSON.stringify(await runMicrobench(iterations))}\n`);
+  process.stdout.write(`${JSON.stringify(await runMicrobench(iterations, peers as PeerName[]))}\n`);
 }

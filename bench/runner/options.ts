@@ -1,12 +1,14 @@
 import { parseArgs } from "node:util";
+import { PEER_NAMES, type PeerName } from "./peers.ts";
 import { LANES, SCENARIO_NAMES, type Lane, type ScenarioName } from "./scenarios.ts";
 
 /** The help text of `npm run bench`. */
 export const HELP = `Usage: npm run bench -- [options]
 
 Benchmarks the Worker the way it runs locally: starts the local cloud (real PostgreSQL and Redis) over a database of
-its own, creates an enterprise tenant with documents and an API key, serves the Worker and the naive baseline Worker
-(bench/naive-worker) with wrangler dev, drives /mcp with concurrent clients and prints, per scenario, requests/s,
+its own, creates an enterprise tenant with documents and an API key, serves the Worker, the naive baseline Worker
+(bench/naive-worker) and the peer Workers (bench/peers: the same tools on the MCP libraries a team would pick instead)
+with wrangler dev, drives /mcp with concurrent clients and prints, per scenario, requests/s,
 latency percentiles and upstream requests per MCP request, the sequential round-trip depth (the cloud restarted with
 a delay per upstream request), a CPU microbenchmark of the per-request server build, and the bundle size and
 start-up time.
@@ -20,6 +22,10 @@ Load:
                          get_document_schema and get_document_database call a tenant on that isolation tier)
   --lane LIST            comma-separated: ${LANES.join(", ")} (default both; "stateless" runs only when the Worker serves it)
   --no-baseline          skip the naive baseline Worker
+  --peers LIST           comma-separated peer Workers (bench/peers): ${PEER_NAMES.join(", ")}; "none" skips them
+                         (default all); they run the scenarios both sides serve, in the lanes they serve
+  --peer-duration S      at most S seconds per scenario and peer (default 8: four peers at 20 s each would double
+                         the run; a steady-state rate needs no more on 8 clients)
 
 Round-trip depth:
   --latency LIST         delays per upstream request in ms; the first is the reference (default 0,20; "0" skips)
@@ -38,8 +44,8 @@ Environment:
                          (default: $BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/tenant_mcp_bench)
   --redis-url URL        Redis db (default: $BENCH_REDIS_URL or redis://127.0.0.1:6379/14); never emptied: every
                          key the bench makes names its own random tenant, key or session id
-  --base-port N          use ports N..N+3 (cloud Neon, cloud Upstash, Worker, naive Worker; each wrangler dev also
-                         picks a free inspector port); default 0: free ports
+  --base-port N          use ports N..N+3 (cloud Neon, cloud Upstash, Worker, naive Worker) and N+4.. (the peers);
+                         each wrangler dev also picks a free inspector port; default 0: free ports
   --documents N          documents of the bench tenant (default 200)
   --notify N             document updates timed to their notification on a GET stream, then 30 s of an idle
                          stream's cost (default 20; 0 skips)
@@ -55,6 +61,10 @@ export interface BenchOptions {
   scenarios: ScenarioName[];
   lanes: Lane[];
   baseline: boolean;
+  /** Peer Workers to run next to ours (bench/peers). */
+  peers: PeerName[];
+  /** The `--duration` bound of a peer's throughput run, in ms. */
+  peerDurationMs: number;
   latencies: number[];
   depthRequests: number;
   depthConcurrency: number;
@@ -90,6 +100,8 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         scenario: { type: "string" },
         lane: { type: "string" },
         "no-baseline": { type: "boolean", default: false },
+        peers: { type: "string" },
+        "peer-duration": { type: "string", default: "8" },
         latency: { type: "string", default: "0,20" },
         "depth-requests": { type: "string", default: "100" },
         "depth-concurrency": { type: "string", default: "1" },
@@ -132,6 +144,8 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     scenarios: v.scenario ? oneOf(list(v.scenario, "--scenario"), SCENARIO_NAMES, "--scenario") : [...SCENARIO_NAMES],
     lanes: v.lane ? oneOf(list(v.lane, "--lane"), LANES, "--lane") : [...LANES],
     baseline: !v["no-baseline"],
+    peers: parsePeers(v.peers),
+    peerDurationMs: int(v["peer-duration"], "--peer-duration", 1) * 1000,
     latencies,
     depthRequests: int(v["depth-requests"], "--depth-requests", 1),
     depthConcurrency: int(v["depth-concurrency"], "--depth-concurrency", 1),
@@ -146,6 +160,13 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     notifyUpdates: int(v.notify, "--notify", 0),
     json: v.json,
   };
+}
+
+/** `--peers`: absent means all, "none" means none, otherwise a list of distinct peer names. */
+function parsePeers(value: string | undefined): PeerName[] {
+  if (value === undefined) return [...PEER_NAMES];
+  if (value.trim() === "none") return [];
+  return [...new Set(oneOf(list(value, "--peers"), PEER_NAMES, "--peers"))];
 }
 
 function list(value: string, flag: string): string[] {

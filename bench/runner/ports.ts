@@ -6,18 +6,24 @@ export interface BenchPorts {
   upstash: number;
   worker: number;
   naive: number;
+  /** One per peer Worker, in `--peers` order. */
+  peers: number[];
 }
 
 const NAMES = ["neon", "upstash", "worker", "naive"] as const;
 
 /**
- * `base`..`base + 3` when `base` is set; otherwise free ports picked by the OS now (held together while picking, so
+ * `base`..`base + 3` (then one per peer) when `base` is set; otherwise free ports picked by the OS now (held together while picking, so
  * they differ). They are fixed for the whole run because the cloud restarts (with a delay) on the same ports while
  * both Workers keep pointing at them.
  */
-export async function benchPorts(base: number): Promise<BenchPorts> {
-  const ports = base > 0 ? NAMES.map((_, i) => base + i) : await freePorts(NAMES.length);
-  return Object.fromEntries(NAMES.map((name, i) => [name, ports[i]])) as unknown as BenchPorts;
+export async function benchPorts(base: number, peerCount = 0): Promise<BenchPorts> {
+  const count = NAMES.length + peerCount;
+  const ports = base > 0 ? Array.from({ length: count }, (_, i) => base + i) : await freePorts(count);
+  return {
+    ...(Object.fromEntries(NAMES.map((name, i) => [name, ports[i]])) as Omit<BenchPorts, "peers">),
+    peers: ports.slice(NAMES.length),
+  };
 }
 
 async function freePorts(count: number): Promise<number[]> {

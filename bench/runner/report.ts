@@ -1,5 +1,5 @@
 import { summarize } from "./counters.ts";
-import { depthAt, type BenchReport, type ScenarioResult, type TargetResult } from "./results.ts";
+import { depthAt, othersOf, type BenchReport, type ScenarioResult, type TargetResult } from "./results.ts";
 import { checkTargets, DEPTH_TOLERANCE, kib } from "./targets.ts";
 import { capacitySection } from "./capacity.ts";
 
@@ -17,7 +17,7 @@ export function formatReport(r: BenchReport): string {
   const s = r.settings;
   out.push(
     `Load: ${s.concurrency} concurrent clients, ${s.requests} measured requests per scenario and Worker after ${s.warmup} ` +
-      `warm-up requests. Depth: ${s.depthConcurrency} client(s), ${s.depthRequests} requests per delay (${s.latencies.join(", ")} ms) ` +
+      `warm-up requests${s.durationS ? `, at most ${s.durationS} s per run${r.peers?.length ? ` (${s.peerDurationS} s for a peer)` : ""}` : ""}. Depth: ${s.depthConcurrency} client(s), ${s.depthRequests} requests per delay (${s.latencies.join(", ")} ms) ` +
       `in ${s.depthRounds} alternating rounds. ` +
       `Bench tenant: enterprise plan, ${s.documents} documents.`,
     "",
@@ -26,6 +26,24 @@ export function formatReport(r: BenchReport): string {
     `Stateless (2026-07-28) lane: ${r.stateless.available ? "served" : "not served"} (${r.stateless.detail}).`,
     "",
   );
+
+  if (r.peers?.length) {
+    out.push("### Peers (issue 20)", "");
+    out.push(
+      "| peer | package | how it serves a request | auth in the bench | 2026-07-28 lane |",
+      "|---|---|---|---|---|",
+    );
+    for (const p of r.peers)
+      out.push(
+        `| ${p.name} | ${p.package} ${p.version} | ${p.serving} | ${p.auth} | ${p.stateless.available ? "served" : `not served (${p.stateless.detail})`} |`,
+      );
+    out.push(
+      "",
+      "Each serves the naive baseline's tools (same names, argument schemas, one Neon HTTP query per call, no tenancy); " +
+        "none keeps a session, so session-lane scenarios send 2025-11-25 requests without one.",
+      "",
+    );
+  }
 
   out.push("### Scenarios", "");
   out.push(
@@ -40,21 +58,21 @@ export function formatReport(r: BenchReport): string {
   if (r.micro) {
     out.push("### CPU: per-request server build + tools/list (plain Node)", "");
     out.push(
-      "| lane | ours µs CPU | naive µs CPU | ours ÷ naive | ours µs wall | naive µs wall | tools (ours/naive) |",
+      "| lane | server | µs CPU | ours ÷ this | µs wall | tools | operations |",
       "|---|---|---|---|---|---|---|",
     );
     for (const lane of ["session", "stateless"] as const) {
       const ours = r.micro.results.find((x) => x.lane === lane && x.impl === "ours");
-      const naive = r.micro.results.find((x) => x.lane === lane && x.impl === "naive");
-      if (!ours || !naive) continue;
-      out.push(
-        `| ${lane} | ${ours.cpuUs.toFixed(0)} | ${naive.cpuUs.toFixed(0)} | ${ratio(ours.cpuUs, naive.cpuUs)} | ${ours.wallUs.toFixed(0)} | ` +
-          `${naive.wallUs.toFixed(0)} | ${ours.tools}/${naive.tools} |`,
-      );
+      for (const x of r.micro.results.filter((m) => m.lane === lane)) {
+        out.push(
+          `| ${lane} | ${x.impl} | ${x.cpuUs.toFixed(0)} | ${x.impl === "ours" || !ours ? "" : ratio(ours.cpuUs, x.cpuUs)} | ` +
+            `${x.wallUs.toFixed(0)} | ${x.tools} | ${x.operations ?? r.micro!.iterations} |`,
+        );
+      }
     }
     out.push(
       "",
-      `Median of 5 alternating rounds, ${r.micro.iterations} operations per variant.${r.micro.notes.length ? ` Notes: ${r.micro.notes.join("; ")}.` : ""}`,
+      `Median of 5 alternating rounds, up to ${r.micro.iterations} operations per variant (fewer for a slow one: a round is at most 1.5 s).${r.micro.notes.length ? ` Notes: ${r.micro.notes.join("; ")}.` : ""}`,
       "",
     );
   }
@@ -62,7 +80,12 @@ export function formatReport(r: BenchReport): string {
   if (r.bundle) {
     out.push("### Bundle and start-up", "");
     out.push("| Worker | bundle | gzip | start-up CPU (ms) | profiled window (ms) |", "|---|---|---|---|---|");
-    for (const [name, b] of Object.entries(r.bundle)) {
+    const bundles = [
+      ["ours", r.bundle.ours],
+      ["naive", r.bundle.naive],
+      ...Object.entries(r.bundle.peers ?? {}),
+    ] as const;
+    for (const [name, b] of bundles) {
       if (b)
         out.push(
           `| ${name} | ${kib(b.bytes)} | ${kib(b.gzipBytes)} | ${b.startupActiveMs.toFixed(1)} | ${b.startupWindowMs.toFixed(1)} |`,
@@ -146,7 +169,7 @@ export function formatReport(r: BenchReport): string {
     );
   }
 
-  out.push("### Targets (issues 7 and 21)", "");
+  out.push("### Targets (issues 7, 20 and 21)", "");
   out.push("| target | met | figures |", "|---|---|---|");
   for (const t of checkTargets(r))
     out.push(`| ${t.target} | ${t.met === undefined ? "n/a" : t.met ? "yes" : "**no**"} | ${t.figures} |`);
@@ -168,10 +191,8 @@ function scenarioTable(sc: ScenarioResult, latencies: number[]): string[] {
     ...latencies.map((l) => `seq p50 @${l}ms`),
     ...delays.map((l) => `depth @${l}ms`),
   ];
-  const rows = [
-    row("ours", sc.ours, latencies, delays),
-    ...(sc.naive ? [row("naive", sc.naive, latencies, delays)] : []),
-  ];
+  const others = othersOf(sc);
+  const rows = [row("ours", sc.ours, latencies, delays), ...others.map(([id, t]) => row(id, t, latencies, delays))];
   const lines = [
     `#### ${sc.label}`,
     "",
@@ -179,18 +200,21 @@ function scenarioTable(sc: ScenarioResult, latencies: number[]): string[] {
     `|${head.map(() => "---").join("|")}|`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ];
-  if (sc.naive) {
+  for (const [id, t] of others) {
     const o = sc.ours.load;
-    const n = sc.naive.load;
+    const n = t.load;
     lines.push(
-      `| ours ÷ naive | ${ratio(o.rps, n.rps)} | ${ratio(o.p50, n.p50)} | ${ratio(o.p95, n.p95)} | ${ratio(o.p99, n.p99)} | | | | ` +
-        `${latencies.map((l) => ratio(p50At(sc.ours, l), p50At(sc.naive!, l))).join(" | ")} |${delays.map(() => " |").join("")}`,
+      `| ours ÷ ${id} | ${ratio(o.rps, n.rps)} | ${ratio(o.p50, n.p50)} | ${ratio(o.p95, n.p95)} | ${ratio(o.p99, n.p99)} | | | | ` +
+        `${latencies.map((l) => ratio(p50At(sc.ours, l), p50At(t, l))).join(" | ")} |${delays.map(() => " |").join("")}`,
     );
   }
   lines.push("", `ours per request: ${kinds(sc.ours)}`);
-  if (sc.naive) lines.push("", `naive per request: ${kinds(sc.naive)}`);
-  const error = sc.ours.load.firstError ?? sc.naive?.load.firstError;
-  if (error) lines.push("", `First error: ${error}`);
+  for (const [id, t] of others) lines.push("", `${id} per request: ${kinds(t)}`);
+  const notServed = Object.entries(sc.peersNotServed ?? {});
+  if (notServed.length) lines.push("", `Not served: ${notServed.map(([id, why]) => `${id}, ${why}`).join("; ")}.`);
+  for (const [id, t] of [["ours", sc.ours] as const, ...others]) {
+    if (t.load.firstError) lines.push("", `First error (${id}): ${t.load.firstError}`);
+  }
   return lines;
 }
 

@@ -3,6 +3,7 @@ import type { ListingSize } from "./listing.ts";
 import type { LoadResult } from "./load.ts";
 import type { MicroReport } from "./microbench.ts";
 import type { WaitingReport } from "./waiting.ts";
+import type { PeerName } from "./peers.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { SessionBytes } from "./sessions.ts";
 import type { NotifyReport } from "./notify.ts";
@@ -28,6 +29,42 @@ export interface ScenarioResult {
   label: string;
   ours: TargetResult;
   naive?: TargetResult;
+  /** Each peer Worker that served this scenario (issue 20). */
+  peers?: Partial<Record<PeerName, TargetResult>>;
+  /** Peers left out of this scenario, and why (e.g. no 2026-07-28 lane). */
+  peersNotServed?: Partial<Record<PeerName, string>>;
+}
+
+/** Everything one target measured in a scenario: `ours`, `naive` or a peer's name. */
+export function resultOf(sc: ScenarioResult, id: string): TargetResult | undefined {
+  if (id === "ours") return sc.ours;
+  if (id === "naive") return sc.naive;
+  return sc.peers?.[id as PeerName];
+}
+
+/** Stores what target `id` measured in a scenario. */
+export function setResultOf(sc: Partial<ScenarioResult>, id: string, result: TargetResult): void {
+  if (id === "ours" || id === "naive") sc[id] = result;
+  else sc.peers = { ...sc.peers, [id]: result };
+}
+
+/** The other targets of a scenario, as [id, result]: the naive Worker first, then the peers in run order. */
+export function othersOf(sc: ScenarioResult): [string, TargetResult][] {
+  return [
+    ...(sc.naive ? [["naive", sc.naive] as [string, TargetResult]] : []),
+    ...(Object.entries(sc.peers ?? {}) as [string, TargetResult][]),
+  ];
+}
+
+/** A peer Worker in a run: what it is and which lanes it served. */
+export interface PeerReport {
+  name: PeerName;
+  package: string;
+  version: string;
+  auth: string;
+  serving: string;
+  /** Whether it answered a 2026-07-28 `server/discover`, and what the probe saw. */
+  stateless: { available: boolean; detail: string };
 }
 
 /** Where the figures come from. */
@@ -56,12 +93,18 @@ export interface BenchReport {
     depthConcurrency: number;
     depthRounds: number;
     documents: number;
+    /** Bound of one throughput run in seconds (absent in reports from before issue 20). */
+    durationS?: number;
+    /** The same bound for a peer's throughput run. */
+    peerDurationS?: number;
   };
   /** Whether the Worker served the 2026-07-28 lane, and what the probe saw. */
   stateless: { available: boolean; detail: string };
   scenarios: ScenarioResult[];
   micro?: MicroReport;
-  bundle?: { ours: BundleResult; naive?: BundleResult };
+  bundle?: { ours: BundleResult; naive?: BundleResult; peers?: Partial<Record<PeerName, BundleResult>> };
+  /** The peer Workers of the run (issue 20), in `--peers` order. */
+  peers?: PeerReport[];
   /** Bytes of each plan's `tools/list` result per lane. */
   listings: ListingSize[];
   /** Redis bytes per session of the bench tenant after the load runs; absent when none was stored. */

@@ -16,7 +16,8 @@ import { machine, postgresVersion, redisVersion } from "./machine.ts";
 import { measureSessions } from "./sessions.ts";
 import { measureWaiting } from "./waiting.ts";
 import { measureNotifications } from "./notify.ts";
-import type { BenchReport, ScenarioResult } from "./results.ts";
+import { resultOf, setResultOf, type BenchReport, type PeerReport, type ScenarioResult } from "./results.ts";
+import { PEERS, peerVersion, type PeerName } from "./peers.ts";
 import { obtainOAuthToken } from "./oauth.ts";
 import {
   buildCall,
@@ -31,6 +32,7 @@ import {
 } from "./scenarios.ts";
 import { dropTenantDatabases } from "../../scripts/lib/tenant-databases.ts";
 import { ROOT } from "./wrangler.ts";
+import { PEER_TOKEN } from "../peers/shared.ts";
 import { connect, localCloudConnection } from "../../scripts/admin/connect.ts";
 import { startWranglerDev, type WranglerDev } from "../../scripts/lib/wrangler-dev.ts";
 
@@ -41,7 +43,7 @@ const NAIVE_CONFIG = "bench/naive-worker/wrangler.toml";
 
 /**
  * One whole benchmark run: bundle and start-up, the CPU microbenchmark (both while nothing else runs), then the local
- * cloud, both Workers under wrangler dev, the throughput runs, and the depth runs with the cloud restarted per delay.
+ * cloud, our Worker, the naive one and the peers under wrangler dev, the throughput runs, and the depth runs with the cloud restarted per delay.
  * Everything started is stopped before it returns, also on failure.
  */
 export async function runBench(o: BenchOptions, command: string, log: Log, signal?: AbortSignal): Promise<BenchReport> {
@@ -61,6 +63,8 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
         depthConcurrency: o.depthConcurrency,
         depthRounds: o.depthRounds,
         documents: o.documents,
+        durationS: o.durationMs / 1000,
+        peerDurationS: o.peerDurationMs / 1000,
       },
       stateless: { available: false, detail: "not probed" },
       scenarios: [],
@@ -72,15 +76,20 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       const ours = await measureBundle("wrangler.toml", join(work, "bundle-ours"));
       const naive = o.baseline ? await measureBundle(NAIVE_CONFIG, join(work, "bundle-naive")) : undefined;
       report.bundle = { ours, ...(naive ? { naive } : {}) };
+      for (const peer of o.peers) {
+        signal?.throwIfAborted();
+        const measured = await measureBundle(PEERS[peer].config, join(work, `bundle-${peer}`));
+        report.bundle.peers = { ...report.bundle.peers, [peer]: measured };
+      }
     }
     signal?.throwIfAborted();
     if (o.microIterations > 0) {
       log(`CPU microbenchmark (${o.microIterations} operations per variant)`);
-      report.micro = await microbenchChild(o.microIterations);
+      report.micro = await microbenchChild(o.microIterations, o.peers);
     }
 
     signal?.throwIfAborted();
-    const ports = await benchPorts(o.basePort);
+    const ports = await benchPorts(o.basePort, o.peers.length);
     const devVars = join(work, "worker.env");
     log(`local cloud over ${redact(o.databaseUrl)} (dropped and re-created) and ${o.redisUrl}`);
     await dropTenantDatabases(o.databaseUrl);
@@ -111,7 +120,12 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       `DATABASE_URL=${JSON.stringify(cloud.ready.adminDatabaseUrl)}\nLOCAL_NEON_HTTP_ENDPOINT=${JSON.stringify(cloud.ready.neonHttpEndpoint)}\n`,
       { mode: 0o600 },
     );
-    log("starting the Worker" + (o.baseline ? " and the naive Worker" : "") + " with wrangler dev");
+    log(
+      "starting the Worker" +
+        (o.baseline ? ", the naive Worker" : "") +
+        (o.peers.length ? `, the peers (${o.peers.join(", ")})` : "") +
+        " with wrangler dev",
+    );
     const quiet = (): void => {};
     const workers = await Promise.allSettled([
       startWranglerDev({
@@ -124,18 +138,40 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       o.baseline
         ? startWranglerDev({ port: ports.naive, config: NAIVE_CONFIG, envFiles: [naiveEnv], log: quiet })
         : Promise.resolve(undefined),
+      // The peers take the naive Worker's bindings: the same superuser and the same Neon HTTP endpoint.
+      ...o.peers.map((peer, i) =>
+        startWranglerDev({ port: ports.peers[i]!, config: PEERS[peer].config, envFiles: [naiveEnv], log: quiet }),
+      ),
     ]);
     for (const w of workers) if (w.status === "fulfilled" && w.value) stops.push(w.value.stop);
     for (const w of workers) if (w.status === "rejected") throw w.reason;
     const ours = (workers[0] as PromiseFulfilledResult<WranglerDev>).value;
     const naive = (workers[1] as PromiseFulfilledResult<WranglerDev | undefined>).value;
+    const peerTargets: Target[] = o.peers.map((peer, i) => ({
+      id: peer,
+      url: `${(workers[2 + i] as PromiseFulfilledResult<WranglerDev>).value.url}/mcp`,
+      apiKey: PEER_TOKEN,
+    }));
     const targets: Target[] = [
       { id: "ours", url: `${ours.url}/mcp`, apiKey: data.apiKey },
       ...(naive ? [{ id: "naive", url: `${naive.url}/mcp` }] : []),
+      ...peerTargets,
     ];
 
     report.stateless = await probeStateless(targets[0]!, data);
     log(`stateless lane: ${report.stateless.available ? "served" : "not served"} (${report.stateless.detail})`);
+    if (o.peers.length) report.peers = [];
+    for (const [i, peer] of o.peers.entries()) {
+      const stateless = await probeStateless(peerTargets[i]!, data);
+      report.peers!.push({ name: peer, ...peerFacts(peer), stateless });
+      log(`${peer}: stateless lane ${stateless.available ? "served" : "not served"} (${stateless.detail})`);
+    }
+    const peerServes = (peer: string, s: Scenario): string | undefined => {
+      const facts = report.peers?.find((p) => p.name === peer);
+      return s.lane === "stateless" && !facts?.stateless.available
+        ? `no 2026-07-28 lane (${facts?.stateless.detail ?? "not probed"})`
+        : undefined;
+    };
     const scenarios = o.lanes
       .filter((lane) => lane === "session" || report.stateless.available)
       .flatMap((lane) => o.scenarios.map((name): Scenario => ({ lane, name })));
@@ -143,8 +179,12 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       data.oauthToken = await obtainOAuthToken(ours.url, targets[0]!.url, data.slug, data.apiKey);
       log("signed in to the bench tenant with OAuth (registration, sign-in page, code exchange)");
     }
-    // The naive Worker has no OAuth and no isolation tiers: those scenarios run against ours only.
-    const targetsOf = (s: Scenario): Target[] => (isOursOnly(s) ? targets.filter((t) => t.id === "ours") : targets);
+    // The naive Worker and the peers have no OAuth and no isolation tiers: those scenarios run against ours only. A
+    // peer runs a stateless-lane scenario only when it answered the stateless probe.
+    const targetsOf = (s: Scenario): Target[] =>
+      isOursOnly(s)
+        ? targets.filter((t) => t.id === "ours")
+        : targets.filter((t) => t.id === "ours" || t.id === "naive" || peerServes(t.id, s) === undefined);
 
     const load: LoadOptions = {
       concurrency: o.concurrency,
@@ -157,8 +197,21 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       const result: Partial<ScenarioResult> & { scenario: Scenario } = { scenario, label: scenarioLabel(scenario) };
       for (const target of targetsOf(scenario)) {
         log(`${result.label}: ${target.id}, ${o.concurrency} clients`);
-        const measured = await runScenario(scenario, target, data, load, cloud.ready.statsUrl);
-        result[target.id as "ours" | "naive"] = { load: measured, depth: [] };
+        const peer = target.id !== "ours" && target.id !== "naive";
+        const measured = await runScenario(
+          scenario,
+          target,
+          data,
+          peer ? { ...load, durationMs: Math.min(load.durationMs, o.peerDurationMs) } : load,
+          cloud.ready.statsUrl,
+        );
+        setResultOf(result, target.id, { load: measured, depth: [] });
+      }
+      if (!isOursOnly(scenario)) {
+        for (const peer of o.peers) {
+          const why = peerServes(peer, scenario);
+          if (why) result.peersNotServed = { ...result.peersNotServed, [peer]: why };
+        }
       }
       report.scenarios.push(result as ScenarioResult);
     }
@@ -242,7 +295,7 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
               pool.samples.sort((a, b) => a - b),
               50,
             );
-            sc[target.id as "ours" | "naive"]!.depth.push({ latencyMs, p50, errors: pool.errors });
+            resultOf(sc, target.id)!.depth.push({ latencyMs, p50, errors: pool.errors });
           }
         }
       }
@@ -314,12 +367,24 @@ async function probeStateless(target: Target, data: BenchData): Promise<BenchRep
   }
 }
 
+/** What the report says about a peer besides its figures and lanes. */
+function peerFacts(peer: PeerName): Omit<PeerReport, "name" | "stateless"> {
+  const spec = PEERS[peer];
+  return { package: spec.package, version: peerVersion(peer), auth: spec.auth, serving: spec.serving };
+}
+
 /** Runs the microbenchmark in a fresh Node process, so its module state and heap are its own. */
-function microbenchChild(iterations: number): Promise<MicroReport> {
+function microbenchChild(iterations: number, peers: readonly PeerName[]): Promise<MicroReport> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(ROOT, "bench/runner/microbench.ts"), "--iterations", String(iterations)],
+      [
+        join(ROOT, "bench/runner/microbench.ts"),
+        "--iterations",
+        String(iterations),
+        "--peers",
+        peers.length ? peers.join(",") : "none",
+      ],
       {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "pipe"],

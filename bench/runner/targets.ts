@@ -144,6 +144,8 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
           ? `${oursRps.toFixed(0)} vs ${naiveRps.toFixed(0)} req/s = ${pct(oursRps / naiveRps)}`
           : "not measured",
     });
+
+    checks.push(...peerChecks(report, lane, find));
   }
 
   const bundle = report.bundle?.ours;
@@ -165,6 +167,44 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     target: "enterprise tools/list at most 8 KiB in either lane",
     met: enterprise.length ? enterprise.every((l) => l.bytes <= 8 * 1024) : undefined,
     figures: enterprise.length ? enterprise.map((l) => `${l.lane} ${kib(l.bytes)}`).join(", ") : "not measured",
+  });
+  return checks;
+}
+
+/**
+ * Issue 20's targets in one lane: our warm tools/list and data tools/call throughput at least every peer's, and our
+ * per-request server CPU (build + tools/list) below every peer's. Peers that did not serve the lane are left out.
+ */
+function peerChecks(
+  report: BenchReport,
+  lane: string,
+  find: (lane: string, name: string) => ScenarioResult | undefined,
+): TargetCheck[] {
+  if (!report.peers?.length) return [];
+  const checks: TargetCheck[] = [];
+  for (const name of ["tools/list", "get_document", "search_documents"]) {
+    const s = find(lane, name);
+    const peers = Object.entries(s?.peers ?? {}).filter(([, t]) => t !== undefined);
+    const ours = s?.ours.load.rps;
+    checks.push({
+      target: `${lane}: ${name === "tools/list" ? name : `tools/call ${name}`} throughput >= every peer's (issue 20)`,
+      met: ours !== undefined && peers.length ? peers.every(([, t]) => ours >= t!.load.rps) : undefined,
+      figures:
+        ours !== undefined && peers.length
+          ? `ours ${ours.toFixed(0)}; ${peers.map(([id, t]) => `${id} ${t!.load.rps.toFixed(0)} (${pct(ours / t!.load.rps)})`).join(", ")} req/s`
+          : "not measured",
+    });
+  }
+  const micro = report.micro?.results.filter((r) => r.lane === lane) ?? [];
+  const ours = micro.find((r) => r.impl === "ours");
+  const peers = micro.filter((r) => report.peers!.some((p) => p.name === r.impl));
+  checks.push({
+    target: `${lane}: CPU of one request's server work (build + tools/list) below every peer's (issue 20)`,
+    met: ours && peers.length ? peers.every((p) => ours.cpuUs < p.cpuUs) : undefined,
+    figures:
+      ours && peers.length
+        ? `ours ${ours.cpuUs.toFixed(0)} µs; ${peers.map((p) => `${p.impl} ${p.cpuUs.toFixed(0)}`).join(", ")} µs`
+        : "not measured",
   });
   return checks;
 }

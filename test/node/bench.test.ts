@@ -7,6 +7,7 @@ import { startupTimes, topContributors } from "../../bench/runner/bundle.ts";
 import { summarize } from "../../bench/runner/counters.ts";
 import { percentile } from "../../bench/runner/load.ts";
 import { parseBenchArgs, UsageError } from "../../bench/runner/options.ts";
+import { PEER_NAMES } from "../../bench/runner/peers.ts";
 import { depthAt, type BenchReport, type TargetResult } from "../../bench/runner/results.ts";
 import { dropTenantDatabases } from "../../scripts/lib/tenant-databases.ts";
 import { capacitySection, warmCommands } from "../../bench/runner/capacity.ts";
@@ -77,6 +78,8 @@ describe("npm run bench", () => {
         // One timed update and a few seconds of an idle stream: the notification stage runs, and briefly.
         "--notify",
         "1",
+        "--peers",
+        "none",
         "--json",
         json,
       ],
@@ -153,7 +156,7 @@ describe("npm run bench", () => {
     expect(report.notify!.p50Ms).toBeLessThan(5000);
     expect(report.notify!.cpuMsPerPoll).toBeGreaterThan(0);
     expect(stdout).toContain("### Notification streams");
-    expect(stdout).toContain("### Targets (issues 7 and 21)");
+    expect(stdout).toContain("### Targets (issues 7, 20 and 21)");
     expect(stdout).toContain("### Capacity (issue 21)");
     expect(stdout).toContain("a warm API-key request costs at most 2 Upstash commands");
     expect(stdout).toContain("#### session tools/call get_document (OAuth token)");
@@ -161,6 +164,73 @@ describe("npm run bench", () => {
     expect(stdout).toContain("#### session tools/call get_document (database tier)");
     expect(stdout).toMatch(
       /warm data tools\/call on every isolation tier, sequential depth <= 2 \| \S+ \| shared [\d.]+ \(\d+ req\/s\), schema [\d.]+ \(\d+ req\/s\), database /,
+    );
+  }, 120_000);
+
+  it("runs each peer Worker next to ours: every peer answers initialize, tools/list and a tools/call in the lanes it serves", async (ctx) => {
+    await requireServers(ctx, { postgres: DATABASE_URL, redis: REDIS_URL });
+    const dir = await mkdtemp(join(tmpdir(), "tmcp-bench-peers-"));
+    dirs.push(dir);
+    const json = join(dir, "report.json");
+    // Every peer under wrangler dev (its config must load and its bundle build), against the same local cloud.
+    const { code, stdout, stderr } = await runBenchCli(
+      [
+        "--database-url",
+        DATABASE_URL,
+        "--redis-url",
+        REDIS_URL,
+        "--base-port",
+        BASE_PORT,
+        "--scenario",
+        "initialize,tools/list,get_document",
+        "--no-baseline",
+        "--concurrency",
+        "1",
+        "--requests",
+        "4",
+        "--warmup",
+        "1",
+        "--latency",
+        "0",
+        "--micro-iterations",
+        "10",
+        "--documents",
+        "5",
+        "--no-bundle",
+        "--json",
+        json,
+      ],
+      100_000,
+    );
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(await readFile(json, "utf8")) as BenchReport;
+    expect(report.peers?.map((p) => p.name)).toEqual(["agents", "mcp-handler", "hono-mcp", "fastmcp"]);
+    // The SDK v2 handlers serve 2026-07-28; @hono/mcp (SDK v1) and FastMCP's edge server do not, and say so.
+    const stateless = Object.fromEntries(report.peers!.map((p) => [p.name, p.stateless.available]));
+    expect(stateless).toEqual({ agents: true, "mcp-handler": true, "hono-mcp": false, fastmcp: false });
+    for (const sc of report.scenarios) {
+      const served = sc.scenario.lane === "session" ? PEER_NAMES : ["agents", "mcp-handler"];
+      expect(Object.keys(sc.peers ?? {}).sort(), sc.label).toEqual([...served].sort());
+      expect(Object.keys(sc.peersNotServed ?? {}).length, sc.label).toBe(PEER_NAMES.length - served.length);
+      for (const [peer, t] of Object.entries(sc.peers ?? {})) {
+        // Every answer checked (HTTP 200, a result, no isError), with the fixed token where the peer checks one.
+        expect(t!.load.errors, `${sc.label} ${peer}: ${t!.load.firstError}`).toBe(0);
+        expect(t!.load.sent).toBe(4);
+        // No tenancy, no Redis: exactly the tool's one Neon HTTP query, and none for the others.
+        const u = summarize(t!.load.upstream);
+        expect(u.neonHttp, `${sc.label} ${peer}`).toBe(sc.scenario.name === "get_document" ? 1 : 0);
+      }
+    }
+    // The CPU microbenchmark runs each peer's own handler in Node; each lists the ten tools.
+    for (const peer of PEER_NAMES) {
+      const r = report.micro!.results.find((m) => m.lane === "session" && m.impl === peer);
+      expect(r?.tools, peer).toBe(10);
+      expect(r!.cpuUs).toBeGreaterThan(0);
+    }
+    expect(stdout).toContain("### Peers (issue 20)");
+    expect(stdout).toContain("| ours ÷ fastmcp |");
+    expect(stdout).toMatch(
+      /session: tools\/list throughput >= every peer's \(issue 20\) \| (yes|\*\*no\*\*) \| ours \d+; agents/,
     );
   }, 120_000);
 
@@ -209,6 +279,17 @@ describe("bench options", () => {
     expect(() => parseBenchArgs(["--latency", "20"], {})).toThrow(/reference/);
     expect(() => parseBenchArgs(["--scenario", "tools/cal"], {})).toThrow(/unknown/);
     expect(() => parseBenchArgs(["--concurrency", "0"], {})).toThrow(/>= 1/);
+  });
+
+  it("runs every peer by default, a chosen list once each, or none", () => {
+    expect((parseBenchArgs([], {}) as { peers: string[] }).peers).toEqual([...PEER_NAMES]);
+    expect(parseBenchArgs(["--peers", "fastmcp,agents,fastmcp"], {})).toMatchObject({ peers: ["fastmcp", "agents"] });
+    expect(parseBenchArgs(["--peers", "none"], {})).toMatchObject({ peers: [] });
+    expect(() => parseBenchArgs(["--peers", "fastmcp,express"], {})).toThrow(/unknown "express"/);
+    expect(() => parseBenchArgs(["--peers", ","], {})).toThrow(/empty list/);
+    expect(parseBenchArgs([], {})).toMatchObject({ peerDurationMs: 8000 });
+    expect(parseBenchArgs(["--peer-duration", "3"], {})).toMatchObject({ peerDurationMs: 3000 });
+    expect(() => parseBenchArgs(["--peer-duration", "0"], {})).toThrow(/>= 1/);
   });
 });
 
