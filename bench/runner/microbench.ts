@@ -128,7 +128,7 @@ async function loadVariants(notes: string[]): Promise<Variant[]> {
     notes,
   );
   const stateless = existsSync(join(ROOT, "src/mcp/stateless-server.ts"))
-    ? await loadSource<{ buildStatelessServer(tenant: unknown, rc: unknown): StatelessServer }>(
+    ? await loadSource<{ buildStatelessServer(principal: unknown, rc: unknown): StatelessServer }>(
         "src/mcp/stateless-server.ts",
         notes,
       )
@@ -153,6 +153,11 @@ async function loadVariants(notes: string[]): Promise<Variant[]> {
     status: "active",
     config: {},
   };
+  const principal = {
+    tenant,
+    credential: { kind: "api_key", id: "00000000-0000-4000-8000-000000000002" },
+    scopes: ["mcp:read", "mcp:write"],
+  };
   const rc = createRequestContext(new Request("http://bench/mcp"), BENCH_ENV, { waitUntil: () => {} });
   const sql = neon("postgres://bench@127.0.0.1:9/bench");
 
@@ -173,8 +178,8 @@ async function loadVariants(notes: string[]): Promise<Variant[]> {
     variants.push({
       lane: "stateless",
       impl: "ours",
-      // As src/mcp/stateless-lane.ts does.
-      op: () => serveStateless(() => stateless.buildStatelessServer(tenant, rc)),
+      // As src/mcp/stateless-lane.ts does, for the principal of an API key with both scopes (src/auth/principal.ts).
+      op: () => serveStateless(() => stateless.buildStatelessServer(principal, rc)),
     });
   }
   variants.push({ lane: "stateless", impl: "naive", op: () => serveStateless(() => buildNaiveStatelessServer(sql)) });

@@ -197,6 +197,11 @@ describe("npm run bench", () => {
         "--documents",
         "5",
         "--no-bundle",
+        // The waiting and notification stages are the first test's; here only the peers' lanes matter.
+        "--wait-seconds",
+        "0",
+        "--notify",
+        "0",
         "--json",
         json,
       ],
