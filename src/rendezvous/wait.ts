@@ -1,3 +1,4 @@
+import { sleep as timerSleep } from "../timers/sleep.ts";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { clientAnswerKey } from "../redis/keys.ts";
 import { closeRequest, type ClientAnswer, type RequestScope } from "./rendezvous.ts";
@@ -53,7 +54,7 @@ export async function awaitAnswer(
   options: WaitOptions,
 ): Promise<WaitOutcome> {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? sleepFor;
+  const sleep = options.sleep ?? timerSleep;
   const deadline = now() + options.timeoutMs;
   const key = clientAnswerKey(scope.tenantId, scope.sessionId, id);
   for (let n = 0; ; n++) {
@@ -75,17 +76,4 @@ export async function awaitAnswer(
   // An answer may have claimed the request between the last poll and now: closeRequest returns it then.
   const late = await closeRequest(redis, scope, id);
   return late ? { kind: "answered", answer: late } : { kind: "timeout" };
-}
-
-function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

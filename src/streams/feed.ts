@@ -1,3 +1,4 @@
+import { sleep } from "../timers/sleep.ts";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { streamSlotsKey, tenantEventsKey } from "../redis/keys.ts";
 import { runKnownScript } from "../redis/script.ts";
@@ -132,18 +133,4 @@ export class TenantFeed {
     }
     return "aborted";
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. A timer: no CPU while it waits. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
