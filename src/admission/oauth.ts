@@ -7,7 +7,6 @@ import { unavailable } from "../http/errors.ts";
 import { invalidOAuthToken } from "../auth/challenge.ts";
 import { claimOf, loginOfGrant, loginOfSubject, type GrantLogin, type GrantProps } from "../oauth/grant-user.ts";
 import type { McpResource } from "../oauth/resource.ts";
-import { authorizationServerFor } from "../oauth/server.ts";
 import { type OAuthTenantRecord, resolveTenant, type TenantCacheEntry } from "../oauth/tenant-cache.ts";
 import { enforceRateLimit } from "../ratelimit/limiter.ts";
 import { keyCacheKey, revokedGrantKey, revokedUserKey, tenantCacheKey } from "../redis/keys.ts";
@@ -184,6 +183,8 @@ async function validate(
   resource: McpResource,
   token: string,
 ): Promise<ValidatedAccessToken<GrantProps> | null> {
+  // The OAuth library loads with the first OAuth token an isolate sees: API-key requests never evaluate it.
+  const { authorizationServerFor } = await import("../oauth/server.ts");
   const server = authorizationServerFor(resource, rc.config);
   // The library reads nothing of the environment here but its storage.
   const env = { OAUTH_KV: rc.oauthKv } as Env;

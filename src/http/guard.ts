@@ -1,10 +1,8 @@
-import {
-  JSONRPCMessageSchema,
-  SUPPORTED_PROTOCOL_VERSIONS,
-  type JSONRPCMessage,
-} from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.ts";
+import { SESSION_REVISIONS } from "../mcp/era.ts";
 import { HttpError, RpcCode } from "./errors.ts";
+import { JsonRpcMessageSchema } from "./jsonrpc.ts";
 import { ORIGIN_NOT_ALLOWED, unsupportedVersion } from "./messages.ts";
 
 /**
@@ -132,7 +130,7 @@ export function parseMessage(text: string): JSONRPCMessage {
   if (Array.isArray(raw)) {
     throw new HttpError(400, "Invalid Request: batch requests are not supported", { code: RpcCode.InvalidRequest });
   }
-  const parsed = JSONRPCMessageSchema.safeParse(raw);
+  const parsed = JsonRpcMessageSchema.safeParse(raw);
   if (!parsed.success) {
     throw new HttpError(400, "Invalid Request: not a JSON-RPC 2.0 message", { code: RpcCode.InvalidRequest });
   }
@@ -145,8 +143,8 @@ export function parseMessage(text: string): JSONRPCMessage {
  */
 export function checkProtocolVersionHeader(request: Request, alsoServed: readonly string[] = []): void {
   const version = request.headers.get("mcp-protocol-version");
-  if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-    throw new HttpError(400, unsupportedVersion(version, [...alsoServed, ...SUPPORTED_PROTOCOL_VERSIONS]), {
+  if (version !== null && !SESSION_REVISIONS.includes(version)) {
+    throw new HttpError(400, unsupportedVersion(version, [...alsoServed, ...SESSION_REVISIONS]), {
       code: RpcCode.InvalidRequest,
     });
   }

@@ -12,17 +12,14 @@ import {
 } from "../http/guard.ts";
 import { noteMessage } from "../log/telemetry.ts";
 import { mcpResourceOf } from "../oauth/resource.ts";
-import { checkScopes } from "./required-scopes.ts";
-import { refuseWritesWhileMoving } from "./moving-guard.ts";
 import { serveSessionStream } from "../streams/session-stream.ts";
-import { deleteSession, serveSessionPost } from "./session-lane.ts";
 import {
   FIRST_STATELESS_REVISION,
   isStatelessBodilessRequest,
   isStatelessPost,
   statelessMethodNotAllowed,
-  serveStatelessPost,
-} from "./stateless-lane.ts";
+} from "./era.ts";
+import { preloadLane, sessionLane, statelessLane } from "./lanes.ts";
 
 export type { ResponseHeaders } from "../admission/admit.ts";
 
@@ -58,7 +55,7 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
     // Ending one's own session needs no scope: it only gives up what the credential already had.
     const { principal, gate } = await admit(request, rc, headers, null, resource);
     await gate();
-    return deleteSession(request, principal, rc);
+    return (await sessionLane()).deleteSession(request, principal, rc);
   }
 
   checkMediaTypes(request);
@@ -76,14 +73,21 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   const sessionId = stateless || initialize ? null : request.headers.get("mcp-session-id");
   // Only tool calls count against the monthly quota: listing, reading and initialize stay open over it.
   const metered = "method" in message && message.method === "tools/call";
+  // On an isolate's first request of a lane, its modules load while the credentials are looked up.
+  preloadLane(stateless ? "stateless" : "session");
   const { principal, gate, session, refund } = await admit(request, rc, headers, sessionId, resource, metered);
   rc.fields.lane = stateless ? "stateless" : "session";
   try {
+    // Both checks read the tenant's tools; the tool catalogue loads with an isolate's first message, like the lanes.
+    const [{ checkScopes }, { refuseWritesWhileMoving }] = await Promise.all([
+      import("./required-scopes.ts"),
+      import("./moving-guard.ts"),
+    ]);
     checkScopes(message, principal, stateless ? "stateless" : "session", resource);
     refuseWritesWhileMoving(message, principal, stateless ? "stateless" : "session");
     const response = stateless
-      ? await serveStatelessPost(request, message, principal, rc, gate)
-      : await serveSessionPost(request, message, principal, rc, gate, session);
+      ? await (await statelessLane()).serveStatelessPost(request, message, principal, rc, gate)
+      : await (await sessionLane()).serveSessionPost(request, message, principal, rc, gate, session);
     // A call answered with an HTTP error was not served, and a round trip that asked the user a question (2026-07-28)
     // is not a finished call: neither counts against the monthly quota (the round trip that answers it does).
     if (response.status >= 400 || rc.fields.call_outcome === "input_required") refund();

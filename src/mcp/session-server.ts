@@ -1,5 +1,5 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
@@ -31,7 +31,8 @@ import { calledTool, sharedHandlers, type SharedMethod, type SharedScope } from 
 import { handleSubscriptions, type SessionSubscriptions } from "../streams/subscriptions.ts";
 
 // Module scope: immutable and expensive. Without it the SDK's Server builds an Ajv instance per construction, and
-// Ajv compiles with `new Function`, which Workers forbid.
+// Ajv compiles with `new Function`, which Workers forbid. It is the stateless lane's SDK's copy of the Workers validator
+// (same interface): both lanes share one, and the v1 SDK's copy of @cfworker/json-schema stays out of the bundle.
 const VALIDATOR = new CfWorkerJsonSchemaValidator();
 
 // The v1 SDK's request schemas of the methods both lanes answer the same way (src/mcp/shared-handlers.ts).

@@ -7,47 +7,18 @@ import { createAuditSink } from "../audit/sink.ts";
 import { toolCallRecorder } from "../audit/recorder.ts";
 import type { RequestContext } from "../context.ts";
 import { errorResponse, HttpError } from "../http/errors.ts";
-import { STATELESS_METHOD_NOT_ALLOWED } from "../http/messages.ts";
 import { Id, WORKSPACE_HEADER } from "../tools/core/documents.ts";
 import { toolsFor } from "../tools/registry.ts";
 import { checkParamHeaders } from "./param-headers.ts";
 import { buildStatelessServer } from "./stateless-server.ts";
 import { isListen, openListenFeed } from "../streams/listen.ts";
 
-/** The first revision of the stateless era; revision names are ISO dates, so they order as strings. */
-export const FIRST_STATELESS_REVISION = "2026-07-28";
-
 /**
- * Whether a parsed POST belongs to the 2026-07-28 lane. The SDK's own classifier decides (the one
- * `createMcpHandler` runs), so the routing cannot disagree with the handler: a request carrying the per-request
- * `_meta` envelope claim is stateless, and so is one that only names a stateless revision in `MCP-Protocol-Version` (the
- * stateless lane answers it with the right error). `initialize` and every other claim-less message are session.
+ * Whether the SDK's own classifier (the one `createMcpHandler` runs) puts a parsed POST in the 2026-07-28 era. Called
+ * through src/mcp/era.ts `isStatelessPost`, only for a message that may be stateless.
  */
-export async function isStatelessPost(request: Request, message: JSONRPCMessage): Promise<boolean> {
+export async function classifiesStateless(request: Request, message: JSONRPCMessage): Promise<boolean> {
   return !(await isLegacyRequest(request, message));
-}
-
-/**
- * A GET or DELETE of the stateless era: it names a 2026-07-28+ revision and carries no session. Such a request gets 405
- * (the revision has no standalone stream and no session to end); a DELETE with `Mcp-Session-Id` stays a session
- * session termination whatever else it carries.
- */
-export function isStatelessBodilessRequest(request: Request): boolean {
-  const version = request.headers.get("mcp-protocol-version")?.trim();
-  return (
-    !request.headers.has("mcp-session-id") &&
-    version !== undefined &&
-    /^\d{4}-\d{2}-\d{2}$/.test(version) &&
-    version >= FIRST_STATELESS_REVISION
-  );
-}
-
-/** The answer to a stateless GET or DELETE: 405 as the SDK gives it (`Allow: POST`), in the session lane's body. */
-export function statelessMethodNotAllowed(): HttpError {
-  return new HttpError(405, STATELESS_METHOD_NOT_ALLOWED, {
-    headers: { allow: "POST" },
-    internal: "GET/DELETE on the stateless revision",
-  });
 }
 
 /**

@@ -1,10 +1,4 @@
-import {
-  preloadSchemas,
-  ProtocolError,
-  Server,
-  type CacheHint,
-  type ServerOptions,
-} from "@modelcontextprotocol/server";
+import { ProtocolError, Server, type CacheHint, type ServerOptions } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import * as z from "zod";
 import type { ToolCallRecorder } from "../audit/recorder.ts";
@@ -24,10 +18,10 @@ import { SERVER_INFO, SERVER_INSTRUCTIONS } from "./server-info.ts";
 import { calledTool, sharedHandlers, type SharedMethod, type SharedScope } from "./shared-handlers.ts";
 import { createToolContext } from "./tool-context.ts";
 
-// Module scope: immutable and expensive. The SDK builds its wire schemas lazily; on an isolate runtime that cost
-// belongs to start-up, not to the first request. The validator is the Workers-safe one (Ajv compiles with
-// `new Function`, which Workers forbid), built once instead of per Server.
-preloadSchemas();
+// Module scope: immutable and expensive. The validator is the Workers-safe one (Ajv compiles with `new Function`, which
+// Workers forbid), built once instead of per Server. The SDK's wire schemas are left to build lazily, each on the first
+// message that needs it: this module loads with the lane's first request (src/mcp/lanes.ts), which should pay only
+// for what it uses.
 const VALIDATOR = new CfWorkerJsonSchemaValidator();
 
 // MCP 2026-07-28 caching: lists differ by the credentials on the request (tenant features), so every hint is

@@ -1,10 +1,7 @@
 import type { Context } from "hono";
 import { HttpError } from "../http/errors.ts";
 import { notFound } from "../http/messages.ts";
-import { authorizationServerFor } from "../oauth/server.ts";
 import { mcpResourceOf, type McpResource } from "../oauth/resource.ts";
-import { authorize } from "../oauth/login/authorize.ts";
-import { oidcCallback } from "../oauth/login/oidc-callback.ts";
 import { OIDC_CALLBACK_ROUTE } from "../oauth/login/redirect.ts";
 import { newApp, type AppEnv } from "./scope.ts";
 
@@ -12,14 +9,21 @@ import { newApp, type AppEnv } from "./scope.ts";
  * The embedded OAuth authorization server (src/oauth/server.ts), on every host that has an MCP resource (the shared
  * host of PUBLIC_BASE_URL, tenant hosts): its metadata (RFC 8414), token endpoint (with refresh and revocation) and
  * dynamic client registration are the library's; `/authorize` and the callback of tenants' OpenID Connect providers
- * are ours (src/oauth/login/). Elsewhere: 404, as any unknown path.
+ * are ours (src/oauth/login/). Elsewhere: 404, as any unknown path. The handlers' modules (the OAuth library, the OpenID
+ * Connect client) load on the first request that needs them, not at every isolate's start-up.
  */
 export const oauthRoutes = newApp()
   .all("/.well-known/oauth-authorization-server", (c) => library(c))
   .all("/oauth/token", (c) => library(c))
   .all("/oauth/register", (c) => library(c))
-  .on(["GET", "POST"], "/authorize", (c) => authorize(c.req.raw, c.var.rc, resourceOf(c), c.env))
-  .get(OIDC_CALLBACK_ROUTE, (c) => oidcCallback(c.req.raw, c.var.rc, resourceOf(c), c.env, c.req.param("slug")));
+  .on(["GET", "POST"], "/authorize", async (c) => {
+    const { authorize } = await import("../oauth/login/authorize.ts");
+    return authorize(c.req.raw, c.var.rc, resourceOf(c), c.env);
+  })
+  .get(OIDC_CALLBACK_ROUTE, async (c) => {
+    const { oidcCallback } = await import("../oauth/login/oidc-callback.ts");
+    return oidcCallback(c.req.raw, c.var.rc, resourceOf(c), c.env, c.req.param("slug"));
+  });
 
 function resourceOf(c: Context<AppEnv>): McpResource {
   const resource = mcpResourceOf(c.req.raw, c.var.rc.config);
@@ -27,8 +31,10 @@ function resourceOf(c: Context<AppEnv>): McpResource {
   return resource;
 }
 
-function library(c: Context<AppEnv>): Promise<Response> {
-  const server = authorizationServerFor(resourceOf(c), c.var.rc.config);
+async function library(c: Context<AppEnv>): Promise<Response> {
+  const resource = resourceOf(c);
+  const { authorizationServerFor } = await import("../oauth/server.ts");
+  const server = authorizationServerFor(resource, c.var.rc.config);
   // Hono types its context as the older ExecutionContext; the object is the runtime's own.
   return server.fetch(c.req.raw, c.env, c.executionCtx as Parameters<typeof server.fetch>[2]);
 }

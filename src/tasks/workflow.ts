@@ -2,7 +2,6 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { createRequestContext } from "../context.ts";
 import { createLogger } from "../log/logger.ts";
 import { TASK_INPUT_EVENT } from "./engine.ts";
-import { runRound } from "./round.ts";
 import type { TaskParams } from "./types.ts";
 
 // A tool runs once per round: a retry would run a write twice, and a task that failed says so to its client instead.
@@ -22,7 +21,12 @@ export class TaskWorkflow extends WorkflowEntrypoint<Env, TaskParams> {
   override async run(event: Readonly<WorkflowEvent<TaskParams>>, step: WorkflowStep): Promise<void> {
     const params = event.payload;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const next = await step.do(`round ${round}`, ROUND, () => runRound(this.context(params), params));
+      const next = await step.do(`round ${round}`, ROUND, async () => {
+        // Loaded here, not at module scope: the Worker's entry exports this class, and a static import would evaluate
+        // every tool (and the lanes' code they share) at each isolate's start-up (src/mcp/lanes.ts).
+        const { runRound } = await import("./round.ts");
+        return runRound(this.context(params), params);
+      });
       if (next === "done") return;
       try {
         await step.waitForEvent(`input ${round}`, { type: TASK_INPUT_EVENT, timeout: "1 day" });
