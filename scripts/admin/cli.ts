@@ -234,6 +234,9 @@ function lazyDeps(connection: { deps: AdminDeps } | { error: unknown }): AdminDe
     get loginSecretKey() {
       return get().loginSecretKey;
     },
+    get grants() {
+      return get().grants;
+    },
     get dataAdmin() {
       return get().dataAdmin;
     },

@@ -1,41 +1,21 @@
-// The docs cannot rot: every relative link and anchor resolves, every `npm run` names a script, every admin command
-// line shown in a shell block parses (command words and options) in the CLI, and every script of ours answers
-// `--help`. The README stays short enough to read in five minutes.
+// The docs cannot rot: every relative link and anchor resolves, every `npm run` names a script, every shell block is
+// valid shell, every command line of a shell block is classified (doc-commands.ts): the safe ones are run for real
+// against a throwaway database and must exit 0, the others at least parse (admin command lines in the CLI, with
+// --help). Every script of ours answers `--help`, and the README stays short enough to read in five minutes.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runAdmin } from "../../scripts/admin/cli.ts";
+import { cloudLacks } from "../support/servers.ts";
+import { classify } from "./doc-commands.ts";
+import { DOCS, ROOT, type ShellCommand, shellBlocks, shellCommands, split, words } from "./doc-shell.ts";
+import { DocStack } from "./doc-stack.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const DOCS = [
-  "README.md",
-  "CONTRIBUTING.md",
-  "BENCHMARKS.md",
-  ...readdirSync(join(ROOT, "docs"))
-    .filter((f) => f.endsWith(".md"))
-    .map((f) => `docs/${f}`),
-];
 const SCRIPTS = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
   .scripts;
-
-/** The text of a Markdown file outside fenced code blocks, and its fenced blocks with their language. */
-function split(file: string): { prose: string; blocks: Array<{ lang: string; code: string }> } {
-  const prose: string[] = [];
-  const blocks: Array<{ lang: string; code: string }> = [];
-  let open: { lang: string; lines: string[] } | null = null;
-  for (const line of readFileSync(join(ROOT, file), "utf8").split("\n")) {
-    const fence = /^\s*```(\S*)/.exec(line);
-    if (fence && !open) open = { lang: fence[1] ?? "", lines: [] };
-    else if (fence && open) {
-      blocks.push({ lang: open.lang, code: open.lines.join("\n") });
-      open = null;
-    } else if (open) open.lines.push(line.replace(/^ {2,4}/, ""));
-    else prose.push(line);
-  }
-  return { prose: prose.join("\n"), blocks };
-}
+const run = promisify(execFile);
 
 /** GitHub's anchors of a file's headings: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 function anchors(file: string): Set<string> {
@@ -57,23 +37,10 @@ function anchors(file: string): Set<string> {
   return out;
 }
 
-/** Shell lines of a file's sh blocks, continuation lines joined. */
-function shellLines(file: string): string[] {
-  return split(file)
-    .blocks.filter((b) => b.lang === "sh" || b.lang === "bash" || b.lang === "shell")
-    .flatMap((b) => b.code.replace(/\\\n\s*/g, " ").split("\n"));
-}
-
-/** Words of a shell command line up to its first operator or comment; quotes removed, variables made plain words. */
-function words(text: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|([|;&)#>]|\$\()|([^\s"'|;&)#>]+)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m[3] !== undefined) break;
-    out.push((m[1] ?? m[2] ?? m[4] ?? "").replace(/\$\{?\w+\}?/g, "value"));
-  }
-  return out;
-}
+/** Every command line of every doc's shell blocks, with its class. */
+const LINES = DOCS.flatMap(shellCommands).map((c) => ({ ...c, as: classify(c.text) }));
+const RUN = LINES.filter((l) => l.as?.class === "run");
+const where = (c: ShellCommand): string => `${c.file}:${c.line}`;
 
 describe("docs", () => {
   it("README.md is at most 10 KiB", () => {
@@ -106,20 +73,39 @@ describe("docs", () => {
     expect([...unknown]).toEqual([]);
   });
 
+  it("every shell block is valid shell (bash -n), its <placeholders> read as words", async () => {
+    const invalid: string[] = [];
+    for (const file of DOCS) {
+      for (const block of shellBlocks(file)) {
+        await run("bash", ["-n", "-c", block.code.replace(/<[a-z][^<>\n]*>/gi, "placeholder")]).catch(
+          (err: { stderr?: string }) => invalid.push(`${file}:${block.line}: ${err.stderr?.trim()}`),
+        );
+      }
+    }
+    expect(invalid).toEqual([]);
+  });
+
+  it("every command line of a shell block is classified: run for real, or only parsed, and why", async ({
+    annotate,
+  }) => {
+    const unclassified = LINES.filter((l) => !l.as).map((l) => `${where(l)}: ${l.text}`);
+    expect(unclassified, "add a rule to RULES in test/node/doc-commands.ts").toEqual([]);
+    expect(RUN.length).toBeGreaterThan(40);
+    await annotate(`docs: ${RUN.length} shell lines run, ${LINES.length - RUN.length} only parsed`, "summary");
+  });
+
   it("every admin command line in a shell block names a command and options the CLI knows", async () => {
-    const lines = DOCS.flatMap((file) =>
-      shellLines(file).flatMap((line) =>
-        [...line.matchAll(/npm run (?:-s )?admin -- (.*)/g)].map((m) => ({ file, args: words(m[1] as string) })),
-      ),
+    const lines = LINES.flatMap((c) =>
+      [...c.text.matchAll(/npm run (?:-s )?admin -- (.*)/g)].map((m) => ({ c, args: words(m[1] as string) })),
     );
     expect(lines.length).toBeGreaterThan(20);
     const refused: string[] = [];
-    for (const { file, args } of lines) {
+    for (const { c, args } of lines) {
       let err = "";
       const io = { env: {}, stdout: () => {}, stderr: (t: string) => void (err += t) };
       // --help parses the whole line with the command's own options, then prints its help: nothing connects.
       const code = await runAdmin([...args, "--help"], io);
-      if (code !== 0) refused.push(`${file}: admin -- ${args.join(" ")}: ${err.trim()}`);
+      if (code !== 0) refused.push(`${where(c)}: admin -- ${args.join(" ")}: ${err.trim()}`);
     }
     expect(refused).toEqual([]);
   });
@@ -132,11 +118,32 @@ describe("docs", () => {
       }
     }
     expect(shown.size).toBeGreaterThanOrEqual(5);
-    const run = promisify(execFile);
     for (const name of shown) {
       const [, entry] = (SCRIPTS[name] as string).split(" ");
       const { stdout } = await run(process.execPath, [entry as string, "--help"], { cwd: ROOT, timeout: 20_000 });
       expect(stdout, name).toMatch(/Usage|usage/);
     }
   }, 60_000);
+});
+
+// The lines classified `run`, in the docs' order, against a database made for this file (test/node/doc-stack.ts).
+describe("docs: the commands run", () => {
+  const cloud = inject("cloud");
+  // The throwaway database is a second database on the server, which the embedded engine cannot serve.
+  const lacks = cloudLacks(cloud, "postgres");
+  let stack: DocStack | undefined;
+  beforeAll(async () => {
+    if (!lacks) stack = await DocStack.open(cloud);
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.drop();
+  });
+
+  for (const line of RUN) {
+    it(`${where(line)}: ${line.text}`, async (ctx) => {
+      if (lacks) ctx.skip(lacks);
+      const outcome = await (stack as DocStack).run(line.text);
+      expect(outcome.code, `${outcome.stderr}${outcome.stdout}`.trim()).toBe(0);
+    }, 60_000);
+  }
 });
