@@ -1,7 +1,6 @@
-import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { loadConfig, type Config } from "./config.ts";
-import { createSql } from "./db/client.ts";
+import { createSql, type Sql } from "./db/client.ts";
 import { createRedisShards } from "./redis/client.ts";
 import type { RedisShards } from "./redis/shards.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
@@ -56,7 +55,7 @@ export interface RequestContext {
   config: Config;
   requestId: string;
   log: Logger;
-  sql: NeonQueryFunction<false, false>;
+  sql: Sql;
   /**
    * The Redis databases (src/redis/shards.ts): a tenant's state on `forTenant(id)`, a key's cache entry on
    * `forKey(id)`. A client is made on first use, so a request touches only the shards it needs.

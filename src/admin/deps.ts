@@ -1,4 +1,4 @@
-import { neon } from "@neondatabase/serverless";
+import { lazyNeon } from "../db/client.ts";
 import type { AdminDeps, GrantStorage } from "../control/types.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
@@ -24,7 +24,7 @@ export function operatorDeps(rc: RequestContext): AdminDeps {
   // The driver's endpoint and timeout are global settings that createSql (src/db/client.ts) applied for this env when
   // the request context was built; this query function only carries another login.
   return {
-    sql: neon(url),
+    sql: lazyNeon(url),
     shards: rc.shards,
     pepper: rc.config.apiKeyPepper,
     // Seals a tenant's OpenID Connect client secret (PATCH /tenants/{slug}/login), as for `tenant login`.

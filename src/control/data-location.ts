@@ -1,4 +1,4 @@
-import { neon } from "@neondatabase/serverless";
+import { lazyNeon } from "../db/client.ts";
 import { openSecret } from "../crypto/secret-box.ts";
 import { ControlError } from "./errors.ts";
 import { ownerTransaction, type Sql } from "./owner-sql.ts";
@@ -62,7 +62,7 @@ export async function tenantDataAccess(deps: AdminDeps, slug: string): Promise<T
         cause: err,
       });
     }
-    return { tenantId, sql: neon(url), schema: `"public"`, moving };
+    return { tenantId, sql: lazyNeon(url), schema: `"public"`, moving };
   }
   return { tenantId, sql: deps.sql, schema: `"public"`, moving };
 }

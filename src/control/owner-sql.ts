@@ -1,9 +1,9 @@
-import type { NeonQueryFunction } from "@neondatabase/serverless";
+import type { Sql as DriverSql } from "../db/sql.ts";
 import type { Statement } from "../db/tenant-db.ts";
 import { ControlError, reasonOf } from "./errors.ts";
 
 /** The Neon HTTP query function the admin tools use (the Worker's driver, with an owner or admin login). */
-export type Sql = NeonQueryFunction<false, false>;
+export type Sql = DriverSql;
 
 /** A row as the driver returns it. */
 export type Row = Record<string, unknown>;

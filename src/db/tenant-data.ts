@@ -1,10 +1,8 @@
-import { neon, type NeonQueryFunction } from "@neondatabase/serverless";
 import type { RequestContext } from "../context.ts";
+import { lazyNeon, type Sql } from "./client.ts";
 import { openSecret } from "../crypto/secret-box.ts";
 import type { TenantContext } from "../tenancy/tenant.ts";
 import { createTenantDb, type SqlSource, type TenantDb } from "./tenant-db.ts";
-
-type Sql = NeonQueryFunction<false, false>;
 
 /**
  * The one way tool, resource and prompt handlers reach a tenant's data tables, wherever its isolation tier puts them:
@@ -43,7 +41,9 @@ function dedicatedSql(keyRaw: string | undefined, tenantId: string, sealed: stri
     open() {
       const known = dedicated.get(tenantId);
       if (known?.sealed === sealed) return known.sql;
-      const sql = openSecret({ name: "DATA_SECRET_KEY", raw: keyRaw ?? "" }, tenantId, sealed).then((url) => neon(url));
+      const sql = openSecret({ name: "DATA_SECRET_KEY", raw: keyRaw ?? "" }, tenantId, sealed).then((url) =>
+        lazyNeon(url),
+      );
       // A failed open is not remembered: the next call tries again (e.g. after the secret is put right).
       sql.catch(() => {
         if (dedicated.get(tenantId)?.sql === sql) dedicated.delete(tenantId);

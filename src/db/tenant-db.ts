@@ -1,4 +1,4 @@
-import type { NeonQueryFunction } from "@neondatabase/serverless";
+import type { Sql } from "./sql.ts";
 
 /** One parameterised SQL statement. */
 export interface Statement {
@@ -62,8 +62,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
-
-type Sql = NeonQueryFunction<false, false>;
 
 /** A query function that must be opened first (a dedicated database's driver, from its sealed connection string). */
 export interface SqlSource {

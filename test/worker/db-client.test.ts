@@ -1,5 +1,6 @@
 // The Worker's database client is built once per isolate: every request (of every tenant) shares one Neon query
-// function, and the driver's global settings are written when the client is built, not again on each request.
+// function, and the driver's global settings are written when the driver loads or the settings change, not again on
+// each request. The driver module itself loads on the first query, not at start-up.
 import { neonConfig } from "@neondatabase/serverless";
 import { describe, expect, inject, it } from "vitest";
 import { createSql } from "../../src/db/client.ts";
@@ -13,8 +14,10 @@ const env = {
 };
 
 describe("createSql", () => {
-  it("returns the same client for every request of an isolate and leaves the driver's settings alone after", () => {
+  it("returns the same client for every request of an isolate and leaves the driver's settings alone after", async () => {
     const first = createSql(env, 4321);
+    // The first query loads the driver and writes the settings.
+    expect(await first.query("select 1 as one")).toEqual([{ one: 1 }]);
     const installed = neonConfig.fetchFunction;
     expect(installed).toBeTypeOf("function");
     // Stands in for anything else in the isolate that set the global since: a per-request reassignment would undo it.
@@ -33,6 +36,17 @@ describe("createSql", () => {
     const other = createSql(env, 1234);
     expect(other).not.toBe(first);
     expect(createSql(env, 1234)).toBe(other);
+  });
+
+  it("runs a transaction of its own queries in one request, in order, and fails a bad statement with its SQLSTATE", async () => {
+    const sql = createSql(env, 10_000);
+    const results = await sql.transaction([
+      sql.query("select set_config('app.probe', $1, true) as v", ["x"]),
+      sql.query("select current_setting('app.probe') as v"),
+    ]);
+    // The second statement sees the first's transaction-local setting: both ran in one transaction.
+    expect(results).toEqual([[{ v: "x" }], [{ v: "x" }]]);
+    await expect(sql.query("select * from no_such_table_here")).rejects.toMatchObject({ code: "42P01" });
   });
 
   it("serves a tenant's queries through forTenant over the shared client", async () => {
