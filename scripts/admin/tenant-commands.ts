@@ -13,8 +13,9 @@ import { deleteTenantEverywhere } from "../tenant-data/delete.ts";
 import { dataAdminOf, placementOf, TIER_HELP, TIER_OPTIONS, tierText } from "./tier-options.ts";
 
 const FEATURES_HELP = `  --features <list>     feature overrides on top of the plan: +name adds, -name removes (comma-separated);
-                        features: core, advanced_analytics, bulk_export, conformance_fixtures (the last is for the
-                        conformance suite only: adding it needs --allow-test-features)`;
+                        features: core, advanced_analytics, bulk_export, output_schemas (tools/list publishes
+                        output schemas; in no plan), conformance_fixtures (for the conformance suite only: adding it
+                        needs --allow-test-features)`;
 
 const CLEAR_HELP = `                        ~name drops that override (the plan decides again), =plan drops every override
                         first: --features =plan,+bulk_export`;

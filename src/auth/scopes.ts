@@ -52,8 +52,8 @@ export function hasScopes(principal: Pick<Principal, "scopes">, needed: readonly
  * data, or may, and needs `mcp:write` as well. An annotation is a hint to clients, but here it is the server's own
  * declaration about its own tool, so it is safe to decide by.
  */
-export function scopesForTool(tool: Pick<Tool, "listing">): readonly McpScope[] {
-  return tool.listing.annotations.readOnlyHint === true ? READ_ONLY_NEEDS : WRITE_NEEDS;
+export function scopesForTool(tool: Pick<Tool, "annotations">): readonly McpScope[] {
+  return tool.annotations.readOnlyHint === true ? READ_ONLY_NEEDS : WRITE_NEEDS;
 }
 
 const READ_ONLY_NEEDS: readonly McpScope[] = Object.freeze([MCP_READ]);

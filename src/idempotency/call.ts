@@ -24,7 +24,7 @@ export function keyForCall(
   meta: unknown,
   scope: KeyScope | undefined,
 ): { ok: true; key?: string } | { ok: false; message: string } {
-  if (!scope || tool.listing.annotations.readOnlyHint === true) return { ok: true };
+  if (!scope || tool.annotations.readOnlyHint === true) return { ok: true };
   return readIdempotencyKey(meta, scope.header);
 }
 

@@ -81,7 +81,8 @@ function refuseParamHeaders(
   const tool = toolsFor(principal.tenant.features, "stateless").byName.get(params.name);
   if (!tool) return undefined;
   try {
-    const workspace = checkParamHeaders(tool.listing, params.arguments, request.headers).get(WORKSPACE_HEADER);
+    // The headers are declared in the input schema, which the listing has with or without output schemas.
+    const workspace = checkParamHeaders(tool.listing(false), params.arguments, request.headers).get(WORKSPACE_HEADER);
     // Into the log line, so a tenant's calls can be read per workspace; only an id the tool itself would accept.
     if (workspace !== undefined && Id.safeParse(workspace).success) rc.fields.workspace_id = workspace;
     return undefined;

@@ -4,9 +4,17 @@ export type Plan = (typeof PLANS)[number];
 
 /**
  * Feature flags that gate tools, resources and prompts. `core` is every tenant's; the others come with a plan or are
- * added per tenant. `conformance_fixtures` is never part of a plan: only a dedicated test tenant gets it.
+ * added per tenant. `output_schemas` gates no tool: it publishes the tools' output schemas in `tools/list`, for
+ * clients that want typed structured output (no plan has it: each byte of a listing goes to the model with every
+ * conversation). `conformance_fixtures` is never part of a plan: only a dedicated test tenant gets it.
  */
-export const FEATURES = ["core", "advanced_analytics", "bulk_export", "conformance_fixtures"] as const;
+export const FEATURES = [
+  "core",
+  "advanced_analytics",
+  "bulk_export",
+  "output_schemas",
+  "conformance_fixtures",
+] as const;
 export type Feature = (typeof FEATURES)[number];
 
 const PLAN_FEATURES: Record<Plan, readonly Feature[]> = {

@@ -3,14 +3,15 @@ import { IdempotencyRefusal } from "../idempotency/refusal.ts";
 import { publicFailure } from "./failure.ts";
 import { errorResult } from "./result.ts";
 import { findUnstorableText, unstorableTextIssue } from "./storable-text.ts";
-import type { Lane, Tool, ToolListing, ToolSpec } from "./types.ts";
+import type { Lane, Tool, ToolAnnotations, ToolListing, ToolSpec } from "./types.ts";
 
 /** The default `lanes` of a tool or prompt. */
 export const BOTH_LANES: readonly Lane[] = Object.freeze(["session", "stateless"]);
 
 /**
- * Turns a tool spec into a servable {@link Tool}. Everything expensive happens here, once, at module scope: the JSON
- * Schemas of input and output and the frozen `tools/list` entry, so listing tools costs no schema work per request.
+ * Turns a tool spec into a servable {@link Tool}. Its JSON Schemas and frozen `tools/list` entries are computed on
+ * the first {@link Tool.listing} call (when `toolsFor` in registry.ts first builds the tools of a feature set that has
+ * the tool) and cached, so evaluating the tool modules does no schema work, and a listing costs none per request.
  *
  * `parse` refuses text Postgres cannot store anywhere in the arguments (see `storable-text.ts`) before the schema runs.
  * `handler` expects arguments that went through `parse`. It never throws for infrastructure faults: they are logged
@@ -20,21 +21,33 @@ export const BOTH_LANES: readonly Lane[] = Object.freeze(["session", "stateless"
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefined = undefined>(
   spec: ToolSpec<I, O>,
 ): Tool {
-  // The listing is frozen but its JSON Schemas are not: @cfworker/json-schema (the validator the SDK uses in
-  // Workers) annotates schema objects in place when it compiles them.
-  const listing: ToolListing = Object.freeze({
-    name: spec.name,
-    title: spec.title,
-    description: spec.description,
-    inputSchema: toJsonSchema(spec.input),
-    ...(spec.output ? { outputSchema: toJsonSchema(spec.output) } : {}),
-    annotations: Object.freeze({ title: spec.title, ...spec.annotations }),
-  });
+  const annotations: ToolAnnotations = Object.freeze({ ...spec.annotations });
+  // Built on first use. The listings are frozen but their JSON Schemas are not: @cfworker/json-schema (the validator
+  // the SDK uses in Workers) annotates schema objects in place when it compiles them.
+  let plain: ToolListing | undefined;
+  let typed: ToolListing | undefined;
+  const listing = (withOutputSchema: boolean): ToolListing => {
+    plain ??= Object.freeze({
+      name: spec.name,
+      title: spec.title,
+      description: spec.description,
+      inputSchema: toJsonSchema(spec.input),
+      annotations,
+    });
+    if (!withOutputSchema || !spec.output) return plain;
+    if (typed === undefined) {
+      // The same input schema object as `plain`; the output schema goes before the annotations, as MCP orders them.
+      const { annotations: _after, ...head } = plain;
+      typed = Object.freeze({ ...head, outputSchema: toJsonSchema(spec.output), annotations });
+    }
+    return typed;
+  };
   return Object.freeze({
     name: spec.name,
     feature: spec.feature,
     lanes: spec.lanes ? Object.freeze([...spec.lanes]) : BOTH_LANES,
     asksClient: spec.asksClient ?? false,
+    annotations,
     listing,
     parse(args: unknown) {
       // Checked here, for every tool and every string in its arguments, so no tool can forget it: such text would

@@ -60,13 +60,16 @@ export interface ToolSet {
 
 /**
  * The tools a feature set allows in a lane. Memoised, so `tools/list` costs a map lookup: the same frozen objects
- * are returned for every tenant with the same features.
+ * are returned for every tenant with the same features. The entries carry `outputSchema` only with the
+ * `output_schemas` feature: most clients pass a tool's name, description and input schema to the model and nothing
+ * else, so output schemas would only add bytes to every conversation; results carry `structuredContent` either way.
  */
 export const toolsFor = perFeatureSet((features: ReadonlySet<Feature>, lane: Lane): ToolSet => {
   served = true;
   const allowed = ALL_TOOLS.filter((t) => features.has(t.feature) && t.lanes.includes(lane));
+  const withOutputSchema = features.has("output_schemas");
   return Object.freeze({
-    list: Object.freeze(allowed.map((t) => laneListing(t, lane))) as ToolListing[],
+    list: Object.freeze(allowed.map((t) => laneListing(t, lane, withOutputSchema))) as ToolListing[],
     byName: new Map(allowed.map((t) => [t.name, t])),
   });
 });
@@ -75,9 +78,10 @@ export const toolsFor = perFeatureSet((features: ReadonlySet<Feature>, lane: Lan
  * A tool's `tools/list` entry in `lane`: the 2026-07-28 lane, which runs tasks (src/tasks/), announces a tool's task
  * support; the session lane runs every call in its request, so its entries say nothing of tasks.
  */
-function laneListing(tool: Tool, lane: Lane): ToolListing {
-  if (lane !== "stateless" || tool.taskSupport === "forbidden") return tool.listing;
-  return Object.freeze({ ...tool.listing, execution: Object.freeze({ taskSupport: tool.taskSupport }) });
+function laneListing(tool: Tool, lane: Lane, withOutputSchema: boolean): ToolListing {
+  const listing = tool.listing(withOutputSchema);
+  if (lane !== "stateless" || tool.taskSupport === "forbidden") return listing;
+  return Object.freeze({ ...listing, execution: Object.freeze({ taskSupport: tool.taskSupport }) });
 }
 
 /**

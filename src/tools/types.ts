@@ -12,9 +12,11 @@ interface ToolLimits {
   dbTimeoutMs: number;
 }
 
-/** Tool behaviour hints (MCP `ToolAnnotations`); clients must treat them as hints only. */
+/**
+ * Tool behaviour hints (MCP `ToolAnnotations`); clients must treat them as hints only. MCP's `title` hint is left out:
+ * the listing's top-level `title` says the same, and every listing byte goes to the model with each conversation.
+ */
 export interface ToolAnnotations {
-  title?: string;
   readOnlyHint?: boolean;
   destructiveHint?: boolean;
   idempotentHint?: boolean;
@@ -162,7 +164,10 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject | undefin
   /** The feature that makes this tool exist for a tenant. */
   feature: Feature;
   input: I;
-  /** When set, the handler must return `structuredContent` matching it. */
+  /**
+   * When set, the handler must return `structuredContent` matching it. Its JSON Schema is published as the listing's
+   * `outputSchema` only to tenants with the `output_schemas` feature (see {@link Tool.listing}).
+   */
   output?: O;
   annotations: ToolAnnotations;
   /** Protocol lanes that can run this tool. Default both. */
@@ -195,26 +200,34 @@ export type TaskSupport = "forbidden" | "optional" | "required";
 /** The two protocol lanes of `/mcp`. */
 export type Lane = "session" | "stateless";
 
-/** The `tools/list` entry of a tool, in MCP's wire shape (JSON Schemas precomputed). */
+/** The `tools/list` entry of a tool, in MCP's wire shape (JSON Schemas computed once, on first use). */
 export interface ToolListing {
   name: string;
   title: string;
   description: string;
   inputSchema: Record<string, unknown>;
+  /** Only for tenants with the `output_schemas` feature, and only for a tool with an `output`. */
   outputSchema?: Record<string, unknown>;
   annotations: ToolAnnotations;
   /** Task support (tasks extension), in the 2026-07-28 lane's listing only, for a tool that supports tasks. */
   execution?: { taskSupport: TaskSupport };
 }
 
-/** A tool ready to serve: its spec plus everything computed once at module scope. */
+/** A tool ready to serve: its spec plus what is derived from it, each part computed once. */
 export interface Tool {
   name: string;
   feature: Feature;
   lanes: readonly Lane[];
   /** See {@link ToolSpec.asksClient}. */
   asksClient: boolean;
-  listing: ToolListing;
+  /** The tool's hints (frozen), as its listing carries them; reading them costs no schema work. */
+  annotations: ToolAnnotations;
+  /**
+   * The tool's `tools/list` entry, with `outputSchema` (for a tool that has an `output`) when `withOutputSchema`, as
+   * the `output_schemas` feature asks. Computed on the first call for each variant and cached: every later call
+   * returns the same frozen object.
+   */
+  listing(withOutputSchema: boolean): ToolListing;
   /** Validates and parses raw arguments (zod, compiled once). */
   parse(args: unknown): { success: true; data: unknown } | { success: false; error: string };
   handler(args: unknown, ctx: ToolContext): Promise<ToolResult>;

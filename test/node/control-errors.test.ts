@@ -43,6 +43,13 @@ describe("control-plane errors", () => {
     expect(thrown(() => checkWorkspaceName("")).field).toBe("name");
   });
 
+  it("accept output_schemas like any customer feature, in the CLI's syntax and the operator API's", () => {
+    expect(parseFeatureChanges("+output_schemas")).toMatchObject({ add: ["output_schemas"], remove: [] });
+    expect(parseInput(updateTenantInput, { features: { add: ["output_schemas"] } }).features?.add).toEqual([
+      "output_schemas",
+    ]);
+  });
+
   it("exit with 1 for every kind but invalid", () => {
     for (const kind of ["not_found", "conflict", "unavailable"] as const) {
       expect(describeFailure(new ControlError(kind, `no tenant with slug "x"`, { field: "slug" }))).toEqual({

@@ -35,7 +35,9 @@ describe("Mcp-Param-Workspace (SEP-2243)", () => {
       "workspace_stats",
       "export_workspace",
     ]) {
-      const input = findTool(name)!.listing.inputSchema as { properties: Record<string, Record<string, unknown>> };
+      const input = findTool(name)!.listing(false).inputSchema as {
+        properties: Record<string, Record<string, unknown>>;
+      };
       expect(input.properties.workspace_id?.["x-mcp-header"], name).toBe("Workspace");
     }
   });

@@ -141,7 +141,7 @@ const validators = new Map<string, Validator>();
 
 /**
  * Parses and runs a tool the way a lane does, and checks what every data result must satisfy: structuredContent
- * valid against the published outputSchema, and the same JSON in a text block. Returns the result and the number
+ * valid against the outputSchema the `output_schemas` feature publishes, and the same JSON in a text block. Returns the result and the number
  * of Neon HTTP requests the handler made.
  */
 async function call(name: string, args: unknown, ctx: ToolContext): Promise<{ result: ToolResult; requests: number }> {
@@ -151,9 +151,10 @@ async function call(name: string, args: unknown, ctx: ToolContext): Promise<{ re
   const before = fetches;
   const result = await tool.handler(parsed.data, ctx);
   const requests = fetches - before;
-  if (!result.isError && tool.listing.outputSchema) {
+  const { outputSchema } = tool.listing(true);
+  if (!result.isError && outputSchema) {
     let v = validators.get(name);
-    if (!v) validators.set(name, (v = new Validator(tool.listing.outputSchema as never, "2020-12", false)));
+    if (!v) validators.set(name, (v = new Validator(outputSchema as never, "2020-12", false)));
     const check = v.validate(result.structuredContent);
     expect(check.errors, JSON.stringify(check.errors.slice(0, 3))).toEqual([]);
     expect(check.valid).toBe(true);
@@ -208,7 +209,7 @@ describe("registry", () => {
     expect(Object.isFrozen(one.list) && Object.isFrozen(one.list[0])).toBe(true);
   });
 
-  it("publishes precomputed JSON Schemas and honest annotations", () => {
+  it("publishes JSON Schemas (output schemas on request) and honest annotations", () => {
     const writers = new Set([
       "create_workspace",
       "update_workspace",
@@ -218,18 +219,20 @@ describe("registry", () => {
     ]);
     // The conformance fixtures mirror the suite's reference server, which publishes no output schemas.
     for (const tool of ALL_TOOLS.filter((t) => t.feature !== "conformance_fixtures")) {
-      const { listing } = tool;
+      const listing = tool.listing(false);
       expect(listing.inputSchema.type).toBe("object");
       expect(listing.inputSchema).not.toHaveProperty("$schema");
-      expect(listing.outputSchema?.type, tool.name).toBe("object");
+      expect(listing, tool.name).not.toHaveProperty("outputSchema");
+      expect(tool.listing(true).outputSchema?.type, tool.name).toBe("object");
+      expect(listing.annotations).toBe(tool.annotations);
       expect(listing.annotations.openWorldHint).toBe(false);
       expect(listing.annotations.readOnlyHint).toBe(!writers.has(tool.name));
     }
-    expect(findTool("update_document")?.listing.annotations).toMatchObject({
+    expect(findTool("update_document")?.annotations).toMatchObject({
       destructiveHint: true,
       idempotentHint: true,
     });
-    expect(findTool("create_document")?.listing.annotations).toMatchObject({
+    expect(findTool("create_document")?.annotations).toMatchObject({
       destructiveHint: false,
       idempotentHint: false,
     });

@@ -9,7 +9,7 @@
 import * as z from "zod";
 import { defineTool } from "../../tools/define.ts";
 import { errorResult } from "../../tools/result.ts";
-import type { Tool } from "../../tools/types.ts";
+import type { Tool, ToolListing } from "../../tools/types.ts";
 import { INPUT_REQUIRED_TOOLS } from "./input-required.ts";
 import { SESSION_ASKING_TOOLS } from "./session-asking.ts";
 import { TASK_TOOLS } from "./tasks.ts";
@@ -217,7 +217,12 @@ const jsonSchemaTool: Tool = (() => {
     annotations: READ_ONLY,
     handler: async (args) => ({ content: [{ type: "text", text: `Received ${Object.keys(args).length} field(s).` }] }),
   });
-  return Object.freeze({ ...tool, listing: Object.freeze({ ...tool.listing, inputSchema: JSON_SCHEMA_2020_12 }) });
+  // Built on first use like every listing; the tool has no output schema, so both variants are the same.
+  let listing: ToolListing | undefined;
+  return Object.freeze({
+    ...tool,
+    listing: () => (listing ??= Object.freeze({ ...tool.listing(false), inputSchema: JSON_SCHEMA_2020_12 })),
+  });
 })();
 
 export const CONFORMANCE_TOOLS: readonly Tool[] = Object.freeze([
