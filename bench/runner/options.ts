@@ -10,8 +10,8 @@ its own, creates an enterprise tenant with documents and an API key, serves the 
 (bench/naive-worker) and the peer Workers (bench/peers: the same tools on the MCP libraries a team would pick instead)
 with wrangler dev, drives /mcp with concurrent clients and prints, per scenario, requests/s,
 latency percentiles and upstream requests per MCP request, the sequential round-trip depth (the cloud restarted with
-a delay per upstream request), a CPU microbenchmark of the per-request server build, and the bundle size and
-start-up time.
+a delay per upstream request), a CPU microbenchmark of the per-request server build, the bundle size and
+start-up time, and the first request after a fresh start.
 
 Load:
   --concurrency N        concurrent clients (default 8)
@@ -38,6 +38,13 @@ Other measurements:
   --wait-seconds N       length of the measured unanswered wait for a client's answer, CPU and Redis commands
                          (default 10; 0 skips)
   --no-bundle            skip bundle size and start-up time
+  --startup-runs N       start-up profiles (wrangler check startup) per Worker; the report gives their median CPU
+                         time and range (default 5: a single profile varies by a factor of two on a shared machine)
+  --first-requests N     start our Worker fresh under wrangler dev N times per lane and time its first request:
+                         a session-lane initialize, a stateless-lane tools/list (default 3; 0 skips; about 10 s a start)
+  --first-request-baseline-ms SESSION,STATELESS
+                         median first-request wall times (ms) of an earlier version, to judge "no slower than before"
+                         by (default none: the figures are only reported)
 
 Environment:
   --database-url URL     admin URL of the bench database; DROPPED and re-created, so its name must contain "bench"
@@ -73,6 +80,12 @@ export interface BenchOptions {
   /** Length of the measured unanswered client-answer wait, in seconds (0 skips; bench/runner/waiting.ts). */
   waitSeconds: number;
   bundle: boolean;
+  /** `wrangler check startup` profiles per Worker (bench/runner/bundle.ts). */
+  startupRuns: number;
+  /** Fresh starts of our Worker per lane, each timed to its first answer (0 skips; bench/runner/first-request.ts). */
+  firstRequests: number;
+  /** Earlier median first-request wall times per lane, in ms, for the targets; undefined: only reported. */
+  firstRequestBaselineMs: { session: number; stateless: number } | undefined;
   databaseUrl: string;
   redisUrl: string;
   basePort: number;
@@ -109,6 +122,9 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         "micro-iterations": { type: "string", default: "3000" },
         "wait-seconds": { type: "string", default: "10" },
         "no-bundle": { type: "boolean", default: false },
+        "startup-runs": { type: "string", default: "5" },
+        "first-requests": { type: "string", default: "3" },
+        "first-request-baseline-ms": { type: "string", default: "" },
         "database-url": {
           type: "string",
           default: env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/tenant_mcp_bench",
@@ -153,6 +169,9 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     microIterations: int(v["micro-iterations"], "--micro-iterations", 0),
     waitSeconds: int(v["wait-seconds"], "--wait-seconds", 0),
     bundle: !v["no-bundle"],
+    startupRuns: int(v["startup-runs"], "--startup-runs", 1),
+    firstRequests: int(v["first-requests"], "--first-requests", 0),
+    firstRequestBaselineMs: parseBaseline(v["first-request-baseline-ms"]),
     databaseUrl,
     redisUrl: v["redis-url"],
     basePort: int(v["base-port"], "--base-port", 0),
@@ -160,6 +179,19 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     notifyUpdates: int(v.notify, "--notify", 0),
     json: v.json,
   };
+}
+
+/** `--first-request-baseline-ms SESSION,STATELESS`: two non-negative numbers of ms, or empty for none. */
+function parseBaseline(value: string): BenchOptions["firstRequestBaselineMs"] {
+  if (value.trim() === "") return undefined;
+  const flag = "--first-request-baseline-ms";
+  const ms = list(value, flag).map((s) => {
+    const n = Number(s);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: not a number of ms: "${s}"`);
+    return n;
+  });
+  if (ms.length !== 2) throw new UsageError(`${flag}: two figures, SESSION,STATELESS (got ${ms.length})`);
+  return { session: ms[0]!, stateless: ms[1]! };
 }
 
 /** `--peers`: absent means all, "none" means none, otherwise a list of distinct peer names. */

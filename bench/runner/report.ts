@@ -79,7 +79,10 @@ export function formatReport(r: BenchReport): string {
 
   if (r.bundle) {
     out.push("### Bundle and start-up", "");
-    out.push("| Worker | bundle | gzip | start-up CPU (ms) | profiled window (ms) |", "|---|---|---|---|---|");
+    out.push(
+      "| Worker | bundle | gzip | start-up CPU (ms), median | min..max | profiled window (ms) |",
+      "|---|---|---|---|---|---|",
+    );
     const bundles = [
       ["ours", r.bundle.ours],
       ["naive", r.bundle.naive],
@@ -88,12 +91,14 @@ export function formatReport(r: BenchReport): string {
     for (const [name, b] of bundles) {
       if (b)
         out.push(
-          `| ${name} | ${kib(b.bytes)} | ${kib(b.gzipBytes)} | ${b.startupActiveMs.toFixed(1)} | ${b.startupWindowMs.toFixed(1)} |`,
+          `| ${name} | ${kib(b.bytes)} | ${kib(b.gzipBytes)} | ${b.startupActiveMs.toFixed(1)} | ` +
+            `${b.startupMinMs === undefined ? "" : `${b.startupMinMs.toFixed(1)}..${b.startupMaxMs!.toFixed(1)}`} | ${b.startupWindowMs.toFixed(1)} |`,
         );
     }
     out.push(
       "",
-      "`wrangler deploy --dry-run --outdir` (gzip per module) and `wrangler check startup` (local workerd profile).",
+      `\`wrangler deploy --dry-run --outdir\` (gzip per module) and \`wrangler check startup\` (local workerd profile, ` +
+        `non-idle samples; median and range of ${r.bundle.ours.startupRuns ?? 1} profiles per Worker, of the same build).`,
       "",
     );
     const top = r.bundle.ours.contributors;
@@ -105,6 +110,29 @@ export function formatReport(r: BenchReport): string {
         "",
       );
     }
+  }
+
+  if (r.firstRequests) {
+    const f = r.firstRequests;
+    out.push("### First request after start-up", "");
+    out.push(
+      "| lane | request | median (ms) | min..max (ms) | answered | wrangler dev ready, median (ms) |",
+      "|---|---|---|---|---|---|",
+    );
+    for (const l of f.lanes)
+      out.push(
+        `| ${l.lane} | ${l.method} | ${ms(l.medianMs)} | ${l.samples.length ? `${ms(l.minMs)}..${ms(l.maxMs)}` : "n/a"} | ` +
+          `${l.samples.length}/${l.samples.length + l.errors} | ${ms(l.readyMedianMs)} |`,
+      );
+    out.push(
+      "",
+      `Our Worker started fresh under \`wrangler dev\` (a new workerd, modules evaluated again) ${f.starts} times per lane, ` +
+        "the lanes alternating, before any other Worker runs; wall time of its first request from sending to the end of " +
+        'the answer, 1 s after wrangler\'s "Ready on": a session-lane `initialize` and a stateless-lane `tools/list` ' +
+        "with the `_meta` envelope, each with the bench tenant's API key (nothing cached in the isolate yet).",
+      "",
+    );
+    for (const l of f.lanes) if (l.firstError) out.push(`First error (${l.lane}): ${l.firstError}`, "");
   }
 
   if (r.listings.length) {
@@ -169,7 +197,7 @@ export function formatReport(r: BenchReport): string {
     );
   }
 
-  out.push("### Targets (issues 7, 20 and 21)", "");
+  out.push("### Targets (issues 7, 19, 20 and 21)", "");
   out.push("| target | met | figures |", "|---|---|---|");
   for (const t of checkTargets(r))
     out.push(`| ${t.target} | ${t.met === undefined ? "n/a" : t.met ? "yes" : "**no**"} | ${t.figures} |`);

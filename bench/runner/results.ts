@@ -7,6 +7,7 @@ import type { PeerName } from "./peers.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { SessionBytes } from "./sessions.ts";
 import type { NotifyReport } from "./notify.ts";
+import type { FirstRequestReport } from "./first-request.ts";
 
 /** The median latency of a sequential run with the cloud delaying every upstream request by `latencyMs`. */
 interface DepthSample {
@@ -97,6 +98,10 @@ export interface BenchReport {
     durationS?: number;
     /** The same bound for a peer's throughput run. */
     peerDurationS?: number;
+    /** `wrangler check startup` profiles per Worker (`--startup-runs`); absent without the bundle stage. */
+    startupRuns?: number;
+    /** `--first-request-baseline-ms`: earlier medians the first-request targets compare with. */
+    firstRequestBaselineMs?: { session: number; stateless: number };
   };
   /** Whether the Worker served the 2026-07-28 lane, and what the probe saw. */
   stateless: { available: boolean; detail: string };
@@ -111,6 +116,8 @@ export interface BenchReport {
   sessions?: SessionBytes;
   /** CPU and Redis commands of a session-lane call waiting for its client's answer; absent when skipped. */
   waiting?: WaitingReport;
+  /** Our Worker's first request per lane after a fresh start; absent with `--first-requests 0`. */
+  firstRequests?: FirstRequestReport;
   /** Delay from a document update to its notification, and an idle stream's cost; absent with `--notify 0`. */
   notify?: NotifyReport;
 }

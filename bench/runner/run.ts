@@ -6,6 +6,7 @@ import { spawnCloud, type CloudProcess } from "../../local-cloud/child.ts";
 import { readDotenv } from "../../local-cloud/dev-vars.ts";
 import { dropDatabase } from "../../local-cloud/fresh.ts";
 import { measureBundle } from "./bundle.ts";
+import { measureFirstRequests } from "./first-request.ts";
 import { measureListings } from "./listing.ts";
 import { seedBenchData, type BenchData } from "./data.ts";
 import { percentile, runScenario, type LoadOptions } from "./load.ts";
@@ -43,7 +44,7 @@ const NAIVE_CONFIG = "bench/naive-worker/wrangler.toml";
 
 /**
  * One whole benchmark run: bundle and start-up, the CPU microbenchmark (both while nothing else runs), then the local
- * cloud, our Worker, the naive one and the peers under wrangler dev, the throughput runs, and the depth runs with the cloud restarted per delay.
+ * cloud, our Worker's first request after fresh starts, our Worker, the naive one and the peers under wrangler dev, the throughput runs, and the depth runs with the cloud restarted per delay.
  * Everything started is stopped before it returns, also on failure.
  */
 export async function runBench(o: BenchOptions, command: string, log: Log, signal?: AbortSignal): Promise<BenchReport> {
@@ -65,6 +66,8 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
         documents: o.documents,
         durationS: o.durationMs / 1000,
         peerDurationS: o.peerDurationMs / 1000,
+        startupRuns: o.bundle ? o.startupRuns : undefined,
+        firstRequestBaselineMs: o.firstRequestBaselineMs,
       },
       stateless: { available: false, detail: "not probed" },
       scenarios: [],
@@ -72,13 +75,20 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
     };
 
     if (o.bundle) {
-      log("measuring bundle size and start-up (wrangler deploy --dry-run, wrangler check startup)");
-      const ours = await measureBundle("wrangler.toml", join(work, "bundle-ours"));
-      const naive = o.baseline ? await measureBundle(NAIVE_CONFIG, join(work, "bundle-naive")) : undefined;
+      log(
+        `measuring bundle size and start-up (wrangler deploy --dry-run, wrangler check startup ${o.startupRuns} times)`,
+      );
+      const ours = await measureBundle("wrangler.toml", join(work, "bundle-ours"), o.startupRuns);
+      log(
+        `start-up: median ${ours.startupActiveMs.toFixed(0)} ms CPU (${ours.startupMinMs?.toFixed(0)}..${ours.startupMaxMs?.toFixed(0)})`,
+      );
+      const naive = o.baseline
+        ? await measureBundle(NAIVE_CONFIG, join(work, "bundle-naive"), o.startupRuns)
+        : undefined;
       report.bundle = { ours, ...(naive ? { naive } : {}) };
       for (const peer of o.peers) {
         signal?.throwIfAborted();
-        const measured = await measureBundle(PEERS[peer].config, join(work, `bundle-${peer}`));
+        const measured = await measureBundle(PEERS[peer].config, join(work, `bundle-${peer}`), o.startupRuns);
         report.bundle.peers = { ...report.bundle.peers, [peer]: measured };
       }
     }
@@ -120,21 +130,37 @@ export async function runBench(o: BenchOptions, command: string, log: Log, signa
       `DATABASE_URL=${JSON.stringify(cloud.ready.adminDatabaseUrl)}\nLOCAL_NEON_HTTP_ENDPOINT=${JSON.stringify(cloud.ready.neonHttpEndpoint)}\n`,
       { mode: 0o600 },
     );
-    log(
-      "starting the Worker" +
-        (o.baseline ? ", the naive Worker" : "") +
-        (o.peers.length ? `, the peers (${o.peers.join(", ")})` : "") +
-        " with wrangler dev",
-    );
     const quiet = (): void => {};
-    const workers = await Promise.allSettled([
+    const startOurs = (): Promise<WranglerDev> =>
       startWranglerDev({
         port: ports.worker,
         envFiles: [devVars],
         // OAuth on the Worker's own origin; tokens that outlive the longest run (the OAuth scenario signs in once).
         vars: { PUBLIC_BASE_URL: `http://127.0.0.1:${ports.worker}`, OAUTH_ACCESS_TOKEN_TTL_SECONDS: "86400" },
         log: quiet,
-      }),
+      });
+    if (o.firstRequests > 0) {
+      // Before the other Workers start, so nothing else is running: each start is a new wrangler dev (a new workerd
+      // that evaluates the modules again), on our Worker's port, timed to its first answer.
+      log(`first request after start-up: ${o.firstRequests} fresh starts per lane (${o.lanes.join(", ")})`);
+      report.firstRequests = await measureFirstRequests({
+        start: startOurs,
+        port: ports.worker,
+        data,
+        lanes: o.lanes,
+        starts: o.firstRequests,
+        log,
+        signal,
+      });
+    }
+    log(
+      "starting the Worker" +
+        (o.baseline ? ", the naive Worker" : "") +
+        (o.peers.length ? `, the peers (${o.peers.join(", ")})` : "") +
+        " with wrangler dev",
+    );
+    const workers = await Promise.allSettled([
+      startOurs(),
       o.baseline
         ? startWranglerDev({ port: ports.naive, config: NAIVE_CONFIG, envFiles: [naiveEnv], log: quiet })
         : Promise.resolve(undefined),

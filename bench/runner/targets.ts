@@ -1,6 +1,8 @@
 import { summarize } from "./counters.ts";
 import { depthAt, type BenchReport, type ScenarioResult } from "./results.ts";
 import { warmCommands } from "./capacity.ts";
+import type { BundleResult } from "./bundle.ts";
+import type { FirstRequestLane } from "./first-request.ts";
 
 /** One of the issue's targets, judged from a run. */
 interface TargetCheck {
@@ -162,13 +164,48 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     met: bundle ? bundle.gzipBytes <= 300 * 1024 : undefined,
     figures: bundle ? `${kib(bundle.gzipBytes)} gzip` : "not measured",
   });
+  checks.push({
+    target: `start-up at most 50 ms CPU (wrangler check startup, median of ${bundle?.startupRuns ?? "N"})`,
+    met: bundle ? bundle.startupActiveMs <= 50 : undefined,
+    figures: bundle ? startupFigures(bundle) : "not measured",
+  });
   const enterprise = report.listings.filter((l) => l.plan === "enterprise");
   checks.push({
     target: "enterprise tools/list at most 8 KiB in either lane",
     met: enterprise.length ? enterprise.every((l) => l.bytes <= 8 * 1024) : undefined,
     figures: enterprise.length ? enterprise.map((l) => `${l.lane} ${kib(l.bytes)}`).join(", ") : "not measured",
   });
+  // Issue 19: trimming the Worker must not make a cold isolate's first answer slower. Without a baseline figure
+  // (`--first-request-baseline-ms`) the row only reports.
+  for (const lane of ["session", "stateless"] as const) {
+    const first = report.firstRequests?.lanes.find((l) => l.lane === lane);
+    const before = report.settings.firstRequestBaselineMs?.[lane];
+    const measured = first !== undefined && first.samples.length > 0;
+    checks.push({
+      target: `first ${lane}-lane request after start-up no slower than before`,
+      met: measured && before !== undefined ? first.medianMs <= before : undefined,
+      figures: measured
+        ? `${firstRequestFigures(first)}${before === undefined ? ", reported" : `, before ${before.toFixed(0)} ms`}`
+        : first
+          ? `every first request failed: ${first.firstError?.slice(0, 120) ?? "no answer"}`
+          : "not measured",
+    });
+  }
   return checks;
+}
+
+/** "median 152 ms CPU (131..180, 5 runs)". */
+export function startupFigures(b: BundleResult): string {
+  const range =
+    b.startupMinMs === undefined
+      ? ""
+      : ` (${b.startupMinMs.toFixed(0)}..${b.startupMaxMs!.toFixed(0)}, ${b.startupRuns} runs)`;
+  return `median ${b.startupActiveMs.toFixed(0)} ms CPU${range}`;
+}
+
+/** "initialize median 420 ms (380..510, 3 starts)". */
+function firstRequestFigures(l: FirstRequestLane): string {
+  return `${l.method} median ${l.medianMs.toFixed(0)} ms (${l.minMs.toFixed(0)}..${l.maxMs.toFixed(0)}, ${l.samples.length} starts)`;
 }
 
 /**

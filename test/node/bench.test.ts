@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startupTimes, topContributors } from "../../bench/runner/bundle.ts";
+import { startupSummary, startupTimes, topContributors } from "../../bench/runner/bundle.ts";
 import { summarize } from "../../bench/runner/counters.ts";
 import { percentile } from "../../bench/runner/load.ts";
 import { parseBenchArgs, UsageError } from "../../bench/runner/options.ts";
@@ -11,6 +11,7 @@ import { PEER_NAMES } from "../../bench/runner/peers.ts";
 import { depthAt, type BenchReport, type TargetResult } from "../../bench/runner/results.ts";
 import { dropTenantDatabases } from "../../scripts/lib/tenant-databases.ts";
 import { capacitySection, warmCommands } from "../../bench/runner/capacity.ts";
+import { checkTargets } from "../../bench/runner/targets.ts";
 import { requireServers } from "../support/servers.ts";
 
 // A database and Redis db of its own: the worker projects' names plus "_bench" (the bench drops its database at
@@ -78,6 +79,9 @@ describe("npm run bench", () => {
         // One timed update and a few seconds of an idle stream: the notification stage runs, and briefly.
         "--notify",
         "1",
+        // The first-request stage is the peer test's (this one is the longer of the two).
+        "--first-requests",
+        "0",
         "--peers",
         "none",
         "--json",
@@ -156,7 +160,7 @@ describe("npm run bench", () => {
     expect(report.notify!.p50Ms).toBeLessThan(5000);
     expect(report.notify!.cpuMsPerPoll).toBeGreaterThan(0);
     expect(stdout).toContain("### Notification streams");
-    expect(stdout).toContain("### Targets (issues 7, 20 and 21)");
+    expect(stdout).toContain("### Targets (issues 7, 19, 20 and 21)");
     expect(stdout).toContain("### Capacity (issue 21)");
     expect(stdout).toContain("a warm API-key request costs at most 2 Upstash commands");
     expect(stdout).toContain("#### session tools/call get_document (OAuth token)");
@@ -202,6 +206,9 @@ describe("npm run bench", () => {
         "0",
         "--notify",
         "0",
+        // One fresh start of ours per lane, timed to its first request (two wrangler dev starts, a few seconds each).
+        "--first-requests",
+        "1",
         "--json",
         json,
       ],
@@ -232,6 +239,21 @@ describe("npm run bench", () => {
       expect(r?.tools, peer).toBe(10);
       expect(r!.cpuUs).toBeGreaterThan(0);
     }
+    // A fresh Worker per lane answered its first request: the session lane's initialize, the stateless lane's
+    // tools/list (when the lane is served).
+    expect(report.firstRequests?.lanes.map((l) => `${l.lane} ${l.method}`)).toEqual([
+      "session initialize",
+      "stateless tools/list",
+    ]);
+    for (const l of report.firstRequests!.lanes.filter((x) => x.lane === "session" || report.stateless.available)) {
+      expect(l.errors, l.firstError).toBe(0);
+      expect(l.samples).toHaveLength(1);
+      expect(l.medianMs).toBeGreaterThan(0);
+    }
+    expect(stdout).toContain("### First request after start-up");
+    expect(stdout).toMatch(
+      /first session-lane request after start-up no slower than before \| n\/a \| initialize median \d+ ms .*reported/,
+    );
     expect(stdout).toContain("### Peers (issue 20)");
     expect(stdout).toContain("| ours ÷ fastmcp |");
     expect(stdout).toMatch(
@@ -296,6 +318,20 @@ describe("bench options", () => {
     expect(parseBenchArgs(["--peer-duration", "3"], {})).toMatchObject({ peerDurationMs: 3000 });
     expect(() => parseBenchArgs(["--peer-duration", "0"], {})).toThrow(/>= 1/);
   });
+
+  it("profiles start-up 5 times and starts fresh 3 times per lane by default; a first-request baseline is two figures", () => {
+    expect(parseBenchArgs([], {})).toMatchObject({
+      startupRuns: 5,
+      firstRequests: 3,
+      firstRequestBaselineMs: undefined,
+    });
+    expect(
+      parseBenchArgs(["--startup-runs", "1", "--first-requests", "0", "--first-request-baseline-ms", "120,95.5"], {}),
+    ).toMatchObject({ startupRuns: 1, firstRequests: 0, firstRequestBaselineMs: { session: 120, stateless: 95.5 } });
+    expect(() => parseBenchArgs(["--startup-runs", "0"], {})).toThrow(/>= 1/);
+    expect(() => parseBenchArgs(["--first-request-baseline-ms", "120"], {})).toThrow(/two figures/);
+    expect(() => parseBenchArgs(["--first-request-baseline-ms", "120,fast"], {})).toThrow(/not a number/);
+  });
 });
 
 describe("bench arithmetic", () => {
@@ -352,5 +388,56 @@ describe("bench arithmetic", () => {
       timeDeltas: [4000, 1000, 2000, 3000],
     };
     expect(startupTimes(profile)).toEqual({ startupActiveMs: 3, startupWindowMs: 10 });
+  });
+
+  it("keeps the median start-up profile and the range over all of them", () => {
+    const runs = [180, 120, 150, 220, 140].map((ms) => ({ startupActiveMs: ms, startupWindowMs: ms + 100 }));
+    expect(startupSummary(runs)).toEqual({
+      startupActiveMs: 150,
+      startupMinMs: 120,
+      startupMaxMs: 220,
+      startupRuns: 5,
+      startupWindowMs: 250,
+    });
+  });
+
+  it("judges start-up by the median, and the first requests by a baseline only when one is given", () => {
+    const first = (lane: string, medianMs: number) => ({
+      lane,
+      method: lane === "session" ? "initialize" : "tools/list",
+      samples: [medianMs],
+      medianMs,
+      minMs: medianMs,
+      maxMs: medianMs,
+      readyMedianMs: 3000,
+      errors: 0,
+    });
+    const report = (baseline?: { session: number; stateless: number }) =>
+      ({
+        settings: { latencies: [0], ...(baseline ? { firstRequestBaselineMs: baseline } : {}) },
+        stateless: { available: false },
+        scenarios: [],
+        listings: [],
+        bundle: {
+          ours: { bytes: 1, gzipBytes: 1, startupActiveMs: 45, startupMinMs: 40, startupMaxMs: 90, startupRuns: 5 },
+        },
+        firstRequests: { starts: 1, lanes: [first("session", 80), first("stateless", 60)] },
+      }) as unknown as BenchReport;
+    const row = (r: BenchReport, start: string) => checkTargets(r).find((c) => c.target.startsWith(start))!;
+    expect(row(report(), "start-up at most 50 ms CPU")).toMatchObject({
+      target: "start-up at most 50 ms CPU (wrangler check startup, median of 5)",
+      met: true,
+      figures: "median 45 ms CPU (40..90, 5 runs)",
+    });
+    expect(row(report(), "first session-lane")).toMatchObject({
+      met: undefined,
+      figures: expect.stringMatching(/reported$/),
+    });
+    const judged = report({ session: 100, stateless: 50 });
+    expect(row(judged, "first session-lane")).toMatchObject({
+      met: true,
+      figures: expect.stringContaining("before 100 ms"),
+    });
+    expect(row(judged, "first stateless-lane")).toMatchObject({ met: false });
   });
 });
