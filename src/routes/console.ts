@@ -1,15 +1,6 @@
-import { authenticateOperator, verifyOperatorToken } from "../admin/authenticate.ts";
-import {
-  closeSession,
-  csrfTokenFor,
-  openSession,
-  requireSameOrigin,
-  sessionCookie,
-  sessionIdFrom,
-} from "../admin/console-session.ts";
+import { requireSameOrigin, sessionCookie, sessionIdFrom } from "../admin/console-session.ts";
 import { PROBLEM } from "../admin/problem.ts";
 import { readBody } from "../admin/request.ts";
-import { recordOperatorAction } from "../control/operators.ts";
 import { HttpError } from "../http/errors.ts";
 import * as z from "zod";
 import { newApp } from "./scope.ts";
@@ -37,7 +28,8 @@ const signInBody = z.strictObject({
  * The web console (docs/console.md), mounted at `/admin` before the operator API: its static files (console/, through
  * the ASSETS binding), and its session: `POST /admin/session` exchanges an operator token for a session cookie,
  * `GET /admin/session` tells the page who is signed in and its CSRF token, `DELETE /admin/session` signs out.
- * Everything else under /admin falls through to the operator API's routes (src/routes/admin.ts).
+ * Everything else under /admin falls through to the operator API's routes (src/routes/admin.ts). Operator sign-in
+ * (src/admin/authenticate.ts and the control plane behind it) loads with the first request that checks a session.
  */
 export const consoleRoutes = newApp();
 
@@ -53,6 +45,11 @@ consoleRoutes.post("/session", async (c) => {
   // Login CSRF: another site's page must not sign a browser in to an operator's session of its choosing.
   requireSameOrigin(c.req.raw);
   const { token } = await readBody(c.req.raw, signInBody);
+  const [{ verifyOperatorToken }, { openSession }, { recordOperatorAction }] = await Promise.all([
+    import("../admin/authenticate.ts"),
+    import("../admin/console-session.ts"),
+    import("../control/operators.ts"),
+  ]);
   const { stored, deps } = await verifyOperatorToken(`Bearer ${token}`, c.req.raw, rc);
   rc.fields.operator_id = stored.id;
   const session = await openSession(rc, stored.id);
@@ -82,6 +79,10 @@ consoleRoutes.get("/session", async (c) => {
   const signedOut = (): Response => Response.json({ operator: null }, { headers: { "cache-control": "no-store" } });
   if (c.req.header("authorization") !== undefined || sessionId === null) return signedOut();
   try {
+    const [{ authenticateOperator }, { csrfTokenFor }] = await Promise.all([
+      import("../admin/authenticate.ts"),
+      import("../admin/console-session.ts"),
+    ]);
     const { operator } = await authenticateOperator(c.req.raw, rc, headers);
     const csrfToken = await csrfTokenFor(rc.config.apiKeyPepper, sessionId);
     return Response.json({ operator, csrfToken }, { headers: { "cache-control": "no-store" } });
@@ -97,6 +98,10 @@ consoleRoutes.delete("/session", async (c) => {
   const sessionId = sessionIdFrom(c.req.raw);
   if (c.req.header("authorization") !== undefined || sessionId === null) throw noSession();
   // Checks the CSRF token too: another site must not be able to sign an operator out either.
+  const [{ authenticateOperator }, { closeSession }] = await Promise.all([
+    import("../admin/authenticate.ts"),
+    import("../admin/console-session.ts"),
+  ]);
   await authenticateOperator(c.req.raw, rc, headers);
   await closeSession(rc, sessionId);
   headers["set-cookie"] = sessionCookie("", 0);
