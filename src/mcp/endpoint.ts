@@ -13,13 +13,8 @@ import {
 import { noteMessage } from "../log/telemetry.ts";
 import { mcpResourceOf } from "../oauth/resource.ts";
 import { serveSessionStream } from "../streams/session-stream.ts";
-import {
-  FIRST_STATELESS_REVISION,
-  isStatelessBodilessRequest,
-  isStatelessPost,
-  statelessMethodNotAllowed,
-} from "./era.ts";
-import { preloadLane, sessionLane, statelessLane } from "./lanes.ts";
+import { FIRST_STATELESS_REVISION, isStatelessBodilessRequest, statelessMethodNotAllowed } from "./era.ts";
+import { isStatelessPost, preloadLane, sessionLane, statelessLane } from "./lanes.ts";
 
 export type { ResponseHeaders } from "../admission/admit.ts";
 

@@ -1,10 +1,10 @@
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { HttpError } from "../http/errors.ts";
 import { STATELESS_METHOD_NOT_ALLOWED } from "../http/messages.ts";
-import { statelessLane } from "./lanes.ts";
 
 // Which protocol era (and so which lane) a request belongs to, decided before either lane's SDK is loaded where the
-// answer is certain without it. test/node/lean-lanes.test.ts checks every constant here against the SDKs.
+// answer is certain without it (src/mcp/lanes.ts asks the SDK where it is not). test/node/lean-lanes.test.ts checks
+// every constant here against the SDKs.
 
 /** The first revision of the stateless era; revision names are ISO dates, so they order as strings. */
 export const FIRST_STATELESS_REVISION = "2026-07-28";
@@ -20,18 +20,6 @@ export const SESSION_REVISIONS: readonly string[] = Object.freeze([
 
 /** The `_meta` key whose presence claims the 2026-07-28 per-request envelope (the v2 SDK's `PROTOCOL_VERSION_META_KEY`). */
 export const ENVELOPE_CLAIM_KEY = "io.modelcontextprotocol/protocolVersion";
-
-/**
- * Whether a parsed POST belongs to the 2026-07-28 lane. The SDK's own classifier decides (the one `createMcpHandler`
- * runs), so the routing cannot disagree with the handler: a request carrying the per-request `_meta` envelope claim is
- * stateless, and so is one that only names a stateless revision in `MCP-Protocol-Version` (the stateless lane answers
- * it with the right error). A message with neither is session whatever the classifier says of it, so it is decided
- * here without loading the stateless lane: `initialize` and every session-lane message never pay for the v2 SDK.
- */
-export async function isStatelessPost(request: Request, message: JSONRPCMessage): Promise<boolean> {
-  if (!mayBeStateless(request, message)) return false;
-  return (await statelessLane()).classifiesStateless(request, message);
-}
 
 /**
  * False only when the v2 SDK's classifier certainly answers "legacy": the `MCP-Protocol-Version` header (if any) names

@@ -4,6 +4,9 @@
 // from the always-loaded code would evaluate it (and its SDK) at start-up again; test/node/production-bundle.test.ts
 // checks that start-up evaluates neither SDK.
 
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { mayBeStateless } from "./era.ts";
+
 type SessionLane = typeof import("./session-lane.ts");
 type StatelessLane = typeof import("./stateless-lane.ts");
 
@@ -28,4 +31,16 @@ export function statelessLane(): Promise<StatelessLane> {
  */
 export function preloadLane(lane: "session" | "stateless"): void {
   (lane === "session" ? sessionLane() : statelessLane()).catch(() => undefined);
+}
+
+/**
+ * Whether a parsed POST belongs to the 2026-07-28 lane. The SDK's own classifier decides (the one `createMcpHandler`
+ * runs), so the routing cannot disagree with the handler: a request carrying the per-request `_meta` envelope claim is
+ * stateless, and so is one that only names a stateless revision in `MCP-Protocol-Version` (the stateless lane answers
+ * it with the right error). A message with neither is session whatever the classifier says of it, so it is decided
+ * here without loading the stateless lane: `initialize` and every session-lane message never pay for the v2 SDK.
+ */
+export async function isStatelessPost(request: Request, message: JSONRPCMessage): Promise<boolean> {
+  if (!mayBeStateless(request, message)) return false;
+  return (await statelessLane()).classifiesStateless(request, message);
 }
