@@ -42,6 +42,8 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
+          // Every module the Worker loads on first use, loaded before the first request (the file says why).
+          setupFiles: ["./test/support/preload-lazy-modules.ts"],
           // The local cloud's own tests (local-cloud/test/worker/) drive its endpoints with the real drivers, from workerd.
           include: ["test/worker/**/*.test.ts", "local-cloud/test/worker/**/*.test.ts"],
         },
@@ -72,6 +74,8 @@ export default defineConfig({
         ],
         test: {
           name: "resilience",
+          // Every module the Worker loads on first use, loaded before the first request (the file says why).
+          setupFiles: ["./test/support/preload-lazy-modules.ts"],
           globalSetup: ["./test/faults/global-setup.ts"],
           include: [
             "test/faults/**/*.test.ts",
@@ -108,6 +112,8 @@ export default defineConfig({
         ],
         test: {
           name: "sharded",
+          // Every module the Worker loads on first use, loaded before the first request (the file says why).
+          setupFiles: ["./test/support/preload-lazy-modules.ts"],
           globalSetup: ["./test/sharded/global-setup.ts"],
           include: [
             "test/sharded/**/*.test.ts",

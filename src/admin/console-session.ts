@@ -147,9 +147,12 @@ function forbidden(internal: string): HttpError {
   });
 }
 
-// Both are hex digests of fixed length when right; the loop runs over the expected length whatever is presented.
-function constantTimeEqual(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < b.length; i++) diff |= (a.charCodeAt(i) || 0) ^ b.charCodeAt(i);
-  return diff === 0;
+/**
+ * Compares in time that does not depend on where the strings differ (workerd's `timingSafeEqual`). It needs equal
+ * lengths; a token of another length is wrong whatever its bytes, and the right length is public (a hex digest).
+ */
+function constantTimeEqual(presented: string, expected: string): boolean {
+  const a = new TextEncoder().encode(presented);
+  const b = new TextEncoder().encode(expected);
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
 }

@@ -1,7 +1,6 @@
 import { registerPrompts } from "../prompts/registry.ts";
 import { registerResourceTemplates } from "../resources/registry.ts";
 import { registerTools } from "../tools/registry.ts";
-import { registerChangeRule } from "../streams/changes.ts";
 import { CONFORMANCE_PROMPTS } from "./prompts.ts";
 import { CONFORMANCE_RESOURCES } from "./resources.ts";
 import { CONFORMANCE_TOOLS } from "./tools/tools.ts";
@@ -12,5 +11,3 @@ import { CONFORMANCE_TOOLS } from "./tools/tools.ts";
 registerTools(CONFORMANCE_TOOLS);
 registerResourceTemplates(CONFORMANCE_RESOURCES);
 registerPrompts(CONFORMANCE_PROMPTS);
-registerChangeRule("test_trigger_tool_change", () => [{ kind: "tools_list_changed" }]);
-registerChangeRule("test_trigger_prompt_change", () => [{ kind: "prompts_list_changed" }]);

@@ -42,9 +42,11 @@ export function createSql(env: DbEnv, timeoutMs: number): Sql {
  * set for the Worker.
  */
 export function lazyNeon(url: string): Sql {
-  let sql: Promise<NeonQueryFunction<false, false>> | undefined;
-  const open = (): Promise<NeonQueryFunction<false, false>> => {
-    sql ??= loadDriver().then((neon) => neon.neon(url));
+  // The query function once built, never a pending promise of it (see loadDriver).
+  let sql: NeonQueryFunction<false, false> | undefined;
+  const open = async (): Promise<NeonQueryFunction<false, false>> => {
+    const driver = await loadDriver();
+    sql ??= driver.neon(url);
     return sql;
   };
   return {
@@ -98,7 +100,6 @@ type NeonModule = typeof import("@neondatabase/serverless");
 // configures the driver again instead of using the last one's.
 let driver: { settings: Settings; sql: Sql } | undefined;
 let wanted: Settings | undefined;
-let loading: Promise<NeonModule> | undefined;
 let loaded: NeonModule | undefined;
 let applied: string | undefined;
 
@@ -109,15 +110,15 @@ interface Settings {
   key: string;
 }
 
-/** The driver module, loaded once per isolate, configured with the latest settings {@link createSql} was given. */
+/**
+ * The driver module, configured with the latest settings {@link createSql} was given. Keeps the module, not the
+ * promise of loading it: a promise one request started must not be awaited by another (workerd ties it to the request
+ * that made it), so until the module is loaded each request imports it; the module system evaluates it once.
+ */
 async function loadDriver(): Promise<NeonModule> {
-  loading ??= import("@neondatabase/serverless").then((module) => {
-    loaded = module;
-    return module;
-  });
-  const module = await loading;
-  configure(module);
-  return module;
+  loaded ??= await import("@neondatabase/serverless");
+  configure(loaded);
+  return loaded;
 }
 
 /** Writes the wanted settings to the driver's global config, once per change. */

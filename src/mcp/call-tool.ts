@@ -31,7 +31,7 @@ export async function callTool(
   if (!parsed.success) return { content: [{ type: "text", text: parsed.error }], isError: true };
   const result = await run(tool, parsed.data, ctx, key.key, keying);
   // A document written announces itself to the tenant's notification streams (src/streams/changes.ts).
-  ctx.announce?.(tool.name, parsed.data, result);
+  ctx.announce?.(tool, parsed.data, result);
   return result;
 }
 

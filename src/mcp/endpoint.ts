@@ -14,7 +14,7 @@ import { noteMessage } from "../log/telemetry.ts";
 import { mcpResourceOf } from "../oauth/resource.ts";
 import { serveSessionStream } from "../streams/session-stream.ts";
 import { FIRST_STATELESS_REVISION, isStatelessBodilessRequest, statelessMethodNotAllowed } from "./era.ts";
-import { isStatelessPost, preloadLane, sessionLane, statelessLane } from "./lanes.ts";
+import { isStatelessPost, sessionLane, statelessLane } from "./lanes.ts";
 
 export type { ResponseHeaders } from "../admission/admit.ts";
 
@@ -37,18 +37,14 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
 
   // The resource this host serves, from configuration only: it shapes the challenges of a refused request.
   const resource = mcpResourceOf(request, rc.config);
-  if (request.method === "GET") {
-    // The session's standalone SSE stream of notifications (src/streams/session-stream.ts).
+  if (request.method === "GET" || request.method === "DELETE") {
+    // No message: the log line takes the revision from the MCP-Protocol-Version header alone. Neither needs a scope:
+    // the stream carries only what the session may see, and ending one's own session gives up what the credential had.
     rc.fields.lane = "session";
     noteMessage(rc, request, {});
     const { principal, gate } = await admit(request, rc, headers, null, resource);
-    return serveSessionStream(request, principal, rc, gate);
-  }
-  if (request.method === "DELETE") {
-    // No message: the log line takes the revision from the MCP-Protocol-Version header alone.
-    noteMessage(rc, request, {});
-    // Ending one's own session needs no scope: it only gives up what the credential already had.
-    const { principal, gate } = await admit(request, rc, headers, null, resource);
+    // GET: the session's standalone SSE stream of notifications (src/streams/session-stream.ts).
+    if (request.method === "GET") return serveSessionStream(request, principal, rc, gate);
     await gate();
     return (await sessionLane()).deleteSession(request, principal, rc);
   }
@@ -68,8 +64,6 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   const sessionId = stateless || initialize ? null : request.headers.get("mcp-session-id");
   // Only tool calls count against the monthly quota: listing, reading and initialize stay open over it.
   const metered = "method" in message && message.method === "tools/call";
-  // On an isolate's first request of a lane, its modules load while the credentials are looked up.
-  preloadLane(stateless ? "stateless" : "session");
   const { principal, gate, session, refund } = await admit(request, rc, headers, sessionId, resource, metered);
   rc.fields.lane = stateless ? "stateless" : "session";
   try {

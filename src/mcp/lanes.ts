@@ -10,27 +10,25 @@ import { mayBeStateless } from "./era.ts";
 type SessionLane = typeof import("./session-lane.ts");
 type StatelessLane = typeof import("./stateless-lane.ts");
 
-let session: Promise<SessionLane> | undefined;
-let stateless: Promise<StatelessLane> | undefined;
+// The loaded modules, not the promises of loading them: a promise one request started must not be awaited by another
+// (workerd ties it to the request that made it; where loading a module is I/O, as under the test runner, another
+// request awaiting it would never complete once the first ended). Until a lane is loaded each request imports it; the
+// module system evaluates it once. For the same reason a request awaits every load it starts: a load left running
+// past its request's end (a request refused at admission, say) would leave the module unloadable for the others.
+// The lane loads after admission, so a refused request never makes an isolate load one.
+let session: SessionLane | undefined;
+let stateless: StatelessLane | undefined;
 
 /** The session lane (MCP 2024-11-05 .. 2025-11-25, the v1 SDK): src/mcp/session-lane.ts. */
-export function sessionLane(): Promise<SessionLane> {
-  session ??= import("./session-lane.ts");
+export async function sessionLane(): Promise<SessionLane> {
+  session ??= await import("./session-lane.ts");
   return session;
 }
 
 /** The stateless lane (MCP 2026-07-28, the v2 SDK): src/mcp/stateless-lane.ts. */
-export function statelessLane(): Promise<StatelessLane> {
-  stateless ??= import("./stateless-lane.ts");
+export async function statelessLane(): Promise<StatelessLane> {
+  stateless ??= await import("./stateless-lane.ts");
   return stateless;
-}
-
-/**
- * Starts loading a lane without waiting for it, so its evaluation can overlap I/O the request does first. A failure
- * surfaces where the lane is awaited.
- */
-export function preloadLane(lane: "session" | "stateless"): void {
-  (lane === "session" ? sessionLane() : statelessLane()).catch(() => undefined);
 }
 
 /**

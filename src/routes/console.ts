@@ -1,4 +1,11 @@
-import { requireSameOrigin, sessionCookie, sessionIdFrom } from "../admin/console-session.ts";
+import {
+  closeSession,
+  csrfTokenFor,
+  openSession,
+  requireSameOrigin,
+  sessionCookie,
+  sessionIdFrom,
+} from "../admin/console-session.ts";
 import { PROBLEM } from "../admin/problem.ts";
 import { readBody } from "../admin/request.ts";
 import { HttpError } from "../http/errors.ts";
@@ -45,9 +52,8 @@ consoleRoutes.post("/session", async (c) => {
   // Login CSRF: another site's page must not sign a browser in to an operator's session of its choosing.
   requireSameOrigin(c.req.raw);
   const { token } = await readBody(c.req.raw, signInBody);
-  const [{ verifyOperatorToken }, { openSession }, { recordOperatorAction }] = await Promise.all([
+  const [{ verifyOperatorToken }, { recordOperatorAction }] = await Promise.all([
     import("../admin/authenticate.ts"),
-    import("../admin/console-session.ts"),
     import("../control/operators.ts"),
   ]);
   const { stored, deps } = await verifyOperatorToken(`Bearer ${token}`, c.req.raw, rc);
@@ -79,10 +85,7 @@ consoleRoutes.get("/session", async (c) => {
   const signedOut = (): Response => Response.json({ operator: null }, { headers: { "cache-control": "no-store" } });
   if (c.req.header("authorization") !== undefined || sessionId === null) return signedOut();
   try {
-    const [{ authenticateOperator }, { csrfTokenFor }] = await Promise.all([
-      import("../admin/authenticate.ts"),
-      import("../admin/console-session.ts"),
-    ]);
+    const { authenticateOperator } = await import("../admin/authenticate.ts");
     const { operator } = await authenticateOperator(c.req.raw, rc, headers);
     const csrfToken = await csrfTokenFor(rc.config.apiKeyPepper, sessionId);
     return Response.json({ operator, csrfToken }, { headers: { "cache-control": "no-store" } });
@@ -98,10 +101,7 @@ consoleRoutes.delete("/session", async (c) => {
   const sessionId = sessionIdFrom(c.req.raw);
   if (c.req.header("authorization") !== undefined || sessionId === null) throw noSession();
   // Checks the CSRF token too: another site must not be able to sign an operator out either.
-  const [{ authenticateOperator }, { closeSession }] = await Promise.all([
-    import("../admin/authenticate.ts"),
-    import("../admin/console-session.ts"),
-  ]);
+  const { authenticateOperator } = await import("../admin/authenticate.ts");
   await authenticateOperator(c.req.raw, rc, headers);
   await closeSession(rc, sessionId);
   headers["set-cookie"] = sessionCookie("", 0);

@@ -73,6 +73,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject | undefi
     },
     taskSupport: spec.taskSupport ?? "forbidden",
     taskWhen: async (args, ctx) => (spec.taskWhen ? spec.taskWhen(args as z.output<I>, ctx) : true),
+    changes: (args, result) => (spec.changes ? spec.changes(args as z.output<I>, result) : []),
   } satisfies Tool);
 }
 

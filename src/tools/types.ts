@@ -3,6 +3,7 @@ import type { Feature, TenantContext } from "../tenancy/tenant.ts";
 import type { Logger } from "../log/logger.ts";
 import type { TenantDb } from "../db/tenant-db.ts";
 import type { TenantUsage } from "../usage/types.ts";
+import type { TenantEvent } from "../streams/events.ts";
 
 /** The deployment settings tools enforce (from the Worker's Config; see src/config.ts for their defaults). */
 interface ToolLimits {
@@ -137,7 +138,7 @@ export interface ToolContext {
    * Tells the tenant's open notification streams what a finished tool call changed (src/streams/changes.ts). Present
    * in the Worker's lanes; called by the lanes' `callTool`, never by a tool.
    */
-  announce?: (tool: string, args: unknown, result: ToolResult) => void;
+  announce?: (tool: Tool, args: unknown, result: ToolResult) => void;
 }
 
 /** Severity of a client-facing log message (MCP `LoggingLevel`, RFC 5424 order). */
@@ -191,6 +192,11 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject | undefin
    * in the request (`export_workspace` goes to a task only for a large workspace).
    */
   taskWhen?(args: z.output<I>, ctx: ToolContext): Promise<boolean>;
+  /**
+   * What a successful call changed, for the tenant's open notification streams (src/streams/): a document's resource
+   * updated, a list changed. Default: nothing. Not called for an error result or a round that asks the client first.
+   */
+  changes?(args: z.output<I>, result: ToolResult): TenantEvent[];
   handler(args: z.output<I>, ctx: ToolContext): Promise<ToolResult>;
 }
 
@@ -235,4 +241,6 @@ export interface Tool {
   taskSupport: TaskSupport;
   /** See {@link ToolSpec.taskWhen}; expects arguments that went through `parse`. */
   taskWhen(args: unknown, ctx: ToolContext): Promise<boolean>;
+  /** See {@link ToolSpec.changes}; expects arguments that went through `parse`. */
+  changes(args: unknown, result: ToolResult): TenantEvent[];
 }

@@ -15,6 +15,7 @@ import { grantUserId } from "../../src/oauth/grant-user.ts";
 import type { CloudContext } from "../cloud-context.ts";
 import { commandOf } from "./doc-commands.ts";
 import { ROOT, words } from "./doc-shell.ts";
+import { query } from "./tier-support.ts";
 
 /** The tenants the docs' examples name; each is made (shared tier, plan pro) when a line names it and it is missing. */
 const DOC_TENANTS = ["acme", "hooli", "globex", "initech"];
@@ -201,16 +202,6 @@ export class DocStack {
 
   private rows<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
     return query<R>(this.adminUrl, text, params);
-  }
-}
-
-async function query<R extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(text, params)).rows;
-  } finally {
-    await client.end();
   }
 }
 

@@ -137,7 +137,7 @@ const withProgress = defineTool({
 });
 
 // The 2026-07-28 stateless scenario's list-change hooks: each call announces a changed list to the tenant's open
-// subscriptions/listen streams (its change rule is registered in src/conformance/install.ts).
+// subscriptions/listen streams.
 const triggerToolChange = defineTool({
   name: "test_trigger_tool_change",
   title: "Trigger tools/list_changed",
@@ -145,6 +145,7 @@ const triggerToolChange = defineTool({
   feature: FEATURE,
   input: NO_ARGS,
   annotations: READ_ONLY,
+  changes: () => [{ kind: "tools_list_changed" }],
   async handler() {
     return { content: [{ type: "text", text: "Tool list change announced." }] };
   },
@@ -157,6 +158,7 @@ const triggerPromptChange = defineTool({
   feature: FEATURE,
   input: NO_ARGS,
   annotations: READ_ONLY,
+  changes: () => [{ kind: "prompts_list_changed" }],
   async handler() {
     return { content: [{ type: "text", text: "Prompt list change announced." }] };
   },

@@ -28,6 +28,8 @@ export const createDocument = defineTool({
   }),
   output: Output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  // A new document is a new resource in the list.
+  changes: () => [{ kind: "resources_list_changed" }],
   async handler(args, ctx) {
     let target: Record<string, unknown>[] | undefined;
     let rows: Record<string, unknown>[] | undefined;

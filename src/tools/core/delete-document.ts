@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { RETRY_WITH_KEY } from "../annotations.ts";
+import { documentUri } from "../../resources/documents.ts";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import type { ToolInput, ToolResult } from "../types.ts";
@@ -41,6 +42,8 @@ export const deleteDocument = defineTool({
   output: Output,
   // Deleting twice leaves the same state (the second call finds nothing).
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  // A deleted document ends its resource and changes the resource list.
+  changes: (args) => [{ kind: "resource_updated", uri: documentUri(args.id) }, { kind: "resources_list_changed" }],
   async handler(args, ctx) {
     if (!ctx.input)
       return errorResult("delete_document needs a client that can ask its user to confirm (elicitation).");

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { RETRY_WITH_KEY } from "../annotations.ts";
+import { documentUri } from "../../resources/documents.ts";
 import { defineTool } from "../define.ts";
 import { dataResult, errorResult, Messages } from "../result.ts";
 import { BODY_MAX, DocumentSummary, Id, SUMMARY_COLUMNS, TITLE_MAX, toSummary } from "./documents.ts";
@@ -22,6 +23,8 @@ export const updateDocument = defineTool({
   output: Output,
   // Overwrites content (destructive); the same call twice leaves the same state (idempotent).
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  // An updated document is an update of its resource (documents://{id}).
+  changes: (args) => [{ kind: "resource_updated", uri: documentUri(args.id) }],
   async handler(args, ctx) {
     // RLS hides other tenants' rows from UPDATE, so their ids match nothing, like ids that exist nowhere.
     // updated_at is set by the documents_set_updated_at trigger.
