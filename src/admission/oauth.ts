@@ -16,6 +16,10 @@ import { startWarmRead, type WarmRead } from "./warm-read.ts";
 import type { Admission, ResponseHeaders } from "./admit.ts";
 import { passGate } from "./gate.ts";
 
+// The OAuth library loads with the first OAuth token an isolate sees: API-key requests never evaluate it.
+const loadAuthorizationServer = lazyModule(() => import("../oauth/server.ts"));
+import { lazyModule } from "../lazy.ts";
+
 /**
  * Admits a request with an OAuth access token of this Worker's authorization server, for the MCP resource of the host
  * it came to. The token names its tenant, subject and grant (src/oauth/grant-user.ts), so the Redis work starts in
@@ -183,8 +187,7 @@ async function validate(
   resource: McpResource,
   token: string,
 ): Promise<ValidatedAccessToken<GrantProps> | null> {
-  // The OAuth library loads with the first OAuth token an isolate sees: API-key requests never evaluate it.
-  const { authorizationServerFor } = await import("../oauth/server.ts");
+  const { authorizationServerFor } = await loadAuthorizationServer();
   const server = authorizationServerFor(resource, rc.config);
   // The library reads nothing of the environment here but its storage.
   const env = { OAUTH_KV: rc.oauthKv } as Env;

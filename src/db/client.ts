@@ -1,5 +1,6 @@
 import type { NeonQueryFunction, NeonQueryPromise } from "@neondatabase/serverless";
 import type { Sql } from "./sql.ts";
+import { lazyModule } from "../lazy.ts";
 
 export type { Sql } from "./sql.ts";
 
@@ -110,13 +111,11 @@ interface Settings {
   key: string;
 }
 
-/**
- * The driver module, configured with the latest settings {@link createSql} was given. Keeps the module, not the
- * promise of loading it: a promise one request started must not be awaited by another (workerd ties it to the request
- * that made it), so until the module is loaded each request imports it; the module system evaluates it once.
- */
+const loadNeon = lazyModule(() => import("@neondatabase/serverless"));
+
+/** The driver module (loaded once per isolate, src/lazy.ts), configured with the latest settings of {@link createSql}. */
 async function loadDriver(): Promise<NeonModule> {
-  loaded ??= await import("@neondatabase/serverless");
+  loaded = await loadNeon();
   configure(loaded);
   return loaded;
 }

@@ -14,7 +14,7 @@ import { noteMessage } from "../log/telemetry.ts";
 import { mcpResourceOf } from "../oauth/resource.ts";
 import { serveSessionStream } from "../streams/session-stream.ts";
 import { FIRST_STATELESS_REVISION, isStatelessBodilessRequest, statelessMethodNotAllowed } from "./era.ts";
-import { isStatelessPost, sessionLane, statelessLane } from "./lanes.ts";
+import { isStatelessPost, sessionLane, statelessLane, toolChecks } from "./lanes.ts";
 
 export type { ResponseHeaders } from "../admission/admit.ts";
 
@@ -68,10 +68,7 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   rc.fields.lane = stateless ? "stateless" : "session";
   try {
     // Both checks read the tenant's tools; the tool catalogue loads with an isolate's first message, like the lanes.
-    const [{ checkScopes }, { refuseWritesWhileMoving }] = await Promise.all([
-      import("./required-scopes.ts"),
-      import("./moving-guard.ts"),
-    ]);
+    const { checkScopes, refuseWritesWhileMoving } = await toolChecks();
     checkScopes(message, principal, stateless ? "stateless" : "session", resource);
     refuseWritesWhileMoving(message, principal, stateless ? "stateless" : "session");
     const response = stateless

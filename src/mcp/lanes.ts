@@ -1,35 +1,33 @@
-// The two protocol lanes, each loaded on its first use. A lane is the whole of one MCP SDK generation (its protocol
+// The two protocol lanes, each loaded on its first use (src/lazy.ts). A lane is the whole of one MCP SDK generation (its protocol
 // schemas, server and transport) plus our tools; an isolate evaluates only the lanes its requests need, after start-up
 // instead of during it. Import a lane's modules only through these functions: one static import of a lane module
 // from the always-loaded code would evaluate it (and its SDK) at start-up again; test/node/production-bundle.test.ts
 // checks that start-up evaluates neither SDK.
 
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { lazyModule } from "../lazy.ts";
 import { mayBeStateless } from "./era.ts";
 
 type SessionLane = typeof import("./session-lane.ts");
 type StatelessLane = typeof import("./stateless-lane.ts");
 
-// The loaded modules, not the promises of loading them: a promise one request started must not be awaited by another
-// (workerd ties it to the request that made it; where loading a module is I/O, as under the test runner, another
-// request awaiting it would never complete once the first ended). Until a lane is loaded each request imports it; the
-// module system evaluates it once. For the same reason a request awaits every load it starts: a load left running
-// past its request's end (a request refused at admission, say) would leave the module unloadable for the others.
-// The lane loads after admission, so a refused request never makes an isolate load one.
-let session: SessionLane | undefined;
-let stateless: StatelessLane | undefined;
-
 /** The session lane (MCP 2024-11-05 .. 2025-11-25, the v1 SDK): src/mcp/session-lane.ts. */
-export async function sessionLane(): Promise<SessionLane> {
-  session ??= await import("./session-lane.ts");
-  return session;
-}
+export const sessionLane: () => Promise<SessionLane> = lazyModule(() => import("./session-lane.ts"));
 
 /** The stateless lane (MCP 2026-07-28, the v2 SDK): src/mcp/stateless-lane.ts. */
-export async function statelessLane(): Promise<StatelessLane> {
-  stateless ??= await import("./stateless-lane.ts");
-  return stateless;
-}
+export const statelessLane: () => Promise<StatelessLane> = lazyModule(() => import("./stateless-lane.ts"));
+
+/**
+ * The checks of a POSTed message against the tenant's tools (scopes, writes during a move): they read the tool
+ * catalogue, which loads with them.
+ */
+export const toolChecks = lazyModule(async () => {
+  const [{ checkScopes }, { refuseWritesWhileMoving }] = await Promise.all([
+    import("./required-scopes.ts"),
+    import("./moving-guard.ts"),
+  ]);
+  return { checkScopes, refuseWritesWhileMoving };
+});
 
 /**
  * Whether a parsed POST belongs to the 2026-07-28 lane. The SDK's own classifier decides (the one `createMcpHandler`

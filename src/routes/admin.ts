@@ -1,4 +1,7 @@
+import { lazyModule } from "../lazy.ts";
 import { newApp } from "./scope.ts";
+
+const loadOperatorApi = lazyModule(() => import("../admin/api.ts"));
 
 /**
  * The operator API (docs/operator-api.md), mounted at `/admin` after the console: every path the console does not
@@ -7,6 +10,6 @@ import { newApp } from "./scope.ts";
  * start-up: no MCP request needs them.
  */
 export const adminRoutes = newApp().all("*", async (c) => {
-  const { serveOperatorApi } = await import("../admin/api.ts");
+  const { serveOperatorApi } = await loadOperatorApi();
   return serveOperatorApi(c);
 });

@@ -12,6 +12,10 @@ import { HttpError } from "../http/errors.ts";
 import * as z from "zod";
 import { newApp } from "./scope.ts";
 
+const loadSignIn = lazyModule(() => import("../admin/authenticate.ts"));
+const loadOperators = lazyModule(() => import("../control/operators.ts"));
+import { lazyModule } from "../lazy.ts";
+
 /**
  * The security headers of every answer under /admin (console files, sign-in, operator API, errors): a strict Content
  * Security Policy (scripts, styles and fetches from this origin only, so no inline script runs even if markup were
@@ -52,10 +56,7 @@ consoleRoutes.post("/session", async (c) => {
   // Login CSRF: another site's page must not sign a browser in to an operator's session of its choosing.
   requireSameOrigin(c.req.raw);
   const { token } = await readBody(c.req.raw, signInBody);
-  const [{ verifyOperatorToken }, { recordOperatorAction }] = await Promise.all([
-    import("../admin/authenticate.ts"),
-    import("../control/operators.ts"),
-  ]);
+  const [{ verifyOperatorToken }, { recordOperatorAction }] = await Promise.all([loadSignIn(), loadOperators()]);
   const { stored, deps } = await verifyOperatorToken(`Bearer ${token}`, c.req.raw, rc);
   rc.fields.operator_id = stored.id;
   const session = await openSession(rc, stored.id);
@@ -85,7 +86,7 @@ consoleRoutes.get("/session", async (c) => {
   const signedOut = (): Response => Response.json({ operator: null }, { headers: { "cache-control": "no-store" } });
   if (c.req.header("authorization") !== undefined || sessionId === null) return signedOut();
   try {
-    const { authenticateOperator } = await import("../admin/authenticate.ts");
+    const { authenticateOperator } = await loadSignIn();
     const { operator } = await authenticateOperator(c.req.raw, rc, headers);
     const csrfToken = await csrfTokenFor(rc.config.apiKeyPepper, sessionId);
     return Response.json({ operator, csrfToken }, { headers: { "cache-control": "no-store" } });
@@ -101,7 +102,7 @@ consoleRoutes.delete("/session", async (c) => {
   const sessionId = sessionIdFrom(c.req.raw);
   if (c.req.header("authorization") !== undefined || sessionId === null) throw noSession();
   // Checks the CSRF token too: another site must not be able to sign an operator out either.
-  const { authenticateOperator } = await import("../admin/authenticate.ts");
+  const { authenticateOperator } = await loadSignIn();
   await authenticateOperator(c.req.raw, rc, headers);
   await closeSession(rc, sessionId);
   headers["set-cookie"] = sessionCookie("", 0);

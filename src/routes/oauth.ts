@@ -5,6 +5,11 @@ import { mcpResourceOf, type McpResource } from "../oauth/resource.ts";
 import { OIDC_CALLBACK_ROUTE } from "../oauth/login/redirect.ts";
 import { newApp, type AppEnv } from "./scope.ts";
 
+const loadAuthorize = lazyModule(() => import("../oauth/login/authorize.ts"));
+const loadOidcCallback = lazyModule(() => import("../oauth/login/oidc-callback.ts"));
+const loadAuthorizationServer = lazyModule(() => import("../oauth/server.ts"));
+import { lazyModule } from "../lazy.ts";
+
 /**
  * The embedded OAuth authorization server (src/oauth/server.ts), on every host that has an MCP resource (the shared
  * host of PUBLIC_BASE_URL, tenant hosts): its metadata (RFC 8414), token endpoint (with refresh and revocation) and
@@ -17,11 +22,11 @@ export const oauthRoutes = newApp()
   .all("/oauth/token", (c) => library(c))
   .all("/oauth/register", (c) => library(c))
   .on(["GET", "POST"], "/authorize", async (c) => {
-    const { authorize } = await import("../oauth/login/authorize.ts");
+    const { authorize } = await loadAuthorize();
     return authorize(c.req.raw, c.var.rc, resourceOf(c), c.env);
   })
   .get(OIDC_CALLBACK_ROUTE, async (c) => {
-    const { oidcCallback } = await import("../oauth/login/oidc-callback.ts");
+    const { oidcCallback } = await loadOidcCallback();
     return oidcCallback(c.req.raw, c.var.rc, resourceOf(c), c.env, c.req.param("slug"));
   });
 
@@ -33,7 +38,7 @@ function resourceOf(c: Context<AppEnv>): McpResource {
 
 async function library(c: Context<AppEnv>): Promise<Response> {
   const resource = resourceOf(c);
-  const { authorizationServerFor } = await import("../oauth/server.ts");
+  const { authorizationServerFor } = await loadAuthorizationServer();
   const server = authorizationServerFor(resource, c.var.rc.config);
   // Hono types its context as the older ExecutionContext; the object is the runtime's own.
   return server.fetch(c.req.raw, c.env, c.executionCtx as Parameters<typeof server.fetch>[2]);

@@ -3,11 +3,15 @@ import { createRequestContext } from "../context.ts";
 import { createLogger } from "../log/logger.ts";
 import { TASK_INPUT_EVENT } from "./engine.ts";
 import type { TaskParams } from "./types.ts";
+import { lazyModule } from "../lazy.ts";
 
 // A tool runs once per round: a retry would run a write twice, and a task that failed says so to its client instead.
 const ROUND = { retries: { limit: 0, delay: 0 }, timeout: "15 minutes" } as const;
 // Most rounds of input one task may ask for; a tool that keeps asking ends when its task expires anyway.
 const MAX_ROUNDS = 50;
+// Loaded on the first round, not at module scope: the Worker's entry exports this class, and a static import would
+// evaluate every tool (and the lanes' code they share) at each isolate's start-up (src/lazy.ts).
+const loadRound = lazyModule(() => import("./round.ts"));
 
 /**
  * The durable engine of MCP tasks (SEP-2663; docs/tasks.md): one Workflow instance per task, created by the request
@@ -22,9 +26,7 @@ export class TaskWorkflow extends WorkflowEntrypoint<Env, TaskParams> {
     const params = event.payload;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const next = await step.do(`round ${round}`, ROUND, async () => {
-        // Loaded here, not at module scope: the Worker's entry exports this class, and a static import would evaluate
-        // every tool (and the lanes' code they share) at each isolate's start-up (src/mcp/lanes.ts).
-        const { runRound } = await import("./round.ts");
+        const { runRound } = await loadRound();
         return runRound(this.context(params), params);
       });
       if (next === "done") return;
