@@ -40,10 +40,11 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   if (request.method === "GET" || request.method === "DELETE") {
     // No message: the log line takes the revision from the MCP-Protocol-Version header alone. Neither needs a scope:
     // the stream carries only what the session may see, and ending one's own session gives up what the credential had.
-    rc.fields.lane = "session";
+    // A GET is the session's standalone SSE stream of notifications (src/streams/session-stream.ts); the log line of a
+    // DELETE names no lane, as it names no message.
+    if (request.method === "GET") rc.fields.lane = "session";
     noteMessage(rc, request, {});
     const { principal, gate } = await admit(request, rc, headers, null, resource);
-    // GET: the session's standalone SSE stream of notifications (src/streams/session-stream.ts).
     if (request.method === "GET") return serveSessionStream(request, principal, rc, gate);
     await gate();
     return (await sessionLane()).deleteSession(request, principal, rc);
