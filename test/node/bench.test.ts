@@ -166,8 +166,9 @@ describe("npm run bench", () => {
     expect(stdout).toContain("#### session tools/call get_document (OAuth token)");
     expect(stdout).toContain("tools/call with an OAuth token, sequential depth <= the API key's + 1");
     expect(stdout).toContain("#### session tools/call get_document (database tier)");
+    // A depth is a difference of two means, so with a few requests on a loaded machine it can come out just below 0.
     expect(stdout).toMatch(
-      /warm data tools\/call on every isolation tier, sequential depth <= 2 \| \S+ \| shared [\d.]+ \(\d+ req\/s\), schema [\d.]+ \(\d+ req\/s\), database /,
+      /warm data tools\/call on every isolation tier, sequential depth <= 2 \| \S+ \| shared -?[\d.]+ \(\d+ req\/s\), schema -?[\d.]+ \(\d+ req\/s\), database /,
     );
   }, 120_000);
 
