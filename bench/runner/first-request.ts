@@ -113,7 +113,7 @@ export async function measureFirstRequests(o: FirstRequestOptions): Promise<Firs
       const sorted = [...t.samples].sort((a, b) => a - b);
       return {
         lane,
-        method: lane === "session" ? "initialize" : "tools/list",
+        method: FIRST[lane].name,
         samples: t.samples,
         medianMs: percentile(sorted, 50),
         minMs: sorted[0] ?? Number.NaN,

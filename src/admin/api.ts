@@ -1,11 +1,9 @@
 import type { Context } from "hono";
 import { RegExpRouter } from "hono/router/reg-exp-router";
-import type { RequestContext } from "../context.ts";
-import { recordOperatorAction } from "../control/operators.ts";
-import type { AdminDeps } from "../control/types.ts";
 import { HttpError } from "../http/errors.ts";
 import type { AppEnv } from "../routes/scope.ts";
-import { authenticateOperator, requireAdmin, type Operator } from "./authenticate.ts";
+import { auditOperatorAction } from "./audit-action.ts";
+import { authenticateOperator, requireAdmin } from "./authenticate.ts";
 import type { AuditFacts, Operation } from "./operation.ts";
 import { OPERATIONS } from "./operations.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -93,26 +91,6 @@ async function runOperation(c: Context<AppEnv>, op: Operation, params: Record<st
     status = toHttpError(err).status;
     throw err;
   } finally {
-    if (op.action) await audit(deps, operator, op.action, status, facts, rc);
-  }
-}
-
-/** Appends the audit entry; the change itself stands either way, so a failure here is logged, not answered. */
-async function audit(
-  deps: AdminDeps,
-  operator: Operator,
-  action: string,
-  status: number,
-  facts: AuditFacts,
-  rc: RequestContext,
-): Promise<void> {
-  try {
-    await recordOperatorAction(deps.sql, operator, { action, status, requestId: rc.requestId, ...facts });
-  } catch (err) {
-    rc.log.error("operator action not recorded in the operator audit log", {
-      action,
-      status,
-      error: err instanceof Error ? err : String(err),
-    });
+    if (op.action) await auditOperatorAction(rc, deps, operator, { action: op.action, status, ...facts });
   }
 }

@@ -15,10 +15,10 @@ import { refundQuota, startQuotaCount, type QuotaCount } from "../quota/meter.ts
 import { startWarmRead, type WarmRead } from "./warm-read.ts";
 import type { Admission, ResponseHeaders } from "./admit.ts";
 import { passGate } from "./gate.ts";
+import { lazyModule } from "../lazy.ts";
 
 // The OAuth library loads with the first OAuth token an isolate sees: API-key requests never evaluate it.
 const loadAuthorizationServer = lazyModule(() => import("../oauth/server.ts"));
-import { lazyModule } from "../lazy.ts";
 
 /**
  * Admits a request with an OAuth access token of this Worker's authorization server, for the MCP resource of the host

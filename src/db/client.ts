@@ -27,10 +27,9 @@ export function createSql(env: DbEnv, timeoutMs: number): Sql {
     key: [env.DATABASE_URL, env.LOCAL_NEON_HTTP_ENDPOINT ?? "", env.LOCAL_NEON_WS_PROXY ?? "", timeoutMs].join("\n"),
   };
   if (driver?.settings.key !== settings.key) {
-    // The driver reads its endpoints and fetch from its global `neonConfig` at query time. They are written when the
-    // settings change (or when the driver loads), not on every request: in a deployed isolate they never change.
+    // The driver reads its endpoints and fetch from its global `neonConfig` at query time. They are written before the
+    // first query after the settings change, not on every request: in a deployed isolate they never change.
     wanted = settings;
-    if (loaded) configure(loaded);
     driver = { settings, sql: lazyNeon(env.DATABASE_URL) };
   }
   return driver.sql;
@@ -101,7 +100,6 @@ type NeonModule = typeof import("@neondatabase/serverless");
 // configures the driver again instead of using the last one's.
 let driver: { settings: Settings; sql: Sql } | undefined;
 let wanted: Settings | undefined;
-let loaded: NeonModule | undefined;
 let applied: string | undefined;
 
 interface Settings {
@@ -115,9 +113,9 @@ const loadNeon = lazyModule(() => import("@neondatabase/serverless"));
 
 /** The driver module (loaded once per isolate, src/lazy.ts), configured with the latest settings of {@link createSql}. */
 async function loadDriver(): Promise<NeonModule> {
-  loaded = await loadNeon();
-  configure(loaded);
-  return loaded;
+  const module = await loadNeon();
+  configure(module);
+  return module;
 }
 
 /** Writes the wanted settings to the driver's global config, once per change. */

@@ -66,12 +66,13 @@ export async function handleMcp(request: Request, rc: RequestContext, headers: R
   // Only tool calls count against the monthly quota: listing, reading and initialize stay open over it.
   const metered = "method" in message && message.method === "tools/call";
   const { principal, gate, session, refund } = await admit(request, rc, headers, sessionId, resource, metered);
-  rc.fields.lane = stateless ? "stateless" : "session";
+  const lane = stateless ? "stateless" : "session";
+  rc.fields.lane = lane;
   try {
     // Both checks read the tenant's tools; the tool catalogue loads with an isolate's first message, like the lanes.
     const { checkScopes, refuseWritesWhileMoving } = await toolChecks();
-    checkScopes(message, principal, stateless ? "stateless" : "session", resource);
-    refuseWritesWhileMoving(message, principal, stateless ? "stateless" : "session");
+    checkScopes(message, principal, lane, resource);
+    refuseWritesWhileMoving(message, principal, lane);
     const response = stateless
       ? await (await statelessLane()).serveStatelessPost(request, message, principal, rc, gate)
       : await (await sessionLane()).serveSessionPost(request, message, principal, rc, gate, session);

@@ -27,8 +27,9 @@ export const ENVELOPE_CLAIM_KEY = "io.modelcontextprotocol/protocolVersion";
  * for anything but "legacy" on a single, well-formed message).
  */
 export function mayBeStateless(request: Request, message: JSONRPCMessage): boolean {
-  const version = request.headers.get("mcp-protocol-version")?.replace(/^[ \t]+|[ \t]+$/g, "");
-  if (version !== undefined && version >= FIRST_STATELESS_REVISION) return true;
+  // Fetch has already stripped the header's surrounding whitespace, as the SDK's classifier does.
+  const version = request.headers.get("mcp-protocol-version");
+  if (version !== null && version >= FIRST_STATELESS_REVISION) return true;
   const params = (message as { params?: unknown }).params;
   const meta = isPlainObject(params) ? params._meta : undefined;
   return isPlainObject(meta) && ENVELOPE_CLAIM_KEY in meta;

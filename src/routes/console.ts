@@ -11,10 +11,10 @@ import { readBody } from "../admin/request.ts";
 import { HttpError } from "../http/errors.ts";
 import * as z from "zod";
 import { newApp } from "./scope.ts";
+import { lazyModule } from "../lazy.ts";
 
 const loadSignIn = lazyModule(() => import("../admin/authenticate.ts"));
-const loadOperators = lazyModule(() => import("../control/operators.ts"));
-import { lazyModule } from "../lazy.ts";
+const loadAudit = lazyModule(() => import("../admin/audit-action.ts"));
 
 /**
  * The security headers of every answer under /admin (console files, sign-in, operator API, errors): a strict Content
@@ -56,21 +56,13 @@ consoleRoutes.post("/session", async (c) => {
   // Login CSRF: another site's page must not sign a browser in to an operator's session of its choosing.
   requireSameOrigin(c.req.raw);
   const { token } = await readBody(c.req.raw, signInBody);
-  const [{ verifyOperatorToken }, { recordOperatorAction }] = await Promise.all([loadSignIn(), loadOperators()]);
+  const [{ verifyOperatorToken }, { auditOperatorAction }] = await Promise.all([loadSignIn(), loadAudit()]);
   const { stored, deps } = await verifyOperatorToken(`Bearer ${token}`, c.req.raw, rc);
   rc.fields.operator_id = stored.id;
   const session = await openSession(rc, stored.id);
   const operator = { id: stored.id, name: stored.name, role: stored.role };
   // The session stands either way; a sign-in the audit log missed is logged, as for every operator action.
-  try {
-    await recordOperatorAction(deps.sql, operator, { action: "console.sign_in", status: 201, requestId: rc.requestId });
-  } catch (err) {
-    rc.log.error("operator action not recorded in the operator audit log", {
-      action: "console.sign_in",
-      status: 201,
-      error: err instanceof Error ? err : String(err),
-    });
-  }
+  await auditOperatorAction(rc, deps, operator, { action: "console.sign_in", status: 201 });
   c.var.headers["set-cookie"] = session.cookie;
   return Response.json(
     { operator, csrfToken: session.csrfToken, expiresAt: session.expiresAt },

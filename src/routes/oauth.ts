@@ -4,11 +4,11 @@ import { notFound } from "../http/messages.ts";
 import { mcpResourceOf, type McpResource } from "../oauth/resource.ts";
 import { OIDC_CALLBACK_ROUTE } from "../oauth/login/redirect.ts";
 import { newApp, type AppEnv } from "./scope.ts";
+import { lazyModule } from "../lazy.ts";
 
 const loadAuthorize = lazyModule(() => import("../oauth/login/authorize.ts"));
 const loadOidcCallback = lazyModule(() => import("../oauth/login/oidc-callback.ts"));
 const loadAuthorizationServer = lazyModule(() => import("../oauth/server.ts"));
-import { lazyModule } from "../lazy.ts";
 
 /**
  * The embedded OAuth authorization server (src/oauth/server.ts), on every host that has an MCP resource (the shared

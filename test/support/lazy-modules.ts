@@ -14,5 +14,5 @@ export const LAZY_MODULES: ReadonlyArray<() => Promise<unknown>> = [
   () => import("../../src/oauth/login/oidc-callback.ts"),
   () => import("../../src/admin/api.ts"),
   () => import("../../src/admin/authenticate.ts"),
-  () => import("../../src/control/operators.ts"),
+  () => import("../../src/admin/audit-action.ts"),
 ];
